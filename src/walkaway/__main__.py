@@ -1,0 +1,3 @@
+from walkaway.cli import main
+
+main()

@@ -1,0 +1,218 @@
+"""The command line: parsing and printing only. Use cases live in ``walkaway.service``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from walkaway import __version__, service
+from walkaway.errors import ImportFailed, WalkawayError
+from walkaway.models import Outcome
+from walkaway.settings import Settings
+from walkaway.store import Store, open_store
+
+app = typer.Typer(
+    name="walkaway",
+    help="Deal by deal: keep pursuing, re-qualify or walk away.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_PROBLEM_LINES = 50
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL or SQLite path (default: $WALKAWAY_DB or ./walkaway.db)."
+    ),
+]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ImportFormat(StrEnum):
+    auto = "auto"
+    generic = "generic"
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+    pipedrive = "pipedrive"
+    maven = "maven"
+
+
+def fail(message: str) -> None:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def edge(func: F) -> F:
+    """Translate Walkaway's errors once: one clear line on stderr, exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ImportFailed as error:
+            for line in error.problems[:MAX_PROBLEM_LINES]:
+                err.print(f"error: {line}", markup=False, highlight=False)
+            hidden = len(error.problems) - MAX_PROBLEM_LINES
+            if hidden > 0:
+                err.print(f"error: ... and {hidden} more problem(s)", markup=False)
+            fail(
+                f"{len(error.problems)} problem(s) found; nothing was imported "
+                "(fix the rows, or use --skip-invalid to import the valid ones)"
+            )
+        except WalkawayError as error:
+            fail(str(error))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_from(db: str | None) -> Store:
+    return open_store(Settings.from_env(db=db).db_url)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"walkaway {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Walkaway tells a sales team which deals to keep pursuing, re-qualify or walk away from."""
+
+
+@app.command("import")
+@edge
+def import_command(
+    deals: Annotated[Path, typer.Argument(help="Deals file (CSV or XLSX).")],
+    activities: Annotated[
+        Path | None, typer.Option("--activities", "-a", help="Activities file (CSV or XLSX).")
+    ] = None,
+    format: Annotated[
+        ImportFormat,
+        typer.Option("--format", "-f", help="Source format; auto picks from the headers."),
+    ] = ImportFormat.auto,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Import the valid rows; write the rest to a rejects CSV."
+        ),
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Where to write rejected rows (with --skip-invalid)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a pipeline export: deals and, optionally, their activities.
+
+    Re-importing the same files changes nothing; a changed row updates its deal.
+    """
+    settings = Settings.from_env(db=db)
+    store = open_store(settings.db_url)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("importing", total=None)
+        summary = service.import_files(
+            store,
+            deals,
+            activities,
+            format=format.value,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects,
+            default_currency=settings.default_currency,
+            progress=lambda step: bar.update(task, description=step),
+        )
+    for note in summary.notes:
+        out.print(note)
+    out.print(
+        f"deals: {summary.deals_new:,} new, {summary.deals_updated:,} updated, "
+        f"{summary.deals_unchanged:,} unchanged; activities: {summary.activities_new:,} new, "
+        f"{summary.activities_unchanged:,} already there; rejected rows: {summary.rejected:,}",
+        highlight=False,
+    )
+    if summary.rejects_file:
+        out.print(f"rejected rows and their reasons: {summary.rejects_file}", highlight=False)
+
+
+def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    frame = frame.with_columns(
+        [pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S") for c, t in frame.schema.items() if t == pl.Datetime]
+        + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
+    )
+    rows = frame.to_dicts()
+    for row in rows:
+        if "attributes" in row:
+            row["attributes"] = json.loads(row["attributes"] or "{}")
+    return rows
+
+
+def print_frame(frame: pl.DataFrame, fmt: ListFormat, columns: list[str], title: str) -> None:
+    if fmt is ListFormat.json:
+        sys.stdout.write(json.dumps(_jsonable(frame), ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is ListFormat.csv:
+        sys.stdout.write(frame.write_csv())
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if frame.schema[column].is_numeric() else "left")
+    for row in frame.select(columns).iter_rows():
+        table.add_row(
+            *["" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row]
+        )
+    out.print(table)
+
+
+@app.command("deals")
+@edge
+def deals_command(
+    stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    outcome: Annotated[Outcome | None, typer.Option("--outcome", help="open, won or lost.")] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="table, json or csv.")
+    ] = ListFormat.table,
+    db: DbOption = None,
+) -> None:
+    """List the stored deals."""
+    frame = service.list_deals(open_from(db), service.DealFilter(stage, owner, outcome))
+    columns = ["deal_id", "name", "owner", "stage", "amount", "outcome", "activity_count"]
+    print_frame(frame, format, columns, f"{frame.height:,} deals")
+
+
+def main() -> None:
+    """Entry point of the ``walkaway`` command."""
+    app()

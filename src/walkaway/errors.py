@@ -1,0 +1,59 @@
+"""One hierarchy of errors. Every message says what is wrong and what to do."""
+
+from __future__ import annotations
+
+
+class WalkawayError(Exception):
+    """Base of every error Walkaway raises on purpose.
+
+    The command line prints ``str(error)`` as one line and exits with status 2;
+    the API answers with ``{"error": code, "detail": message}``.
+    """
+
+    code = "walkaway_error"
+
+
+class InputError(WalkawayError):
+    """The input (a file, an argument, a value) is not what was expected."""
+
+    code = "invalid_input"
+
+
+class ImportFailed(InputError):
+    """An import found invalid rows; nothing was imported.
+
+    ``problems`` holds one line per problem: file, row, column, value, what was expected.
+    """
+
+    code = "import_failed"
+
+    def __init__(self, problems: list[str], total: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        first = problems[0] if problems else "no rows"
+        more = f" (and {self.total - 1} more problem(s))" if self.total > 1 else ""
+        super().__init__(f"{first}{more}; nothing was imported")
+
+
+class NotFound(WalkawayError):
+    """Something asked for by name (a deal, a policy) does not exist."""
+
+    code = "not_found"
+
+
+class StoreError(WalkawayError):
+    """The database cannot be opened or is not in a usable state."""
+
+    code = "store_error"
+
+
+class PolicyError(InputError):
+    """The team policy is invalid."""
+
+    code = "invalid_policy"
+
+
+class NotFittedError(WalkawayError):
+    """An estimator was used before ``fit``."""
+
+    code = "not_fitted"

@@ -1,0 +1,101 @@
+"""What every source format hands to the validator: a table in generic column names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from walkaway.importers.reading import ROW_COLUMN, RawTable
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A source table mapped onto the generic format, still as text.
+
+    ``frame`` has the generic column names (FORMAT.md) for what the source knows,
+    ``extras`` for the columns that become attributes (under a tidy snake_case key),
+    and ``__row`` for messages; ``origins`` maps each generic or extra column back to
+    the header the user sees in the file.
+    """
+
+    label: str
+    frame: pl.DataFrame
+    origins: Mapping[str, str] = field(default_factory=dict)
+    extras: tuple[str, ...] = ()
+    delimiter: str | None = None
+
+    def origin(self, column: str) -> str:
+        return self.origins.get(column, column)
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """A CRM export format: how to recognise it and how to map it to the generic one."""
+
+    name: str
+    # How sure we are (0–1) that these deal-file headers are this format.
+    detect: Callable[[list[str]], float]
+    map_deals: Callable[[RawTable], Mapped]
+    map_activities: Callable[[RawTable], Mapped]
+    description: str = ""
+
+
+def header_key(header: str) -> str:
+    """Headers compare case-, space- and punctuation-insensitively."""
+    return "".join(ch for ch in header.lower() if ch.isalnum())
+
+
+def snake(header: str) -> str:
+    """A header as an attribute key: ``Lead Source`` -> ``lead_source``."""
+    out, last_us = [], True
+    for ch in header.strip().lower():
+        if ch.isalnum():
+            out.append(ch)
+            last_us = False
+        elif not last_us:
+            out.append("_")
+            last_us = True
+    return "".join(out).strip("_") or "column"
+
+
+def rename_by_aliases(
+    table: RawTable, aliases: Mapping[str, tuple[str, ...]], *, keep_extras: bool = True
+) -> Mapped:
+    """Map headers to generic names by a table of aliases; the rest become extras.
+
+    ``aliases`` maps a generic column to the header spellings that mean it (compared
+    with :func:`header_key`); the first header found wins.
+    """
+    by_key = {header_key(h): h for h in table.headers}
+    renames: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for generic, spellings in aliases.items():
+        for spelling in spellings:
+            header = by_key.get(header_key(spelling))
+            if header is not None and header not in renames:
+                renames[header] = generic
+                origins[generic] = header
+                break
+    extras: dict[str, str] = {}
+    if keep_extras:
+        taken = set(aliases)
+        for header in table.headers:
+            if header in renames:
+                continue
+            key = snake(header)
+            while key in taken or key in extras.values():
+                key += "_"
+            extras[header] = key
+            origins[key] = header
+    selected = [pl.col(ROW_COLUMN)]
+    selected += [pl.col(h).alias(g) for h, g in renames.items()]
+    selected += [pl.col(h).alias(k) for h, k in extras.items()]
+    return Mapped(
+        table.label,
+        table.frame.select(selected),
+        origins,
+        tuple(extras.values()),
+        table.delimiter,
+    )

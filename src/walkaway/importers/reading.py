@@ -1,0 +1,167 @@
+"""Reading CRM exports as people really get them, into frames of text.
+
+Every cell comes back as a stripped string or null; parsing happens later, columnar.
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record
+row 2 (a quoted cell with line breaks stays one row).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import polars as pl
+
+from walkaway.errors import InputError
+
+ROW_COLUMN = "__row"
+_DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One file read as text: original headers, one string column each, plus ``__row``."""
+
+    label: str
+    frame: pl.DataFrame
+    delimiter: str | None = None
+    encoding: str | None = None
+
+    @property
+    def headers(self) -> list[str]:
+        return [c for c in self.frame.columns if c != ROW_COLUMN]
+
+
+def read_table(path: Path | str, label: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file into a :class:`RawTable`."""
+    path = Path(path)
+    label = label or path.name
+    if not path.is_file():
+        raise InputError(f"{label}: file not found (expected a CSV or XLSX file at {path})")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _read_xlsx(path, label)
+    if path.suffix.lower() == ".xls":
+        raise InputError(f"{label}: old Excel .xls is not supported; save it as .xlsx or .csv")
+    return read_csv_bytes(path.read_bytes(), label)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was in: UTF-8 (with or without BOM), else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: header.count(d) for d in _DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] > 0 else ","
+
+
+def _unique_headers(raw: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for index, name in enumerate(raw):
+        name = name.strip().strip("\ufeff") or f"column_{index + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def read_csv_bytes(data: bytes, label: str) -> RawTable:
+    """Parse CSV bytes: any of , ; tab |, any line ending, quoted newlines."""
+    text, encoding = decode(data)
+    # One line ending for the parser: CRLF and lone CR (old Mac exports) become LF.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise InputError(f"{label}: the file is empty (expected a header row and data rows)")
+    delimiter = _sniff_delimiter(text)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=delimiter,
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
+            truncate_ragged_lines=False,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise InputError(
+            f"{label}: cannot be read as CSV with delimiter {delimiter!r} ({first}); "
+            "expected one header row and the same number of columns on every row"
+        ) from error
+    frame = frame.rename(dict(zip(frame.columns, _unique_headers(frame.columns), strict=True)))
+    return RawTable(label, _tidy(frame), delimiter, encoding)
+
+
+def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Strip every cell, empty to null, and number the rows as a spreadsheet does."""
+    if frame.width:
+        frame = frame.with_columns(
+            pl.all().cast(pl.String).str.strip_chars(" \t\n\u00a0\u202f").replace("", None)
+        )
+        # A row that is blank in every cell is no row at all.
+        frame = frame.with_row_index(ROW_COLUMN, offset=2)
+        frame = frame.filter(pl.any_horizontal(pl.exclude(ROW_COLUMN).is_not_null()))
+    else:
+        frame = frame.with_row_index(ROW_COLUMN, offset=2)
+    return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, label: str) -> RawTable:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise InputError(f"{label}: cannot be read as an Excel workbook ({error})") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        raise InputError(f"{label}: the first sheet is empty (expected a header row)")
+    headers = _unique_headers([_cell_text(h) or "" for h in rows[0]])
+    width = len(headers)
+    columns = list(zip(*[(list(r) + [None] * width)[:width] for r in rows[1:]], strict=False))
+    data = {
+        name: [_cell_text(v) for v in (columns[i] if columns else [])]
+        for i, name in enumerate(headers)
+    }
+    frame = pl.DataFrame(data, schema=dict.fromkeys(headers, pl.String))
+    return RawTable(label, _tidy(frame))

@@ -1,0 +1,240 @@
+"""Validating mapped tables into typed deal and activity frames, all rows at once.
+
+Problems are collected as a frame (row, column, value, expected) rather than raised one
+at a time, so a user sees every problem of a file in one go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from walkaway.importers import parsing
+from walkaway.importers.base import Mapped
+from walkaway.importers.reading import ROW_COLUMN
+from walkaway.models import (
+    ACTIVITY_SCHEMA,
+    DEAL_SCHEMA,
+    ActivityKind,
+    ActivityStatus,
+    Direction,
+    Outcome,
+    QUALIFICATION_VALUES,
+)
+
+PROBLEM_SCHEMA = {
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "expected": pl.String,
+}
+
+_NUMBER_FIELDS = {"amount": "a number ≥ 0", "hours_invested": "a number of hours ≥ 0"}
+_FRACTION_FIELDS = {
+    "margin": "a fraction 0–1 (or a percentage)",
+    "discount_requested": "a fraction 0–1 (or a percentage)",
+    "manual_probability": "a probability 0–1 (or a percentage)",
+}
+_COUNT_FIELDS = {"custom_requests": "a whole number ≥ 0", "missing_features": "a whole number ≥ 0"}
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Typed rows that passed, the source rows (text) and the problems found."""
+
+    frame: pl.DataFrame  # typed, with ``__row``
+    source: pl.DataFrame  # the mapped text frame, with ``__row``
+    problems: pl.DataFrame  # PROBLEM_SCHEMA
+
+
+class _Checker:
+    def __init__(self, mapped: Mapped) -> None:
+        self.mapped = mapped
+        self.text = mapped.frame
+        self.found: list[pl.DataFrame] = []
+
+    def col(self, name: str) -> pl.Series:
+        if name in self.text.columns:
+            return self.text[name]
+        return pl.Series(name, [None] * self.text.height, dtype=pl.String)
+
+    def report(self, mask: pl.Series, column: str, expected: str) -> None:
+        mask = mask.fill_null(False)
+        if not bool(mask.any()):
+            return
+        rows = self.text.filter(mask)
+        self.found.append(
+            pl.DataFrame(
+                {
+                    "file": [self.mapped.label] * rows.height,
+                    "row": rows[ROW_COLUMN],
+                    "column": [self.mapped.origin(column)] * rows.height,
+                    "value": self.col(column).filter(mask),
+                    "expected": [expected] * rows.height,
+                },
+                schema=PROBLEM_SCHEMA,
+            )
+        )
+
+    def parsed(self, name: str, values: pl.Series, expected: str) -> pl.Series:
+        self.report(self.col(name).is_not_null() & values.is_null(), name, expected)
+        return values.rename(name)
+
+    def required(self, name: str, expected: str, when: pl.Series | None = None) -> None:
+        if name not in self.text.columns and when is None:
+            return  # a missing required column is reported once, by require_columns
+        missing = self.col(name).is_null()
+        if when is not None:
+            missing = missing & when
+        self.report(missing, name, expected)
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> pl.Series:
+        normal = self.col(name).str.to_lowercase().str.replace_all(r"[\s\-]+", "_").rename(name)
+        bad = normal.is_not_null() & ~normal.is_in(list(allowed))
+        self.report(bad, name, "one of " + ", ".join(allowed))
+        normal = normal.zip_with(
+            ~bad.fill_null(False), pl.Series([None] * len(normal), dtype=pl.String)
+        )
+        return normal.fill_null(default) if default is not None else normal
+
+    def problems(self) -> pl.DataFrame:
+        if not self.found:
+            return pl.DataFrame(schema=PROBLEM_SCHEMA)
+        return pl.concat(self.found)
+
+
+def require_columns(mapped: Mapped, required: dict[str, str]) -> None:
+    """A missing required column makes the whole file unreadable: say so in one line."""
+    from walkaway.errors import InputError
+
+    missing = [c for c in required if c not in mapped.frame.columns]
+    if missing:
+        names = ", ".join(f"'{required[c]}'" for c in missing)
+        found = ", ".join(mapped.origins.get(c, c) for c in mapped.frame.columns if c != ROW_COLUMN)
+        raise InputError(
+            f"{mapped.label}: missing required column(s) {names}; the file has: {found}"
+        )
+
+
+def _attributes(mapped: Mapped) -> pl.Series:
+    if not mapped.extras:
+        return pl.Series("attributes", ["{}"] * mapped.frame.height, dtype=pl.String)
+    return mapped.frame.select(
+        pl.struct(list(mapped.extras)).struct.json_encode().alias("attributes")
+    ).to_series()
+
+
+def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
+    """Check and type a deals table (FORMAT.md rules)."""
+    require_columns(mapped, {"deal_id": "deal_id", "amount": "amount", "created_at": "created_at"})
+    check = _Checker(mapped)
+    delimiter = mapped.delimiter
+    check.required("deal_id", "a deal id")
+    outcome = check.choice("outcome", tuple(o.value for o in Outcome), default=Outcome.OPEN)
+    closed = outcome.is_in([Outcome.WON, Outcome.LOST])
+    out: dict[str, pl.Series] = {"deal_id": check.col("deal_id"), "outcome": outcome}
+    for name in ("name", "account", "owner", "stage", "loss_reason"):
+        out[name] = check.col(name)
+    check.required("stage", "a stage (required for open deals)", when=~closed)
+    amount = check.parsed(
+        "amount", parsing.parse_number(check.col("amount"), delimiter), "a number ≥ 0"
+    )
+    check.report(amount < 0, "amount", "a number ≥ 0")
+    check.required("amount", "a number ≥ 0")
+    out["amount"] = amount
+    for name, expected in _NUMBER_FIELDS.items():
+        if name != "amount":
+            value = check.parsed(name, parsing.parse_number(check.col(name), delimiter), expected)
+            check.report(value < 0, name, expected)
+            out[name] = value
+    for name, expected in _FRACTION_FIELDS.items():
+        out[name] = check.parsed(name, parsing.parse_fraction(check.col(name), delimiter), expected)
+    for name, expected in _COUNT_FIELDS.items():
+        out[name] = check.parsed(name, parsing.parse_count(check.col(name), delimiter), expected)
+    confidence = check.parsed(
+        "rep_confidence", parsing.parse_count(check.col("rep_confidence"), delimiter), "1–5"
+    )
+    check.report((confidence < 1) | (confidence > 5), "rep_confidence", "a whole number 1–5")
+    out["rep_confidence"] = confidence
+    date_text = "a date (ISO 2026-03-01, 3/1/26 or 01.03.2026)"
+    out["created_at"] = check.parsed(
+        "created_at", parsing.parse_datetime(check.col("created_at")), date_text
+    )
+    check.required("created_at", date_text)
+    out["closed_at"] = check.parsed(
+        "closed_at", parsing.parse_datetime(check.col("closed_at")), date_text
+    )
+    check.required("closed_at", "a close date (required when won or lost)", when=closed)
+    out["expected_close"] = check.parsed(
+        "expected_close", parsing.parse_date(check.col("expected_close")), date_text
+    )
+    currency = check.col("currency").str.to_uppercase()
+    check.report(
+        currency.is_not_null() & ~currency.str.contains(r"^[A-Z]{3}$"),
+        "currency",
+        "a 3-letter ISO 4217 code such as EUR or USD",
+    )
+    out["currency"] = currency.fill_null(default_currency)
+    for name, allowed in QUALIFICATION_VALUES.items():
+        out[name] = check.choice(name, allowed)
+    out["attributes"] = _attributes(mapped)
+    typed = pl.DataFrame(out).with_columns(mapped.frame[ROW_COLUMN])
+    duplicated = typed["deal_id"].is_duplicated() & ~typed["deal_id"].is_first_distinct()
+    check.report(duplicated, "deal_id", "a deal id not already used higher up in the file")
+    typed = typed.select([pl.col(c).cast(t) for c, t in DEAL_SCHEMA.items()] + [pl.col(ROW_COLUMN)])
+    return Validated(typed, mapped.frame, check.problems())
+
+
+def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
+    """Check and type an activities table; every activity must belong to a known deal."""
+    require_columns(mapped, {"deal_id": "deal_id", "at": "at", "kind": "kind"})
+    check = _Checker(mapped)
+    check.required("deal_id", "a deal id")
+    unknown = check.col("deal_id").is_not_null() & ~check.col("deal_id").is_in(
+        known_deals.implode()
+    )
+    check.report(unknown, "deal_id", "a deal_id present in the deals file or already imported")
+    at = check.parsed("at", parsing.parse_datetime(check.col("at")), "a date-time (ISO 8601)")
+    check.required("at", "a date-time (ISO 8601)")
+    kind = check.choice("kind", tuple(k.value for k in ActivityKind))
+    check.required("kind", "an activity kind")
+    direction = check.choice("direction", tuple(d.value for d in Direction))
+    status = check.choice("status", tuple(s.value for s in ActivityStatus), default="done")
+    hours = check.parsed(
+        "hours", parsing.parse_number(check.col("hours"), mapped.delimiter), "hours ≥ 0"
+    )
+    check.report(hours < 0, "hours", "hours ≥ 0")
+    check.required(
+        "stage", "the stage entered (required for stage_change)", when=kind == "stage_change"
+    )
+    typed = pl.DataFrame(
+        {
+            "deal_id": check.col("deal_id"),
+            "at": at,
+            "kind": kind,
+            "direction": direction,
+            "status": status,
+            "hours": hours,
+            "stage": check.col("stage"),
+            "detail": check.col("detail"),
+            "actor": check.col("actor"),
+        }
+    ).with_columns(mapped.frame[ROW_COLUMN])
+    typed = typed.select(
+        [pl.col(c).cast(t) for c, t in ACTIVITY_SCHEMA.items()] + [pl.col(ROW_COLUMN)]
+    )
+    return Validated(typed, mapped.frame, check.problems())
+
+
+def problem_lines(problems: pl.DataFrame) -> list[str]:
+    """One line per problem: file, row, column, the value and what was expected."""
+    problems = problems.sort("file", "row")
+    lines = []
+    for file, row, column, value, expected in problems.iter_rows():
+        if value is None:
+            lines.append(f"{file}: row {row}, column '{column}': empty; expected {expected}")
+        else:
+            lines.append(f"{file}: row {row}, column '{column}': {value!r} is not {expected}")
+    return lines

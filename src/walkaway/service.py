@@ -1,0 +1,156 @@
+"""Use cases: what the command line and the web app do, joining importers and store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+
+from walkaway.importers import prepare_import
+from walkaway.importers.loading import PreparedImport
+from walkaway.importers.reading import ROW_COLUMN
+from walkaway.models import ImportSummary, Outcome
+from walkaway.store import Store
+from walkaway.store.frames import load_deals
+from walkaway.store.schema import activities, deals
+from walkaway.store.writing import finish_run, start_run, write_activities, write_deals
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_step: str) -> None:
+    return None
+
+
+def stored_deal_ids(store: Store) -> pl.Series:
+    with store.connect() as conn:
+        ids = conn.execute(sa.select(deals.c.deal_id)).scalars().all()
+    return pl.Series("deal_id", ids, dtype=pl.String)
+
+
+def write_rejects(prepared: PreparedImport, path: Path) -> Path | None:
+    """Rejected rows, as the user wrote them, with a ``reason`` column; None if none."""
+    frames = [f for f in (prepared.rejected_deals, prepared.rejected_activities) if f.height]
+    if not frames:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if len(frames) == 1:
+        frames[0].rename({ROW_COLUMN: "row"}).write_csv(path)
+        return path
+    deals_path = path.with_name(path.stem + "-deals" + path.suffix)
+    acts_path = path.with_name(path.stem + "-activities" + path.suffix)
+    prepared.rejected_deals.rename({ROW_COLUMN: "row"}).write_csv(deals_path)
+    prepared.rejected_activities.rename({ROW_COLUMN: "row"}).write_csv(acts_path)
+    return deals_path
+
+
+def import_files(
+    store: Store,
+    deals_path: Path,
+    activities_path: Path | None = None,
+    *,
+    format: str = "auto",
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    default_currency: str = "EUR",
+    progress: Progress = _quiet,
+) -> ImportSummary:
+    """Import a deals file (and its activities) in one transaction.
+
+    Nothing is written when any row is invalid, unless ``skip_invalid``: then the valid
+    rows land and the rejected ones go to ``rejects_path`` with their reason.
+    """
+    progress("reading and checking files")
+    prepared = prepare_import(
+        deals_path,
+        activities_path,
+        format=format,
+        default_currency=default_currency,
+        known_deal_ids=stored_deal_ids(store) if activities_path else None,
+        skip_invalid=skip_invalid,
+    )
+    rejects_file = None
+    if prepared.rejected:
+        target = rejects_path or Path(deals_path).with_name(Path(deals_path).stem + "-rejects.csv")
+        rejects_file = write_rejects(prepared, target)
+    with store.begin() as conn:
+        run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
+        progress(f"writing {prepared.deals.height:,} deals")
+        new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
+        acts_new = acts_same = 0
+        if prepared.activities is not None:
+            progress(f"writing {prepared.activities.height:,} activities")
+            acts_new, acts_same = write_activities(conn, prepared.activities, run_id)
+        from walkaway.store.writing import WriteCounts
+
+        counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
+        finish_run(conn, run_id, counts, prepared.rejected)
+    notes = (f"format detected: {prepared.format}",) if prepared.detected else ()
+    return ImportSummary(
+        format=prepared.format,
+        deals_new=new,
+        deals_updated=updated,
+        deals_unchanged=unchanged,
+        activities_new=acts_new,
+        activities_unchanged=acts_same,
+        rejected=prepared.rejected,
+        rejects_file=str(rejects_file) if rejects_file else None,
+        run_id=run_id,
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    stage: str | None = None
+    owner: str | None = None
+    outcome: Outcome | None = None
+
+
+def list_deals(store: Store, where: DealFilter = DealFilter()) -> pl.DataFrame:
+    """Stored deals with their activity count, filtered."""
+    conditions = []
+    if where.stage:
+        conditions.append(sa.func.lower(deals.c.stage) == where.stage.lower())
+    if where.owner:
+        conditions.append(sa.func.lower(deals.c.owner) == where.owner.lower())
+    if where.outcome:
+        conditions.append(deals.c.outcome == where.outcome.value)
+    with store.connect() as conn:
+        frame = load_deals(conn, sa.and_(*conditions) if conditions else None)
+        counts = conn.execute(
+            sa.select(activities.c.deal_id, sa.func.count()).group_by(activities.c.deal_id)
+        ).all()
+    count_frame = pl.DataFrame(
+        counts, schema={"deal_id": pl.String, "activity_count": pl.Int64}, orient="row"
+    )
+    return frame.join(count_frame, on="deal_id", how="left").with_columns(
+        pl.col("activity_count").fill_null(0)
+    )
+
+
+def pipeline_summary(frame: pl.DataFrame) -> dict[str, object]:
+    """Counts and value by outcome and, for open deals, by stage and owner."""
+    open_deals = frame.filter(pl.col("outcome") == "open")
+    by_outcome = frame.group_by("outcome").agg(
+        pl.len().alias("deals"), pl.col("amount").sum().alias("value")
+    )
+    by_stage = (
+        open_deals.group_by("stage")
+        .agg(pl.len().alias("deals"), pl.col("amount").sum().alias("value"))
+        .sort("value", descending=True)
+    )
+    by_owner = (
+        open_deals.group_by("owner")
+        .agg(pl.len().alias("deals"), pl.col("amount").sum().alias("value"))
+        .sort("value", descending=True)
+    )
+    return {
+        "deals": frame.height,
+        "by_outcome": by_outcome.sort("outcome").to_dicts(),
+        "open_by_stage": by_stage.to_dicts(),
+        "open_by_owner": by_owner.to_dicts(),
+    }

@@ -1,0 +1,99 @@
+"""Opening a store: the engine, migrations up to date, and a tidy close."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from walkaway.errors import StoreError
+
+DEFAULT_URL = "sqlite:///walkaway.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def normalise_url(url: str) -> str:
+    """Accept a bare path for SQLite and the short PostgreSQL scheme."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+@dataclass
+class Store:
+    """A database holding one team's pipeline, decisions, policies and models."""
+
+    engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: everything inside lands, or nothing does."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration."""
+        command.upgrade(_alembic_config(self.engine), "head")
+
+    def is_current(self) -> bool:
+        head = ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision() == head
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
+    """Open (and, by default, create or upgrade) the store at ``url``."""
+    url = normalise_url(url)
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as error:
+        raise StoreError(f"cannot open database {url!r}: {error}") from error
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _on_sqlite_connect)
+    store = Store(engine)
+    if migrate:
+        try:
+            store.upgrade()
+        except sa.exc.OperationalError as error:
+            raise StoreError(
+                f"cannot open database {engine.url.render_as_string(hide_password=True)}: "
+                f"{error.orig}; check the URL (--db or WALKAWAY_DB) and that the server runs"
+            ) from error
+    return store

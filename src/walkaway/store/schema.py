@@ -1,0 +1,145 @@
+"""Tables. Datetimes are stored as naive UTC."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+import_runs = sa.Table(
+    "import_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("deals_file", sa.Text),
+    sa.Column("activities_file", sa.Text),
+    sa.Column("deals_new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deals_updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("deals_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("activities_new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("activities_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+)
+
+deals = sa.Table(
+    "deals",
+    metadata,
+    sa.Column("deal_id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("account", sa.Text),
+    sa.Column("owner", sa.String(200), index=True),
+    sa.Column("stage", sa.String(200), index=True),
+    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expected_close", sa.Date),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("outcome", sa.String(8), nullable=False, index=True),
+    sa.Column("loss_reason", sa.Text),
+    sa.Column("margin", sa.Float),
+    sa.Column("hours_invested", sa.Float),
+    sa.Column("budget", sa.String(16)),
+    sa.Column("authority", sa.String(16)),
+    sa.Column("champion", sa.String(8)),
+    sa.Column("need", sa.String(8)),
+    sa.Column("competitor", sa.String(16)),
+    sa.Column("discount_requested", sa.Float),
+    sa.Column("custom_requests", sa.Integer),
+    sa.Column("missing_features", sa.Integer),
+    sa.Column("stakeholders_aligned", sa.String(8)),
+    sa.Column("fit", sa.String(8)),
+    sa.Column("potential", sa.String(8)),
+    sa.Column("rep_confidence", sa.Integer),
+    sa.Column("manual_probability", sa.Float),
+    sa.Column("attributes", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("source", sa.String(32)),
+    sa.Column("import_run_id", sa.Integer, sa.ForeignKey("import_runs.id")),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "deal_id",
+        sa.String(200),
+        sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(8)),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("hours", sa.Float),
+    sa.Column("stage", sa.String(200)),
+    sa.Column("detail", sa.Text),
+    sa.Column("actor", sa.String(200)),
+    sa.Column("import_run_id", sa.Integer, sa.ForeignKey("import_runs.id")),
+    sa.Index("ix_activities_deal_at", "deal_id", "at"),
+)
+
+outcomes = sa.Table(
+    "outcomes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "deal_id", sa.String(200), sa.ForeignKey("deals.deal_id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("happened_at", sa.DateTime),
+    sa.Column("note", sa.Text),
+    sa.Column("source", sa.String(16), nullable=False),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "deal_id", sa.String(200), sa.ForeignKey("deals.deal_id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("revisit_on", sa.Date),
+    sa.Column("requalify_by", sa.Date),
+    sa.Column("win_probability", sa.Float),
+    sa.Column("expected_value", sa.Float),
+    sa.Column("cost_to_pursue", sa.Float),
+    sa.Column("snapshot", sa.Text, nullable=False, server_default="{}"),
+)
+
+policies = sa.Table(
+    "policies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("toml", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+probability_models = sa.Table(
+    "probability_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("card", sa.Text, nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.false()),
+)

@@ -1,0 +1,126 @@
+"""Writing a prepared import: new, updated and unchanged deals; activities never twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS
+from walkaway.store.frames import insert_frame, load_activities, load_deals, update_frame
+from walkaway.store.schema import activities, deals, import_runs, outcomes
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    deals_new: int
+    deals_updated: int
+    deals_unchanged: int
+    activities_new: int
+    activities_unchanged: int
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def start_run(conn: Connection, fmt: str, deals_file: str, activities_file: str | None) -> int:
+    result = conn.execute(
+        import_runs.insert().values(
+            started_at=now_utc(), format=fmt, deals_file=deals_file, activities_file=activities_file
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_run(conn: Connection, run_id: int, counts: WriteCounts, rejected: int) -> None:
+    conn.execute(
+        import_runs.update()
+        .where(import_runs.c.id == run_id)
+        .values(
+            finished_at=now_utc(),
+            rejected=rejected,
+            deals_new=counts.deals_new,
+            deals_updated=counts.deals_updated,
+            deals_unchanged=counts.deals_unchanged,
+            activities_new=counts.activities_new,
+            activities_unchanged=counts.activities_unchanged,
+        )
+    )
+
+
+def _split_deals(incoming: pl.DataFrame, existing: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
+    """New, changed and unchanged deals; changed ones carry their old outcome."""
+    old = existing.rename({c: f"{c}__old" for c in DEAL_COLUMNS if c != "deal_id"})
+    joined = incoming.join(old, on="deal_id", how="left")
+    is_new = joined["outcome__old"].is_null()
+    same = pl.all_horizontal(
+        [pl.col(c).eq_missing(pl.col(f"{c}__old")) for c in DEAL_COLUMNS if c != "deal_id"]
+    )
+    joined = joined.with_columns(is_new=is_new, same=same)
+    new = joined.filter(pl.col("is_new"))
+    changed = joined.filter(~pl.col("is_new") & ~pl.col("same"))
+    unchanged = joined.filter(~pl.col("is_new") & pl.col("same"))
+    return new, changed, unchanged
+
+
+def _record_outcomes(conn: Connection, closed: pl.DataFrame) -> None:
+    """An import that closes a deal records its outcome (the journal reads it)."""
+    if closed.height == 0:
+        return
+    rows = closed.select(
+        "deal_id",
+        "outcome",
+        pl.lit(now_utc()).cast(DATETIME).alias("recorded_at"),
+        pl.col("closed_at").alias("happened_at"),
+        pl.col("loss_reason").alias("note"),
+        pl.lit("import").alias("source"),
+    )
+    insert_frame(conn, outcomes, rows)
+
+
+def write_deals(
+    conn: Connection, incoming: pl.DataFrame, source: str, run_id: int
+) -> tuple[int, int, int]:
+    existing = load_deals(conn, deals.c.deal_id.in_(incoming["deal_id"].to_list()))
+    new, changed, unchanged = _split_deals(incoming, existing)
+    stamp = {
+        "source": pl.lit(source),
+        "import_run_id": pl.lit(run_id),
+        "updated_at": pl.lit(now_utc()).cast(DATETIME),
+    }
+    insert_frame(conn, deals, new.select(*DEAL_COLUMNS, **stamp))
+    update_frame(conn, deals, "deal_id", changed.select(*DEAL_COLUMNS, **stamp))
+    closed = pl.concat(
+        [
+            new.filter(pl.col("outcome") != "open"),
+            changed.filter((pl.col("outcome") != "open") & (pl.col("outcome__old") == "open")),
+        ]
+    )
+    _record_outcomes(conn, closed.select(DEAL_COLUMNS))
+    return new.height, changed.height, unchanged.height
+
+
+def write_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> tuple[int, int]:
+    """Insert activities not already stored (same deal, time, kind and content)."""
+    if incoming.height == 0:
+        return 0, 0
+    unique = incoming.unique(maintain_order=True)
+    low, high = unique["at"].min(), unique["at"].max()
+    ids = unique["deal_id"].unique().to_list()
+    existing = load_activities(conn, between=(low, high))  # type: ignore[arg-type]
+    existing = existing.filter(pl.col("deal_id").is_in(ids))
+    fresh = unique.join(existing, on=list(ACTIVITY_COLUMNS), how="anti", nulls_equal=True)
+    insert_frame(conn, activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
+    return fresh.height, incoming.height - fresh.height
+
+
+def delete_everything(conn: Connection) -> None:
+    """Used by the demo to start from a clean store."""
+    for table in (activities, outcomes, deals):
+        conn.execute(sa.delete(table))
