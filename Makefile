@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 demo: install
-	$(BIN)/walkaway demo --db sqlite:///$(DB)
+	$(BIN)/walkaway demo --db $(DB)
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks

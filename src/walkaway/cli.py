@@ -169,7 +169,11 @@ def import_command(
 
 def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
     frame = frame.with_columns(
-        [pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S") for c, t in frame.schema.items() if t == pl.Datetime]
+        [
+            pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S")
+            for c, t in frame.schema.items()
+            if t == pl.Datetime
+        ]
         + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
     )
     rows = frame.to_dicts()
@@ -211,6 +215,41 @@ def deals_command(
     frame = service.list_deals(open_from(db), service.DealFilter(stage, owner, outcome))
     columns = ["deal_id", "name", "owner", "stage", "amount", "outcome", "activity_count"]
     print_frame(frame, format, columns, f"{frame.height:,} deals")
+
+
+def print_summary(summary: dict[str, Any], currency: str) -> None:
+    """The pipeline at a glance: outcomes, and open value by stage and by rep."""
+    out.print(f"[bold]{summary['deals']:,} deals[/bold]")
+    for title, key, label in (
+        ("By outcome", "by_outcome", "outcome"),
+        ("Open deals by stage", "open_by_stage", "stage"),
+        ("Open deals by rep", "open_by_owner", "owner"),
+    ):
+        table = Table(title=title)
+        table.add_column(label)
+        table.add_column("deals", justify="right")
+        table.add_column(f"value ({currency})", justify="right")
+        for row in summary[key]:
+            table.add_row(str(row[label]), f"{row['deals']:,}", f"{row['value'] or 0:,.0f}")
+        out.print(table)
+
+
+@app.command("demo")
+@edge
+def demo_command(
+    db: Annotated[
+        str, typer.Option("--db", help="SQLite file to (re)create for the demo.")
+    ] = "walkaway-demo.db",
+) -> None:
+    """Build the bundled sample pipeline into a fresh SQLite file and show it."""
+    store, summary = service.build_demo(db)
+    out.print(
+        f"Sample pipeline imported into {db}: {summary.deals_new:,} deals, "
+        f"{summary.activities_new:,} activities.",
+        highlight=False,
+    )
+    print_summary(service.pipeline_summary(service.list_deals(store)), "EUR")
+    out.print(f"Next: walkaway deals --db {db} --outcome open", highlight=False)
 
 
 def main() -> None:

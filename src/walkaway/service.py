@@ -103,6 +103,33 @@ def import_files(
     )
 
 
+def sample_files() -> tuple[Path, Path]:
+    """The bundled sample pipeline (deals.csv, activities.csv)."""
+    from importlib.resources import files
+
+    folder = files("walkaway.sample")
+    return Path(str(folder / "deals.csv")), Path(str(folder / "activities.csv"))
+
+
+def build_demo(url: str, progress: Progress = _quiet) -> tuple[Store, ImportSummary]:
+    """A fresh SQLite store holding the bundled sample pipeline."""
+    from walkaway.errors import InputError
+    from walkaway.store import open_store
+    from walkaway.store.database import normalise_url
+
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///"):
+        raise InputError(f"the demo builds a fresh SQLite file; got {url!r} (pass --db demo.db)")
+    path = Path(url.removeprefix("sqlite:///"))
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    store = open_store(url)
+    deals_csv, activities_csv = sample_files()
+    return store, import_files(
+        store, deals_csv, activities_csv, format="generic", progress=progress
+    )
+
+
 @dataclass(frozen=True)
 class DealFilter:
     stage: str | None = None

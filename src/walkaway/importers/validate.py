@@ -16,11 +16,11 @@ from walkaway.importers.reading import ROW_COLUMN
 from walkaway.models import (
     ACTIVITY_SCHEMA,
     DEAL_SCHEMA,
+    QUALIFICATION_VALUES,
     ActivityKind,
     ActivityStatus,
     Direction,
     Outcome,
-    QUALIFICATION_VALUES,
 )
 
 PROBLEM_SCHEMA = {

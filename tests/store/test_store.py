@@ -1,0 +1,130 @@
+"""The store on SQLite and PostgreSQL: schema, bulk import, idempotence, all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from tests.csvfiles import activities_csv, deals_csv
+from walkaway.errors import ImportFailed
+from walkaway.service import import_files, list_deals
+from walkaway.store import Store, open_store
+from walkaway.store.frames import load_activities
+from walkaway.store.schema import import_runs, outcomes
+
+DEALS = [
+    "D1,Acme rollout,Acme,Ana,Proposal,12000,2026-01-05,,open",
+    "D2,Beta pilot,Beta,Ben,Demo,5000,2026-02-01T09:30:00+01:00,,open",
+    "D3,Gamma,Gamma,Ana,Negotiation,30000,2025-11-01,2026-03-01,won",
+]
+ACTIVITIES = [
+    "D1,2026-01-06T10:00:00,email,outbound,done,0.5,,intro,Ana",
+    "D1,2026-01-08T10:00:00,email,inbound,,,,re: intro,",
+    "D1,2026-02-01T10:00:00,stage_change,internal,done,,Proposal,,Ana",
+    "D2,2026-02-03T10:00:00,meeting,outbound,no_show,1,,kick-off,Ben",
+    "D3,2026-01-03T10:00:00,proposal,outbound,done,3,,v1,Ana",
+]
+
+
+def test_schema_is_at_the_newest_migration(store: Store) -> None:
+    assert store.is_current()
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert {"deals", "activities", "decisions", "outcomes", "import_runs", "policies"} <= tables
+
+
+def test_import_lands_every_field(store: Store, tmp_path: Path) -> None:
+    summary = import_files(store, deals_csv(tmp_path, DEALS), activities_csv(tmp_path, ACTIVITIES))
+    assert (summary.deals_new, summary.activities_new, summary.rejected) == (3, 5, 0)
+    frame = list_deals(store)
+    d2 = frame.filter(pl.col("deal_id") == "D2").row(0, named=True)
+    # An offset is converted to UTC.
+    assert d2["created_at"] == datetime(2026, 2, 1, 8, 30)
+    assert d2["outcome"] == "open" and d2["currency"] == "EUR"
+    assert frame.filter(pl.col("deal_id") == "D1")["activity_count"].item() == 3
+    with store.connect() as conn:
+        acts = load_activities(conn, deal_ids=["D2"])
+        assert acts.row(0, named=True)["status"] == "no_show"
+        assert acts.row(0, named=True)["hours"] == 1.0
+        recorded = conn.execute(sa.select(outcomes.c.deal_id, outcomes.c.outcome)).all()
+    assert recorded == [("D3", "won")]
+
+
+def test_reimport_changes_nothing(store: Store, tmp_path: Path) -> None:
+    deals, acts = deals_csv(tmp_path, DEALS), activities_csv(tmp_path, ACTIVITIES)
+    import_files(store, deals, acts)
+    before = list_deals(store)
+    again = import_files(store, deals, acts)
+    assert (again.deals_new, again.deals_updated, again.deals_unchanged) == (0, 0, 3)
+    assert (again.activities_new, again.activities_unchanged) == (0, 5)
+    assert list_deals(store).equals(before)
+
+
+def test_a_changed_row_updates_its_deal_and_records_the_close(store: Store, tmp_path: Path) -> None:
+    import_files(store, deals_csv(tmp_path, DEALS), activities_csv(tmp_path, ACTIVITIES))
+    changed = [
+        DEALS[0].replace("12000,2026-01-05,,open", "9000,2026-01-05,2026-04-01,lost"),
+        *DEALS[1:],
+    ]
+    more = [*ACTIVITIES, "D1,2026-03-01T10:00:00,call,outbound,done,0.25,,chase,Ana"]
+    summary = import_files(
+        store, deals_csv(tmp_path, changed, name="d2.csv"), activities_csv(tmp_path, more, "a2.csv")
+    )
+    assert (summary.deals_new, summary.deals_updated, summary.deals_unchanged) == (0, 1, 2)
+    assert (summary.activities_new, summary.activities_unchanged) == (1, 5)
+    d1 = list_deals(store).filter(pl.col("deal_id") == "D1").row(0, named=True)
+    assert (d1["amount"], d1["outcome"], d1["activity_count"]) == (9000.0, "lost", 4)
+    with store.connect() as conn:
+        closes = conn.execute(
+            sa.select(outcomes.c.deal_id).where(outcomes.c.outcome == "lost")
+        ).all()
+    assert closes == [("D1",)]
+
+
+def test_bad_rows_import_nothing(store: Store, tmp_path: Path) -> None:
+    import_files(store, deals_csv(tmp_path, DEALS[:1]))
+    bad = [*DEALS, "D4,Delta,Delta,Ben,Demo,lots,2026-02-01,,open"]
+    with pytest.raises(ImportFailed) as caught:
+        import_files(
+            store, deals_csv(tmp_path, bad, name="bad.csv"), activities_csv(tmp_path, ACTIVITIES)
+        )
+    assert caught.value.problems == ["bad.csv: row 5, column 'amount': 'lots' is not a number ≥ 0"]
+    assert list_deals(store)["deal_id"].to_list() == ["D1"]
+    with store.connect() as conn:
+        assert load_activities(conn).height == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(import_runs)).scalar() == 1
+
+
+def test_skip_invalid_lands_the_good_rows_and_writes_rejects(store: Store, tmp_path: Path) -> None:
+    bad = [*DEALS, "D4,Delta,Delta,Ben,Demo,lots,2026-02-01,,open"]
+    acts = [
+        *ACTIVITIES,
+        "D4,2026-02-03T10:00:00,call,outbound,done,,,,Ben",
+        "D9,2026-02-03,call,,,,,,",
+    ]
+    rejects = tmp_path / "rejects.csv"
+    summary = import_files(
+        store,
+        deals_csv(tmp_path, bad),
+        activities_csv(tmp_path, acts),
+        skip_invalid=True,
+        rejects_path=rejects,
+    )
+    assert (summary.deals_new, summary.activities_new, summary.rejected) == (3, 5, 3)
+    deal_rejects = pl.read_csv(tmp_path / "rejects-deals.csv", infer_schema=False)
+    assert deal_rejects["deal_id"].to_list() == ["D4"]
+    assert "'lots' is not a number" in deal_rejects["reason"].item()
+    act_rejects = pl.read_csv(tmp_path / "rejects-activities.csv", infer_schema=False)
+    assert sorted(act_rejects["deal_id"].to_list()) == ["D4", "D9"]
+
+
+def test_a_store_reopens_with_its_data(store_url: str, tmp_path: Path) -> None:
+    first = open_store(store_url)
+    import_files(first, deals_csv(tmp_path, DEALS))
+    first.close()
+    second = open_store(store_url)
+    assert list_deals(second).height == 3
+    second.close()

@@ -1,0 +1,142 @@
+"""The command line as a user runs it: help everywhere, exit codes, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from tests.csvfiles import activities_csv, deals_csv
+from walkaway import __version__
+from walkaway.cli import app
+
+DEALS = [
+    "D1,Acme rollout,Acme,Ana,Proposal,12000,2026-01-05,,open",
+    "D2,Beta pilot,Beta,Ben,Demo,5000,2026-02-01,,open",
+    "D3,Gamma,Gamma,Ana,Negotiation,30000,2025-11-01,2026-03-01,lost",
+]
+ACTS = ["D1,2026-01-06T10:00:00,email,outbound,done,0.5,,intro,Ana"]
+
+
+def command_names() -> list[str]:
+    group = typer.main.get_command(app)
+    commands = getattr(group, "commands", {})
+    assert commands, "the walkaway command has subcommands"
+    return sorted(commands)
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"walkaway {__version__}"
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_every_command_has_help(runner: CliRunner, name: str) -> None:
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and name in result.output
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "walkaway", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "import" in done.stdout
+
+
+def test_import_then_list_as_json(runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "w.db")
+    deals, acts = deals_csv(tmp_path, DEALS), activities_csv(tmp_path, ACTS)
+    first = runner.invoke(app, ["import", str(deals), "--activities", str(acts), "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "format detected: generic" in first.output
+    assert "deals: 3 new, 0 updated, 0 unchanged; activities: 1 new" in first.output
+    again = runner.invoke(app, ["import", str(deals), "-a", str(acts), "--db", db])
+    assert (
+        "deals: 0 new, 0 updated, 3 unchanged; activities: 0 new, 1 already there" in again.output
+    )
+    listed = runner.invoke(app, ["deals", "--db", db, "--format", "json", "--owner", "ana"])
+    rows = json.loads(listed.stdout)
+    assert [r["deal_id"] for r in rows] == ["D1", "D3"]
+    d1 = rows[0]
+    for key in (
+        "deal_id",
+        "name",
+        "account",
+        "owner",
+        "stage",
+        "amount",
+        "currency",
+        "created_at",
+        "closed_at",
+        "outcome",
+        "loss_reason",
+        "budget",
+        "authority",
+        "champion",
+        "need",
+        "attributes",
+        "activity_count",
+    ):
+        assert key in d1
+    assert d1["created_at"] == "2026-01-05T00:00:00" and d1["activity_count"] == 1
+    assert rows[1]["closed_at"] == "2026-03-01T00:00:00"
+
+
+def test_list_filters_and_csv(runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "w.db")
+    runner.invoke(app, ["import", str(deals_csv(tmp_path, DEALS)), "--db", db])
+    result = runner.invoke(app, ["deals", "--db", db, "--outcome", "open", "--format", "csv"])
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("deal_id,") and len(lines) == 3
+    table = runner.invoke(app, ["deals", "--db", db, "--stage", "demo"])
+    assert "Beta pilot" in table.stdout and "Acme" not in table.stdout
+
+
+def test_bad_input_exits_2_with_one_line_per_problem(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    bad = deals_csv(tmp_path, [*DEALS, "D4,Delta,Delta,Ben,Demo,lots,2026-02-01,,open"])
+    result = runner.invoke(app, ["import", str(bad), "--db", str(db)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "error: deals.csv: row 5, column 'amount': 'lots' is not a number ≥ 0",
+        "error: 1 problem(s) found; nothing was imported (fix the rows, or use --skip-invalid "
+        "to import the valid ones)",
+    ]
+    listed = runner.invoke(app, ["deals", "--db", str(db), "--format", "json"])
+    assert json.loads(listed.stdout) == []
+
+
+def test_skip_invalid_reports_rejects(runner: CliRunner, tmp_path: Path) -> None:
+    bad = deals_csv(tmp_path, [*DEALS, "D4,Delta,Delta,Ben,Demo,lots,2026-02-01,,open"])
+    result = runner.invoke(
+        app, ["import", str(bad), "--db", str(tmp_path / "w.db"), "--skip-invalid"]
+    )
+    assert result.exit_code == 0
+    assert "rejected rows: 1" in result.stdout
+    assert (tmp_path / "deals-rejects.csv").read_text().count("\n") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "nowhere.csv"], "error: nowhere.csv: file not found"),
+        (["deals", "--db", "mysql+nodriver://x/y"], "error: cannot open database"),
+    ],
+)
+def test_errors_are_one_line_exit_2(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_db_from_environment(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    runner.invoke(app, ["import", str(deals_csv(tmp_path, DEALS))], env={"WALKAWAY_DB": str(db)})
+    assert db.exists()
