@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -86,6 +87,18 @@ def edge(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextmanager
+def progress_bar(first_step: str) -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current step, on a terminal only (never in logs or pipes)."""
+    if not err.is_terminal:
+        yield lambda _step: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(first_step, total=None)
+        yield lambda step: bar.update(task, description=step)
+
+
 def open_from(db: str | None) -> Store:
     return open_store(Settings.from_env(db=db).db_url)
 
@@ -137,14 +150,7 @@ def import_command(
     """
     settings = Settings.from_env(db=db)
     store = open_store(settings.db_url)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("importing", total=None)
+    with progress_bar("importing") as step:
         summary = service.import_files(
             store,
             deals,
@@ -153,7 +159,7 @@ def import_command(
             skip_invalid=skip_invalid,
             rejects_path=rejects,
             default_currency=settings.default_currency,
-            progress=lambda step: bar.update(task, description=step),
+            progress=step,
         )
     for note in summary.notes:
         out.print(note)
