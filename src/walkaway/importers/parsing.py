@@ -130,7 +130,7 @@ def parse_datetime(raw: pl.Series) -> pl.Series:
     )
     frame = pl.DataFrame({"t": text})
     day_first_slash = bool(frame["t"].str.contains(r"^(1[3-9]|2\d|3[01])/\d{1,2}/").any())
-    two_digit_year = pl.col("t").str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2}(\s|$)")
+    two_digit_year = pl.col("t").str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\s|$)")
     candidates: list[pl.Expr] = [
         pl.col("t")
         .str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
@@ -140,6 +140,9 @@ def parse_datetime(raw: pl.Series) -> pl.Series:
     candidates += [
         pl.col("t").str.to_datetime(fmt, strict=False, time_unit="us") for fmt in _NAIVE_ISO
     ]
+    # %Y takes any number of digits: without this, "2/1/17" would be the year 2.
+    year_first = pl.col("t").str.contains(r"^\d{4}\D")
+    candidates = [pl.when(year_first).then(c) for c in candidates]
     for sep, day_first in (("/", day_first_slash), (".", True), ("-", day_first_slash)):
         for fmt in _slash_formats(day_first, sep):
             parsed = pl.col("t").str.to_datetime(fmt, strict=False, time_unit="us")

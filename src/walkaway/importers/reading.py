@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -29,6 +29,9 @@ class RawTable:
     frame: pl.DataFrame
     delimiter: str | None = None
     encoding: str | None = None
+    # Where the file was read from (None for bytes): formats that join sibling files
+    # (Maven's products.csv beside sales_pipeline.csv) look beside it.
+    path: Path | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -42,10 +45,10 @@ def read_table(path: Path | str, label: str | None = None) -> RawTable:
     if not path.is_file():
         raise InputError(f"{label}: file not found (expected a CSV or XLSX file at {path})")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path, label)
+        return replace(_read_xlsx(path, label), path=path)
     if path.suffix.lower() == ".xls":
         raise InputError(f"{label}: old Excel .xls is not supported; save it as .xlsx or .csv")
-    return read_csv_bytes(path.read_bytes(), label)
+    return replace(read_csv_bytes(path.read_bytes(), label), path=path)
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from walkaway.errors import InputError
-from walkaway.importers import generic
+from walkaway.importers import generic, hubspot, maven, pipedrive, salesforce
 from walkaway.importers.base import SourceFormat
 
-FORMATS: dict[str, SourceFormat] = {f.name: f for f in (generic.FORMAT,)}
+FORMATS: dict[str, SourceFormat] = {
+    f.name: f
+    for f in (generic.FORMAT, salesforce.FORMAT, hubspot.FORMAT, pipedrive.FORMAT, maven.FORMAT)
+}
 
 
 def detect_format(headers: list[str], label: str) -> SourceFormat:
