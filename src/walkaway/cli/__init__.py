@@ -1,0 +1,14 @@
+"""The command line: parsing and printing only. Use cases live in ``walkaway.service``.
+
+Each module registers its commands on the one Typer ``app``.
+"""
+
+from walkaway.cli import pipeline
+from walkaway.cli.app import app
+
+__all__ = ["app", "main", "pipeline"]
+
+
+def main() -> None:
+    """Entry point of the ``walkaway`` command."""
+    app()

@@ -1,0 +1,112 @@
+"""Commands that bring a pipeline in and show it: import, deals, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from walkaway import service
+from walkaway.cli.app import (
+    DbOption,
+    ImportFormat,
+    ListFormat,
+    app,
+    edge,
+    open_from,
+    out,
+    print_frame,
+    print_summary,
+    progress_bar,
+)
+from walkaway.models import Outcome
+from walkaway.settings import Settings
+from walkaway.store import open_store
+
+
+@app.command("import")
+@edge
+def import_command(
+    deals: Annotated[Path, typer.Argument(help="Deals file (CSV or XLSX).")],
+    activities: Annotated[
+        Path | None, typer.Option("--activities", "-a", help="Activities file (CSV or XLSX).")
+    ] = None,
+    format: Annotated[
+        ImportFormat,
+        typer.Option("--format", "-f", help="Source format; auto picks from the headers."),
+    ] = ImportFormat.auto,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Import the valid rows; write the rest to a rejects CSV."
+        ),
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Where to write rejected rows (with --skip-invalid)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a pipeline export: deals and, optionally, their activities.
+
+    Re-importing the same files changes nothing; a changed row updates its deal.
+    """
+    settings = Settings.from_env(db=db)
+    store = open_store(settings.db_url)
+    with progress_bar("importing") as step:
+        summary = service.import_files(
+            store,
+            deals,
+            activities,
+            format=format.value,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects,
+            default_currency=settings.default_currency,
+            progress=step,
+        )
+    for note in summary.notes:
+        out.print(note)
+    out.print(
+        f"deals: {summary.deals_new:,} new, {summary.deals_updated:,} updated, "
+        f"{summary.deals_unchanged:,} unchanged; activities: {summary.activities_new:,} new, "
+        f"{summary.activities_unchanged:,} already there; rejected rows: {summary.rejected:,}",
+        highlight=False,
+    )
+    if summary.rejects_file:
+        out.print(f"rejected rows and their reasons: {summary.rejects_file}", highlight=False)
+
+
+@app.command("deals")
+@edge
+def deals_command(
+    stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    outcome: Annotated[Outcome | None, typer.Option("--outcome", help="open, won or lost.")] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="table, json or csv.")
+    ] = ListFormat.table,
+    db: DbOption = None,
+) -> None:
+    """List the stored deals."""
+    frame = service.list_deals(open_from(db), service.DealFilter(stage, owner, outcome))
+    columns = ["deal_id", "name", "owner", "stage", "amount", "outcome", "activity_count"]
+    print_frame(frame, format, columns, f"{frame.height:,} deals")
+
+
+@app.command("demo")
+@edge
+def demo_command(
+    db: Annotated[
+        str, typer.Option("--db", help="SQLite file to (re)create for the demo.")
+    ] = "walkaway-demo.db",
+) -> None:
+    """Build the bundled sample pipeline into a fresh SQLite file and show it."""
+    store, summary = service.build_demo(db)
+    out.print(
+        f"Sample pipeline imported into {db}: {summary.deals_new:,} deals, "
+        f"{summary.activities_new:,} activities.",
+        highlight=False,
+    )
+    print_summary(service.pipeline_summary(service.list_deals(store)), "EUR")
+    out.print(f"Next: walkaway deals --db {db} --outcome open", highlight=False)
