@@ -1,4 +1,4 @@
-"""Use cases: what the command line and the web app do, joining importers and store."""
+"""Pipeline use cases: importing, listing, the demo store, the stored policy."""
 
 from __future__ import annotations
 
@@ -181,3 +181,32 @@ def pipeline_summary(frame: pl.DataFrame) -> dict[str, object]:
         "open_by_stage": by_stage.to_dicts(),
         "open_by_owner": by_owner.to_dicts(),
     }
+
+
+def stored_policy_text(store: Store) -> str | None:
+    """The team's active policy as stored (TOML), or None when it never set one."""
+    from walkaway.store.schema import policies
+
+    with store.connect() as conn:
+        row = conn.execute(
+            sa.select(policies.c.toml)
+            .where(policies.c.active)
+            .order_by(policies.c.id.desc())
+            .limit(1)
+        ).first()
+    return None if row is None else str(row[0])
+
+
+def save_policy(store: Store, text: str) -> None:
+    """Validate a policy (raises PolicyError) and make it the team's active one.
+
+    Earlier versions are kept, inactive, so a later review can tell what changed.
+    """
+    from walkaway.policy import load_policy
+    from walkaway.store.schema import policies
+    from walkaway.store.writing import now_utc
+
+    load_policy(text)
+    with store.begin() as conn:
+        conn.execute(policies.update().values(active=False))
+        conn.execute(policies.insert().values(created_at=now_utc(), toml=text, active=True))
