@@ -187,3 +187,93 @@ def as_utc_naive(moment: datetime | date) -> datetime:
 
         return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+@dataclass(frozen=True)
+class Economics:
+    """The numbers behind a recommendation, in the deal's currency (DECISION.md).
+
+    ``value_per_hour`` (p x V / H) is compared with ``opportunity_rate`` (pursue at or
+    above it) and ``walk_away_rate`` (k x the rate: walk away below it). Hours already
+    spent are in ``hours_invested`` and count for nothing.
+    """
+
+    currency: str
+    value: float | None  # V: amount x margin x (1 + expansion); None when there is no amount
+    win_probability: float  # p
+    expected_value: float | None  # p x V
+    hours_needed: float  # H, never below the policy's minimum
+    yield_per_hour: float  # y: what an hour earns on the rep's or team's other deals
+    yield_source: str  # "owner", "team" or "policy"
+    opportunity_rate: float  # max(y, the rep's hourly cost)
+    cost_to_pursue: float  # H x opportunity_rate
+    value_per_hour: float | None  # p x V / H
+    walk_away_rate: float  # k x opportunity_rate
+    hours_invested: float  # sunk: shown, never used
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What to do with one open deal as of a date, and why."""
+
+    deal_id: str
+    name: str | None
+    owner: str | None
+    stage: str | None
+    amount: float | None
+    recommendation: Recommendation
+    win_probability: float
+    economics: Economics
+    flags: tuple[Flag, ...] = ()
+    reasons: tuple[str, ...] = ()  # most important first, with numbers
+    questions: tuple[str, ...] = ()  # to ask the buyer (requalify first of all)
+    requalify_by: date | None = None  # answers due, or the deal is walked away from
+    revisit_on: date | None = None  # for a walk-away: when to look again
+    walk_away_on: date | None = None  # when it crosses the walk-away line if nothing happens
+    rep_confidence: int | None = None
+    hard_stop: bool = False
+    reasons_for: tuple[str, ...] = ()
+    reasons_against: tuple[str, ...] = ()
+    account: str | None = None
+
+    @property
+    def expected_value(self) -> float | None:
+        return self.economics.expected_value
+
+    @property
+    def cost_to_pursue(self) -> float:
+        return self.economics.cost_to_pursue
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of a deal in ``walkaway review --format json``."""
+        return {
+            "deal_id": self.deal_id,
+            "name": self.name,
+            "owner": self.owner,
+            "stage": self.stage,
+            "amount": self.amount,
+            "currency": self.economics.currency,
+            "recommendation": self.recommendation.value,
+            "win_probability": self.win_probability,
+            "expected_value": self.expected_value,
+            "cost_to_pursue": self.cost_to_pursue,
+            "value_per_hour": self.economics.value_per_hour,
+            "opportunity_rate": self.economics.opportunity_rate,
+            "hours_needed": self.economics.hours_needed,
+            "hours_invested": self.economics.hours_invested,
+            "rep_confidence": self.rep_confidence,
+            "flags": [
+                {
+                    "code": f.code,
+                    "severity": f.severity.value,
+                    "evidence": f.evidence,
+                    "question": f.question,
+                }
+                for f in self.flags
+            ],
+            "reasons": list(self.reasons),
+            "questions": list(self.questions),
+            "requalify_by": self.requalify_by.isoformat() if self.requalify_by else None,
+            "revisit_on": self.revisit_on.isoformat() if self.revisit_on else None,
+            "walk_away_on": self.walk_away_on.isoformat() if self.walk_away_on else None,
+        }

@@ -1,0 +1,261 @@
+"""Pursue, re-qualify or walk away: the rule of DECISION.md, for every open deal at once.
+
+With V, H, p and the opportunity rate from :mod:`walkaway.economics`:
+
+1. a **hard stop** flag (policy ``hard_stop = true``) -> ``walk_away``, whatever the
+   numbers, and the first reason says so;
+2. no amount -> ``requalify`` (the value is the question);
+3. p x V / H below k x rate even with the open questions answered well (p recomputed
+   without the ``decision.requalify_on`` flags) -> ``walk_away``;
+4. a deciding fact unknown (a ``requalify_on`` flag: budget, authority, need unknown,
+   a requirement unmet, the buyer possibly gone) -> ``requalify``;
+5. p x V / H at or above the rate -> ``pursue``; otherwise ``requalify``.
+
+A re-qualification carries the questions of its flags (unknown facts first) and a
+deadline (``as_of`` + ``decision.requalify_days``); a walk-away a revisit date
+(``as_of`` + ``decision.revisit_months``). Deterministic; most urgent first: walk-aways
+(hard stops first, then the costliest), re-qualifications, then deals to pursue by the
+date they will cross the walk-away line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from walkaway.decide_reasons import crossing_date, gut_flags, questions_expr, reasons_expr
+from walkaway.economics import compute_economics, economics_of
+from walkaway.flags import SEVERITY_RANK, find_flags_frame
+from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
+from walkaway.policy import Policy
+from walkaway.probability import PriorModel, WinModel
+from walkaway.signals import signals_from_snapshot
+from walkaway.signals_norms import Norms, norms_from_snapshot
+from walkaway.snapshot import take_snapshot
+
+URGENCY = {Recommendation.WALK_AWAY: 0, Recommendation.REQUALIFY: 1, Recommendation.PURSUE: 2}
+MAX_FLAG_REASONS = 3
+MAX_QUESTIONS = 4
+
+ASSESSMENT_COLUMNS = (
+    "deal_id",
+    "name",
+    "account",
+    "owner",
+    "stage",
+    "amount",
+    "currency",
+    "recommendation",
+    "win_probability",
+    "expected_value",
+    "cost_to_pursue",
+    "value_per_hour",
+    "opportunity_rate",
+    "walk_away_rate",
+    "yield_per_hour",
+    "yield_source",
+    "value",
+    "hours_needed",
+    "hours_invested",
+    "net_value",
+    "rep_confidence",
+    "hard_stop",
+    "flags",
+    "reasons",
+    "questions",
+    "requalify_by",
+    "revisit_on",
+    "walk_away_on",
+    "reasons_for",
+    "reasons_against",
+)
+
+
+def assess_frame(
+    pipeline: Pipeline,
+    as_of: datetime,
+    policy: Policy,
+    model: WinModel | None = None,
+    *,
+    deal_ids: Collection[str] | None = None,
+) -> pl.DataFrame:
+    """One row per deal open at ``as_of`` (:data:`ASSESSMENT_COLUMNS`), most urgent first.
+
+    ``model`` must be fitted; without one a :class:`PriorModel` is fitted as of ``as_of``.
+    """
+    snap = take_snapshot(pipeline, as_of)
+    norms = norms_from_snapshot(snap, policy)
+    signals = signals_from_snapshot(snap, policy, norms, deal_ids)
+    flags = find_flags_frame(signals, policy)
+    if model is None:
+        model = PriorModel(policy).fit(pipeline, as_of, norms=norms)
+    return recommend(signals, flags, model, norms, policy, snap.as_of)
+
+
+def assess(
+    pipeline: Pipeline,
+    as_of: datetime,
+    policy: Policy,
+    model: WinModel | None = None,
+    *,
+    deal_ids: Collection[str] | None = None,
+) -> list[Assessment]:
+    """:func:`assess_frame` as :class:`Assessment` objects, most urgent first."""
+    return assessments_from_frame(assess_frame(pipeline, as_of, policy, model, deal_ids=deal_ids))
+
+
+def recommend(
+    signals: pl.DataFrame,
+    flags: pl.DataFrame,
+    model: WinModel,
+    norms: Norms,
+    policy: Policy,
+    as_of: datetime,
+) -> pl.DataFrame:
+    """The decision for every deal in ``signals`` given its flags and a fitted model."""
+    as_of = as_utc_naive(as_of)
+    deciding = list(policy.decision.requalify_on)
+    probability = model.predict_proba(signals, flags)
+    answered = model.predict_proba(signals, flags.filter(~pl.col("code").is_in(deciding)))
+    flags = _with_gut_flags(flags, signals, probability, policy)
+    economics = compute_economics(signals, probability, norms, policy).with_columns(
+        (answered * pl.col("value") / pl.col("hours_needed")).alias("value_per_hour_answered")
+    )
+    frame = (
+        signals.select(
+            "deal_id",
+            "name",
+            "account",
+            "owner",
+            "stage",
+            "amount",
+            "rep_confidence",
+            "days_in_stage",
+            "stall_threshold_days",
+        )
+        .join(economics, on="deal_id", how="left", maintain_order="left")
+        .join(_per_deal_flags(flags, deciding), on="deal_id", how="left", maintain_order="left")
+        .join(model.reasons(signals, flags).drop("win_probability"), on="deal_id", how="left")
+        .with_columns(pl.col("hard_stop").fill_null(False), pl.col("has_unknown").fill_null(False))
+        .with_columns(_rule().alias("recommendation"))
+        .with_columns(_dates(policy, as_of))
+        .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
+    )
+    return _most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
+
+
+def _with_gut_flags(
+    flags: pl.DataFrame, signals: pl.DataFrame, probability: pl.Series, policy: Policy
+) -> pl.DataFrame:
+    gut = gut_flags(signals, probability, policy)
+    if "code" not in gut.columns or gut.height == 0:
+        return flags
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32)
+    both = pl.concat([flags, gut.cast(flags.schema)])
+    return both.sort(["deal_id", rank], maintain_order=True)
+
+
+def _per_deal_flags(flags: pl.DataFrame, deciding: list[str]) -> pl.DataFrame:
+    evidence, question = pl.col("evidence"), pl.col("question")
+    is_deciding, hard = pl.col("code").is_in(deciding), pl.col("hard_stop")
+    is_gut = pl.col("code") == "gut_vs_data"
+    plain = ~hard & ~is_deciding & ~is_gut & (pl.col("severity") != Severity.INFO)
+    asked = question.filter(~is_gut).sort_by((~is_deciding).filter(~is_gut), maintain_order=True)
+    return flags.group_by("deal_id", maintain_order=True).agg(
+        pl.struct("code", "severity", "evidence", "question").alias("flags"),
+        hard.any().alias("hard_stop"),
+        is_deciding.any().alias("has_unknown"),
+        evidence.filter(hard).alias("hard_reasons"),
+        evidence.filter(is_deciding & ~hard).alias("unknown_reasons"),
+        evidence.filter(plain).head(MAX_FLAG_REASONS).alias("flag_reasons"),
+        evidence.filter(is_gut).alias("gut_reasons"),
+        asked.unique(maintain_order=True).head(MAX_QUESTIONS).alias("flag_questions"),
+    )
+
+
+def _rule() -> pl.Expr:
+    value_per_hour, line = pl.col("value_per_hour"), pl.col("walk_away_rate")
+    return (
+        pl.when(pl.col("hard_stop"))
+        .then(pl.lit(Recommendation.WALK_AWAY.value))
+        .when(pl.col("value").is_null())
+        .then(pl.lit(Recommendation.REQUALIFY.value))
+        .when(pl.col("value_per_hour_answered") < line)
+        .then(pl.lit(Recommendation.WALK_AWAY.value))
+        .when(pl.col("has_unknown"))
+        .then(pl.lit(Recommendation.REQUALIFY.value))
+        .when(value_per_hour >= pl.col("opportunity_rate"))
+        .then(pl.lit(Recommendation.PURSUE.value))
+        .otherwise(pl.lit(Recommendation.REQUALIFY.value))
+    )
+
+
+def _dates(policy: Policy, as_of: datetime) -> list[pl.Expr]:
+    rec = pl.col("recommendation")
+    deadline = as_of.date() + timedelta(days=policy.decision.requalify_days)
+    months = policy.decision.revisit_months
+    revisit = pl.select(pl.lit(as_of).dt.offset_by(f"{months}mo").dt.date()).item()
+    none = pl.lit(None, dtype=pl.Date)
+    return [
+        pl.when(rec == Recommendation.REQUALIFY)
+        .then(pl.lit(deadline))
+        .otherwise(none)
+        .alias("requalify_by"),
+        pl.when(rec == Recommendation.WALK_AWAY)
+        .then(pl.lit(revisit))
+        .otherwise(none)
+        .alias("revisit_on"),
+        crossing_date(policy, as_of).alias("walk_away_on"),
+    ]
+
+
+def _most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
+    urgency = pl.col("recommendation").replace_strict(
+        {k.value: v for k, v in URGENCY.items()}, return_dtype=pl.Int32
+    )
+    walking = pl.col("recommendation") == Recommendation.WALK_AWAY
+    stake = pl.when(walking).then(pl.col("cost_to_pursue")).otherwise(pl.col("expected_value"))
+    return frame.sort(
+        [urgency, pl.col("hard_stop"), pl.col("walk_away_on"), stake.fill_null(0.0), "deal_id"],
+        descending=[False, True, False, True, False],
+        nulls_last=True,
+    )
+
+
+def assessments_from_frame(frame: pl.DataFrame) -> list[Assessment]:
+    """:class:`Assessment` objects from the rows of :func:`assess_frame`."""
+    # Flattening the flags first is several times faster than converting nested structs.
+    flat = frame.select("deal_id", "flags").explode("flags").unnest("flags").drop_nulls("code")
+    severities = {s.value: s for s in Severity}
+    flags: dict[str, list[Flag]] = {}
+    for deal_id, code, severity, evidence, question in flat.iter_rows():
+        flags.setdefault(deal_id, []).append(Flag(code, severities[severity], evidence, question))
+    rows = frame.drop("flags").iter_rows(named=True)
+    return [_assessment(row, tuple(flags.get(row["deal_id"], ()))) for row in rows]
+
+
+def _assessment(row: Mapping[str, Any], flags: tuple[Flag, ...]) -> Assessment:
+    return Assessment(
+        deal_id=str(row["deal_id"]),
+        name=row["name"],
+        owner=row["owner"],
+        stage=row["stage"],
+        amount=row["amount"],
+        recommendation=Recommendation(row["recommendation"]),
+        win_probability=float(row["win_probability"]),
+        economics=economics_of(row),
+        flags=flags,
+        reasons=tuple(row["reasons"]),
+        questions=tuple(row["questions"]),
+        requalify_by=row["requalify_by"],
+        revisit_on=row["revisit_on"],
+        walk_away_on=row["walk_away_on"],
+        rep_confidence=row["rep_confidence"],
+        hard_stop=bool(row["hard_stop"]),
+        reasons_for=tuple(row["reasons_for"] or ()),
+        reasons_against=tuple(row["reasons_against"] or ()),
+        account=row["account"],
+    )

@@ -1,0 +1,164 @@
+"""The words and dates of a recommendation, for every deal at once.
+
+Reasons are sentences with the deal's own numbers, most important first: a hard stop,
+then the economics ("Expected €38 per remaining hour; your other deals earn €210 an
+hour"), the unknown facts and red flags behind it, when the deal will cross the
+walk-away line if nothing happens, the re-qualification deadline, the hours already
+spent (shown, not counted) and where the rep's gut disagrees with the data.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import polars as pl
+
+from walkaway.models import Recommendation
+from walkaway.policy import Policy
+from walkaway.probability import decay_span
+from walkaway.wording import money, number, percent, text, whole
+
+MAX_CROSSING_DAYS = 3650.0  # beyond ten years "if nothing happens" says nothing
+EMPTY = pl.lit([], dtype=pl.List(pl.String))
+
+
+def gut_flags(signals: pl.DataFrame, probability: pl.Series, policy: Policy) -> pl.DataFrame:
+    """``gut_vs_data`` flags: the rep's confidence (1-5) against the win probability."""
+    if not policy.is_enabled("gut_vs_data"):
+        return signals.head(0).select("deal_id")
+    rule = policy.rule("gut_vs_data")
+    par = rule.params
+    confidence, p = pl.col("rep_confidence"), pl.col("win_probability")
+    fires = ((confidence >= par["high"]) & (p < par["low_probability"])) | (
+        (confidence <= par["low"]) & (p >= par["high_probability"])
+    )
+    return (
+        signals.select("deal_id", "rep_confidence")
+        .with_columns(probability.alias("win_probability"))
+        .filter(fires.fill_null(False))
+        .select(
+            "deal_id",
+            pl.lit("gut_vs_data").alias("code"),
+            pl.lit(rule.severity.value).alias("severity"),
+            text(
+                "You rate this deal ",
+                whole(confidence),
+                "/5; the data says ",
+                percent(p),
+                " to win",
+            ).alias("evidence"),
+            pl.lit("What do you know about this deal that the data does not show?").alias(
+                "question"
+            ),
+            pl.lit(rule.hard_stop).alias("hard_stop"),
+        )
+    )
+
+
+def crossing_date(policy: Policy, as_of: datetime) -> pl.Expr:
+    """When time decay alone takes ``value_per_hour`` below the walk-away line, for
+    deals above it today (null when not computable or beyond ten years)."""
+    p, line = pl.col("win_probability"), pl.col("walk_away_rate")
+    p_star = line * pl.col("hours_needed") / pl.col("value")
+    odds, odds_star = p / (1 - p), p_star / (1 - p_star)
+    spans = (odds_star / odds).log() / math.log(policy.probability.decay_per_p90)
+    span = decay_span(policy)
+    days = (span - pl.col("days_in_stage")).clip(lower_bound=0.0) + spans * span
+    computable = (pl.col("value") > 0) & (p_star < 1) & (pl.col("value_per_hour") > line)
+    moment = pl.lit(as_of) + pl.duration(milliseconds=(days * 86_400_000).cast(pl.Int64))
+    return (
+        pl.when(computable.fill_null(False) & (days <= MAX_CROSSING_DAYS))
+        .then(moment.dt.date())
+        .otherwise(pl.lit(None, dtype=pl.Date))
+    )
+
+
+def _hour_sentence() -> pl.Expr:
+    currency = pl.col("currency")
+    elsewhere = (
+        pl.when(pl.col("opportunity_rate") > pl.col("yield_per_hour"))
+        .then(text("an hour of your time costs ", money(pl.col("opportunity_rate"), currency)))
+        .when(pl.col("yield_source") == "owner")
+        .then(text("your other deals earn ", money(pl.col("yield_per_hour"), currency), " an hour"))
+        .when(pl.col("yield_source") == "team")
+        .then(text("the team's deals earn ", money(pl.col("yield_per_hour"), currency), " an hour"))
+        .otherwise(text("the policy values an hour at ", money(pl.col("yield_per_hour"), currency)))
+    )
+    return pl.when(pl.col("value").is_not_null()).then(
+        text(
+            "Expected ",
+            money(pl.col("value_per_hour"), currency),
+            " per remaining hour (",
+            percent(pl.col("win_probability")),
+            " of ",
+            money(pl.col("value"), currency),
+            " over ",
+            number(pl.col("hours_needed")),
+            " hours); ",
+            elsewhere,
+        )
+    )
+
+
+def _answered_sentence() -> pl.Expr:
+    shown = (pl.col("recommendation") == Recommendation.WALK_AWAY) & pl.col("has_unknown")
+    return pl.when(shown & ~pl.col("hard_stop") & pl.col("value").is_not_null()).then(
+        text(
+            "Even with the open questions answered, expected ",
+            money(pl.col("value_per_hour_answered"), pl.col("currency")),
+            " per hour stays below the walk-away line of ",
+            money(pl.col("walk_away_rate"), pl.col("currency")),
+        )
+    )
+
+
+def reasons_expr() -> pl.Expr:
+    """``list[str]`` of reasons; needs the columns assembled by ``decide.recommend``."""
+    rec = pl.col("recommendation")
+    walking = rec == Recommendation.WALK_AWAY
+    no_value = pl.when(pl.col("value").is_null()).then(
+        pl.lit("No amount is recorded, so the deal's value cannot be weighed against its hours")
+    )
+    crossing = pl.when(~walking & pl.col("walk_away_on").is_not_null()).then(
+        text(
+            "If nothing changes, it crosses the walk-away line on ",
+            pl.col("walk_away_on").dt.to_string("%Y-%m-%d"),
+        )
+    )
+    deadline = pl.when(rec == Recommendation.REQUALIFY).then(
+        text("Get answers by ", pl.col("requalify_by").dt.to_string("%Y-%m-%d"), ", or walk away")
+    )
+    sunk = pl.when(pl.col("hours_invested") > 0).then(
+        text(
+            number(pl.col("hours_invested")),
+            " hours already spent are not counted: only the hours ahead matter",
+        )
+    )
+    hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element())
+    return pl.concat_list(
+        hard.fill_null(EMPTY),
+        no_value,
+        _hour_sentence(),
+        _answered_sentence(),
+        pl.col("unknown_reasons").fill_null(EMPTY),
+        pl.col("flag_reasons").fill_null(EMPTY),
+        crossing,
+        deadline,
+        sunk,
+        pl.col("gut_reasons").fill_null(EMPTY),
+    ).list.drop_nulls()
+
+
+def questions_expr() -> pl.Expr:
+    """Questions to ask for a re-qualification (or a walk-away, for the record)."""
+    value_question = pl.when(pl.col("value").is_null()).then(
+        pl.lit("What is this deal worth: which amount is the buyer considering?")
+    )
+    generic = pl.when(
+        (pl.col("recommendation") == Recommendation.REQUALIFY)
+        & (pl.col("flag_questions").list.len().fill_null(0) == 0)
+    ).then(pl.lit("What would it take for you to decide, and by when?"))
+    return pl.concat_list(
+        value_question, pl.col("flag_questions").fill_null(EMPTY), generic
+    ).list.drop_nulls()

@@ -1,0 +1,99 @@
+"""The red-flag rulebook: signals in, flags out, each with evidence and a question.
+
+Every rule is evaluated as Polars expressions over all deals at once; Python only
+assembles the per-deal lists at the end. :data:`RULES` documents the built-in rules
+(code, title, meaning, default threshold); the docs are checked against it. The
+policy switches rules off (``[rules.<code>] enabled = false``), changes their
+severity and thresholds, and adds team rules (``[[custom_rules]]``).
+
+``find_flags_frame`` returns the long frame ``deal_id, code, severity, evidence,
+question, hard_stop`` (most severe first within a deal); ``find_flags`` the same as
+``{deal_id: [Flag, ...]}``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from walkaway.flags_custom import custom_rule_exprs
+from walkaway.flags_momentum import SPECS as MOMENTUM
+from walkaway.flags_qualification import SPECS as QUALIFICATION
+from walkaway.flags_spec import RuleExprs, RuleSpec
+from walkaway.models import Flag, Severity
+from walkaway.policy import Policy
+
+RULES: tuple[RuleSpec, ...] = MOMENTUM + QUALIFICATION
+RULE_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES)
+
+SEVERITY_RANK: dict[str, int] = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+FLAG_SCHEMA: dict[str, pl.DataType] = {
+    "deal_id": pl.String(),
+    "code": pl.String(),
+    "severity": pl.String(),
+    "evidence": pl.String(),
+    "question": pl.String(),
+    "hard_stop": pl.Boolean(),
+}
+
+
+def empty_flags() -> pl.DataFrame:
+    return pl.DataFrame(schema=FLAG_SCHEMA)
+
+
+def rule_doc(code: str) -> RuleSpec:
+    """The documentation of a built-in rule."""
+    return next(rule for rule in RULES if rule.code == code)
+
+
+def _applied(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, bool, RuleExprs]]:
+    """(code, severity, hard_stop, expressions) of every rule switched on."""
+    applied = []
+    for spec in RULES:
+        if spec.build is not None and policy.is_enabled(spec.code):
+            settings = policy.rule(spec.code)
+            applied.append((spec.code, settings.severity, settings.hard_stop, spec.build(policy)))
+    for index, rule in enumerate(policy.custom_rules):
+        exprs = custom_rule_exprs(rule, index, schema)  # checked even when switched off
+        if rule.enabled:
+            applied.append((rule.code, rule.severity, rule.hard_stop, exprs))
+    return applied
+
+
+def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Every flag of every deal in ``signals``, most severe first within a deal."""
+    lazy = signals.lazy()
+    parts = [
+        lazy.filter(exprs.fires).select(
+            pl.col("deal_id"),
+            pl.lit(code).alias("code"),
+            pl.lit(severity.value).alias("severity"),
+            exprs.evidence.alias("evidence"),
+            exprs.question.alias("question"),
+            pl.lit(hard_stop).alias("hard_stop"),
+            pl.lit(order, dtype=pl.Int32).alias("order"),
+        )
+        for order, (code, severity, hard_stop, exprs) in enumerate(_applied(policy, signals.schema))
+    ]
+    if not parts:
+        return empty_flags()
+    frame = pl.concat(parts).collect()
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32)
+    ordered = frame.sort(["deal_id", rank, "order"], maintain_order=True).drop("order")
+    return ordered.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
+
+
+def flags_by_deal(frame: pl.DataFrame) -> dict[str, list[Flag]]:
+    """``{deal_id: [Flag, ...]}`` from a flags frame (deals without flags are absent)."""
+    result: dict[str, list[Flag]] = {}
+    for deal_id, code, severity, evidence, question in frame.select(
+        "deal_id", "code", "severity", "evidence", "question"
+    ).iter_rows():
+        result.setdefault(deal_id, []).append(Flag(code, Severity(severity), evidence, question))
+    return result
+
+
+def find_flags(signals: pl.DataFrame, policy: Policy) -> dict[str, list[Flag]]:
+    """``{deal_id: [Flag, ...]}`` for every deal in ``signals`` (empty list: no flags)."""
+    found = flags_by_deal(find_flags_frame(signals, policy))
+    return {deal_id: found.get(deal_id, []) for deal_id in signals["deal_id"]}

@@ -1,0 +1,113 @@
+"""A draft message for walking away well: honest, thankful, the door left open.
+
+The main reasons of an assessment are put in the buyer's words (never the team's
+jargon: no probabilities, hours or "p x V / H"), and the message proposes when to talk
+again. Templates are ``string.Template`` texts with ``$buyer``, ``$deal``, ``$reasons``,
+``$revisit_on`` and ``$sender``; the team's live in the policy's ``[messages]`` table,
+and any mapping of tone -> template passed in overrides them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from string import Template
+from typing import Any
+
+from walkaway.errors import InputError
+from walkaway.models import Assessment
+from walkaway.policy import MessageTemplates, Policy, load_policy
+
+TONES = ("warm", "direct")
+MAX_REASONS = 2
+
+# What a flag means to the buyer; flags without an entry stay internal.
+BUYER_WORDS: dict[str, str] = {
+    "unresponsive": "it seems the timing is not right on your side",
+    "no_shows": "finding time together has been hard",
+    "meetings_moved": "finding time together has been hard",
+    "idle": "things have been quiet for a while",
+    "stalled": "things have not moved forward for a while",
+    "close_date_pushed": "the timeline keeps moving",
+    "close_date_passed": "the decision date we talked about has passed",
+    "amount_cut": "the scope has become smaller than what we can serve well",
+    "stage_regression": "we seem to have gone back a few steps",
+    "proposal_unanswered": "we have not heard back on our proposal",
+    "one_more_proposal": "several proposals have not found the right fit",
+    "renegotiation": "we keep coming back to terms we had agreed",
+    "no_budget": "there is no budget set aside for this right now",
+    "budget_unknown": "we have not been able to confirm a budget",
+    "budget_required": "we have not been able to confirm a budget",
+    "no_authority": "we have not been able to talk with the people who decide",
+    "authority_unknown": "we have not been able to talk with the people who decide",
+    "decision_maker_required": "we have not been able to talk with the people who decide",
+    "unclear_need": "we are not sure we solve a problem that matters enough to you right now",
+    "no_need": "we are not sure we solve a problem that matters enough to you right now",
+    "need_unknown": "we are not sure we solve a problem that matters enough to you right now",
+    "discount_beyond_policy": "we cannot meet the price you need without cutting corners",
+    "discount_beyond_floor": "we cannot meet the price you need without cutting corners",
+    "custom_demands": "what you need goes beyond what we can build well for you",
+    "margin_below_floor": "we cannot make this work at the price it needs",
+    "missing_features": "our product does not yet do some of what you need",
+    "poor_fit": "we may not be the best fit for what you need",
+    "competitor": "you have a good alternative at hand",
+    "incumbent_competitor": "you already have a supplier that serves you",
+    "stakeholders_misaligned": "your team still needs to agree on the way forward",
+}
+FALLBACK = "we do not think we are the right partner for this at the moment"
+
+
+def buyer_reasons(assessment: Assessment, limit: int = MAX_REASONS) -> str:
+    """The assessment's main reasons in the buyer's words: "A, and B"."""
+    phrases: list[str] = []
+    for flag in assessment.flags:
+        phrase = BUYER_WORDS.get(flag.code)
+        if phrase and phrase not in phrases:
+            phrases.append(phrase)
+    chosen = phrases[:limit] or [FALLBACK]
+    return chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + ", and " + chosen[-1]
+
+
+def _when(revisit_on: date | None) -> str:
+    return f"around {revisit_on.day} {revisit_on:%B %Y}" if revisit_on else "in a few months"
+
+
+def _template(tone: str, templates: Mapping[str, str] | MessageTemplates | None) -> str:
+    if tone not in TONES:
+        raise InputError(f"tone '{tone}' is not known; use warm or direct")
+    if templates is None:
+        templates = load_policy().messages
+    if isinstance(templates, MessageTemplates):
+        return str(getattr(templates, tone))
+    if tone not in templates:
+        raise InputError(f"no template for the tone '{tone}'; give one or use the policy's")
+    return templates[tone]
+
+
+def draft_exit_message(
+    assessment: Assessment,
+    deal: Mapping[str, Any] | None = None,
+    tone: str = "warm",
+    templates: Mapping[str, str] | MessageTemplates | Policy | None = None,
+    *,
+    revisit_on: date | None = None,
+) -> str:
+    """The draft email for the buyer. ``deal`` is the deal's row (for the contact and
+    account); ``templates`` a policy, its ``messages`` or a mapping tone -> template."""
+    if isinstance(templates, Policy):
+        templates = templates.messages
+    deal = deal or {}
+    buyer = deal.get("contact") or deal.get("account") or assessment.account or "there"
+    values = {
+        "buyer": buyer,
+        "deal": deal.get("name") or assessment.name or "this project",
+        "reasons": buyer_reasons(assessment),
+        "revisit_on": _when(revisit_on or assessment.revisit_on),
+        "sender": deal.get("owner") or assessment.owner or "",
+    }
+    try:
+        return Template(_template(tone, templates)).substitute(values).strip() + "\n"
+    except (KeyError, ValueError) as error:
+        raise InputError(
+            f"the {tone} message template has an unknown or broken placeholder: {error}"
+        ) from None

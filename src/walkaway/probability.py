@@ -1,0 +1,230 @@
+"""Win probability: the first-version prior, behind the interface the learned model shares.
+
+:class:`PriorModel`, in three documented steps:
+
+1. **Stage base rate.** Of the deals closed before ``as_of`` that reached the deal's
+   stage, the share that was won, pulled towards the policy's ``win_rate`` for that
+   stage by a Beta prior worth ``probability.prior_strength`` deals:
+   ``(won + s * prior) / (reached + s)``. With no history this is the policy's rate; a
+   stage the policy does not name uses the team's overall win rate (itself pulled
+   towards ``unknown_stage.win_rate``).
+2. **Flags.** Each red flag multiplies the odds by the factor of its severity
+   (``odds_info``, ``odds_warning``, ``odds_critical``). ``stalled`` is left out: time
+   is counted by step 3.
+3. **Time.** Once a deal has sat in its stage longer than the stall threshold (won
+   deals' 90th percentile, or the stage limit; never under ``decay_min_days``), its
+   odds are multiplied by ``decay_per_p90`` for every further such span.
+
+The result is clipped to [0.001, 0.999]: the prior never claims certainty.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Protocol, Self
+
+import polars as pl
+
+from walkaway.errors import NotFittedError
+from walkaway.models import Pipeline, Severity
+from walkaway.policy import Policy
+from walkaway.signals_norms import HISTORY, POLICY, Norms, compute_norms
+from walkaway.wording import percent, text, whole
+
+FLOOR, CEILING = 0.001, 0.999
+TIME_COUNTED_ELSEWHERE = frozenset({"stalled"})
+
+
+class WinModel(Protocol):
+    """What ``decide`` needs from a win-probability model (prior or learned)."""
+
+    def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self: ...
+
+    def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series: ...
+
+    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame: ...
+
+    def summary(self) -> pl.DataFrame: ...
+
+
+def _odds(p: pl.Expr) -> pl.Expr:
+    clipped = p.clip(FLOOR, CEILING)
+    return clipped / (1 - clipped)
+
+
+def decay_span(policy: Policy) -> pl.Expr:
+    """Days of one decay span for each deal (the stall threshold, with a minimum)."""
+    return pl.max_horizontal(
+        pl.col("stall_threshold_days"), pl.lit(policy.probability.decay_min_days)
+    )
+
+
+def overdue_spans(policy: Policy) -> pl.Expr:
+    """How many decay spans a deal has sat beyond its stall threshold (0 if not)."""
+    span = decay_span(policy)
+    return ((pl.col("days_in_stage") - span) / span).clip(lower_bound=0.0).fill_null(0.0)
+
+
+class PriorModel:
+    """Stage base rates from history (Beta prior towards the policy), adjusted by flags
+    and time. ``fit`` it on the pipeline as of a date, then ``predict_proba``."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self:
+        """Learn the stage base rates from the deals closed before ``as_of``."""
+        norms = norms if norms is not None else compute_norms(pipeline, as_of, self.policy)
+        strength = self.policy.probability.prior_strength
+        fallback = self.policy.unknown_stage.win_rate
+        total = norms.closed_deals + strength
+        self.overall_rate_ = (norms.won_deals + strength * fallback) / total if total else fallback
+        priors = {s.key: self.policy.win_rate(s.name) for s in self.policy.stages}
+        table = norms.stages.select("stage_key", "reached", "won").with_columns(
+            pl.col("stage_key")
+            .replace_strict(priors, default=self.overall_rate_, return_dtype=pl.Float64)
+            .alias("prior")
+        )
+        denominator = pl.col("reached") + strength
+        rate = pl.when(denominator > 0).then(
+            (pl.col("won") + strength * pl.col("prior")) / denominator
+        )
+        self.base_rates_ = table.with_columns(
+            rate.otherwise(pl.col("prior")).alias("base_rate"),
+            pl.when(pl.col("reached") > 0)
+            .then(pl.lit(HISTORY))
+            .otherwise(pl.lit(POLICY))
+            .alias("source"),
+        )
+        self.as_of_ = norms.as_of
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "base_rates_"):
+            raise NotFittedError("PriorModel is not fitted: call fit(pipeline, as_of) first")
+
+    def _base(self, signals: pl.DataFrame) -> pl.DataFrame:
+        self._check_fitted()
+        priors = {s.key: self.policy.win_rate(s.name) for s in self.policy.stages}
+        return signals.join(
+            self.base_rates_.drop("prior"), on="stage_key", how="left"
+        ).with_columns(
+            pl.col("base_rate").fill_null(
+                pl.col("stage_key").replace_strict(
+                    priors, default=self.overall_rate_, return_dtype=pl.Float64
+                )
+            ),
+            pl.col("reached").fill_null(0),
+            pl.col("won").fill_null(0),
+            pl.col("source").fill_null(POLICY),
+        )
+
+    def _flag_factors(self, flags: pl.DataFrame) -> pl.DataFrame:
+        odds = self.policy.probability
+        log_factor = {s.value: math.log(odds.odds(s)) for s in Severity}
+        counted = flags.filter(~pl.col("code").is_in(list(TIME_COUNTED_ELSEWHERE)))
+        return counted.group_by("deal_id").agg(
+            pl.col("severity")
+            .replace_strict(log_factor, return_dtype=pl.Float64)
+            .sum()
+            .alias("flag_log_odds")
+        )
+
+    def _scored(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+        decay = math.log(self.policy.probability.decay_per_p90)
+        frame = self._base(signals).join(self._flag_factors(flags), on="deal_id", how="left")
+        log_odds = (
+            _odds(pl.col("base_rate")).log()
+            + pl.col("flag_log_odds").fill_null(0.0)
+            + overdue_spans(self.policy) * decay
+        )
+        return frame.with_columns(
+            (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING).alias("win_probability")
+        )
+
+    def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
+        """Win probability in 0-1 for each row of ``signals`` (same order)."""
+        return self._scored(signals, flags)["win_probability"]
+
+    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+        """``deal_id, win_probability, reasons_for, reasons_against`` (lists of sentences,
+        the strongest first)."""
+        scored = self._scored(signals, flags)
+        against = (
+            flags.filter(pl.col("severity") != "info")
+            .group_by("deal_id", maintain_order=True)
+            .agg(pl.col("evidence").head(3).alias("flag_reasons"))
+        )
+        scored = scored.join(against, on="deal_id", how="left")
+        return scored.select(
+            "deal_id",
+            "win_probability",
+            _reasons_for().alias("reasons_for"),
+            pl.concat_list(
+                pl.col("flag_reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+                _time_reason(self.policy),
+            )
+            .list.drop_nulls()
+            .alias("reasons_against"),
+        )
+
+    def summary(self) -> pl.DataFrame:
+        """Per stage: deals that reached it, won, the policy prior and the base rate."""
+        self._check_fitted()
+        return self.base_rates_.sort("base_rate", "stage_key", descending=[True, False])
+
+    def __repr__(self) -> str:
+        fitted = f"fitted as of {self.as_of_:%Y-%m-%d}" if hasattr(self, "as_of_") else "not fitted"
+        return f"PriorModel({fitted})"
+
+
+def _reasons_for() -> pl.Expr:
+    history = text(
+        "Deals that reached ",
+        pl.col("stage"),
+        " were won ",
+        percent(pl.col("base_rate")),
+        " of the time here (",
+        whole(pl.col("won")),
+        " of ",
+        whole(pl.col("reached")),
+        ")",
+    )
+    prior = text(
+        "Deals in ",
+        pl.col("stage"),
+        " are won about ",
+        percent(pl.col("base_rate")),
+        " of the time (policy, no history yet)",
+    )
+    recent = (pl.col("days_since_inbound") <= pl.col("team_reply_gap").fill_null(7.0)).fill_null(
+        False
+    ) & (pl.col("inbound_touches") > 0)
+    positives = [
+        pl.when(pl.col("source") == HISTORY).then(history).otherwise(prior),
+        pl.when(recent).then(
+            text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
+        ),
+        pl.when(pl.col("budget") == "confirmed").then(pl.lit("Budget confirmed")),
+        pl.when(pl.col("authority").is_in(["economic_buyer", "decision_maker"])).then(
+            pl.lit("A decision maker is involved")
+        ),
+        pl.when(pl.col("champion") == "yes").then(pl.lit("A champion inside the buyer")),
+        pl.when(pl.col("need") == "clear").then(pl.lit("A clear need")),
+    ]
+    return pl.concat_list(positives).list.drop_nulls()
+
+
+def _time_reason(policy: Policy) -> pl.Expr:
+    over = overdue_spans(policy)
+    share = 1 - pl.lit(policy.probability.decay_per_p90).pow(over)
+    return pl.when(over > 0).then(
+        text(
+            whole(pl.col("days_in_stage")),
+            " days in ",
+            pl.col("stage"),
+            ", longer than won deals needed, lowers the odds by ",
+            percent(share),
+        )
+    )

@@ -1,0 +1,197 @@
+"""Point-in-time signals for every open deal of a pipeline, in one columnar pass.
+
+``compute_signals(pipeline, as_of, policy)`` returns one row per deal open at
+``as_of`` (see :mod:`walkaway.snapshot` for what "known at as_of" means), with the
+columns listed in :data:`SIGNALS`. The same code path serves one deal: pass a pipeline
+and restrict ``deal_ids``; the norms still come from the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import polars as pl
+
+from walkaway.models import Pipeline, as_utc_naive
+from walkaway.policy import Policy
+from walkaway.signals_activity import activity_signals
+from walkaway.signals_norms import Norms, norms_from_snapshot
+from walkaway.signals_stages import criteria_phrases, skipped_steps, stage_signals
+from walkaway.snapshot import Snapshot, days_between, take_snapshot
+
+# Every signal column, with its meaning (custom rules may use any of them by name).
+SIGNALS: dict[str, str] = {
+    "deal_id": "the deal",
+    "name": "deal name",
+    "account": "the buyer's organisation",
+    "owner": "the rep",
+    "stage": "stage entered last before as_of (else the deal's stage)",
+    "stage_key": "stage name, trimmed and lower-case",
+    "stage_index": "position of the stage in the policy (0 = first); null when not in it",
+    "currency": "currency of the amount",
+    "amount": "deal amount",
+    "margin": "gross margin (the policy's default_margin when not given)",
+    "days_open": "days since the deal was created",
+    "days_in_stage": "days since the current stage was entered",
+    "stage_norm_median": "median days won deals spent in this stage (policy when thin)",
+    "stage_norm_p90": "90th percentile of days won deals spent in this stage",
+    "stage_norm_source": "history or policy",
+    "stage_limit_days": "the policy's time limit for this stage; null when it sets none",
+    "stall_threshold_days": "days in stage beyond which the deal is stalled",
+    "days_since_inbound": "days since the buyer's last sign of life (or since creation)",
+    "days_waiting": "days since the first outbound touch still without a reply",
+    "team_reply_gap": "90th percentile of days won deals' buyers took to reply; null if thin",
+    "outbound_since_inbound": "outbound touches since the buyer's last sign of life",
+    "inbound_touches": "inbound activities in all",
+    "no_shows": "meetings the buyer did not show up to",
+    "reschedules": "meetings rescheduled",
+    "days_since_last_activity": "days since any activity (either side)",
+    "proposals_sent": "proposals sent",
+    "proposals_unanswered": "proposals sent with no inbound activity after them",
+    "days_since_proposal": "days since the last proposal was sent",
+    "close_date_pushes": "notes saying the close date moved out",
+    "days_past_close": "days since the expected close date (negative: still ahead)",
+    "amount_before": "highest earlier amount mentioned in notes ('amount from X to Y')",
+    "amount_cut": "share by which the amount fell from amount_before; null if undetectable",
+    "stage_regressions": "moves back to an earlier stage of the policy",
+    "renegotiations": "notes saying agreed terms were reopened",
+    "budget": "confirmed, unknown, none",
+    "authority": "economic_buyer, decision_maker, influencer, none, unknown",
+    "champion": "yes, no, unknown",
+    "need": "clear, vague, none, unknown",
+    "competitor": "none, present, incumbent, unknown",
+    "stakeholders_aligned": "yes, no, unknown",
+    "fit": "high, medium, low",
+    "potential": "high, medium, low",
+    "discount_requested": "discount asked off list price (fraction)",
+    "custom_requests": "custom features or terms asked",
+    "missing_features": "asked features the product lacks",
+    "rep_confidence": "the rep's gut, 1-5",
+    "hours_invested": "hours already spent: logged activities + hours_invested (sunk)",
+    "hours_needed": "seller hours still needed to reach a decision",
+    "hours_needed_source": "history or policy",
+    "skipped_steps": "exit criteria of passed stages that were not met, as text",
+    "tracks_budget": "the team records budget on some deal",
+    "tracks_authority": "the team records authority on some deal",
+    "tracks_need": "the team records need on some deal",
+    "tracks_champion": "the team records champion on some deal",
+}
+
+_CATEGORICAL = (
+    "budget",
+    "authority",
+    "champion",
+    "need",
+    "competitor",
+    "stakeholders_aligned",
+    "fit",
+    "potential",
+)
+
+
+def compute_signals(
+    pipeline: Pipeline,
+    as_of: datetime,
+    policy: Policy,
+    *,
+    norms: Norms | None = None,
+    deal_ids: Collection[str] | None = None,
+) -> pl.DataFrame:
+    """One row per deal open at ``as_of`` (optionally only ``deal_ids``), sorted by id."""
+    snap = take_snapshot(pipeline, as_of)
+    if norms is None:
+        norms = norms_from_snapshot(snap, policy)
+    return signals_from_snapshot(snap, policy, norms, deal_ids)
+
+
+def signals_from_snapshot(
+    snap: Snapshot, policy: Policy, norms: Norms, deal_ids: Collection[str] | None = None
+) -> pl.DataFrame:
+    deals = snap.open_deals
+    if deal_ids is not None:
+        deals = deals.filter(pl.col("deal_id").is_in(list(deal_ids)))
+    acts = snap.activities.join(deals.select("deal_id"), on="deal_id", how="semi")
+    frame = stage_signals(acts, deals, policy)
+    frame = frame.join(activity_signals(acts, criteria_phrases(policy)), on="deal_id", how="left")
+    frame = _with_norms(frame, policy, norms)
+    frame = frame.with_columns(_derived(snap.as_of, policy, norms))
+    frame = frame.with_columns(skipped_steps(policy, snap.as_of).alias("skipped_steps"))
+    return frame.select(list(SIGNALS)).sort("deal_id")
+
+
+def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFrame:
+    stages = norms.stages.select(
+        "stage_key",
+        pl.col("median_days").alias("stage_norm_median"),
+        pl.col("p90_days").alias("stage_norm_p90"),
+        pl.col("days_source").alias("stage_norm_source"),
+        "hours_needed",
+        pl.col("hours_source").alias("hours_needed_source"),
+    )
+    fallback = policy.unknown_stage
+    limits = {s.key: s.limit_days for s in policy.stages if s.limit_days is not None}
+    return frame.join(stages, on="stage_key", how="left").with_columns(
+        pl.col("stage_norm_median").fill_null(fallback.limit_days / 2),
+        pl.col("stage_norm_p90").fill_null(fallback.limit_days),
+        pl.col("stage_norm_source").fill_null("policy"),
+        pl.col("hours_needed").fill_null(fallback.hours_needed),
+        pl.col("hours_needed_source").fill_null("policy"),
+        pl.col("stage_key")
+        .replace_strict(limits, default=None, return_dtype=pl.Float64)
+        .alias("stage_limit_days"),
+    )
+
+
+def _derived(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Expr]:
+    now = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
+    created = pl.col("created_at")
+    before, amount = pl.col("amount_before"), pl.col("amount")
+    return [
+        pl.col("currency").fill_null(policy.currency),
+        pl.col("margin").fill_null(policy.economics.default_margin),
+        days_between(now, created).alias("days_open"),
+        days_between(now, pl.col("stage_entered_at")).alias("days_in_stage"),
+        days_between(now, pl.coalesce("last_inbound_at", created)).alias("days_since_inbound"),
+        days_between(now, pl.col("waiting_since")).alias("days_waiting"),
+        pl.lit(norms.reply_gap_days, dtype=pl.Float64).alias("team_reply_gap"),
+        days_between(now, pl.coalesce("last_activity_at", created)).alias(
+            "days_since_last_activity"
+        ),
+        days_between(now, pl.col("last_proposal_at")).alias("days_since_proposal"),
+        days_between(now, pl.col("expected_close").cast(pl.Datetime("us"))).alias(
+            "days_past_close"
+        ),
+        pl.min_horizontal("stage_norm_p90", "stage_limit_days").alias("stall_threshold_days"),
+        pl.when(before > amount)
+        .then((before - amount) / before)
+        .when(before.is_not_null())
+        .then(0.0)
+        .alias("amount_cut"),
+        (pl.col("hours_logged").fill_null(0.0) + pl.col("hours_invested").fill_null(0.0)).alias(
+            "hours_invested"
+        ),
+        *_tidied(norms),
+    ]
+
+
+def _tidied(norms: Norms) -> list[pl.Expr]:
+    """Counts without nulls, categorical fields in lower case, what the team tracks."""
+    counts = (
+        "outbound_since_inbound",
+        "inbound_touches",
+        "no_shows",
+        "reschedules",
+        "proposals_sent",
+        "proposals_unanswered",
+        "close_date_pushes",
+        "renegotiations",
+    )
+    return [
+        *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts],
+        *[pl.col(c).str.strip_chars().str.to_lowercase() for c in _CATEGORICAL],
+        *[
+            pl.lit(f in norms.tracked_fields).alias(f"tracks_{f}")
+            for f in ("budget", "authority", "need", "champion")
+        ],
+    ]

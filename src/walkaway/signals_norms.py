@@ -1,0 +1,248 @@
+"""What is normal for this team, learned only from deals closed before ``as_of``.
+
+Per stage: how long won deals stayed in it (median and 90th percentile), how many
+deals reached it and how many of those were won, and how many seller hours deals
+still took after entering it. For the team: how long won deals' buyers took to reply
+(90th percentile), and what a selling hour earned over the last months. When a stage
+has fewer than ``policy.history.min_deals`` deals behind a number, the policy's number
+is used instead, and ``*_source`` says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from walkaway.models import ActivityKind, Direction, Outcome, Pipeline
+from walkaway.policy import Policy
+from walkaway.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
+
+TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
+HISTORY = "history"
+POLICY = "policy"
+
+
+@dataclass(frozen=True, eq=False)
+class Norms:
+    """The team's norms as of a date, with the policy filling in where history is thin.
+
+    ``stages`` has one row per stage key (the policy's stages and every stage seen in
+    history): ``stage_key, won_deals, median_days, p90_days, days_source, reached,
+    won, hours_deals, hours_needed, hours_source``. A stage missing from it uses the
+    policy's ``unknown_stage`` numbers.
+    """
+
+    as_of: datetime
+    stages: pl.DataFrame
+    reply_gap_days: float | None
+    reply_gap_samples: int
+    yield_per_hour: float
+    yield_source: str
+    owner_yield: pl.DataFrame
+    closed_deals: int
+    won_deals: int
+    tracked_fields: frozenset[str]
+
+
+def compute_norms(pipeline: Pipeline, as_of: datetime, policy: Policy) -> Norms:
+    """The team's norms from the deals closed before ``as_of``."""
+    return norms_from_snapshot(take_snapshot(pipeline, as_of), policy)
+
+
+def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
+    closed = snap.closed_deals
+    closed_acts = snap.activities.join(closed.select("deal_id"), on="deal_id", how="semi")
+    visits = stage_visits(closed, closed_acts)
+    gap, samples = _reply_gap(closed, closed_acts, policy)
+    team_yield, owner_yield = _yields(snap, policy)
+    won = closed.filter(pl.col("outcome") == Outcome.WON).height
+    return Norms(
+        as_of=snap.as_of,
+        stages=_resolve_stages(_stage_history(closed_acts, visits), policy),
+        reply_gap_days=gap,
+        reply_gap_samples=samples,
+        yield_per_hour=team_yield if team_yield is not None else policy.economics.yield_per_hour,
+        yield_source=HISTORY if team_yield is not None else POLICY,
+        owner_yield=owner_yield,
+        closed_deals=closed.height,
+        won_deals=won,
+        tracked_fields=_tracked_fields(snap.deals),
+    )
+
+
+def stage_visits(closed_deals: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame:
+    """Every stage each closed deal went through: ``deal_id, stage_key, at, days, won``.
+
+    A closed deal without stage changes spent its whole life in ``deals.stage``.
+    """
+    closed = closed_deals.select(
+        "deal_id",
+        "created_at",
+        "closed_at",
+        (pl.col("outcome") == Outcome.WON).alias("won"),
+        STAGE_KEY.alias("stage_key"),
+    )
+    rows = activities.filter(
+        (pl.col("kind") == ActivityKind.STAGE_CHANGE) & pl.col("stage").is_not_null()
+    ).select("deal_id", "at", STAGE_KEY.alias("stage_key"))
+    without = closed.join(rows, on="deal_id", how="anti").select(
+        "deal_id", pl.col("created_at").alias("at"), "stage_key"
+    )
+    visits = pl.concat([rows, without]).sort("deal_id", "at", maintain_order=True)
+    visits = visits.join(closed.select("deal_id", "closed_at", "won"), on="deal_id")
+    left = pl.col("at").shift(-1).over("deal_id").fill_null(pl.col("closed_at"))
+    return visits.with_columns(days_between(left, pl.col("at")).clip(0.0).alias("days")).drop(
+        "closed_at"
+    )
+
+
+def _stage_history(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
+    won_days = (
+        visits.filter(pl.col("won"))
+        .group_by("deal_id", "stage_key")
+        .agg(pl.col("days").sum())
+        .group_by("stage_key")
+        .agg(
+            pl.len().alias("won_deals"),
+            pl.col("days").median().alias("hist_median"),
+            pl.col("days").quantile(0.9, "linear").alias("hist_p90"),
+        )
+    )
+    reached = visits.group_by("stage_key").agg(
+        pl.col("deal_id").n_unique().alias("reached"),
+        pl.col("deal_id").filter(pl.col("won")).n_unique().alias("won"),
+    )
+    hours = _hours_after_stage(activities, visits)
+    return reached.join(won_days, on="stage_key", how="full", coalesce=True).join(
+        hours, on="stage_key", how="full", coalesce=True
+    )
+
+
+def _hours_after_stage(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
+    """Mean seller hours logged from entering a stage until the close, per stage."""
+    logged = (
+        activities.filter(pl.col("hours") > 0)
+        .select("deal_id", "at", "hours")
+        .sort("at")
+        .with_columns(pl.col("hours").cum_sum().over("deal_id").alias("before"))
+    )
+    totals = logged.group_by("deal_id").agg(pl.col("hours").sum().alias("total"))
+    entries = (visits.group_by("deal_id", "stage_key").agg(pl.col("at").min()).sort("at")).join(
+        totals, on="deal_id"
+    )  # deals that logged no hours say nothing about hours
+    after = entries.sort("at").join_asof(
+        logged.select("deal_id", "at", "before"),
+        on="at",
+        by="deal_id",
+        strategy="backward",
+        allow_exact_matches=False,
+        check_sortedness=False,  # both sides are sorted by "at" just above
+    )
+    after = after.with_columns((pl.col("total") - pl.col("before").fill_null(0.0)).alias("h"))
+    return after.group_by("stage_key").agg(
+        pl.len().alias("hours_deals"), pl.col("h").mean().alias("hist_hours")
+    )
+
+
+def _resolve_stages(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    policy_rows = pl.DataFrame(
+        {
+            "stage_key": [s.key for s in policy.stages],
+            "limit": [policy.limit_days(s.name) for s in policy.stages],
+            "policy_hours": [policy.hours_needed(s.name) for s in policy.stages],
+        },
+        schema={"stage_key": pl.String, "limit": pl.Float64, "policy_hours": pl.Float64},
+    )
+    table = history.join(policy_rows, on="stage_key", how="full", coalesce=True)
+    fallback = policy.unknown_stage
+    limit = pl.col("limit").fill_null(fallback.limit_days)
+    enough = policy.history.min_deals
+    days_ok = pl.col("won_deals").fill_null(0) >= enough
+    hours_ok = pl.col("hours_deals").fill_null(0) >= enough
+    return table.select(
+        "stage_key",
+        pl.col("won_deals").fill_null(0).cast(pl.Int64),
+        pl.when(days_ok).then(pl.col("hist_median")).otherwise(limit / 2).alias("median_days"),
+        pl.when(days_ok).then(pl.col("hist_p90")).otherwise(limit).alias("p90_days"),
+        pl.when(days_ok).then(pl.lit(HISTORY)).otherwise(pl.lit(POLICY)).alias("days_source"),
+        pl.col("reached").fill_null(0).cast(pl.Int64),
+        pl.col("won").fill_null(0).cast(pl.Int64),
+        pl.col("hours_deals").fill_null(0).cast(pl.Int64),
+        pl.when(hours_ok)
+        .then(pl.col("hist_hours"))
+        .otherwise(pl.col("policy_hours").fill_null(fallback.hours_needed))
+        .alias("hours_needed"),
+        pl.when(hours_ok).then(pl.lit(HISTORY)).otherwise(pl.lit(POLICY)).alias("hours_source"),
+    ).sort("stage_key")
+
+
+def _reply_gap(
+    closed: pl.DataFrame, activities: pl.DataFrame, policy: Policy
+) -> tuple[float | None, int]:
+    """90th percentile of days from the first unanswered touch to the buyer's reply,
+    on won deals; None when there are fewer than ``min_deals`` such replies."""
+    won = closed.filter(pl.col("outcome") == Outcome.WON).select("deal_id")
+    direction = pl.col("direction")
+    io = (
+        activities.filter(direction.is_in([Direction.INBOUND, Direction.OUTBOUND]))
+        .join(won, on="deal_id", how="semi")
+        .select("deal_id", "at", "direction")
+        .sort("deal_id", "at", maintain_order=True)
+    )
+    inbound_at = pl.when(direction == Direction.INBOUND).then(pl.col("at"))
+    previous = direction.shift(1).over("deal_id")
+    starts = io.with_columns(
+        inbound_at.backward_fill().over("deal_id").alias("reply_at"), previous.alias("prev")
+    ).filter(
+        (direction == Direction.OUTBOUND)
+        & (pl.col("prev").is_null() | (pl.col("prev") == Direction.INBOUND))
+        & pl.col("reply_at").is_not_null()
+    )
+    gaps = starts.select(days_between(pl.col("reply_at"), pl.col("at")).alias("gap"))
+    if gaps.height < policy.history.min_deals:
+        return None, gaps.height
+    return float(gaps["gap"].quantile(0.9, "linear") or 0.0), gaps.height
+
+
+def _yields(snap: Snapshot, policy: Policy) -> tuple[float | None, pl.DataFrame]:
+    """Won margin per logged selling hour over the last months: team and per owner."""
+    months = policy.economics.yield_window_months
+    start = pl.select(pl.lit(snap.as_of).dt.offset_by(f"-{months}mo")).item()
+    margin = pl.col("margin").fill_null(policy.economics.default_margin)
+    won = (
+        snap.closed_deals.filter(
+            (pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start)
+        )
+        .group_by("owner")
+        .agg((pl.col("amount").fill_null(0.0) * margin).sum().alias("value"), pl.len().alias("n"))
+    )
+    hours = (
+        snap.activities.filter((pl.col("at") >= start) & (pl.col("hours") > 0))
+        .group_by("deal_id")
+        .agg(pl.col("hours").sum())
+        .join(snap.deals.select("deal_id", "owner"), on="deal_id")
+        .group_by("owner")
+        .agg(pl.col("hours").sum())
+    )
+    per_owner = won.join(hours, on="owner", how="full", coalesce=True).with_columns(
+        pl.col("value", "n", "hours").fill_null(0)
+    )
+    enough = (pl.col("n") >= policy.history.min_deals) & (pl.col("hours") > 0)
+    owner_yield = per_owner.filter(enough & pl.col("owner").is_not_null()).select(
+        "owner", (pl.col("value") / pl.col("hours")).alias("owner_yield")
+    )
+    total = per_owner.select(pl.col("value").sum(), pl.col("n").sum(), pl.col("hours").sum())
+    value, n, spent = total.row(0)
+    team = value / spent if n >= policy.history.min_deals and spent > 0 else None
+    return team, owner_yield.sort("owner")
+
+
+def _tracked_fields(deals: pl.DataFrame) -> frozenset[str]:
+    """Qualification fields the team records on some deal (the rest are not tracked)."""
+    known = deals.select(
+        ((pl.col(f).is_not_null()) & (pl.col(f) != "unknown")).any().alias(f)
+        for f in TRACKABLE_FIELDS
+    )
+    return frozenset(f for f in TRACKABLE_FIELDS if known.height and known[f][0])

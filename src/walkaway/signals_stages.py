@@ -1,0 +1,99 @@
+"""Where each open deal stands in the sales process, from its stage changes.
+
+A deal's stage is the last stage it entered before ``as_of``; with no stage change
+before ``as_of`` it is the deal's ``stage`` field, entered when the deal was created.
+A stage regression is a move to a stage earlier in the policy's order than the one
+before it. A skipped step is an exit criterion of a stage the deal has moved past
+that was not met by the time it left (deal fields, which carry no date, are checked
+as they are now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import polars as pl
+
+from walkaway.models import ActivityKind
+from walkaway.policy import Policy
+from walkaway.signals_activity import ACTIVITY_CRITERIA, criterion_column
+from walkaway.snapshot import STAGE_KEY
+
+# Criteria read from the deal's fields (the others are met by activities).
+FIELD_CRITERIA: Mapping[str, pl.Expr] = {
+    "need_confirmed": pl.col("need") == "clear",
+    "budget_confirmed": pl.col("budget") == "confirmed",
+    "economic_buyer_met": pl.col("authority").is_in(["economic_buyer", "decision_maker"]),
+    "champion_identified": pl.col("champion") == "yes",
+    "stakeholders_aligned": pl.col("stakeholders_aligned") == "yes",
+}
+BUILT_IN_CRITERIA = frozenset(FIELD_CRITERIA) | frozenset(ACTIVITY_CRITERIA)
+
+
+def criteria_phrases(policy: Policy) -> dict[str, str]:
+    """Team-named criteria, met when an activity's detail mentions them."""
+    names = {c for s in policy.stages for c in s.exit_criteria} - BUILT_IN_CRITERIA
+    return {name: name.replace("_", " ").strip().lower() for name in sorted(names)}
+
+
+def _left_column(index: int) -> str:
+    return f"left_stage_{index}_at"
+
+
+def stage_index_expr(key: pl.Expr, policy: Policy) -> pl.Expr:
+    mapping = {s.key: i for i, s in enumerate(policy.stages)}
+    return key.replace_strict(mapping, default=None, return_dtype=pl.Int32)
+
+
+def stage_signals(activities: pl.DataFrame, deals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Per deal: ``stage, stage_key, stage_index, stage_entered_at, stage_regressions``
+    and, for stages with exit criteria, when the deal first moved past them."""
+    rows = (
+        activities.filter(
+            (pl.col("kind") == ActivityKind.STAGE_CHANGE) & pl.col("stage").is_not_null()
+        )
+        .select("deal_id", "at", "stage", STAGE_KEY.alias("key"))
+        .sort("deal_id", "at", maintain_order=True)
+        .with_columns(stage_index_expr(pl.col("key"), policy).alias("idx"))
+    )
+    key, idx = pl.col("key"), pl.col("idx")
+    new_run = (key != key.shift(1)).fill_null(True)
+    left = [
+        pl.col("at").filter(idx > i).min().alias(_left_column(i))
+        for i, s in enumerate(policy.stages)
+        if s.exit_criteria
+    ]
+    history = rows.group_by("deal_id").agg(
+        pl.col("stage").last().alias("last_stage"),
+        pl.col("at").filter(new_run).last().alias("entered_at"),
+        (idx < idx.forward_fill().shift(1)).sum().alias("stage_regressions"),
+        *left,
+    )
+    frame = deals.join(history, on="deal_id", how="left")
+    stage = pl.coalesce("last_stage", "stage")
+    return frame.with_columns(
+        stage.alias("stage"),
+        stage.str.strip_chars().str.to_lowercase().alias("stage_key"),
+        pl.coalesce("entered_at", "created_at").alias("stage_entered_at"),
+        pl.col("stage_regressions").fill_null(0),
+    ).with_columns(stage_index_expr(pl.col("stage_key"), policy).alias("stage_index"))
+
+
+def skipped_steps(policy: Policy, as_of: datetime) -> pl.Expr:
+    """``list[str]`` of "criterion (stage)" a deal left a stage without."""
+    items: list[pl.Expr] = []
+    now = pl.lit(as_of, dtype=pl.Datetime("us"))
+    for i, stage in enumerate(policy.stages):
+        passed = pl.col("stage_index") > i
+        left_at = pl.coalesce(pl.col(_left_column(i)), now) if stage.exit_criteria else now
+        for name in stage.exit_criteria:
+            if name in FIELD_CRITERIA:
+                met = FIELD_CRITERIA[name].fill_null(False)
+            else:
+                met = (pl.col(criterion_column(name)) <= left_at).fill_null(False)
+            label = f"{name.replace('_', ' ')} ({stage.name})"
+            items.append(pl.when(passed & ~met).then(pl.lit(label)))
+    if not items:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return pl.concat_list(items).list.drop_nulls()
