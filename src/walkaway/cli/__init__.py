@@ -3,10 +3,10 @@
 Each module registers its commands on the one Typer ``app``.
 """
 
-from walkaway.cli import pipeline
+from walkaway.cli import leader, pipeline, policy, review
 from walkaway.cli.app import app
 
-__all__ = ["app", "main", "pipeline"]
+__all__ = ["app", "leader", "main", "pipeline", "policy", "review"]
 
 
 def main() -> None:

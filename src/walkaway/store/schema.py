@@ -143,3 +143,17 @@ probability_models = sa.Table(
     sa.Column("blob", sa.LargeBinary, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.false()),
 )
+
+# The leadership check (walkaway leader-check): one row per completed check. The answers
+# are the source of truth; the report is kept as shown then, so a later check compares
+# against what the leader actually saw.
+leadership_checks = sa.Table(
+    "leadership_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("taken_at", sa.DateTime, nullable=False),
+    sa.Column("taken_by", sa.String(200), nullable=False),
+    sa.Column("answers", sa.Text, nullable=False),
+    sa.Column("report", sa.Text, nullable=False),
+    sa.Index("ix_leadership_checks_taken_by_taken_at", "taken_by", "taken_at"),
+)

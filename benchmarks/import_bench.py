@@ -1,0 +1,214 @@
+"""How fast does a pipeline import? ``python benchmarks/import_bench.py [options]``.
+
+Makes a seeded generic-format pipeline (``--deals`` deals, ``--activities`` activities,
+built with NumPy and Polars in one pass), writes it as CSV to a temporary folder, then
+times ``walkaway.service.import_files`` twice: the first import into an empty store and
+an idempotent re-import of the same files (nothing new to write). When the BPI 2012
+extract (``../shared/data/bpi2012`` or ``--bpi``) is there, it is timed the same way.
+Prints rows per second. ``--profile`` adds a cProfile of the first import.
+
+Examples::
+
+    python benchmarks/import_bench.py                      # SQLite in a temp file
+    python benchmarks/import_bench.py --db postgresql+psycopg://postgres@127.0.0.1:5432/walkaway_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import polars as pl
+
+from walkaway.models import ImportSummary
+from walkaway.service import import_files
+from walkaway.store import Store, open_store
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BPI = ROOT.parent / "shared" / "data" / "bpi2012"
+STAGES = ["Qualify", "Discovery", "Demo", "Proposal", "Negotiation"]
+KINDS = ["email", "call", "meeting", "demo", "proposal", "note", "stage_change"]
+KIND_SHARE = [0.45, 0.18, 0.08, 0.03, 0.04, 0.12, 0.10]
+DETAILS = ["Follow-up", "Recap and next steps", "Re: pricing", "Call notes", "Agenda"]
+START = datetime(2023, 1, 2)
+
+
+def make_pipeline(deals: int, activities: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A generic-format pipeline as frames of the right types, drawn in one pass."""
+    rng = np.random.default_rng(seed)
+    reps = np.array([f"Rep {i:02d}" for i in range(40)])
+    created_s = rng.integers(0, 3 * 365 * 86_400, deals)
+    life_s = rng.gamma(2.0, 30 * 86_400, deals).astype(np.int64) + 86_400
+    outcome = rng.choice(["open", "won", "lost"], deals, p=[0.2, 0.25, 0.55])
+    closed = outcome != "open"
+    start = np.datetime64(START, "s")
+    created = start + created_s.astype("timedelta64[s]")
+    deal_frame = pl.DataFrame(
+        {
+            "deal_id": [f"B-{i:07d}" for i in range(deals)],
+            "name": [f"Bench deal {i}" for i in range(deals)],
+            "account": [f"Account {i % (deals // 3 + 1)}" for i in range(deals)],
+            "owner": reps[rng.integers(0, reps.size, deals)],
+            "stage": np.array(STAGES)[rng.integers(0, 5, deals)],
+            "amount": np.round(np.exp(rng.normal(10.2, 0.8, deals)), -2),
+            "currency": "EUR",
+            "created_at": created.astype("datetime64[us]"),
+            "expected_close": (created + life_s.astype("timedelta64[s]")).astype("datetime64[D]"),
+            "closed_at": np.where(
+                closed, created + life_s.astype("timedelta64[s]"), np.datetime64("NaT")
+            ).astype("datetime64[us]"),
+            "outcome": outcome,
+            "margin": np.round(rng.uniform(0.2, 0.8, deals), 2),
+            "budget": rng.choice(["confirmed", "unknown", "none"], deals),
+            "authority": rng.choice(["economic_buyer", "influencer", "unknown"], deals),
+            "champion": rng.choice(["yes", "no", "unknown"], deals),
+            "discount_requested": np.round(rng.uniform(0, 0.3, deals), 2),
+            "rep_confidence": rng.integers(1, 6, deals),
+            "industry": rng.choice(["Retail", "Logistics", "Manufacturing"], deals),
+        }
+    ).with_columns(
+        loss_reason=pl.when(pl.col("outcome") == "lost").then(pl.lit("no decision")),
+    )
+    owner = deal_frame["owner"].to_numpy()
+    which = np.sort(rng.integers(0, deals, activities))
+    offset = (rng.random(activities) * life_s[which]).astype(np.int64)
+    at = (created[which] + offset.astype("timedelta64[s]")).astype("datetime64[us]")
+    kind = np.array(KINDS)[rng.choice(len(KINDS), activities, p=KIND_SHARE)]
+    inbound = (kind == "email") & (rng.random(activities) < 0.4)
+    direction = np.where(
+        np.isin(kind, ["note", "stage_change"]),
+        "internal",
+        np.where(inbound, "inbound", "outbound"),
+    )
+    seller = direction == "outbound"
+    missed = np.isin(kind, ["meeting", "demo"]) & (rng.random(activities) < 0.1)
+    activity_frame = pl.DataFrame(
+        {
+            "deal_id": deal_frame["deal_id"].to_numpy()[which],
+            "at": at,
+            "kind": kind,
+            "direction": direction,
+            "status": np.where(missed, "no_show", "done"),
+            "hours": np.where(seller, np.round(rng.uniform(0.25, 3.0, activities), 2), np.nan),
+            "stage": np.array(STAGES)[which % 5],
+            "detail": np.array(DETAILS)[rng.integers(0, len(DETAILS), activities)],
+            "actor": owner[which],
+        }
+    ).with_columns(
+        pl.col("hours").fill_nan(None),
+        pl.when(pl.col("kind") == "stage_change").then(pl.col("stage")).alias("stage"),
+    )
+    return deal_frame, activity_frame
+
+
+def write_pipeline(
+    deals: pl.DataFrame, activities: pl.DataFrame, folder: Path
+) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "deals.csv", folder / "activities.csv"
+    for frame, path in zip((deals, activities), paths, strict=True):
+        frame.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S", date_format="%Y-%m-%d")
+    return paths
+
+
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    began = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - began
+
+
+def report(label: str, summary: ImportSummary, seconds: float, deals: int, acts: int) -> None:
+    written = summary.deals_new + summary.deals_updated + summary.activities_new
+    print(
+        f"{label:<28} {seconds:8.2f} s  {acts / seconds:>10,.0f} activity rows/s  "
+        f"{(deals + acts) / seconds:>10,.0f} rows/s  (wrote {written:,}, rejected "
+        f"{summary.rejected})"
+    )
+
+
+def profiled(call: Callable[[], T], profile: bool, top: int = 30) -> tuple[T, float, str]:
+    """Run ``call`` timed and, when asked, under cProfile (the timing then includes it)."""
+    if not profile:
+        result, seconds = timed(call)
+        return result, seconds, ""
+    profiler = cProfile.Profile()
+    result, seconds = timed(lambda: profiler.runcall(call))
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return result, seconds, out.getvalue()
+
+
+def bench_files(store: Store, name: str, deals_csv: Path, acts_csv: Path, profile: bool) -> None:
+    deals = pl.scan_csv(deals_csv, infer_schema=False).select(pl.len()).collect().item()
+    acts = pl.scan_csv(acts_csv, infer_schema=False).select(pl.len()).collect().item()
+    print(f"\n{name}: {deals:,} deals, {acts:,} activities ({store.dialect})")
+    first, seconds, first_profile = profiled(
+        lambda: import_files(store, deals_csv, acts_csv), profile
+    )
+    report("first import", first, seconds, deals, acts)
+    again, seconds, again_profile = profiled(
+        lambda: import_files(store, deals_csv, acts_csv), profile
+    )
+    report("re-import (nothing new)", again, seconds, deals, acts)
+    assert again.activities_new == 0 and again.deals_new == 0, "re-import was not idempotent"
+    for label, text in (("first import", first_profile), ("re-import", again_profile)):
+        if text:
+            print(f"--- profile of the {label} ---\n{text}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--deals", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--bpi", type=Path, default=DEFAULT_BPI, help="BPI 2012 folder")
+    parser.add_argument("--keep", action="store_true", help="keep the CSVs and SQLite files")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each import")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="walkaway-bench-"))
+    try:
+        (deals, acts), seconds = timed(
+            lambda: make_pipeline(args.deals, args.activities, args.seed)
+        )
+        paths, write_s = timed(lambda: write_pipeline(deals, acts, folder))
+        print(f"generated in {seconds:.2f} s, wrote CSV in {write_s:.2f} s to {folder}")
+        stores = {
+            name: open_store(args.db or f"sqlite:///{folder / (name + '.db')}")
+            for name in ("synthetic", "bpi2012")
+        }
+        bench_files(stores["synthetic"], "synthetic", *paths, args.profile)
+        bpi = args.bpi
+        if (bpi / "deals.csv").is_file() and (bpi / "activities.csv").is_file():
+            bench_files(
+                stores["bpi2012"],
+                "bpi2012",
+                bpi / "deals.csv",
+                bpi / "activities.csv",
+                args.profile,
+            )
+        else:
+            print(f"\nbpi2012: skipped ({bpi} not found)")
+        for store in stores.values():
+            store.close()
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

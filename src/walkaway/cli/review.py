@@ -1,0 +1,263 @@
+"""Commands that assess the pipeline: review, show, message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from walkaway.cli.app import DbOption, ListFormat, app, edge, open_from, out
+from walkaway.errors import InputError
+from walkaway.models import Assessment, as_utc_naive
+from walkaway.service.review import DealView, Review, assessments_json, exit_message, review, show
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Assess as of this date (00:00 UTC) or date-time; default: now. Nothing dated "
+        "at or after it is used.",
+    ),
+]
+STYLE = {"walk_away": "bold red", "requalify": "yellow", "pursue": "green"}
+
+
+class ShowFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Tone(StrEnum):
+    warm = "warm"
+    direct = "direct"
+
+
+def parse_as_of(text: str | None) -> datetime:
+    """A date means the start of that day in UTC; a date-time with an offset goes to UTC."""
+    if text is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    try:
+        if len(text.strip()) == 10:
+            return as_utc_naive(date.fromisoformat(text.strip()))
+        return as_utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"--as-of {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
+        ) from None
+
+
+def _money(value: float | None, currency: str = "") -> str:
+    return "—" if value is None else f"{currency} {value:,.0f}".strip()
+
+
+def review_json(result: Review) -> dict[str, Any]:
+    return {
+        "as_of": result.as_of.isoformat(),
+        "deals": assessments_json(result.deals),
+        "summary": result.summary,
+    }
+
+
+def _csv(frame: pl.DataFrame) -> str:
+    flat = frame.with_columns(
+        pl.col("flags").list.eval(pl.element().struct.field("code")).list.join(";"),
+        *[
+            pl.col(c).list.join(" | ")
+            for c in ("reasons", "questions", "reasons_for", "reasons_against")
+        ],
+    )
+    return flat.write_csv()
+
+
+def _review_table(result: Review) -> None:
+    table = Table(title=f"Pipeline review as of {result.as_of:%Y-%m-%d}", show_lines=False)
+    for name, justify in (
+        ("deal", "left"),
+        ("owner", "left"),
+        ("stage", "left"),
+        ("amount", "right"),
+        ("p(win)", "right"),
+        ("call", "left"),
+        ("why (first reason)", "left"),
+        ("by", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in result.deals.iter_rows(named=True):
+        when = row["requalify_by"] or row["revisit_on"] or row["walk_away_on"]
+        table.add_row(
+            f"{row['deal_id']} {row['name'] or ''}".strip(),
+            row["owner"] or "",
+            row["stage"] or "",
+            _money(row["amount"]),
+            f"{row['win_probability']:.0%}",
+            f"[{STYLE[row['recommendation']]}]{row['recommendation']}[/]",
+            (row["reasons"] or [""])[0],
+            when.isoformat() if when else "",
+        )
+    out.print(table)
+    _summary_panel(result.summary)
+
+
+def _summary_panel(summary: dict[str, Any]) -> None:
+    cur = summary["currency"]
+    counts = summary["by_recommendation"]
+    lines = [
+        f"{summary['open_deals']:,} open deals: {counts['walk_away']:,} walk away, "
+        f"{counts['requalify']:,} re-qualify, {counts['pursue']:,} pursue",
+        f"Open pipeline {_money(summary['open_value'], cur)}; held by walk-away candidates "
+        f"{_money(summary['walk_away_value'], cur)} "
+        f"({summary['pipeline_pollution']:.0%} pollution)",
+        f"Probability-weighted forecast {_money(summary['forecast'], cur)}; without the "
+        f"walk-away candidates {_money(summary['forecast_without_walk_aways'], cur)}",
+        f"Walking away frees about {summary['hours_freed_by_walking_away']:,.0f} selling hours",
+    ]
+    out.print(Panel("\n".join(lines), title="Summary", expand=False))
+
+
+@app.command("review")
+@edge
+def review_command(
+    as_of: AsOfOption = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="table, json or csv.")
+    ] = ListFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
+    result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
+    if format is ListFormat.json:
+        sys.stdout.write(json.dumps(review_json(result), ensure_ascii=False, indent=2) + "\n")
+    elif format is ListFormat.csv:
+        sys.stdout.write(_csv(result.deals))
+    else:
+        _review_table(result)
+
+
+def show_json(view: DealView) -> dict[str, Any]:
+    data = view.assessment.to_dict()
+    data["as_of_timeline"] = json.loads(
+        view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()
+    )
+    return data
+
+
+def _show_text(view: DealView, as_of: datetime) -> None:
+    a = view.assessment
+    style = STYLE[a.recommendation.value]
+    out.print(
+        Panel(
+            f"[{style}]{a.recommendation.value.replace('_', ' ').upper()}[/]  "
+            f"win probability {a.win_probability:.0%}",
+            title=f"{a.deal_id} {a.name or ''} — {a.owner or 'no owner'}, {a.stage}, "
+            f"as of {as_of:%Y-%m-%d}",
+            expand=False,
+        )
+    )
+    _bullets("Why", a.reasons)
+    _economics(a)
+    _flags(a)
+    _bullets("For", a.reasons_for)
+    _bullets("Against", a.reasons_against)
+    if a.questions:
+        by = f" (answers by {a.requalify_by:%Y-%m-%d})" if a.requalify_by else ""
+        _bullets(f"Ask the buyer{by}", a.questions)
+    if a.revisit_on:
+        out.print(
+            f"Revisit on {a.revisit_on:%Y-%m-%d}; draft the exit: walkaway message {a.deal_id}"
+        )
+    if a.walk_away_on and a.recommendation.value != "walk_away":
+        out.print(
+            "If nothing happens, this deal crosses the walk-away line on "
+            f"{a.walk_away_on:%Y-%m-%d}."
+        )
+    if a.rep_confidence is not None:
+        out.print(f"Rep's own confidence: {a.rep_confidence}/5 (data: {a.win_probability:.0%})")
+    _timeline(view.timeline)
+
+
+def _bullets(title: str, items: tuple[str, ...]) -> None:
+    if items:
+        out.print(f"[bold]{title}[/bold]")
+        for item in items:
+            out.print(f"  • {item}", highlight=False, markup=False)
+
+
+def _economics(a: Assessment) -> None:
+    e = a.economics
+    cur = e.currency
+    table = Table(title="Economics", show_header=False)
+    table.add_row("value if won (amount × margin, + potential)", _money(e.value, cur))
+    table.add_row("expected value (p × value)", _money(e.expected_value, cur))
+    table.add_row("hours still needed", f"{e.hours_needed:,.1f}")
+    table.add_row("expected value per remaining hour", _money(e.value_per_hour, cur))
+    table.add_row("what an hour earns elsewhere", _money(e.opportunity_rate, cur))
+    table.add_row("cost of pursuing (hours ahead × that rate)", _money(e.cost_to_pursue, cur))
+    table.add_row("hours already spent (sunk: shown, never counted)", f"{e.hours_invested:,.1f}")
+    out.print(table)
+
+
+def _flags(a: Assessment) -> None:
+    if not a.flags:
+        out.print("No red flags.")
+        return
+    table = Table(title="Red flags")
+    for column in ("flag", "severity", "evidence", "question that would clear it"):
+        table.add_column(column)
+    for f in a.flags:
+        table.add_row(f.code, f.severity.value, f.evidence, f.question)
+    out.print(table)
+
+
+def _timeline(timeline: pl.DataFrame, last: int = 12) -> None:
+    if timeline.height == 0:
+        return
+    table = Table(title=f"Last {min(last, timeline.height)} of {timeline.height} activities")
+    for column in ("at", "kind", "direction", "status", "detail"):
+        table.add_column(column)
+    for row in timeline.tail(last).iter_rows(named=True):
+        table.add_row(
+            f"{row['at']:%Y-%m-%d %H:%M}",
+            row["kind"],
+            row["direction"] or "",
+            row["status"] or "",
+            (row["detail"] or "")[:60],
+        )
+    out.print(table)
+
+
+@app.command("show")
+@edge
+def show_command(
+    deal_id: Annotated[str, typer.Argument(help="The deal to assess.")],
+    as_of: AsOfOption = None,
+    format: Annotated[ShowFormat, typer.Option("--format", help="text or json.")] = ShowFormat.text,
+    db: DbOption = None,
+) -> None:
+    """One deal in full: the call, its reasons, economics, red flags and timeline."""
+    moment = parse_as_of(as_of)
+    view = show(open_from(db), deal_id, moment)
+    if format is ShowFormat.json:
+        sys.stdout.write(json.dumps(show_json(view), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _show_text(view, moment)
+
+
+@app.command("message")
+@edge
+def message_command(
+    deal_id: Annotated[str, typer.Argument(help="The deal to walk away from.")],
+    tone: Annotated[Tone, typer.Option("--tone", help="warm or direct.")] = Tone.warm,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Draft the email that walks away well: honest, thankful, door left open."""
+    sys.stdout.write(exit_message(open_from(db), deal_id, parse_as_of(as_of), tone.value) + "\n")
