@@ -101,12 +101,22 @@ def demo_command(
         str, typer.Option("--db", help="SQLite file to (re)create for the demo.")
     ] = "walkaway-demo.db",
 ) -> None:
-    """Build the bundled sample pipeline into a fresh SQLite file and show it."""
+    """Build the bundled sample pipeline into a fresh SQLite file and review it."""
+    from walkaway.cli.review import print_review
+    from walkaway.models import as_utc_naive
+    from walkaway.sample import SAMPLE_AS_OF
+    from walkaway.service.review import review
+
     store, summary = service.build_demo(db)
     out.print(
         f"Sample pipeline imported into {db}: {summary.deals_new:,} deals, "
-        f"{summary.activities_new:,} activities.",
+        f"{summary.activities_new:,} activities. The sample's today is {SAMPLE_AS_OF}.",
         highlight=False,
     )
     print_summary(service.pipeline_summary(service.list_deals(store)), "EUR")
-    out.print(f"Next: walkaway deals --db {db} --outcome open", highlight=False)
+    print_review(review(store, as_utc_naive(SAMPLE_AS_OF)))
+    out.print(
+        f"Try: walkaway show D-2030 --db {db} --as-of {SAMPLE_AS_OF}   "
+        f"walkaway message D-2033 --db {db} --as-of {SAMPLE_AS_OF}",
+        highlight=False,
+    )

@@ -76,33 +76,54 @@ def _csv(frame: pl.DataFrame) -> str:
     return flat.write_csv()
 
 
-def _review_table(result: Review) -> None:
-    table = Table(title=f"Pipeline review as of {result.as_of:%Y-%m-%d}", show_lines=False)
-    for name, justify in (
-        ("deal", "left"),
-        ("owner", "left"),
-        ("stage", "left"),
-        ("amount", "right"),
-        ("p(win)", "right"),
-        ("call", "left"),
-        ("why (first reason)", "left"),
-        ("by", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+_REVIEW_COLUMNS = (
+    # name, justify, max width (None = take what is left)
+    ("deal", "left", 6),
+    ("name", "left", 22),
+    ("owner", "left", 13),
+    ("stage", "left", 11),
+    ("amount", "right", 9),
+    ("p(win)", "right", 6),
+    ("call", "left", 9),
+    ("by", "left", 10),
+    ("first reason", "left", None),
+)
+
+
+def _clip(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def print_review(result: Review) -> None:
+    table = Table(title=f"Pipeline review as of {result.as_of:%Y-%m-%d}", expand=False)
+    for name, justify, width in _REVIEW_COLUMNS:
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            width=width,
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+    fixed = sum(w for _, _, w in _REVIEW_COLUMNS if w) + 3 * len(_REVIEW_COLUMNS) + 1
+    room = max(20, out.width - fixed)
     for row in result.deals.iter_rows(named=True):
         when = row["requalify_by"] or row["revisit_on"] or row["walk_away_on"]
         table.add_row(
-            f"{row['deal_id']} {row['name'] or ''}".strip(),
+            row["deal_id"],
+            row["name"] or "",
             row["owner"] or "",
             row["stage"] or "",
             _money(row["amount"]),
             f"{row['win_probability']:.0%}",
             f"[{STYLE[row['recommendation']]}]{row['recommendation']}[/]",
-            (row["reasons"] or [""])[0],
             when.isoformat() if when else "",
+            _clip((row["reasons"] or [""])[0], room),
         )
     out.print(table)
     _summary_panel(result.summary)
+    out.print(
+        "Details: walkaway show DEAL_ID; exit email: walkaway message DEAL_ID", highlight=False
+    )
 
 
 def _summary_panel(summary: dict[str, Any]) -> None:
@@ -118,7 +139,9 @@ def _summary_panel(summary: dict[str, Any]) -> None:
         f"walk-away candidates {_money(summary['forecast_without_walk_aways'], cur)}",
         f"Walking away frees about {summary['hours_freed_by_walking_away']:,.0f} selling hours",
     ]
-    out.print(Panel("\n".join(lines), title="Summary", expand=False))
+    out.print("[bold]Summary[/bold]")
+    for line in lines:
+        out.print(f"  {line}", highlight=False)
 
 
 @app.command("review")
@@ -139,7 +162,7 @@ def review_command(
     elif format is ListFormat.csv:
         sys.stdout.write(_csv(result.deals))
     else:
-        _review_table(result)
+        print_review(result)
 
 
 def show_json(view: DealView) -> dict[str, Any]:
