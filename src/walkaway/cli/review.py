@@ -57,10 +57,17 @@ def _money(value: float | None, currency: str = "") -> str:
     return "—" if value is None else f"{currency} {value:,.0f}".strip()
 
 
+LIST_COLUMNS = ("flags", "reasons", "questions", "reasons_for", "reasons_against")
+
+
 def review_json(result: Review) -> dict[str, Any]:
+    """``{"as_of", "deals", "summary"}``; list fields are lists even when empty."""
+    frame = result.deals.with_columns(
+        pl.col(c).fill_null(pl.lit([], dtype=result.deals.schema[c])) for c in LIST_COLUMNS
+    )
     return {
         "as_of": result.as_of.isoformat(),
-        "deals": assessments_json(result.deals),
+        "deals": assessments_json(frame),
         "summary": result.summary,
     }
 

@@ -1,0 +1,186 @@
+"""review, show, message, policy and demo as a user runs them, on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from walkaway.cli import app
+from walkaway.sample import SAMPLE_AS_OF
+
+AS_OF = SAMPLE_AS_OF.isoformat()
+DEAL_KEYS = {
+    "deal_id",
+    "name",
+    "owner",
+    "stage",
+    "amount",
+    "recommendation",
+    "win_probability",
+    "expected_value",
+    "cost_to_pursue",
+    "flags",
+    "reasons",
+    "requalify_by",
+    "revisit_on",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    result = CliRunner().invoke(app, ["demo", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "Pipeline review as of 2026-11-16" in result.output
+    return db
+
+
+def review_json(db: str, *extra: str) -> dict[str, object]:
+    result = CliRunner().invoke(
+        app, ["review", "--db", db, "--as-of", AS_OF, "--format", "json", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_review_json_contract(demo_db: str) -> None:
+    data = review_json(demo_db)
+    assert data["as_of"] == "2026-11-16T00:00:00"
+    deals = data["deals"]
+    assert isinstance(deals, list) and len(deals) == 60
+    for deal in deals:
+        assert DEAL_KEYS <= set(deal)
+        assert deal["recommendation"] in {"pursue", "requalify", "walk_away"}
+        assert 0.0 <= deal["win_probability"] <= 1.0
+        for flag in deal["flags"]:
+            assert set(flag) == {"code", "severity", "evidence", "question"}
+        if deal["recommendation"] == "requalify":
+            assert deal["requalify_by"] and deal["questions"]
+        if deal["recommendation"] == "walk_away":
+            assert deal["revisit_on"] and deal["reasons"]
+    summary = data["summary"]
+    assert isinstance(summary, dict)
+    counts = summary["by_recommendation"]
+    assert sum(counts.values()) == 60
+    walk_value = sum(d["amount"] for d in deals if d["recommendation"] == "walk_away")
+    assert summary["walk_away_value"] == pytest.approx(walk_value)
+    forecast = sum(d["win_probability"] * d["amount"] for d in deals)
+    assert summary["forecast"] == pytest.approx(forecast, abs=0.01)
+
+
+def test_most_urgent_first(demo_db: str) -> None:
+    order = [d["recommendation"] for d in review_json(demo_db)["deals"]]  # type: ignore[union-attr]
+    rank = {"walk_away": 0, "requalify": 1, "pursue": 2}
+    assert [rank[r] for r in order] == sorted(rank[r] for r in order)
+
+
+def test_healthy_and_dying_deals_get_the_right_call(demo_db: str) -> None:
+    calls = {d["deal_id"]: d for d in review_json(demo_db)["deals"]}  # type: ignore[union-attr]
+    for healthy in ("D-2001", "D-2002", "D-2003"):
+        assert calls[healthy]["recommendation"] == "pursue", calls[healthy]["reasons"]
+    # Margin 12% and 9%: below the policy floor, a hard stop whatever the odds.
+    for hard_stop in ("D-2020", "D-2029"):
+        assert calls[hard_stop]["recommendation"] == "walk_away"
+        assert calls[hard_stop]["reasons"][0].startswith("Hard stop")
+    codes = {f["code"] for f in calls["D-2007"]["flags"]}
+    assert "unresponsive" in codes
+
+
+def test_filters_keep_team_norms(demo_db: str) -> None:
+    everyone = {d["deal_id"]: d for d in review_json(demo_db)["deals"]}  # type: ignore[union-attr]
+    jonas = review_json(demo_db, "--owner", "jonas berg")["deals"]
+    assert jonas and {d["owner"] for d in jonas} == {"Jonas Berg"}  # type: ignore[union-attr]
+    for deal in jonas:  # type: ignore[union-attr]
+        assert deal["win_probability"] == everyone[deal["deal_id"]]["win_probability"]
+    proposal = review_json(demo_db, "--stage", "Proposal")["deals"]
+    assert proposal and {d["stage"] for d in proposal} == {"Proposal"}  # type: ignore[union-attr]
+
+
+def test_as_of_the_past_sees_only_the_past(demo_db: str) -> None:
+    earlier = review_json(demo_db, "--as-of", "2026-06-01")
+    assert earlier["as_of"] == "2026-06-01T00:00:00"
+    ids = {d["deal_id"] for d in earlier["deals"]}  # type: ignore[union-attr]
+    assert "D-2004" not in ids  # created days before the sample's today
+
+
+def test_csv_and_table(demo_db: str) -> None:
+    runner = CliRunner()
+    csv = runner.invoke(app, ["review", "--db", demo_db, "--as-of", AS_OF, "--format", "csv"])
+    lines = csv.stdout.strip().splitlines()
+    assert lines[0].startswith("deal_id,") and len(lines) == 61
+    table = runner.invoke(app, ["review", "--db", demo_db, "--as-of", AS_OF])
+    assert "Summary" in table.stdout and "pollution" in table.stdout
+
+
+def test_show_text_and_json(demo_db: str) -> None:
+    runner = CliRunner()
+    text = runner.invoke(app, ["show", "D-2030", "--db", demo_db, "--as-of", AS_OF])
+    assert text.exit_code == 0, text.output
+    assert "never counted" in text.stdout and "Rep's own confidence: 5/5" in text.stdout
+    data = json.loads(
+        runner.invoke(
+            app, ["show", "D-2030", "--db", demo_db, "--as-of", AS_OF, "--format", "json"]
+        ).stdout
+    )
+    assert DEAL_KEYS <= set(data)
+    assert any(f["code"] == "gut_vs_data" for f in data["flags"])
+    assert all(a["at"] < AS_OF for a in data["as_of_timeline"])
+
+
+@pytest.mark.parametrize("tone", ["warm", "direct"])
+def test_exit_message(demo_db: str, tone: str) -> None:
+    result = CliRunner().invoke(
+        app, ["message", "D-2033", "--db", demo_db, "--as-of", AS_OF, "--tone", tone]
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "Thank" in text or "thank" in text
+    assert "2027" in text  # proposes when to talk again
+    assert "p×V" not in text and "walk_away" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "NOPE"], "error: no deal with id 'NOPE'"),
+        (["show", "D-2004", "--as-of", "2026-01-01"], "error: deal 'D-2004' was created on"),
+        (["show", "D-1001", "--as-of", AS_OF], "error: deal 'D-1001' was already closed"),
+        (["review", "--as-of", "last week"], "error: --as-of 'last week' is not a date"),
+        (["message", "NOPE"], "error: no deal with id 'NOPE'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(demo_db: str, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, [*args, "--db", demo_db])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_policy_init_set_show(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "p.db")
+    policy_file = tmp_path / "team.toml"
+    assert runner.invoke(app, ["policy", "init", "--out", str(policy_file)]).exit_code == 0
+    again = runner.invoke(app, ["policy", "init", "--out", str(policy_file)])
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    default = runner.invoke(app, ["policy", "show", "--db", db]).stdout
+    assert default.startswith("# No team policy stored")
+    text = policy_file.read_text()
+    assert "walk_away_factor" in text
+    policy_file.write_text(text + "\n# our tweak\n")
+    assert runner.invoke(app, ["policy", "set", str(policy_file), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["policy", "show", "--db", db]).stdout.endswith("# our tweak\n")
+
+
+def test_policy_set_refuses_a_bad_policy(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "p.db")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[economics]\nhourly_cots = 80\n")
+    result = runner.invoke(app, ["policy", "set", str(bad), "--db", db])
+    assert result.exit_code == 2
+    assert "hourly_cots" in result.stderr and result.stderr.count("\n") == 1
+    assert runner.invoke(app, ["policy", "show", "--db", db]).stdout.startswith("# No team policy")
