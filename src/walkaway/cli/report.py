@@ -1,0 +1,50 @@
+"""``walkaway report``: the monthly deal review as one self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.review import AsOfOption, parse_as_of
+from walkaway.errors import InputError
+from walkaway.reporting.numbers import money, percent
+from walkaway.service.report import build_report, render_report
+
+
+def write_html(path: Path, html: str) -> None:
+    """Write the page, turning a missing folder or a read-only place into one clear line."""
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as error:
+        raise InputError(
+            f"cannot write the report to {str(path)!r}: {error.strerror or error}; "
+            "pass --out with a file in a folder you can write to"
+        ) from None
+
+
+@app.command("report")
+@edge
+def report_command(
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="The HTML file to write (default: review.html).")
+    ] = Path("review.html"),
+    as_of: AsOfOption = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The monthly deal review as one HTML file: opens offline, prints to PDF."""
+    moment = parse_as_of(as_of)
+    report = build_report(open_from(db), moment, owner=owner)
+    write_html(out_path, render_report(report))
+    summary = report.summary
+    out.print(
+        f"Wrote {out_path}: {summary['open_deals']} open deals as of {moment:%Y-%m-%d}, "
+        f"{summary['by_recommendation']['walk_away']} walk-away candidates holding "
+        f"{money(summary['walk_away_value'], summary['currency'])} "
+        f"({percent(summary['pipeline_pollution'], 1)} of open value)",
+        markup=False,
+        highlight=False,
+    )
