@@ -1,0 +1,281 @@
+"""The decision journal's commands: decide, outcome, journal, due."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import polars as pl
+import polars.selectors as cs
+import typer
+
+from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.errors import InputError
+from walkaway.models import as_utc_naive
+from walkaway.service.due import due
+from walkaway.service.journal import (
+    Journal,
+    RecordedDecision,
+    decision_words,
+    journal,
+    record_decision,
+    record_outcome,
+)
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Tone(StrEnum):
+    warm = "warm"
+    direct = "direct"
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """An ISO date (2026-03-01), or None when not given."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date; expected 2026-03-01") from None
+
+
+def parse_moment(text: str | None, option: str) -> datetime | None:
+    """A date (00:00 UTC) or a date-time (an offset goes to UTC); None when not given."""
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) == 10:
+            return as_utc_naive(date.fromisoformat(text.strip()))
+        return as_utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"{option} {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
+        ) from None
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts; date-times as ISO text (2026-11-02T00:00:00)."""
+    frame = frame.with_columns(cs.datetime().dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    rows: list[dict[str, Any]] = json.loads(frame.write_json())
+    return rows
+
+
+def write_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command("decide")
+@edge
+def decide_command(
+    deal_id: Annotated[str, typer.Argument(help="The deal decided on.")],
+    decision: Annotated[str, typer.Argument(help="pursue, requalify or walk_away.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, in a sentence.")],
+    revisit: Annotated[
+        str | None,
+        typer.Option(
+            "--revisit",
+            help="Walk away: when to look again (default: the policy's revisit delay). "
+            "Re-qualify: the deadline for the buyer's answers (default: the policy's). "
+            "Pursue: an optional checkpoint.",
+        ),
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decided (default: the rep).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The moment decided for (default: now).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a decision on a deal, with the numbers and flags of that moment. It sticks."""
+    recorded = record_decision(
+        open_from(db),
+        deal_id,
+        decision,
+        reason,
+        as_of=parse_moment(as_of, "--as-of"),
+        revisit=parse_day(revisit, "--revisit"),
+        decided_by=by,
+    )
+    print_recorded(recorded)
+
+
+def print_recorded(r: RecordedDecision) -> None:
+    when = f"; revisit on {r.revisit_on}" if r.revisit_on else ""
+    when += f"; answers due by {r.requalify_by}" if r.requalify_by else ""
+    out.print(
+        f"Recorded: {decision_words(r.decision)} on {r.deal_id} ({r.deal_name or 'no name'}) "
+        f"as of {r.as_of:%Y-%m-%d} by {r.decided_by or 'unknown'}{when}.",
+        highlight=False,
+    )
+    agree = "agrees" if r.recommendation == r.decision else "says"
+    out.print(
+        f"The data {agree} {decision_words(r.recommendation)} (p {r.win_probability:.0%}).",
+        highlight=False,
+    )
+
+
+@app.command("outcome")
+@edge
+def outcome_command(
+    deal_id: Annotated[str, typer.Argument(help="The deal.")],
+    outcome: Annotated[str, typer.Argument(help="won, lost, came_back or no_decision.")],
+    note: Annotated[str | None, typer.Option("--note", help="What happened.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="When (default: now).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record what became of a deal (the journal reads it)."""
+    row = record_outcome(open_from(db), deal_id, outcome, note=note, on=parse_day(on, "--on"))
+    happened = row["happened_at"]
+    assert isinstance(happened, datetime)
+    out.print(
+        f"Recorded: {deal_id} {str(row['outcome']).replace('_', ' ')} on {happened:%Y-%m-%d}.",
+        highlight=False,
+    )
+
+
+def _since(row: dict[str, Any]) -> str:
+    """What happened after a decision, in a line."""
+    parts = [str(row["fate"]).replace("_", " ")]
+    if row["outcome_after"]:
+        word = str(row["outcome_after"]).replace("_", " ")
+        parts.append(f"outcome {word} on {row['outcome_after_at']:%Y-%m-%d}")
+    if row["inbound_after"]:
+        parts.append(f"{row['inbound_after']} buyer replies since")
+    if row["requalify_status"]:
+        parts.append(f"deadline {row['requalify_by']:%Y-%m-%d} {row['requalify_status']}")
+    if row["next_decision"]:
+        parts.append(
+            f"then {decision_words(row['next_decision'])} on {row['next_decided_at']:%Y-%m-%d}"
+        )
+    return "; ".join(parts)
+
+
+def _score_line(row: dict[str, Any], currency: str) -> str:
+    return (
+        f"{row['decisions']} decisions; {row['walk_aways']} walk-aways: "
+        f"{row['stayed_lost']} stayed lost, {row['came_back']} came back, "
+        f"{row['no_news']} no news yet; wins given up {row['wins_given_up']} "
+        f"({currency} {row['wins_given_up_value']:,.0f}); hours freed "
+        f"{row['hours_freed']:,.0f}; re-qualify deadlines {row['deadlines_met']} met, "
+        f"{row['deadlines_missed']} missed, {row['deadlines_pending']} pending"
+    )
+
+
+def print_journal(result: Journal) -> None:
+    out.print(f"[bold]Decision journal as of {result.as_of:%Y-%m-%d}[/bold]")
+    if result.entries.height == 0:
+        out.print("No decisions recorded yet: walkaway decide DEAL_ID pursue|requalify|walk_away")
+    for row in result.entries.iter_rows(named=True):
+        data = decision_words(row["recommendation"])
+        out.print(
+            f"{row['decided_at']:%Y-%m-%d}  {row['deal_id']} {row['name'] or ''} "
+            f"({row['owner'] or 'no owner'})\n"
+            f"  {decision_words(row['decision'])} by {row['decided_by'] or 'unknown'} "
+            f"(data then: {data}, p {row['win_probability']:.0%}): {row['reason'] or ''}\n"
+            f"  since: {_since(row)}",
+            highlight=False,
+            markup=False,
+        )
+    currency = str(result.entries["currency"].drop_nulls().first() or "")
+    out.print("[bold]Scorecard[/bold]")
+    for row in result.scorecard.iter_rows(named=True):
+        out.print(f"  {row['owner']}: {_score_line(row, currency)}", highlight=False, markup=False)
+    out.print(
+        "came back: the buyer wrote again, or the deal came back or was won after the "
+        "walk-away; hours freed: the hours still needed, estimated then, of walk-aways "
+        "that stayed lost",
+        highlight=False,
+    )
+
+
+@app.command("journal")
+@edge
+def journal_command(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only decisions from this date.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    format: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Look back from this date (default: now)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Every decision with what happened after, and the scorecard per rep."""
+    moment = parse_moment(as_of, "--as-of") or now()
+    result = journal(open_from(db), moment, since=parse_day(since, "--since"), owner=owner)
+    if format is TableOrJson.json:
+        write_json(
+            {
+                "as_of": result.as_of.isoformat(),
+                "entries": _jsonable(result.entries),
+                "scorecard": _jsonable(result.scorecard),
+            }
+        )
+    else:
+        print_journal(result)
+
+
+def print_due(items: pl.DataFrame, on: date) -> None:
+    if items.height == 0:
+        out.print(f"Nothing due on {on:%Y-%m-%d}.")
+        return
+    for row in items.iter_rows(named=True):
+        what = "re-qualify deadline" if row["kind"] == "requalify_deadline" else "revisit"
+        status = f" ({row['requalify_status']})" if row["requalify_status"] else ""
+        out.print(
+            f"[bold]{row['deal_id']}[/bold] {row['name'] or ''} — {row['owner'] or 'no owner'}: "
+            f"{what} {row['due_on']:%Y-%m-%d}{status}",
+        )
+        out.print(f"  {row['action']}", highlight=False, markup=False)
+        out.print(
+            f"  decided {decision_words(row['decision'])} on {row['decided_at']:%Y-%m-%d}: "
+            f"{row['reason'] or ''}",
+            highlight=False,
+            markup=False,
+        )
+        for question in row["questions"] or []:
+            out.print(f"  • {question}", highlight=False, markup=False)
+        if row["message"]:
+            out.print(row["message"], highlight=False, markup=False)
+        out.print()
+
+
+@app.command("due")
+@edge
+def due_command(
+    on: Annotated[
+        str | None, typer.Option("--on", help="The day to look at (default: today).")
+    ] = None,
+    tone: Annotated[
+        Tone, typer.Option("--tone", help="Exit messages: warm or direct.")
+    ] = Tone.warm,
+    format: Annotated[
+        TableOrJson, typer.Option("--format", help="table or json.")
+    ] = TableOrJson.table,
+    db: DbOption = None,
+) -> None:
+    """Re-qualify deadlines and revisit dates that have come, with the message or questions."""
+    day = parse_day(on, "--on")
+    moment = now()
+    if day is not None:
+        moment = min(moment, datetime(day.year, day.month, day.day) + timedelta(days=1))
+    day = day or moment.date()
+    items = due(open_from(db), day, known_before=moment, tone=tone.value)
+    if format is TableOrJson.json:
+        write_json({"on": day.isoformat(), "due": _jsonable(items)})
+    else:
+        print_due(items, day)
