@@ -1,0 +1,88 @@
+"""Commands for the win-probability model: train, model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from walkaway.cli.app import DbOption, app, edge, open_from, out, progress_bar
+from walkaway.errors import InputError
+from walkaway.learning_card import PRIOR
+from walkaway.models import as_utc_naive
+from walkaway.service.models import model_card, train
+
+NO_MODEL = (
+    "No model trained yet: win probabilities come from the prior (stage win rates, red "
+    "flags, time in stage). Run `walkaway train` to learn from your closed deals."
+)
+
+
+class CardFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def parse_until(text: str | None) -> datetime | None:
+    """A date means the start of that day (UTC); a date-time with an offset goes to UTC."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return as_utc_naive(date.fromisoformat(value))
+        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"--until {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
+        ) from None
+
+
+@app.command("train")
+@edge
+def train_command(
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Learn only from deals closed before this date (00:00 UTC); default: now.",
+        ),
+    ] = None,
+    exclude_attribute: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-attribute",
+            help="An extra column never to learn from (repeat for more), e.g. one filled in "
+            "at the close.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Learn win probabilities from your closed deals; print the model card."""
+    store = open_from(db)
+    with progress_bar("learning from the closed deals"):
+        card = train(store, parse_until(until), tuple(exclude_attribute or ()))
+    out.print(card.to_text(), markup=False, highlight=False)
+
+
+@app.command("model")
+@edge
+def model_command(
+    format: Annotated[CardFormat, typer.Option("--format", help="text or json.")] = CardFormat.text,
+    db: DbOption = None,
+) -> None:
+    """The model card of the win-probability model in force (or that the prior is used)."""
+    card = model_card(open_from(db))
+    if format is CardFormat.json:
+        data: dict[str, Any] = {"trained": False, "learned": False, "message": NO_MODEL}
+        if card is not None:
+            data = {"trained": True, "learned": card.kind != PRIOR, **card.to_dict()}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif card is None:
+        out.print(NO_MODEL, markup=False, highlight=False)
+    else:
+        out.print(card.to_text(), markup=False, highlight=False)

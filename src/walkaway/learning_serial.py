@@ -1,0 +1,97 @@
+"""Win models as plain data: JSON numbers and LightGBM's own text format, never pickle.
+
+The prior is stored as what it learned (its stage base rates and overall rate), so a
+stored model predicts without the pipeline it was fitted on; the policy is the one in
+force when the model is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import lightgbm as lgb
+import polars as pl
+
+from walkaway.learning_calibration import Calibrator
+from walkaway.learning_features import Exclusion, Feature
+from walkaway.policy import Policy
+from walkaway.probability import PriorModel
+
+PRIOR_SCHEMA: dict[str, pl.DataType] = {
+    "stage_key": pl.String(),
+    "reached": pl.Int64(),
+    "won": pl.Int64(),
+    "prior": pl.Float64(),
+    "base_rate": pl.Float64(),
+    "source": pl.String(),
+}
+
+
+def prior_state(prior: PriorModel) -> dict[str, Any]:
+    """What a fitted :class:`PriorModel` learned."""
+    rates = prior.base_rates_.select(list(PRIOR_SCHEMA)).cast(PRIOR_SCHEMA)  # type: ignore[arg-type]
+    return {
+        "as_of": prior.as_of_.isoformat(),
+        "overall_rate": prior.overall_rate_,
+        "base_rates": rates.to_dicts(),
+    }
+
+
+def prior_from_state(policy: Policy, state: Mapping[str, Any]) -> PriorModel:
+    """A fitted :class:`PriorModel` from :func:`prior_state`."""
+    prior = PriorModel(policy)
+    prior.base_rates_ = pl.DataFrame(state["base_rates"], schema=PRIOR_SCHEMA, orient="row")
+    prior.overall_rate_ = float(state["overall_rate"])
+    prior.as_of_ = datetime.fromisoformat(state["as_of"])
+    return prior
+
+
+def learned_state(
+    *,
+    as_of: datetime,
+    features: Sequence[Feature],
+    excluded: Sequence[Exclusion],
+    calibrator: Calibrator,
+    references: Mapping[str, Mapping[str, float]],
+    booster: lgb.Booster,
+    exclude_attributes: Sequence[str],
+    effect_scale: float,
+) -> dict[str, Any]:
+    """A fitted learned model's parts as JSON-ready data."""
+    return {
+        "as_of": as_of.isoformat(),
+        "features": [f.to_dict() for f in features],
+        "excluded": [{"name": e.name, "reason": e.reason} for e in excluded],
+        "calibrator": calibrator.to_dict(),
+        "references": {name: dict(by) for name, by in references.items()},
+        "exclude_attributes": list(exclude_attributes),
+        "effect_scale": effect_scale,
+        "booster": booster.model_to_string(),
+    }
+
+
+def parts_from_state(
+    state: Mapping[str, Any],
+) -> tuple[
+    datetime,
+    tuple[Feature, ...],
+    tuple[Exclusion, ...],
+    Calibrator,
+    dict[str, dict[str, float]],
+    lgb.Booster,
+]:
+    """The parts :func:`learned_state` stored, rebuilt."""
+    references = {
+        name: {stage: float(v) for stage, v in by.items()}
+        for name, by in state["references"].items()
+    }
+    return (
+        datetime.fromisoformat(state["as_of"]),
+        tuple(Feature.from_dict(f) for f in state["features"]),
+        tuple(Exclusion(e["name"], e["reason"]) for e in state["excluded"]),
+        Calibrator.from_dict(state["calibrator"]),
+        references,
+        lgb.Booster(model_str=state["booster"]),  # its settings (1 thread) come with it
+    )

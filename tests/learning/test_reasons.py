@@ -1,0 +1,122 @@
+"""Reasons come from the model's own contributions, in their order and with their sign."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.learning.synthetic import history_pipeline
+from walkaway.flags import find_flags_frame
+from walkaway.learning import train_win_model
+from walkaway.learning_model import LearnedWinModel
+from walkaway.learning_reasons import MAX_REASONS, MIN_EFFECT
+from walkaway.policy import Policy, load_policy
+from walkaway.signals import compute_signals
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture(scope="module")
+def fitted(policy: Policy) -> tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame]:
+    pipeline, as_of = history_pipeline(70, 90, open_deals=30, seed=8)
+    model = LearnedWinModel(policy).fit(pipeline, as_of)
+    signals = compute_signals(pipeline, as_of, policy)
+    return model, signals, find_flags_frame(signals, policy)
+
+
+def test_contributions_are_lightgbms_and_add_up_to_the_score(
+    fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
+) -> None:
+    model, signals, flags = fitted
+    wide = model.contributions(signals, flags)
+    x = model._design(signals, flags)
+    direct = np.asarray(model.booster_.predict(x, pred_contrib=True))
+    assert wide.drop("deal_id").to_numpy() == pytest.approx(direct)
+    assert direct.sum(axis=1) == pytest.approx(model.raw_scores(signals, flags))
+
+
+def test_reasons_follow_the_contributions_order_and_sign(
+    fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
+) -> None:
+    model, signals, flags = fitted
+    wide = model.contributions(signals, flags)
+    explained = model.explain(signals, flags)
+    reasons = model.reasons(signals, flags)
+    assert reasons["deal_id"].to_list() == signals["deal_id"].to_list()
+    names = [f.name for f in model.features_]
+    scale = model.effect_scale_
+    assert scale > 0
+    for row, deal_id in enumerate(signals["deal_id"]):
+        effects = wide.row(row, named=True)
+        strongest_for = sorted(
+            (n for n in names if effects[n] * scale >= MIN_EFFECT), key=lambda n: -effects[n]
+        )[:MAX_REASONS]
+        strongest_against = sorted(
+            (n for n in names if -effects[n] * scale >= MIN_EFFECT), key=lambda n: effects[n]
+        )[:MAX_REASONS]
+        mine = explained.filter(pl.col("deal_id") == deal_id)
+        pro = mine.filter(pl.col("side") == "for").sort("rank")
+        con = mine.filter(pl.col("side") == "against").sort("rank")
+        assert pro["name"].to_list() == strongest_for
+        assert con["name"].to_list() == strongest_against
+        assert (pro["contribution"] > 0).all() and (con["contribution"] < 0).all()
+        said = reasons.row(row, named=True)
+        assert said["reasons_for"] == pro["sentence"].to_list()
+        assert said["reasons_against"] == con["sentence"].to_list()
+    assert explained.height > 0
+
+
+def test_a_quiet_buyer_is_a_reason_against_with_the_deals_own_numbers(
+    fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
+) -> None:
+    model, signals, flags = fitted
+    explained = model.explain(signals, flags).filter(
+        (pl.col("name") == "days_since_inbound") & (pl.col("side") == "against")
+    )
+    assert explained.height > 0
+    for deal_id, sentence in explained.select("deal_id", "sentence").iter_rows():
+        days = signals.filter(pl.col("deal_id") == deal_id)["days_since_inbound"][0]
+        assert sentence.startswith(f"No reply for {round(days)} days")
+        assert "deals like this that were won had heard back within" in sentence
+
+
+def test_the_rep_s_manual_probability_is_shown_and_never_changed(
+    fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
+) -> None:
+    model, signals, flags = fitted
+    manual = pl.Series("manual_probability", [0.9] * signals.height)
+    given = signals.with_columns(manual)
+    reasons = model.reasons(given, flags)
+    assert reasons["manual_probability"].to_list() == [0.9] * signals.height
+    assert reasons["win_probability"].to_list() == model.predict_proba(signals, flags).to_list()
+    assert given["manual_probability"].to_list() == [0.9] * signals.height
+
+
+def test_blended_reasons_come_from_the_part_that_carries_the_probability(
+    policy: Policy,
+) -> None:
+    pipeline, as_of = history_pipeline(70, 90, open_deals=10, seed=8)
+    model = train_win_model(pipeline, as_of, policy)
+    assert model.learned_ is not None and model.weight_ < 0.5
+    signals = compute_signals(pipeline, as_of, policy)
+    flags = find_flags_frame(signals, policy)
+    blended = model.reasons(signals, flags)
+    prior = model.prior_.reasons(signals, flags)
+    for mine, its in zip(blended["reasons_for"], prior["reasons_for"], strict=True):
+        assert mine[0] == its[0] and len(mine) <= 5
+
+
+def test_no_open_deal_no_reason(policy: Policy) -> None:
+    pipeline, as_of = history_pipeline(30, 30, open_deals=0, seed=9)
+    model = LearnedWinModel(policy).fit(pipeline, as_of)
+    signals = compute_signals(pipeline, as_of, policy)
+    assert signals.height == 0
+    flags = find_flags_frame(signals, policy)
+    assert model.predict_proba(signals, flags).len() == 0
+    reasons = model.reasons(signals, flags)
+    assert reasons.height == 0
+    assert reasons.columns == ["deal_id", "win_probability", "reasons_for", "reasons_against"]
