@@ -6,7 +6,11 @@ point-in-time guarantee lives in one place:
 - a deal created at or after ``as_of`` does not exist yet;
 - a deal closed at or after ``as_of`` is open (its outcome, close date and loss reason
   are blanked); a closed deal without a close date is treated as closed before;
-- activities (stage changes included) dated at or after ``as_of`` are dropped.
+- activities (stage changes included) dated at or after ``as_of`` are dropped;
+- a closed deal's stored ``stage`` is where it ended ("Closed Won", an approval state):
+  at-close data, like its outcome. For a deal closed at or after ``as_of`` the stage as
+  of then is the last stage change before it; without one it is unknown (null; the
+  policy's ``[unknown_stage]`` applies), never the stage it closed in.
 
 Deal fields such as budget or rep_confidence are one snapshot in the source and are
 taken as they are.
@@ -58,10 +62,12 @@ def take_snapshot(pipeline: Pipeline, as_of: datetime) -> Snapshot:
     closed = (outcome != Outcome.OPEN) & (
         pl.col("closed_at").is_null() | (pl.col("closed_at") < cutoff)
     )
+    reopened = (outcome != Outcome.OPEN) & ~closed
     deals = deals.with_columns(
         pl.when(closed).then(outcome).otherwise(pl.lit(Outcome.OPEN.value)).alias("outcome"),
         pl.when(closed).then(pl.col("closed_at")).alias("closed_at"),
         pl.when(closed).then(pl.col("loss_reason")).alias("loss_reason"),
+        pl.when(reopened).then(pl.lit(None, dtype=pl.String)).otherwise("stage").alias("stage"),
     )
     activities = pipeline.activities.filter(pl.col("at") < cutoff)
     future = pipeline.deals.filter(pl.col("created_at") >= cutoff).select("deal_id")

