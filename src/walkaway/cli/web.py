@@ -1,0 +1,83 @@
+"""``walkaway serve``: the REST API and the dashboard (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from walkaway.cli.app import DbOption, app, edge, fail, out
+from walkaway.errors import InputError
+
+if TYPE_CHECKING:
+    from walkaway.web.settings import WebSettings
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--as-of {text!r} is not a date; expected 2026-11-16") from None
+
+
+@app.command("serve")
+@edge
+def serve_command(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (team mode only beyond 127.0.0.1).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    auth: Annotated[
+        bool,
+        typer.Option(
+            "--auth", help="Team mode: sign-in, roles and API tokens (also WALKAWAY_AUTH=1)."
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Default as-of date of pages and API (default: now)."),
+    ] = None,
+    backtest_dir: Annotated[
+        Path | None,
+        typer.Option("--backtest-dir", help="Folder of `walkaway backtest --out` to show."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the REST API (/api, /docs) and the dashboard (/) with uvicorn."""
+    import uvicorn
+
+    from walkaway.web.app import create_app
+
+    settings = _settings(host, auth, as_of, backtest_dir, db)
+    mode = (
+        "team mode: sign-in and API tokens required"
+        if settings.auth
+        else "local mode, no sign-in: answering on 127.0.0.1 only (--auth for team mode)"
+    )
+    web_app = create_app(settings, warm=True)
+    shown = "127.0.0.1" if host == "localhost" else host
+    out.print(f"Walkaway on http://{shown}:{port}/ — {mode}. API docs: /docs", highlight=False)
+    uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _settings(
+    host: str, auth: bool, as_of: str | None, backtest_dir: Path | None, db: str | None
+) -> WebSettings:
+    """The app's settings from the options and the environment; refuses an open host."""
+    from dataclasses import replace
+
+    from walkaway.web.settings import WebSettings
+
+    settings = WebSettings.from_env(db=db, auth=auth)
+    if not settings.auth and host not in LOCAL_HOSTS:
+        fail(
+            f"--host {host} would open the dashboard without sign-in to the network; "
+            "serve on 127.0.0.1, or add --auth for team mode"
+        )
+    return replace(settings, as_of=_day(as_of), backtest_dir=backtest_dir or settings.backtest_dir)

@@ -1,0 +1,143 @@
+"""The JSON API of the decision journal, outcomes and loss reviews."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from walkaway.cli.loss_review import review_json as loss_review_json
+from walkaway.errors import InputError
+from walkaway.models import as_utc_naive
+from walkaway.service.journal import journal, record_decision, record_outcome
+from walkaway.service.loss_review import loss_review
+from walkaway.web.api import ERRORS, UNKNOWN_DEAL
+from walkaway.web.auth import ensure_can_see, guard_api_write
+from walkaway.web.context import (
+    CurrentUser,
+    Latest,
+    StoreDep,
+    deal_owner,
+    decided_by,
+    owner_filter,
+)
+from walkaway.web.schemas import (
+    DecisionIn,
+    DecisionOut,
+    JournalOut,
+    LossReviewOut,
+    OutcomeIn,
+    OutcomeOut,
+)
+
+router = APIRouter(prefix="/api", responses=ERRORS, dependencies=[Depends(guard_api_write)])
+
+
+@router.post(
+    "/decisions",
+    response_model=DecisionOut,
+    status_code=201,
+    tags=["journal"],
+    responses=UNKNOWN_DEAL,
+)
+def post_decision(
+    body: DecisionIn, request: Request, user: CurrentUser, store: StoreDep
+) -> DecisionOut:
+    """Record a decision on an open deal (``walkaway decide``): kept with the call, the
+    probability and the flags of that moment. It sticks: the review shows it beside the
+    data's recommendation."""
+    ensure_can_see(user, deal_owner(store, body.deal_id), body.deal_id)
+    settings = request.app.state.settings
+    moment = body.as_of or settings.as_of
+    recorded = record_decision(
+        store,
+        body.deal_id,
+        body.decision,
+        body.reason,
+        as_of=as_utc_naive(moment) if moment is not None else None,
+        revisit=body.revisit_on,
+        decided_by=decided_by(user, body.by, settings.auth),
+    )
+    request.app.state.cache.invalidate()
+    return DecisionOut(
+        decision_id=recorded.decision_id,
+        deal_id=recorded.deal_id,
+        deal_name=recorded.deal_name,
+        decision=recorded.decision,
+        as_of=recorded.as_of,
+        decided_by=recorded.decided_by,
+        revisit_on=recorded.revisit_on,
+        requalify_by=recorded.requalify_by,
+        recommendation=recorded.recommendation,
+        win_probability=recorded.win_probability,
+    )
+
+
+def _since(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"since {text!r} is not a date; expected 2026-03-01") from None
+
+
+@router.get("/journal", response_model=JournalOut, tags=["journal"])
+def get_journal(
+    user: CurrentUser,
+    store: StoreDep,
+    as_of: Latest,
+    owner: Annotated[str | None, Query(description="Only this rep's deals")] = None,
+    since: Annotated[str | None, Query(description="Only decisions from this date")] = None,
+) -> JSONResponse:
+    """Every decision made by ``as_of`` with what became of it, and the scorecard per rep
+    (the same JSON as ``walkaway journal --format json``). A rep gets their own deals."""
+    result = journal(store, as_of, since=_since(since), owner=owner_filter(user, owner))
+    body = {
+        "as_of": result.as_of.isoformat(),
+        "entries": json.loads(result.entries.write_json()),
+        "scorecard": json.loads(result.scorecard.write_json()),
+    }
+    return JSONResponse(body)
+
+
+@router.post(
+    "/outcomes",
+    response_model=OutcomeOut,
+    status_code=201,
+    tags=["journal"],
+    responses=UNKNOWN_DEAL,
+)
+def post_outcome(
+    body: OutcomeIn, request: Request, user: CurrentUser, store: StoreDep
+) -> OutcomeOut:
+    """Record what became of a deal: won, lost, came_back or no_decision."""
+    ensure_can_see(user, deal_owner(store, body.deal_id), body.deal_id)
+    row: dict[str, Any] = record_outcome(
+        store, body.deal_id, body.outcome, note=body.note, on=body.on
+    )
+    request.app.state.cache.invalidate()
+    return OutcomeOut(
+        deal_id=row["deal_id"],
+        deal_name=row["deal_name"],
+        outcome=row["outcome"],
+        happened_at=row["happened_at"],
+        recorded_at=row["recorded_at"],
+        note=row["note"],
+    )
+
+
+@router.get(
+    "/deals/{deal_id}/loss-review",
+    response_model=LossReviewOut,
+    tags=["deals"],
+    responses=UNKNOWN_DEAL,
+)
+def get_loss_review(deal_id: str, user: CurrentUser, store: StoreDep) -> JSONResponse:
+    """A lost deal looked back at: its probability over time, where it turned, the warning
+    signs, questions for the buyer, a date to move on (``walkaway loss-review``)."""
+    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    return JSONResponse(loss_review_json(loss_review(store, deal_id)))

@@ -1,0 +1,195 @@
+"""A per-process cache of the review, so pages and the deal API do not re-assess the team.
+
+The web app runs the review (``walkaway.service.review.review``, exactly what
+``walkaway review`` runs) once per as-of moment and answers every board, filter and
+deal of that moment from its frame. The deal page's history needs the whole pipeline
+at earlier moments: it is read once (:meth:`ReviewCache.loaded`) and kept too.
+
+Entries are keyed by the store's *version*: the newest import run, policy and active
+model ids. Anything that changes an assessment changes one of them, whoever wrote it
+(decisions and outcomes do not: the review does not read them, and the pages read them
+afresh); the version is read again at most every ``check_seconds`` (and at once after
+this app's own writes).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import polars as pl
+import sqlalchemy as sa
+
+from walkaway.decide import assessments_from_frame
+from walkaway.models import Assessment, Pipeline
+from walkaway.policy import Policy
+from walkaway.service.review import Review, current_policy, review, summarise
+from walkaway.store import Store
+from walkaway.store.frames import load_activities, load_deals
+from walkaway.store.schema import import_runs, policies, probability_models
+
+Version = tuple[int, ...]
+T = TypeVar("T")
+DERIVED_BUDGET = 256 * 1024 * 1024  # bytes, as the callers of remember() count them
+VERSIONED = (import_runs.c.id, policies.c.id)
+
+
+def read_version(store: Store) -> Version:
+    """The newest id of each table whose rows change an assessment (0 when empty)."""
+    parts = [sa.select(sa.func.coalesce(sa.func.max(c), 0)).scalar_subquery() for c in VERSIONED]
+    model = sa.select(sa.func.coalesce(sa.func.max(probability_models.c.id), 0))
+    parts.append(model.where(probability_models.c.active).scalar_subquery())
+    with store.connect() as conn:
+        row = conn.execute(sa.select(*parts)).one()
+    return tuple(int(v) for v in row)
+
+
+@dataclass(frozen=True)
+class CachedReview:
+    """The unfiltered review at one moment, the policy it used, and a row index by deal."""
+
+    review: Review
+    policy: Policy
+    rows: dict[str, int]
+
+    def assessment(self, deal_id: str) -> Assessment | None:
+        index = self.rows.get(deal_id)
+        if index is None:
+            return None
+        return assessments_from_frame(self.review.deals.slice(index, 1))[0]
+
+
+def _matches(column: str, wanted: str | None) -> pl.Expr:
+    # The same filter as walkaway.service.review.review: exact name, any case.
+    if not wanted:
+        return pl.lit(True)
+    return pl.col(column).str.to_lowercase() == wanted.lower()
+
+
+def filtered(cached: CachedReview, owner: str | None, stage: str | None) -> Review:
+    """What ``review(store, as_of, owner=, stage=)`` returns, from the cached frame."""
+    full = cached.review
+    if not owner and not stage:
+        return full
+    frame = full.deals.filter(_matches("owner", owner) & _matches("stage", stage))
+    return Review(full.as_of, frame, summarise(frame, cached.policy.currency))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The whole stored pipeline and the policy in force, at one store version."""
+
+    version: Version
+    pipeline: Pipeline
+    policy: Policy
+
+
+def load_everything(store: Store, version: Version) -> Loaded:
+    with store.connect() as conn:
+        pipeline = Pipeline(load_deals(conn), load_activities(conn))
+    return Loaded(version, pipeline, current_policy(store))
+
+
+def review_of(store: Store, as_of: datetime) -> CachedReview:
+    """The whole team's review as of ``as_of``, and the policy it ran under."""
+    policy = current_policy(store)
+    result = review(store, as_of)
+    rows = {deal_id: i for i, deal_id in enumerate(result.deals["deal_id"].to_list())}
+    return CachedReview(result, policy, rows)
+
+
+def _forget_other_versions(entries: OrderedDict[Any, Any], version: object) -> None:
+    for key in [k for k in entries if k[0] != version]:
+        del entries[key]
+
+
+class ReviewCache:
+    """Reviews by as-of moment for the current store version; thread-safe, bounded."""
+
+    def __init__(self, store: Store, check_seconds: float = 1.0, size: int = 8) -> None:
+        self.store = store
+        self.check_seconds = check_seconds
+        self.size = size
+        self._entries: OrderedDict[tuple[Version, datetime], CachedReview] = OrderedDict()
+        self._loaded: Loaded | None = None
+        self._derived: OrderedDict[tuple[object, ...], tuple[object, int]] = OrderedDict()
+        self._derived_cost = 0
+        self._derived_version: object = None
+        self._lock = threading.RLock()
+        self._version: Version = ()
+        self._checked = float("-inf")
+
+    def version(self) -> Version:
+        now = time.monotonic()
+        if now - self._checked >= self.check_seconds or not self._version:
+            self._version = read_version(self.store)
+            self._checked = now
+        return self._version
+
+    def invalidate(self) -> None:
+        """Read the version again on the next call (after this app wrote to the store)."""
+        self._checked = float("-inf")
+
+    def loaded(self) -> Loaded:
+        """The whole pipeline at the current version (read once per version)."""
+        version = self.version()
+        with self._lock:
+            if self._loaded is None or self._loaded.version != version:
+                self._loaded = load_everything(self.store, version)
+            return self._loaded
+
+    def get(self, as_of: datetime) -> CachedReview:
+        """The unfiltered review as of ``as_of``; concurrent misses wait for one another."""
+        key = (self.version(), as_of)
+        entry = self._entries.get(key)
+        if entry is not None:
+            return entry
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = review_of(self.store, as_of)
+                _forget_other_versions(self._entries, key[0])
+                self._entries[key] = entry
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        return entry
+
+    def peek(self, as_of: datetime) -> CachedReview | None:
+        """The review as of ``as_of`` if it is already at hand (never computes)."""
+        return self._entries.get((self.version(), as_of))
+
+    def remember(
+        self, key: tuple[object, ...], compute: Callable[[], T], cost: Callable[[T], int]
+    ) -> T:
+        """A value derived from the store (a deal's JSON, its history), kept until the
+        store's version changes; ``cost(value)`` is its size in bytes (about), and the
+        least recently used go first beyond :data:`DERIVED_BUDGET`."""
+        full_key = (self.version(), *key)
+        with self._lock:
+            if full_key in self._derived:
+                self._derived.move_to_end(full_key)
+                return self._derived[full_key][0]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._keep(full_key, value, cost(value))
+        return value
+
+    def _keep(self, key: tuple[object, ...], value: object, cost: int) -> None:
+        if key[0] != self._derived_version:  # the store changed: all of it is stale
+            self._derived.clear()
+            self._derived_cost = 0
+            self._derived_version = key[0]
+        if key in self._derived:
+            self._derived_cost -= self._derived.pop(key)[1]
+        self._derived[key] = (value, cost)
+        self._derived_cost += cost
+        while self._derived_cost > DERIVED_BUDGET and len(self._derived) > 1:
+            self._derived_cost -= self._derived.popitem(last=False)[1][1]
+
+    def remembered(self, key: tuple[object, ...]) -> bool:
+        return (self.version(), *key) in self._derived

@@ -1,0 +1,167 @@
+"""What every route needs: the store, the review cache, the as-of moment, one deal's view."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Query, Request
+
+from walkaway.errors import InputError, NotFound
+from walkaway.messages import draft_exit_message
+from walkaway.models import as_utc_naive
+from walkaway.service.review import DealView, show
+from walkaway.service.users import Role, User
+from walkaway.store import Store
+from walkaway.store.frames import load_activities, load_deals
+from walkaway.store.schema import deals
+from walkaway.web.auth import current_user, ensure_can_see
+from walkaway.web.cache import CachedReview, ReviewCache
+from walkaway.web.errors import Forbidden
+from walkaway.web.settings import WebSettings
+
+TONES = ("warm", "direct")
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_cache(request: Request) -> ReviewCache:
+    cache: ReviewCache = request.app.state.cache
+    return cache
+
+
+def get_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def default_as_of(settings: WebSettings) -> datetime:
+    """The settings' date, or now rounded down to the hour (so the cache is reused)."""
+    if settings.as_of is not None:
+        return as_utc_naive(settings.as_of)
+    return datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+
+
+def parse_as_of(text: str | None, settings: WebSettings) -> datetime:
+    """A date means 00:00 UTC that day; a date-time with an offset goes to UTC."""
+    if text is None or not text.strip():
+        return default_as_of(settings)
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return as_utc_naive(date.fromisoformat(value))
+        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"as_of {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
+        ) from None
+
+
+async def as_of_param(
+    request: Request,
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="Assess as of this date (00:00 UTC) or date-time; default: the "
+            "server's as-of date, or now (to the hour). Nothing dated at or after it is used."
+        ),
+    ] = None,
+) -> datetime:
+    return parse_as_of(as_of, get_settings(request))
+
+
+async def latest_param(
+    request: Request,
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="Look back from this date or date-time; default: the server's "
+            "as-of date, or now."
+        ),
+    ] = None,
+) -> datetime:
+    """Like ``as_of`` but to the second: a journal shows a decision made a minute ago."""
+    settings = get_settings(request)
+    if (as_of and as_of.strip()) or settings.as_of is not None:
+        return parse_as_of(as_of, settings)
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def _user_dep(request: Request) -> User:
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, a hop that costs
+    # more than this (a token lookup is one indexed read).
+    return current_user(request)
+
+
+async def _store_dep(request: Request) -> Store:
+    return get_store(request)
+
+
+async def _cache_dep(request: Request) -> ReviewCache:
+    return get_cache(request)
+
+
+AsOf = Annotated[datetime, Depends(as_of_param)]
+Latest = Annotated[datetime, Depends(latest_param)]
+CurrentUser = Annotated[User, Depends(_user_dep)]
+StoreDep = Annotated[Store, Depends(_store_dep)]
+CacheDep = Annotated[ReviewCache, Depends(_cache_dep)]
+
+
+def owner_filter(user: User, owner: str | None) -> str | None:
+    """A rep's view is their own deals: asking for another rep's is refused."""
+    if user.role is Role.MANAGER:
+        return owner
+    if owner and not user.can_see(owner):
+        raise Forbidden(f"a rep sees only their own deals, not those of {owner}")
+    return user.rep_name
+
+
+def deal_view(
+    store: Store, cached: CachedReview, deal_id: str, as_of: datetime, user: User
+) -> DealView:
+    """One deal as ``walkaway show`` sees it, from the cached review when it is open.
+
+    Raises NotFound, InputError (created later, or closed before ``as_of``) or Forbidden.
+    """
+    assessment = cached.assessment(deal_id)
+    if assessment is None:
+        view = show(store, deal_id, as_of)  # raises the reason it is not in the review
+        ensure_can_see(user, view.assessment.owner, deal_id)
+        return view
+    ensure_can_see(user, assessment.owner, deal_id)
+    with store.connect() as conn:
+        stored = load_deals(conn, deals.c.deal_id == deal_id)
+        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
+    return DealView(assessment, stored.row(0, named=True), timeline)
+
+
+def exit_message_for(view: DealView, cached: CachedReview, tone: str) -> str:
+    """The draft exit email, as ``walkaway message`` writes it."""
+    if tone not in TONES:
+        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    return draft_exit_message(view.assessment, view.deal, tone=tone, templates=cached.policy)
+
+
+def deal_owner(store: Store, deal_id: str) -> str | None:
+    """The stored owner of a deal (None when it has none); NotFound when there is no deal."""
+    with store.connect() as conn:
+        row = conn.execute(sa.select(deals.c.owner).where(deals.c.deal_id == deal_id)).first()
+    if row is None:
+        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+    return None if row[0] is None else str(row[0])
+
+
+def decided_by(user: User, given: str | None, team_mode: bool) -> str | None:
+    """Who decided: as given without team mode; in team mode the signed-in person (a
+    manager may name someone else, say the rep they decided with)."""
+    name = (given or "").strip() or None
+    if not team_mode:
+        return name
+    if name and name != user.name and user.role is not Role.MANAGER:
+        raise Forbidden("a rep records decisions under their own name")
+    return name or user.name

@@ -1,0 +1,77 @@
+"""Numbers and words as a sales manager reads them: the templates' filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import Environment
+
+CALLS = {
+    "walk_away": "Walk away",
+    "requalify": "Re-qualify",
+    "pursue": "Pursue",
+}
+CALL_ORDER = ("walk_away", "requalify", "pursue")
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
+
+
+def money(value: float | None, currency: str | None = "EUR", short: bool = False) -> str:
+    """€44,000 — or €2.6M / €331k when ``short``; an em dash for no value."""
+    if value is None:
+        return "—"
+    symbol = SYMBOLS.get((currency or "").upper(), f"{currency} " if currency else "")
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    if short and amount >= 1_000_000:
+        return f"{sign}{symbol}{amount / 1_000_000:.1f}M"
+    if short and amount >= 10_000:
+        return f"{sign}{symbol}{amount / 1_000:.0f}k"
+    return f"{sign}{symbol}{amount:,.0f}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}%}"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} h"
+
+
+def day(value: date | datetime | str | None) -> str:
+    """2026-11-16 (a date-time keeps its time when it has one)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value[:16].replace("T", " ") if "T" in value else value
+    if isinstance(value, datetime):
+        return (
+            f"{value:%Y-%m-%d}"
+            if value.time() == datetime.min.time()
+            else f"{value:%Y-%m-%d %H:%M}"
+        )
+    return value.isoformat()
+
+
+def as_of_value(moment: datetime) -> str:
+    """An as-of moment as a link parameter: the date alone at midnight, else to the second."""
+    if moment.time() == datetime.min.time():
+        return f"{moment:%Y-%m-%d}"
+    return moment.isoformat(timespec="seconds")
+
+
+def call_label(value: str | None) -> str:
+    return CALLS.get(value or "", value or "—")
+
+
+def install_filters(env: Environment) -> None:
+    filters: dict[str, Any] = {
+        "money": money,
+        "percent": percent,
+        "hours": hours,
+        "day": day,
+        "call": call_label,
+    }
+    env.filters.update(filters)
+    env.globals["CALLS"] = CALLS
+    env.globals["CALL_ORDER"] = CALL_ORDER

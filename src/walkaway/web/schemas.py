@@ -1,0 +1,243 @@
+"""The API's edge: ``*In`` models for what comes in, ``*Out`` for what goes out.
+
+The review and the deal detail are the exact JSON objects of ``walkaway review --format
+json`` and ``walkaway show --format json``; their models here document that shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorOut(BaseModel):
+    """Every error: a code, one line saying what is wrong and what to do, the problems."""
+
+    error: str = Field(examples=["not_found"])
+    detail: str = Field(examples=["no deal with id 'D-9'; `walkaway deals` lists the stored ones"])
+    problems: list[str] = Field(
+        default_factory=list, description="One line per problem (a row, a field), if many."
+    )
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+    database: str = Field(description="sqlite or postgresql")
+    auth: bool = Field(description="True in team mode (sign-in and API tokens)")
+
+
+class MeOut(BaseModel):
+    name: str
+    role: str
+    rep_name: str | None
+
+
+class FlagOut(BaseModel):
+    code: str
+    severity: Literal["info", "warning", "critical"]
+    evidence: str
+    question: str
+
+
+class AssessmentOut(BaseModel):
+    """One open deal's call and why (``walkaway show --format json``, without timeline)."""
+
+    deal_id: str
+    name: str | None
+    owner: str | None
+    stage: str | None
+    amount: float | None
+    currency: str | None
+    recommendation: Literal["pursue", "requalify", "walk_away"]
+    win_probability: float
+    expected_value: float | None
+    cost_to_pursue: float
+    value_per_hour: float | None
+    opportunity_rate: float
+    hours_needed: float
+    hours_invested: float
+    rep_confidence: int | None
+    flags: list[FlagOut]
+    reasons: list[str]
+    questions: list[str]
+    requalify_by: date | None
+    revisit_on: date | None
+    walk_away_on: date | None
+
+
+class ReviewDealOut(AssessmentOut):
+    """A row of the review: the assessment plus the numbers behind it."""
+
+    account: str | None
+    walk_away_rate: float
+    yield_per_hour: float
+    yield_source: str
+    value: float | None
+    net_value: float | None
+    hard_stop: bool
+    reasons_for: list[str]
+    reasons_against: list[str]
+
+
+class SummaryOut(BaseModel):
+    currency: str
+    open_deals: int
+    by_recommendation: dict[str, int]
+    open_value: float
+    walk_away_value: float
+    pipeline_pollution: float = Field(description="walk_away_value / open_value")
+    forecast: float = Field(description="Sum of win probability × amount")
+    forecast_without_walk_aways: float
+    hours_freed_by_walking_away: float
+
+
+class ReviewOut(BaseModel):
+    """``walkaway review --format json``: every open deal, most urgent first."""
+
+    as_of: datetime
+    deals: list[ReviewDealOut]
+    summary: SummaryOut
+
+
+class ActivityOut(BaseModel):
+    deal_id: str
+    at: datetime
+    kind: str
+    direction: str | None
+    status: str
+    hours: float | None
+    stage: str | None
+    detail: str | None
+    actor: str | None
+
+
+class DealDetailOut(AssessmentOut):
+    """``walkaway show --format json``: the assessment and the activities before as_of."""
+
+    as_of_timeline: list[ActivityOut]
+
+
+class DealOut(BaseModel):
+    """A stored deal as imported, with its number of activities."""
+
+    model_config = ConfigDict(extra="allow")
+
+    deal_id: str
+    name: str | None
+    account: str | None
+    owner: str | None
+    stage: str | None
+    amount: float
+    currency: str | None
+    created_at: datetime
+    expected_close: date | None
+    closed_at: datetime | None
+    outcome: str
+    loss_reason: str | None
+    activity_count: int
+
+
+class DealsOut(BaseModel):
+    total: int = Field(description="Deals matching the filter, before limit and offset")
+    limit: int
+    offset: int
+    deals: list[DealOut]
+
+
+class MessageOut(BaseModel):
+    deal_id: str
+    tone: Literal["warm", "direct"]
+    as_of: datetime
+    message: str
+
+
+class PolicyOut(BaseModel):
+    source: Literal["stored", "default"] = Field(
+        description="stored: the team's own; default: none was set"
+    )
+    toml: str
+
+
+class ImportOut(BaseModel):
+    format: str
+    deals_new: int
+    deals_updated: int
+    deals_unchanged: int
+    activities_new: int
+    activities_unchanged: int
+    run_id: int | None
+    notes: list[str]
+
+
+class DecisionIn(BaseModel):
+    """A person's decision on an open deal; it is kept with the numbers of its moment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deal_id: str = Field(min_length=1, max_length=200)
+    decision: Literal["pursue", "requalify", "walk_away"]
+    reason: str = Field(min_length=1, max_length=4000, description="Why, in a sentence")
+    revisit_on: date | None = Field(
+        default=None,
+        description="Walk away: when to look again; re-qualify: the deadline for answers "
+        "(default: the policy's delay)",
+    )
+    by: str | None = Field(default=None, max_length=200, description="Who decided")
+    as_of: datetime | None = Field(
+        default=None, description="The moment decided for (default: the server's as-of, or now)"
+    )
+
+
+class DecisionOut(BaseModel):
+    decision_id: int
+    deal_id: str
+    deal_name: str | None
+    decision: str
+    as_of: datetime
+    decided_by: str | None
+    revisit_on: date | None
+    requalify_by: date | None
+    recommendation: str = Field(description="What the data said at that moment")
+    win_probability: float
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deal_id: str = Field(min_length=1, max_length=200)
+    outcome: Literal["won", "lost", "came_back", "no_decision"]
+    note: str | None = Field(default=None, max_length=4000)
+    on: date | None = Field(default=None, description="When it happened (default: now)")
+
+
+class OutcomeOut(BaseModel):
+    deal_id: str
+    deal_name: str | None
+    outcome: str
+    happened_at: datetime
+    recorded_at: datetime
+    note: str | None
+
+
+class JournalOut(BaseModel):
+    """``walkaway journal --format json``: decisions with what became of them, scorecard."""
+
+    as_of: datetime
+    entries: list[dict[str, Any]]
+    scorecard: list[dict[str, Any]]
+
+
+class LossReviewOut(BaseModel):
+    """``walkaway loss-review DEAL_ID --format json``."""
+
+    deal: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    turn: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    warning_signs: list[dict[str, Any]]
+    questions: list[str]
+    move_on_by: date
+    notes: list[dict[str, Any]]

@@ -1,0 +1,58 @@
+"""The web app's settings: built once by ``walkaway serve`` (or a test) and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from walkaway.store.database import DEFAULT_URL
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What ``create_app`` needs.
+
+    ``auth`` turns on team mode (sign-in, roles, API tokens). ``secret_key`` signs the
+    session cookie; empty means a random key per process (sessions end on restart).
+    ``as_of`` is the default as-of date of pages and API calls (None: today, UTC).
+    ``allowed_hosts`` are the Host headers accepted (``*`` for any), which stops DNS
+    rebinding against a local, unauthenticated server. A change made by another process
+    (``walkaway import``) shows after at most ``cache_check_seconds``.
+    """
+
+    db_url: str = DEFAULT_URL
+    auth: bool = False
+    secret_key: str = ""
+    as_of: date | None = None
+    default_currency: str = "EUR"
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
+    cache_check_seconds: float = 1.0
+    page_size: int = 25
+    backtest_dir: Path | None = None
+    https_only: bool = False
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, db: str | None = None, auth: bool = False
+    ) -> WebSettings:
+        """``--db`` over ``WALKAWAY_DB``; ``--auth`` or ``WALKAWAY_AUTH=1`` for team mode."""
+        env = os.environ if env is None else env
+        team = auth or env.get("WALKAWAY_AUTH", "").strip().lower() in TRUE_WORDS
+        hosts = env.get("WALKAWAY_ALLOWED_HOSTS", "")
+        backtest = env.get("WALKAWAY_BACKTEST_DIR")
+        return cls(
+            db_url=db or env.get("WALKAWAY_DB") or DEFAULT_URL,
+            auth=team,
+            secret_key=env.get("WALKAWAY_SECRET_KEY", ""),
+            default_currency=env.get("WALKAWAY_CURRENCY", "EUR").upper(),
+            allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
+            or (("*",) if team else LOCAL_HOSTS),
+            backtest_dir=Path(backtest) if backtest else None,
+            https_only=env.get("WALKAWAY_HTTPS_ONLY", "").strip().lower() in TRUE_WORDS,
+        )

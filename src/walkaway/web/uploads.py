@@ -1,0 +1,80 @@
+"""Uploaded CRM exports: saved under their own names in a private folder, then imported
+exactly as ``walkaway import`` would (all rows valid, or nothing written)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import UploadFile
+
+from walkaway.errors import ImportFailed, InputError
+from walkaway.models import ImportSummary
+from walkaway.service import import_files
+from walkaway.store import Store
+from walkaway.web.settings import WebSettings
+
+ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+
+
+def safe_name(filename: str | None, fallback: str) -> str:
+    """The file's own name without any folder, in plain characters (it names the file in
+    every problem line)."""
+    name = Path((filename or "").replace("\\", "/")).name
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
+    if not name:
+        return fallback
+    if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
+        raise InputError(f"{name}: expected a CSV or XLSX file (.csv, .xlsx)")
+    return name
+
+
+def _save(source: BinaryIO, folder: Path, name: str) -> Path:
+    path = folder / name
+    with path.open("wb") as target:
+        shutil.copyfileobj(source, target, length=1 << 20)
+    return path
+
+
+def import_streams(
+    store: Store,
+    deals: tuple[str | None, BinaryIO],
+    activities: tuple[str | None, BinaryIO] | None,
+    format: str,
+    settings: WebSettings,
+) -> ImportSummary:
+    """Import ``(filename, stream)`` pairs; raises ImportFailed / InputError like the CLI."""
+    deals_name = safe_name(deals[0], "deals.csv")
+    acts_name = safe_name(activities[0], "activities.csv") if activities else None
+    if acts_name == deals_name:
+        acts_name = "activities-" + acts_name
+    with tempfile.TemporaryDirectory(prefix="walkaway-upload-") as tmp:
+        folder = Path(tmp)
+        deals_path = _save(deals[1], folder, deals_name)
+        acts_path = _save(activities[1], folder, acts_name) if activities and acts_name else None
+        try:
+            return import_files(
+                store,
+                deals_path,
+                acts_path,
+                format=format,
+                default_currency=settings.default_currency,
+            )
+        except ImportFailed as error:
+            problems = [line.replace(f"{folder}/", "") for line in error.problems]
+            raise ImportFailed(problems, error.total) from None
+
+
+def import_uploads(
+    store: Store,
+    deals: UploadFile,
+    activities: UploadFile | None,
+    format: str,
+    settings: WebSettings,
+) -> ImportSummary:
+    """The API's and the import page's upload: see :func:`import_streams`."""
+    acts = (activities.filename, activities.file) if activities and activities.filename else None
+    return import_streams(store, (deals.filename, deals.file), acts, format, settings)
