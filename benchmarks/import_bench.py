@@ -128,39 +128,47 @@ def timed(call: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - began
 
 
-def report(label: str, summary: ImportSummary, seconds: float, deals: int, acts: int) -> None:
+def report(
+    label: str, summary: ImportSummary, seconds: float, cpu: float, deals: int, acts: int
+) -> None:
     written = summary.deals_new + summary.deals_updated + summary.activities_new
     print(
         f"{label:<28} {seconds:8.2f} s  {acts / seconds:>10,.0f} activity rows/s  "
-        f"{(deals + acts) / seconds:>10,.0f} rows/s  (wrote {written:,}, rejected "
-        f"{summary.rejected})"
+        f"{(deals + acts) / seconds:>10,.0f} rows/s  (cpu {cpu:.2f} s; wrote {written:,}, "
+        f"rejected {summary.rejected})"
     )
 
 
-def profiled(call: Callable[[], T], profile: bool, top: int = 30) -> tuple[T, float, str]:
-    """Run ``call`` timed and, when asked, under cProfile (the timing then includes it)."""
+def profiled(call: Callable[[], T], profile: bool, top: int = 30) -> tuple[T, float, float, str]:
+    """Run ``call`` timed and, when asked, under cProfile (the timing then includes it).
+
+    Returns the result, wall-clock seconds, CPU seconds of this process (all threads:
+    on a busy shared machine the steadier figure) and the profile text.
+    """
+    cpu = time.process_time()
     if not profile:
         result, seconds = timed(call)
-        return result, seconds, ""
+        return result, seconds, time.process_time() - cpu, ""
     profiler = cProfile.Profile()
     result, seconds = timed(lambda: profiler.runcall(call))
+    cpu = time.process_time() - cpu
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
-    return result, seconds, out.getvalue()
+    return result, seconds, cpu, out.getvalue()
 
 
 def bench_files(store: Store, name: str, deals_csv: Path, acts_csv: Path, profile: bool) -> None:
     deals = pl.scan_csv(deals_csv, infer_schema=False).select(pl.len()).collect().item()
     acts = pl.scan_csv(acts_csv, infer_schema=False).select(pl.len()).collect().item()
     print(f"\n{name}: {deals:,} deals, {acts:,} activities ({store.dialect})")
-    first, seconds, first_profile = profiled(
+    first, seconds, cpu, first_profile = profiled(
         lambda: import_files(store, deals_csv, acts_csv), profile
     )
-    report("first import", first, seconds, deals, acts)
-    again, seconds, again_profile = profiled(
+    report("first import", first, seconds, cpu, deals, acts)
+    again, seconds, cpu, again_profile = profiled(
         lambda: import_files(store, deals_csv, acts_csv), profile
     )
-    report("re-import (nothing new)", again, seconds, deals, acts)
+    report("re-import (nothing new)", again, seconds, cpu, deals, acts)
     assert again.activities_new == 0 and again.deals_new == 0, "re-import was not idempotent"
     for label, text in (("first import", first_profile), ("re-import", again_profile)):
         if text:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from walkaway.importers import parsing
 from walkaway.importers.parsing import parse_count, parse_datetime, parse_fraction, parse_number
 
 
@@ -69,3 +70,66 @@ def test_us_money_round_trips(value: object) -> None:
     text = f"${value:,.2f}"
     parsed = parse_number(pl.Series([text]), ",").item()
     assert parsed == pytest.approx(float(value))  # type: ignore[arg-type]
+
+
+def test_cells_beyond_the_sample_still_parse_and_still_decide_the_column() -> None:
+    cells = ["2026-03-01T14:05:00"] * 1500 + ["5/6/2017", "26/05/2017", "2026-03-01", "x"]
+    parsed = parse_datetime(pl.Series("d", cells)).to_list()
+    # 26/05 puts a day first in this column, so 5/6/2017 is the 5th of June.
+    assert parsed[-4:] == [datetime(2017, 6, 5), datetime(2017, 5, 26), datetime(2026, 3, 1), None]
+    assert set(parsed[:1500]) == {datetime(2026, 3, 1, 14, 5)}
+
+
+_NOTATIONS = [
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S+02:00",
+    "%Y-%m-%d %H:%M:%S.%f-0530",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%m/%d/%y",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M%p",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y",
+    "%d.%m.%y %H:%M",
+    "%m-%d-%Y",
+    "%d-%m-%y",
+]
+_ODD_CELLS = ["", "yesterday", "2026-13-01", "226-03-01", " 2026-03-01", "31/31/2020", "5pm"]
+
+
+@st.composite
+def _date_columns(draw: st.DrawFn) -> list[str]:
+    written = st.tuples(
+        st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2099, 12, 31)),
+        st.sampled_from(_NOTATIONS),
+        st.booleans(),
+    ).map(lambda t: t[0].strftime(t[1]).lower() if t[2] else t[0].strftime(t[1]))
+    return draw(st.lists(written | st.sampled_from(_ODD_CELLS), min_size=1, max_size=40))
+
+
+@given(_date_columns(), st.integers(min_value=1, max_value=8))
+def test_parsing_by_sample_equals_trying_every_notation(cells: list[str], sample: int) -> None:
+    """The notations seen in a sample parse the column, the rest try all of them: the
+    same result as trying every notation on every cell in order of preference."""
+    raw = pl.Series("d", cells)
+    text = parsing._normalise_datetime_text(raw)
+    every = parsing._first_parsed(pl.DataFrame({"t": text}), parsing._datetime_candidates(text))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parsing, "_SAMPLE_CELLS", sample)
+        assert parse_datetime(raw).to_list() == every.to_list()
+
+
+@given(
+    st.lists(st.none() | st.from_regex(r"\A[0-9]{1,7}(\.[0-9]{1,4})?\Z"), min_size=1, max_size=20),
+    st.sampled_from([",", ";", None]),
+)
+def test_plain_decimals_read_as_the_full_rules_read_them(
+    cells: list[str | None], delimiter: str | None
+) -> None:
+    raw = pl.Series("n", cells, dtype=pl.String)
+    full = parsing._parse_messy_number(raw, delimiter)
+    assert parse_number(raw, delimiter).to_list() == full.to_list()

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from tests.csvfiles import activities_csv, deals_csv
 from walkaway.errors import ImportFailed
+from walkaway.models import ACTIVITY_SCHEMA
 from walkaway.service import import_files, list_deals
 from walkaway.store import Store, open_store
-from walkaway.store.frames import load_activities
-from walkaway.store.schema import import_runs, outcomes
+from walkaway.store.frames import insert_frame, load_activities
+from walkaway.store.schema import activities, import_runs, outcomes
 
 DEALS = [
     "D1,Acme rollout,Acme,Ana,Proposal,12000,2026-01-05,,open",
@@ -128,3 +129,105 @@ def test_a_store_reopens_with_its_data(store_url: str, tmp_path: Path) -> None:
     second = open_store(store_url)
     assert list_deals(second).height == 3
     second.close()
+
+
+def test_a_deals_file_too_big_for_one_in_list_imports(store: Store, tmp_path: Path) -> None:
+    # 70,000 ids: more than PostgreSQL's 65,535 bound parameters in one statement.
+    count = 70_000
+    frame = pl.DataFrame({"deal_id": [f"L{i:06d}" for i in range(count)]}).with_columns(
+        name=pl.lit("Bulk"),
+        stage=pl.lit("Demo"),
+        amount=pl.lit(1000.0),
+        created_at=pl.lit("2026-01-05"),
+        outcome=pl.lit("open"),
+    )
+    frame.write_csv(tmp_path / "deals.csv")
+    first = import_files(store, tmp_path / "deals.csv")
+    assert (first.deals_new, first.rejected) == (count, 0)
+    last = pl.col("deal_id") == f"L{count - 1:06d}"
+    frame.with_columns(amount=pl.when(last).then(2000.0).otherwise("amount")).write_csv(
+        tmp_path / "again.csv"
+    )
+    again = import_files(store, tmp_path / "again.csv")
+    assert (again.deals_new, again.deals_updated, again.deals_unchanged) == (0, 1, count - 1)
+    stored = list_deals(store)
+    assert stored.height == count
+    assert stored.filter(last)["amount"].item() == 2000.0
+
+
+def test_activities_land_once_however_often_they_come(store: Store, tmp_path: Path) -> None:
+    deals = deals_csv(tmp_path, DEALS)
+    doubled = activities_csv(tmp_path, [*ACTIVITIES, ACTIVITIES[0], ACTIVITIES[3]], "twice.csv")
+    first = import_files(store, deals, doubled)
+    # Identical rows within one file are one activity.
+    assert (first.activities_new, first.activities_unchanged) == (5, 2)
+    # A row that differs in any field is another activity, also for a stored deal.
+    more = [*ACTIVITIES, ACTIVITIES[0].replace(",0.5,", ",0.75,"), ACTIVITIES[1] + "x"]
+    second = import_files(store, deals, activities_csv(tmp_path, more, "more.csv"))
+    assert (second.activities_new, second.activities_unchanged) == (2, 5)
+    again = import_files(store, deals, activities_csv(tmp_path, more, "more.csv"))
+    assert (again.activities_new, again.activities_unchanged) == (0, 7)
+    with store.connect() as conn:
+        stored = load_activities(conn, deal_ids=["D1", "D2", "D3"])
+    assert stored.height == 7
+    d1_hours = stored.filter(pl.col("deal_id") == "D1")["hours"].to_list()
+    assert d1_hours == [0.5, 0.75, None, None, None]
+
+
+def test_activities_read_back_exactly(store: Store, tmp_path: Path) -> None:
+    rows = [
+        'D1,2026-01-06T10:00:00.123456,email,outbound,done,0.1,,"a, ""quoted"" note",Ana',
+        "D1,2026-01-06T10:00:00.123456,email,outbound,done,0.30000000000000004,,x,Ana",
+        "D1,2026-01-07,call,outbound,done,,,,",
+    ]
+    import_files(store, deals_csv(tmp_path, DEALS), activities_csv(tmp_path, rows))
+    with store.connect() as conn:
+        stored = load_activities(conn, deal_ids=["D1"])
+        unordered = load_activities(conn, deal_ids=["D1"], ordered=False)
+        none = load_activities(conn, deal_ids=[])
+    assert stored.schema == ACTIVITY_SCHEMA and none.schema == ACTIVITY_SCHEMA
+    assert none.height == 0 and unordered.sort(stored.columns).equals(stored.sort(stored.columns))
+    assert stored["at"].to_list()[:2] == [datetime(2026, 1, 6, 10, 0, 0, 123456)] * 2
+    assert stored["hours"].to_list() == [0.1, 0.30000000000000004, None]
+    assert stored["detail"].to_list() == ['a, "quoted" note', "x", None]
+
+
+ODD_TEXT = [
+    "",
+    " padded ",
+    'say "hi", twice ""',
+    "two\nlines",
+    "crlf\r\nline\r",
+    "tab\tsemicolon;",
+    "\\N",
+    "NULL",
+    "ünïcödé ☃ 日本",
+    None,
+]
+
+
+def test_frames_go_in_and_come_back_unchanged(store: Store, tmp_path: Path) -> None:
+    import_files(store, deals_csv(tmp_path, DEALS))
+    # Repeated: a text column of few distinct values is written by another path.
+    odd = ODD_TEXT * 5
+    size = len(odd)
+    frame = pl.DataFrame(
+        {
+            "deal_id": ["D1", "D2"] * (size // 2),
+            "at": [datetime(2026, 1, 1, 9, 0, 0, 7 * i) for i in range(size)],
+            "kind": ["note"] * size,
+            "direction": [None] * size,
+            "status": ["done"] * size,
+            "hours": [0.1, 1e-300, 1.7976931348623157e308, 0.30000000000000004, None] * 10,
+            "stage": odd[::-1],
+            "detail": odd,
+            "actor": odd[3:] + odd[:3],
+        }
+    )
+    with store.begin() as conn:
+        insert_frame(conn, activities, frame.with_columns(import_run_id=pl.lit(None)))
+    with store.connect() as conn:
+        back = load_activities(conn)
+        one = load_activities(conn, deal_ids=["D2"], between=(frame["at"][1], frame["at"][3]))
+    assert back.equals(frame.cast(ACTIVITY_SCHEMA).sort("deal_id", "at"))  # type: ignore[arg-type]
+    assert one["at"].to_list() == [frame["at"][1], frame["at"][3]]

@@ -19,6 +19,7 @@ from walkaway.errors import InputError
 
 ROW_COLUMN = "__row"
 _DELIMITERS = ",;\t|"
+_SNIFF_CHARS = 65536
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    sample = text[:65536]
+def _sniff_delimiter(sample: str, header: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
@@ -92,17 +91,52 @@ def _unique_headers(raw: list[str]) -> list[str]:
     return out
 
 
+def _as_utf8(data: bytes) -> tuple[bytes, str]:
+    """The file as UTF-8 with LF line endings, and the encoding it was in (see :func:`decode`).
+
+    A UTF-8 file is passed on as it is, never decoded and encoded again.
+    """
+    body, encoding = data, "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        body, encoding = data[3:], "utf-8-sig"
+    if not _is_utf8(body):
+        text, encoding = decode(data)
+        body = text.encode("utf-8")
+    # One line ending for the parser: CRLF and lone CR (old Mac exports) become LF. A CR
+    # byte in UTF-8 is always the character CR, so the bytes can be rewritten directly.
+    if b"\r" in body:
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return body, encoding
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_blank(body: bytes, head: str) -> bool:
+    # Decode the whole file only when its first 256 KB are blank.
+    return not head.strip() and not body.decode("utf-8").strip()
+
+
 def read_csv_bytes(data: bytes, label: str) -> RawTable:
     """Parse CSV bytes: any of , ; tab |, any line ending, quoted newlines."""
-    text, encoding = decode(data)
-    # One line ending for the parser: CRLF and lone CR (old Mac exports) become LF.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    body, encoding = _as_utf8(data)
+    # The sniffer reads the first 65,536 characters; 4 bytes each at most.
+    head = body[: 4 * _SNIFF_CHARS].decode("utf-8", errors="ignore")[:_SNIFF_CHARS]
+    if _is_blank(body, head):
         raise InputError(f"{label}: the file is empty (expected a header row and data rows)")
-    delimiter = _sniff_delimiter(text)
+    end = body.find(b"\n")
+    header = (body if end < 0 else body[:end]).decode("utf-8")
+    delimiter = _sniff_delimiter(head, header)
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(body),
             separator=delimiter,
             infer_schema=False,
             has_header=True,
@@ -123,8 +157,8 @@ def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
     """Strip every cell, empty to null, and number the rows as a spreadsheet does."""
     if frame.width:
         frame = frame.with_columns(
-            pl.all().cast(pl.String).str.strip_chars(" \t\n\u00a0\u202f").replace("", None)
-        )
+            pl.all().cast(pl.String).str.strip_chars(" \t\n\u00a0\u202f")
+        ).with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()))
         # A row that is blank in every cell is no row at all.
         frame = frame.with_row_index(ROW_COLUMN, offset=2)
         frame = frame.filter(pl.any_horizontal(pl.exclude(ROW_COLUMN).is_not_null()))

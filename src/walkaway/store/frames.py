@@ -1,22 +1,53 @@
 """Moving whole frames in and out of the database: bulk, never row by row through an ORM.
 
-SQLite gets one ``executemany`` per table inside the caller's transaction; PostgreSQL
-gets ``COPY``. Datetimes travel as naive UTC.
+SQLite gets ``executemany`` of many-row ``INSERT`` statements inside the caller's
+transaction, its values made a slice of the frame at a time; PostgreSQL gets ``COPY``
+both ways. Reads take the driver's rows as they are, without building SQLAlchemy rows.
+Datetimes travel as naive UTC.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from walkaway.models import ACTIVITY_SCHEMA, DATETIME, DEAL_SCHEMA
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
+_STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
+_READ_DATETIME = "%Y-%m-%d %H:%M:%S%.f"
+_PG_DATETIME = "YYYY-MM-DD HH24:MI:SS.US"
+# Bound parameters per statement that every SQLite build accepts (newer ones: 250,000).
+_SQLITE_PARAMETERS = 999
+_BATCHES_PER_SLICE = 512
+# Column types read straight from the driver (or COPY); any other kind of schema is
+# read through SQLAlchemy, whose result processors it may need.
+_PLAIN_TYPES = (pl.String(), pl.Float64(), pl.Int64(), DATETIME, pl.Date())
+
+
+def one_of(
+    conn: Connection, column: sa.ColumnElement[Any], values: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values`` as one bound parameter, however many values there are.
+
+    A plain ``IN (...)`` binds one parameter per value, and PostgreSQL refuses more
+    than 65,535, SQLite more than 250,000. Here PostgreSQL gets an array and SQLite a
+    JSON list it reads with ``json_each``.
+    """
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String()))
+        return column == sa.any_(array)
+    each = sa.func.json_each(json.dumps(list(values))).table_valued("value")
+    return column.in_(sa.select(each.c.value))
 
 
 def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
@@ -38,14 +69,59 @@ def insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> int:
     """Insert every row of ``frame`` (columns named as the table's) in bulk."""
     if frame.height == 0:
         return 0
-    columns = frame.columns
     if conn.dialect.name == "postgresql":
-        _copy_postgres(conn, table.name, columns, frame)
+        _copy_postgres(conn, table.name, frame.columns, frame)
     else:
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-        conn.exec_driver_sql(sql, _for_sqlite(frame).rows())
+        _insert_sqlite(conn, table.name, frame)
     return frame.height
+
+
+def _insert_sqlite(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+    # Many rows to a statement: SQLite's per-statement work is paid once per batch.
+    per = max(1, _SQLITE_PARAMETERS // frame.width)
+    whole = frame.height // per * per
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()  # type: ignore[attr-defined]
+    try:
+        for part, rows in ((frame.head(whole), per), (frame.slice(whole), 1)):
+            if part.height:
+                cursor.executemany(_insert_sql(table, part.columns, rows), _batches(part, rows))
+    finally:
+        cursor.close()
+
+
+def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
+    row = f"({', '.join('?' for _ in columns)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
+
+
+def _batches(frame: pl.DataFrame, rows: int) -> Iterator[list[Any]]:
+    """The values of ``rows`` rows at a time, row after row, made a slice at a time as
+    SQLite takes them: never a million tuples in memory, nor one tuple per row."""
+    width, height, step = frame.width, frame.height, rows * _BATCHES_PER_SLICE
+    columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
+    for start in range(0, height, step):
+        grid = np.empty((min(step, height - start), width), dtype=object)
+        for index, column in enumerate(columns):
+            grid[:, index] = column(start, start + len(grid))
+        yield from grid.reshape(-1, width * rows).tolist()
+
+
+def _objects(column: pl.Series) -> Callable[[int, int], Any]:
+    """Slices of ``column`` as Python objects. A text column of few distinct values
+    (kinds, owners, stages) makes one object per value and repeats it: quicker."""
+    if column.dtype == pl.String and _few_distinct(column.head(1024)):
+        distinct = column.drop_nulls().unique()
+        if len(distinct) * 4 < len(column):
+            codes = column.cast(pl.Enum(distinct)).to_physical().fill_null(len(distinct))
+            values = np.array([*distinct.to_list(), None], dtype=object)
+            return lambda start, stop: np.take(values, codes[start:stop].to_numpy())
+    return lambda start, stop: column[start:stop].to_list()
+
+
+def _few_distinct(sample: pl.Series) -> bool:
+    return sample.n_unique() * 4 < len(sample)
 
 
 def _copy_postgres(
@@ -82,34 +158,102 @@ def update_frame(conn: Connection, table: sa.Table, key: str, frame: pl.DataFram
 
 def read_frame(
     conn: Connection,
-    columns: Sequence[sa.ColumnElement[object]],
-    query: sa.Select[tuple[object, ...]],
+    columns: Sequence[sa.ColumnElement[Any]],
+    query: sa.Select[Any],
     schema: dict[str, pl.DataType],
 ) -> pl.DataFrame:
     """Run ``query`` over ``columns`` and return a frame with ``schema``.
 
-    On SQLite, datetime columns are selected as text and parsed by Polars in one go
-    rather than row by row.
+    Dates and datetimes are selected as text in one layout and parsed by Polars in one
+    go. On PostgreSQL the rows come as ``COPY`` CSV, on SQLite as the driver's tuples.
     """
-    sqlite = conn.dialect.name == "sqlite"
-    temporal = {n for n, d in schema.items() if d in (DATETIME, pl.Date())}
+    plain = all(dtype in _PLAIN_TYPES for dtype in schema.values())
+    if plain and conn.dialect.name == "postgresql":
+        frame = _copy_out_postgres(conn, columns, query, schema)
+    else:
+        frame = _fetch_rows(conn, columns, query, schema, raw=plain)
+    return frame.cast(schema)  # type: ignore[arg-type]
+
+
+def _temporal(schema: dict[str, pl.DataType]) -> dict[str, pl.DataType]:
+    return {n: d for n, d in schema.items() if d in (DATETIME, pl.Date())}
+
+
+def _parse_temporal(frame: pl.DataFrame, temporal: dict[str, pl.DataType]) -> pl.DataFrame:
+    return frame.with_columns(
+        _to_datetime(frame[n]) if d == DATETIME else frame[n].str.to_date("%Y-%m-%d")
+        for n, d in temporal.items()
+    )
+
+
+def _to_datetime(text: pl.Series) -> pl.Series:
+    # Stored datetimes have six fraction digits (SQLAlchemy's layout on SQLite, ours on
+    # PostgreSQL): that exact layout parses four times faster than any fraction.
+    parsed = text.str.to_datetime(_STORED_DATETIME, time_unit="us", strict=False)
+    if parsed.null_count() > text.null_count():
+        parsed = text.str.to_datetime(_READ_DATETIME, time_unit="us")
+    return parsed
+
+
+def _fetch_rows(
+    conn: Connection,
+    columns: Sequence[sa.ColumnElement[Any]],
+    query: sa.Select[Any],
+    schema: dict[str, pl.DataType],
+    *,
+    raw: bool,
+) -> pl.DataFrame:
+    temporal = _temporal(schema) if conn.dialect.name == "sqlite" else {}
     selected = [
-        sa.cast(c, sa.Text).label(n) if sqlite and n in temporal else c.label(n)
+        sa.cast(c, sa.Text).label(n) if n in temporal else c.label(n)
         for c, n in zip(columns, schema, strict=True)
     ]
-    rows = conn.execute(query.with_only_columns(*selected)).fetchall()
-    text_schema = {n: (pl.String() if sqlite and n in temporal else d) for n, d in schema.items()}
+    result = conn.execute(query.with_only_columns(*selected))
+    # The driver's own tuples: for millions of rows, building SQLAlchemy rows costs
+    # more than the query. Only for plain types, which need no result processing.
+    rows = result.cursor.fetchall() if raw else result.fetchall()
+    result.close()
+    text_schema = {n: (pl.String() if n in temporal else d) for n, d in schema.items()}
     frame = pl.DataFrame(rows, schema=text_schema, orient="row")
-    if sqlite:
-        frame = frame.with_columns(
-            [
-                pl.col(n).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")
-                for n in temporal
-                if schema[n] == DATETIME
-            ]
-            + [pl.col(n).str.to_date("%Y-%m-%d") for n in temporal if schema[n] == pl.Date()]
-        )
-    return frame.cast(schema)  # type: ignore[arg-type]
+    return _parse_temporal(frame, temporal)
+
+
+def _copy_out_postgres(
+    conn: Connection,
+    columns: Sequence[sa.ColumnElement[Any]],
+    query: sa.Select[Any],
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    temporal = _temporal(schema)
+    selected = [
+        sa.func.to_char(c, _PG_DATETIME if schema[n] == DATETIME else "YYYY-MM-DD").label(n)
+        if n in temporal
+        else c.label(n)
+        for c, n in zip(columns, schema, strict=True)
+    ]
+    statement = query.with_only_columns(*selected)
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    data = _copy_out(conn, f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params)
+    if not data:
+        return pl.DataFrame(schema=schema)
+    # Every column as text first: COPY writes floats as 'NaN' and 'Infinity', which the
+    # cast reads and the CSV reader's number parser may not.
+    frame = pl.read_csv(data, has_header=False, new_columns=list(schema), infer_schema=False)
+    return _parse_temporal(frame, temporal)
+
+
+def _copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> bytes:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor:  # type: ignore[attr-defined]
+        # Every digit a float has, whatever the server's default (for this transaction).
+        cursor.execute("SELECT set_config('extra_float_digits', '3', true)")
+        # psycopg merges COPY parameters client-side, and reads %% as % only then.
+        with cursor.copy(sql if params else sql.replace("%%", "%"), params or None) as copy:
+            for block in copy:
+                buffer.write(block)
+    return buffer.getvalue()
 
 
 def load_deals(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
@@ -129,8 +273,10 @@ def load_activities(
     deal_ids: Sequence[str] | None = None,
     before: datetime | None = None,
     between: tuple[datetime, datetime] | None = None,
+    ordered: bool = True,
 ) -> pl.DataFrame:
-    """Activities as a frame with :data:`walkaway.models.ACTIVITY_SCHEMA`, in time order.
+    """Activities as a frame with :data:`walkaway.models.ACTIVITY_SCHEMA`, in time order
+    per deal (unless not ``ordered``, which is quicker).
 
     ``before`` keeps only what was dated strictly before that moment.
     """
@@ -139,10 +285,11 @@ def load_activities(
     columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
     query = sa.select(*columns)
     if deal_ids is not None:
-        query = query.where(activities.c.deal_id.in_(list(deal_ids)))
+        query = query.where(one_of(conn, activities.c.deal_id, deal_ids))
     if before is not None:
         query = query.where(activities.c.at < before)
     if between is not None:
         query = query.where(activities.c.at.between(*between))
-    query = query.order_by(activities.c.deal_id, activities.c.at, activities.c.id)
+    if ordered:
+        query = query.order_by(activities.c.deal_id, activities.c.at, activities.c.id)
     return read_frame(conn, columns, query, ACTIVITY_SCHEMA)

@@ -85,7 +85,8 @@ activities = sa.Table(
     sa.Column("stage", sa.String(200)),
     sa.Column("detail", sa.Text),
     sa.Column("actor", sa.String(200)),
-    sa.Column("import_run_id", sa.Integer, sa.ForeignKey("import_runs.id")),
+    # No foreign key (migration 0003): PostgreSQL would check it row by row on COPY.
+    sa.Column("import_run_id", sa.Integer),
     sa.Index("ix_activities_deal_at", "deal_id", "at"),
 )
 
@@ -156,4 +157,70 @@ leadership_checks = sa.Table(
     sa.Column("answers", sa.Text, nullable=False),
     sa.Column("report", sa.Text, nullable=False),
     sa.Index("ix_leadership_checks_taken_by_taken_at", "taken_by", "taken_at"),
+)
+
+# Team mode of the web app (walkaway serve --auth): people who sign in, and their API
+# tokens. A password is kept only as an Argon2 hash and a token only as its SHA-256, so
+# a copy of the database gives neither away.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("rep_name", sa.String(200)),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Loss reviews (walkaway loss-review DEAL_ID --answer ... --lesson ...): what the buyer
+# said in the win/loss conversation and what the team learned, one row per entry, kept
+# with the move-on date that was set then.
+loss_reviews = sa.Table(
+    "loss_reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "deal_id",
+        sa.String(200),
+        sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(200)),
+    sa.Column("buyer_answer", sa.Text),
+    sa.Column("lesson", sa.Text),
+    sa.Column("move_on_by", sa.Date),
+)
+
+# Team norms learned for a review as of a day (walkaway.service.review), so one `show`
+# need not read the whole history. An entry is valid only for the import run and the
+# policy (with Walkaway's version) it was computed under; a newer import makes it stale.
+norms_cache = sa.Table(
+    "norms_cache",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("as_of", sa.DateTime, nullable=False),
+    sa.Column("import_run_id", sa.Integer, nullable=False),
+    sa.Column("policy_hash", sa.String(64), nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.Column("norms", sa.Text, nullable=False),
+    sa.UniqueConstraint("as_of", "import_run_id", "policy_hash"),
 )
