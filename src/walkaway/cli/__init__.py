@@ -3,10 +3,36 @@
 Each module registers its commands on the one Typer ``app``.
 """
 
-from walkaway.cli import leader, pipeline, policy, review
+from walkaway.cli import (
+    backtest,
+    journal,
+    leader,
+    loss_review,
+    model,
+    pipeline,
+    policy,
+    report,
+    review,
+    users,
+    web,
+)
 from walkaway.cli.app import app
 
-__all__ = ["app", "leader", "main", "pipeline", "policy", "review"]
+__all__ = [
+    "app",
+    "backtest",
+    "journal",
+    "leader",
+    "loss_review",
+    "main",
+    "model",
+    "pipeline",
+    "policy",
+    "report",
+    "review",
+    "users",
+    "web",
+]
 
 
 def main() -> None:
