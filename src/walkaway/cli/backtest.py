@@ -10,18 +10,19 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from walkaway.backtest import BacktestResult, BacktestSettings
 from walkaway.backtest_baselines import DEFAULT_IDLE_DAYS
-from walkaway.backtest_metrics import Metrics
 from walkaway.cli.app import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
-from walkaway.service.backtest import BacktestPlan, backtest, write_report
+
+if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a backtest runs
+    from walkaway.backtest import BacktestResult
+    from walkaway.backtest_metrics import Metrics
 
 INTERVAL = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 
@@ -154,6 +155,9 @@ def backtest_command(
 ) -> None:
     """Replay the walk-away policy over history against never walking away, an idle rule
     and the stage's probability: precision, wins sacrificed, effort saved, calibration."""
+    from walkaway.backtest import BacktestSettings
+    from walkaway.service.backtest import BacktestPlan, backtest, write_report
+
     plan = BacktestPlan(parse_day(start, "--from"), parse_day(end, "--to"), parse_interval(every))
     result = backtest(open_from(db), plan, BacktestSettings(idle_days=idle_days))
     if out_dir is not None:

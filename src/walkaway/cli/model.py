@@ -12,9 +12,7 @@ import typer
 
 from walkaway.cli.app import DbOption, app, edge, open_from, out, progress_bar
 from walkaway.errors import InputError
-from walkaway.learning_card import PRIOR
 from walkaway.models import as_utc_naive
-from walkaway.service.models import model_card, train
 
 NO_MODEL = (
     "No model trained yet: win probabilities come from the prior (stage win rates, red "
@@ -65,6 +63,8 @@ def train_command(
     """Learn win probabilities from your closed deals; print the model card."""
     store = open_from(db)
     with progress_bar("learning from the closed deals"):
+        from walkaway.service.models import train  # LightGBM loads only to train
+
         card = train(store, parse_until(until), tuple(exclude_attribute or ()))
     out.print(card.to_text(), markup=False, highlight=False)
 
@@ -76,6 +76,9 @@ def model_command(
     db: DbOption = None,
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
+    from walkaway.learning_card import PRIOR
+    from walkaway.service.models import model_card
+
     card = model_card(open_from(db))
     if format is CardFormat.json:
         data: dict[str, Any] = {"trained": False, "learned": False, "message": NO_MODEL}
