@@ -130,7 +130,14 @@ def test_skip_invalid_reports_rejects(runner: CliRunner, tmp_path: Path) -> None
         (["deals", "--db", "mysql+nodriver://x/y"], "error: cannot open database"),
     ],
 )
-def test_errors_are_one_line_exit_2(runner: CliRunner, args: list[str], message: str) -> None:
+def test_errors_are_one_line_exit_2(
+    runner: CliRunner,
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default ./walkaway.db lands in a scratch folder
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1

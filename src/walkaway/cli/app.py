@@ -98,7 +98,14 @@ def progress_bar(first_step: str) -> Iterator[Callable[[str], None]]:
 
 
 def open_from(db: str | None) -> Store:
-    return open_store(Settings.from_env(db=db).db_url)
+    """Open the store named by ``--db`` / ``WALKAWAY_DB``; it is closed when the command ends."""
+    from typer._click.globals import get_current_context  # the click typer runs on
+
+    store = open_store(Settings.from_env(db=db).db_url)
+    context = get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(store.close)
+    return store
 
 
 def version_callback(value: bool) -> None:

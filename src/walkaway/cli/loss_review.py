@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -19,6 +18,8 @@ from walkaway.service.loss_review import (
     LossReviewView,
     loss_review,
     record_loss_notes,
+    review_json,
+    rows_json,
     team_loss_review,
 )
 
@@ -26,34 +27,6 @@ from walkaway.service.loss_review import (
 class TextOrJson(StrEnum):
     text = "text"
     json = "json"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(row) for row in frame.to_dicts()]
-
-
-def review_json(view: LossReviewView) -> dict[str, Any]:
-    r = view.review
-    return {
-        "deal": _plain(r.deal),
-        "timeline": _rows(r.timeline.drop("deal_id")),
-        "turn": _plain(r.turn),
-        "events": _rows(r.events),
-        "warning_signs": _rows(r.warning_signs),
-        "questions": list(r.questions),
-        "move_on_by": r.move_on_by.isoformat(),
-        "notes": _rows(view.notes),
-    }
 
 
 def _p(value: float | None) -> str:
@@ -183,10 +156,10 @@ def team_json(team: TeamLossReview) -> dict[str, Any]:
         "lost_seen": team.lost_seen,
         "turned": team.turned,
         "won_seen": team.won_seen,
-        "by_stage": _rows(team.by_stage),
-        "by_flag": _rows(team.by_flag),
+        "by_stage": rows_json(team.by_stage),
+        "by_flag": rows_json(team.by_flag),
         "days": team.days,
-        "indicators": _rows(team.indicators),
+        "indicators": rows_json(team.indicators),
     }
 
 

@@ -22,7 +22,6 @@ from walkaway.cli.app import (
 )
 from walkaway.models import Outcome
 from walkaway.settings import Settings
-from walkaway.store import open_store
 
 
 @app.command("import")
@@ -53,7 +52,7 @@ def import_command(
     Re-importing the same files changes nothing; a changed row updates its deal.
     """
     settings = Settings.from_env(db=db)
-    store = open_store(settings.db_url)
+    store = open_from(db)
     with progress_bar("importing") as step:
         summary = service.import_files(
             store,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -135,3 +136,33 @@ def team_loss_review(store: Store, since: date | None = None) -> TeamLossReview:
     pipeline = load_pipeline(store, now_utc() + timedelta(days=1))
     start = None if since is None else datetime(since.year, since.month, since.day)
     return review_team_losses(pipeline, current_policy(store), since=start)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def rows_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (dates as ISO text)."""
+    return [_plain(row) for row in frame.to_dicts()]
+
+
+def review_json(view: LossReviewView) -> dict[str, Any]:
+    """The JSON of `walkaway loss-review --format json` and of the API."""
+    r = view.review
+    return {
+        "deal": _plain(r.deal),
+        "timeline": rows_json(r.timeline.drop("deal_id")),
+        "turn": _plain(r.turn),
+        "events": rows_json(r.events),
+        "warning_signs": rows_json(r.warning_signs),
+        "questions": list(r.questions),
+        "move_on_by": r.move_on_by.isoformat(),
+        "notes": rows_json(view.notes),
+    }

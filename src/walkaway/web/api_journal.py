@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from walkaway.cli.loss_review import review_json as loss_review_json
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import loss_review
+from walkaway.service.loss_review import review_json as loss_review_json
 from walkaway.web.api import ERRORS, UNKNOWN_DEAL
 from walkaway.web.auth import ensure_can_see, guard_api_write
 from walkaway.web.context import (
