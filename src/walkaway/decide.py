@@ -81,13 +81,19 @@ def assess_frame(
     model: WinModel | None = None,
     *,
     deal_ids: Collection[str] | None = None,
+    norms: Norms | None = None,
 ) -> pl.DataFrame:
     """One row per deal open at ``as_of`` (:data:`ASSESSMENT_COLUMNS`), most urgent first.
 
     ``model`` must be fitted; without one a :class:`PriorModel` is fitted as of ``as_of``.
+    ``norms`` (e.g. cached ones) are used instead of learning them from ``pipeline``;
+    they may be as of an earlier moment, never a later one.
     """
     snap = take_snapshot(pipeline, as_of)
-    norms = norms_from_snapshot(snap, policy)
+    if norms is None:
+        norms = norms_from_snapshot(snap, policy)
+    elif norms.as_of > snap.as_of:
+        raise ValueError(f"norms as of {norms.as_of} are later than as_of {snap.as_of}")
     signals = signals_from_snapshot(snap, policy, norms, deal_ids)
     flags = find_flags_frame(signals, policy)
     if model is None:

@@ -10,8 +10,10 @@ is used instead, and ``*_source`` says which.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -22,6 +24,11 @@ from walkaway.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
 TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
 HISTORY = "history"
 POLICY = "policy"
+# The column types a Norms frame can hold, by name, to read a serialised one back.
+_DTYPES: dict[str, pl.DataType] = {
+    str(dtype): dtype
+    for dtype in (pl.String(), pl.Int64(), pl.Int32(), pl.UInt32(), pl.Float64(), pl.Boolean())
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +51,57 @@ class Norms:
     closed_deals: int
     won_deals: int
     tracked_fields: frozenset[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data that :meth:`from_dict` turns back into equal norms (floats
+        exactly, frames with their column types), e.g. to cache them."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "stages": _frame_to_dict(self.stages),
+            "reply_gap_days": self.reply_gap_days,
+            "reply_gap_samples": self.reply_gap_samples,
+            "yield_per_hour": self.yield_per_hour,
+            "yield_source": self.yield_source,
+            "owner_yield": _frame_to_dict(self.owner_yield),
+            "closed_deals": self.closed_deals,
+            "won_deals": self.won_deals,
+            "tracked_fields": sorted(self.tracked_fields),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Norms:
+        """The norms :meth:`to_dict` wrote; ``ValueError`` when ``data`` is not such."""
+        try:
+            gap = data["reply_gap_days"]
+            return cls(
+                as_of=datetime.fromisoformat(data["as_of"]),
+                stages=_frame_from_dict(data["stages"]),
+                reply_gap_days=None if gap is None else float(gap),
+                reply_gap_samples=int(data["reply_gap_samples"]),
+                yield_per_hour=float(data["yield_per_hour"]),
+                yield_source=str(data["yield_source"]),
+                owner_yield=_frame_from_dict(data["owner_yield"]),
+                closed_deals=int(data["closed_deals"]),
+                won_deals=int(data["won_deals"]),
+                tracked_fields=frozenset(data["tracked_fields"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not serialised norms: {error!r}") from error
+
+
+def _frame_to_dict(frame: pl.DataFrame) -> dict[str, Any]:
+    return {
+        "schema": {name: str(dtype) for name, dtype in frame.schema.items()},
+        "columns": frame.to_dict(as_series=False),
+    }
+
+
+def _frame_from_dict(data: Mapping[str, Any]) -> pl.DataFrame:
+    unknown = set(data["schema"].values()) - set(_DTYPES)
+    if unknown:
+        raise ValueError(f"serialised norms hold unknown column types {sorted(unknown)}")
+    schema = {name: _DTYPES[dtype] for name, dtype in data["schema"].items()}
+    return pl.DataFrame(data["columns"], schema=schema)
 
 
 def compute_norms(pipeline: Pipeline, as_of: datetime, policy: Policy) -> Norms:

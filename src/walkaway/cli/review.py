@@ -16,7 +16,15 @@ from rich.table import Table
 from walkaway.cli.app import DbOption, ListFormat, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import Assessment, as_utc_naive
-from walkaway.service.review import DealView, Review, assessments_json, exit_message, review, show
+from walkaway.service.review import (
+    DealView,
+    Review,
+    assessments_json,
+    exit_message,
+    review,
+    review_json_text,
+    show,
+)
 
 AsOfOption = Annotated[
     str | None,
@@ -165,7 +173,7 @@ def review_command(
     """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
     result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
     if format is ListFormat.json:
-        sys.stdout.write(json.dumps(review_json(result), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(review_json_text(result) + "\n")
     elif format is ListFormat.csv:
         sys.stdout.write(_csv(result.deals))
     else:

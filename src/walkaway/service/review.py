@@ -1,23 +1,49 @@
-"""Assessing the stored pipeline as of a date: the review, one deal, its exit message."""
+"""Assessing the stored pipeline as of a date: the review, one deal, its exit message.
+
+The team's norms (days per stage, reply gaps, hours still needed, what an hour earns)
+are learned from the deals closed before the **start of the as-of day** (00:00 UTC), so
+every review and ``show`` of one day shares them. They are kept in the store
+(``norms_cache``) under that day, the newest import run and a hash of the policy (and of
+Walkaway's version): a review computes them once from the whole history, and ``show``
+then reads one deal and its activities. Deals and activities are written only by
+imports, each in the transaction of its run, so a new import (or another policy) means
+a new key and the stale entry is never read.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from walkaway.decide import assess_frame, assessments_from_frame
+from walkaway import __version__
 from walkaway.errors import InputError, NotFound
-from walkaway.messages import draft_exit_message
-from walkaway.models import Assessment, Pipeline, Recommendation
+from walkaway.models import (
+    ACTIVITY_SCHEMA,
+    Assessment,
+    Outcome,
+    Pipeline,
+    Recommendation,
+    as_utc_naive,
+)
 from walkaway.policy import Policy, load_policy
 from walkaway.service.pipeline import stored_policy_text
+from walkaway.signals_norms import Norms, compute_norms
 from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals
-from walkaway.store.schema import deals
+from walkaway.store.frames import load_activities, load_deals, read_frame
+from walkaway.store.schema import activities, deals, import_runs, norms_cache
+from walkaway.store.writing import now_utc
+
+# Bump when what the norms hold or how they are learned changes: old entries then miss.
+NORMS_FORMAT = 1
 
 
 def current_policy(store: Store) -> Policy:
@@ -25,16 +51,114 @@ def current_policy(store: Store) -> Policy:
     return load_policy(stored_policy_text(store))
 
 
-def load_pipeline(store: Store, as_of: datetime) -> Pipeline:
-    """Every deal created before ``as_of`` and every activity dated before it.
+def load_pipeline(store: Store, as_of: datetime, *, open_only: bool = False) -> Pipeline:
+    """Every deal created before ``as_of`` and every activity dated before it; with
+    ``open_only``, only the activities of deals still open at ``as_of`` (all a review
+    reads once the team norms are known).
 
     Outcomes and stages after ``as_of`` are still in the deal rows; the core's snapshot
     takes them back to what was known then.
     """
     with store.connect() as conn:
         frame = load_deals(conn, deals.c.created_at < as_of)
-        acts = load_activities(conn, before=as_of)
+        if open_only:
+            acts = _open_deals_activities(conn, as_of)
+        else:
+            acts = load_activities(conn, before=as_of)
     return Pipeline(frame, acts)
+
+
+def _open_deals_activities(conn: Connection, as_of: datetime) -> pl.DataFrame:
+    """What :func:`load_activities` returns before ``as_of``, for the deals open then as
+    the snapshot sees them: still open, or closed at or after ``as_of``."""
+    open_then = sa.select(deals.c.deal_id).where(
+        (deals.c.created_at < as_of)
+        & ((deals.c.outcome == Outcome.OPEN.value) | (deals.c.closed_at >= as_of))
+    )
+    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
+    query = (
+        sa.select(*columns)
+        .where((activities.c.at < as_of) & activities.c.deal_id.in_(open_then))
+        .order_by(activities.c.deal_id, activities.c.at, activities.c.id)
+    )
+    return read_frame(conn, columns, query, ACTIVITY_SCHEMA)
+
+
+@dataclass(frozen=True)
+class NormsKey:
+    """What the team norms of a review depend on: nothing else is read to learn them."""
+
+    as_of: datetime  # the start of the as-of day, UTC
+    import_run_id: int  # the newest import run (0 before any)
+    policy_hash: str  # sha256 of the policy, Walkaway's version and NORMS_FORMAT
+
+
+def norms_day(as_of: datetime) -> datetime:
+    """When the norms of a review as of ``as_of`` are learned: the start of its UTC day."""
+    return datetime.combine(as_utc_naive(as_of).date(), time.min)
+
+
+def norms_key(store: Store, as_of: datetime, policy: Policy) -> NormsKey:
+    """The cache key of the norms as of ``as_of``; read it *before* the pipeline, so an
+    import landing in between gives a newer key, never stale norms under a new one."""
+    with store.connect() as conn:
+        run = conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar()
+    text = f"{NORMS_FORMAT}\n{__version__}\n{policy.to_toml()}"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return NormsKey(norms_day(as_of), int(run or 0), digest)
+
+
+def _where(key: NormsKey) -> sa.ColumnElement[bool]:
+    c = norms_cache.c
+    return (
+        (c.as_of == key.as_of)
+        & (c.import_run_id == key.import_run_id)
+        & (c.policy_hash == key.policy_hash)
+    )
+
+
+def cached_norms(store: Store, key: NormsKey) -> Norms | None:
+    """The norms stored under ``key``, or None (also when the entry cannot be read)."""
+    with store.connect() as conn:
+        text = conn.execute(sa.select(norms_cache.c.norms).where(_where(key))).scalar()
+    if text is None:
+        return None
+    try:
+        return Norms.from_dict(json.loads(text))
+    except ValueError:  # written by another version: learn them again
+        return None
+
+
+def cache_norms(store: Store, key: NormsKey, norms: Norms) -> None:
+    """Keep ``norms`` under ``key``, dropping entries of older import runs (no key can
+    name them again). Best effort: a store that cannot take the write still reviews."""
+    row = {
+        "as_of": key.as_of,
+        "import_run_id": key.import_run_id,
+        "policy_hash": key.policy_hash,
+        "computed_at": now_utc(),
+        "norms": json.dumps(norms.to_dict()),
+    }
+    # IntegrityError: another process cached the same key first (the same norms);
+    # OperationalError: a read-only or busy store. Either way the review goes on.
+    with suppress(sa.exc.IntegrityError, sa.exc.OperationalError), store.begin() as conn:
+        stale = norms_cache.c.import_run_id < key.import_run_id
+        conn.execute(norms_cache.delete().where(stale | _where(key)))
+        conn.execute(norms_cache.insert().values(**row))
+
+
+def team_norms(
+    store: Store, key: NormsKey, policy: Policy, pipeline: Pipeline | None = None
+) -> Norms:
+    """The norms under ``key``: cached, or learned (from ``pipeline`` when given, which
+    must hold everything before ``key.as_of``) and cached."""
+    norms = cached_norms(store, key)
+    if norms is None:
+        if pipeline is None:
+            pipeline = load_pipeline(store, key.as_of)
+        norms = compute_norms(pipeline, key.as_of, policy)
+        cache_norms(store, key, norms)
+    return norms
 
 
 @dataclass(frozen=True)
@@ -59,8 +183,16 @@ def review(
 
     Norms and yield come from the whole team's history whatever the filter.
     """
+    from walkaway.decide import assess_frame
+
     policy = current_policy(store)
-    frame = assess_frame(load_pipeline(store, as_of), as_of, policy)
+    key = norms_key(store, as_of, policy)  # first: see norms_key
+    norms = cached_norms(store, key)
+    pipeline = load_pipeline(store, as_of, open_only=norms is not None)
+    if norms is None:
+        norms = compute_norms(pipeline, key.as_of, policy)
+        cache_norms(store, key, norms)
+    frame = assess_frame(pipeline, as_of, policy, norms=norms)
     frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
     return Review(as_of, frame, summarise(frame, policy.currency))
 
@@ -110,31 +242,48 @@ class DealView:
     timeline: pl.DataFrame  # activities before as_of, newest last
 
 
-def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
-    """Assess one deal (with the team's norms) as of ``as_of``."""
+def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
+    """The deal's row, if it existed at ``as_of``."""
     with store.connect() as conn:
         stored = load_deals(conn, deals.c.deal_id == deal_id)
     if stored.height == 0:
         raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
-    row = stored.row(0, named=True)
-    if row["created_at"] >= as_of:
+    created = stored["created_at"][0]
+    if created >= as_utc_naive(as_of):
         raise InputError(
-            f"deal {deal_id!r} was created on {row['created_at']:%Y-%m-%d}, after the as-of "
+            f"deal {deal_id!r} was created on {created:%Y-%m-%d}, after the as-of "
             f"date {as_of:%Y-%m-%d}; pick a later --as-of"
         )
-    pipeline = load_pipeline(store, as_of)
-    frame = assess_frame(pipeline, as_of, current_policy(store), deal_ids=[deal_id])
+    return stored
+
+
+def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
+    """Assess one deal (with the team's norms) as of ``as_of``.
+
+    Only this deal and its activities are read, once the norms of the day are cached.
+    """
+    from walkaway.decide import assess_frame, assessments_from_frame
+
+    stored = _stored_deal(store, deal_id, as_of)
+    policy = current_policy(store)
+    norms = team_norms(store, norms_key(store, as_of, policy), policy)
+    with store.connect() as conn:
+        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
+    pipeline = Pipeline(stored, timeline)
+    frame = assess_frame(pipeline, as_of, policy, deal_ids=[deal_id], norms=norms)
+    row = stored.row(0, named=True)
     if frame.height == 0:
         raise InputError(
             f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )
-    timeline = pipeline.activities.filter(pl.col("deal_id") == deal_id)
     return DealView(assessments_from_frame(frame)[0], row, timeline)
 
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:
     """A draft email to the buyer that walks away well."""
+    from walkaway.messages import draft_exit_message
+
     if tone not in {"warm", "direct"}:
         raise InputError(f"unknown tone {tone!r}; expected warm or direct")
     view = show(store, deal_id, as_of)
@@ -147,9 +296,25 @@ def assessments_json(
     frame: pl.DataFrame, columns: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     """The review's deals as JSON-ready dicts (dates as ISO text), in one columnar pass."""
-    import json
-
     if columns is not None:
         frame = frame.select(columns)
     rows: list[dict[str, Any]] = json.loads(frame.write_json())
     return rows
+
+
+def review_json_text(result: Review) -> str:
+    """The review as one JSON object, ``{"as_of": ..., "deals": [...], "summary": {...}}``;
+    list fields are lists even when empty.
+
+    Polars writes the deals in one pass; turning 100,000 nested rows into Python objects
+    and back (what ``json.dumps`` of :func:`assessments_json` does) took ten times longer.
+    """
+    schema = result.deals.schema
+    frame = result.deals.with_columns(
+        pl.col(name).fill_null(pl.lit([], dtype=dtype))
+        for name, dtype in schema.items()
+        if isinstance(dtype, pl.List)
+    )
+    as_of = json.dumps(result.as_of.isoformat())
+    summary = json.dumps(result.summary, ensure_ascii=False)
+    return f'{{"as_of": {as_of}, "deals": {frame.write_json()}, "summary": {summary}}}'
