@@ -135,10 +135,22 @@ def print_review(result: Review) -> None:
             _clip((row["reasons"] or [""])[0], room),
         )
     out.print(table)
+    _disagreements(result.deals)
     _summary_panel(result.summary)
     out.print(
         "Details: walkaway show DEAL_ID; exit email: walkaway message DEAL_ID", highlight=False
     )
+
+
+def _disagreements(frame: pl.DataFrame) -> None:
+    """A person's decision sticks; the review says where the data now disagrees."""
+    if "data_disagrees" not in frame.columns:
+        return
+    rows = frame.filter(pl.col("data_disagrees").fill_null(False))
+    if rows.height:
+        out.print("[bold]Decisions the data now disagrees with[/bold]")
+        for deal_id, sentence in rows.select("deal_id", "disagreement").iter_rows():
+            out.print(f"  {deal_id}: {sentence}", highlight=False)
 
 
 def _summary_panel(summary: dict[str, Any]) -> None:
@@ -181,11 +193,29 @@ def review_command(
 
 
 def show_json(view: DealView) -> dict[str, Any]:
-    data = view.assessment.to_dict()
-    data["as_of_timeline"] = json.loads(
-        view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()
-    )
-    return data
+    from walkaway.service.review import deal_view_json
+
+    return deal_view_json(view)
+
+
+def _human_and_readiness(view: DealView) -> None:
+    human = view.human
+    if human is not None:
+        when = f"{human['decided_at']:%Y-%m-%d}" if human["decided_at"] else ""
+        out.print(
+            f"[bold]Your decision[/bold]: {human['human_decision']} ({when}, "
+            f"{human['decided_by'] or 'no name'}): {human['human_reason'] or ''}",
+            highlight=False,
+        )
+        if human["data_disagrees"]:
+            out.print(f"  [yellow]{human['disagreement']}[/yellow]", highlight=False)
+    ready = view.readiness
+    if ready is not None:
+        if ready["ready_to_advance"]:
+            out.print("Ready to advance: the buyer has done what this stage asks.")
+        else:
+            missing = ", ".join(ready["missing_criteria"])
+            out.print(f"Not ready to advance: still missing {missing}.", highlight=False)
 
 
 def _show_text(view: DealView, as_of: datetime) -> None:
@@ -200,6 +230,7 @@ def _show_text(view: DealView, as_of: datetime) -> None:
             expand=False,
         )
     )
+    _human_and_readiness(view)
     _bullets("Why", a.reasons)
     _economics(a)
     _flags(a)

@@ -176,6 +176,27 @@ def _matches(column: str, wanted: str | None) -> pl.Expr:
     return pl.col(column).str.to_lowercase() == wanted.lower()
 
 
+def model_for(store: Store, as_of: datetime) -> Any:
+    """The trained win model in force, if it learned only from deals closed before
+    ``as_of``; otherwise None, and the engine fits its prior as of ``as_of`` (a model
+    trained later has seen outcomes that were not known then)."""
+    from walkaway.service.models import active_model
+
+    found = active_model(store)
+    if found is None:
+        return None
+    model, card = found
+    return model if card.until <= as_utc_naive(as_of) else None
+
+
+def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """The people's decisions beside the data's: they stick, and disagreement is said."""
+    from walkaway.journal import overlay_decisions
+    from walkaway.service.journal import human_decisions
+
+    return overlay_decisions(frame, human_decisions(store, as_of))
+
+
 def review(
     store: Store, as_of: datetime, *, owner: str | None = None, stage: str | None = None
 ) -> Review:
@@ -192,9 +213,19 @@ def review(
     if norms is None:
         norms = compute_norms(pipeline, key.as_of, policy)
         cache_norms(store, key, norms)
-    frame = assess_frame(pipeline, as_of, policy, norms=norms)
+    frame = assess_frame(pipeline, as_of, policy, model_for(store, as_of), norms=norms)
     frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
+    frame = with_human_decisions(store, frame, as_of)
     return Review(as_of, frame, summarise(frame, policy.currency))
+
+
+def _human_counts(frame: pl.DataFrame) -> dict[str, int]:
+    if "human_decision" not in frame.columns:
+        return {"human_decisions": 0, "data_disagrees": 0}
+    return {
+        "human_decisions": int(frame["human_decision"].is_not_null().sum()),
+        "data_disagrees": int(frame["data_disagrees"].fill_null(False).sum()),
+    }
 
 
 def summarise(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
@@ -230,6 +261,7 @@ def summarise(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
         "hours_freed_by_walking_away": round(
             float(totals["hours_freed_by_walking_away"] or 0.0), 1
         ),
+        **_human_counts(frame),
     }
 
 
@@ -240,6 +272,10 @@ class DealView:
     assessment: Assessment
     deal: dict[str, Any]
     timeline: pl.DataFrame  # activities before as_of, newest last
+    # the latest human decision (overlay_decisions' columns), or None
+    human: dict[str, Any] | None = None
+    # ready_to_advance and the missing exit criteria of the deal's current stage
+    readiness: dict[str, Any] | None = None
 
 
 def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
@@ -270,14 +306,55 @@ def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
     with store.connect() as conn:
         timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
     pipeline = Pipeline(stored, timeline)
-    frame = assess_frame(pipeline, as_of, policy, deal_ids=[deal_id], norms=norms)
+    model = model_for(store, as_of)
+    frame = assess_frame(pipeline, as_of, policy, model, deal_ids=[deal_id], norms=norms)
     row = stored.row(0, named=True)
     if frame.height == 0:
         raise InputError(
             f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )
-    return DealView(assessments_from_frame(frame)[0], row, timeline)
+    return DealView(
+        assessments_from_frame(frame)[0],
+        row,
+        timeline,
+        human=_human_row(with_human_decisions(store, frame, as_of)),
+        readiness=_readiness(pipeline, as_of, policy, deal_id),
+    )
+
+
+def _human_row(frame: pl.DataFrame) -> dict[str, Any] | None:
+    columns = ["human_decision", "human_reason", "decided_by", "decided_at", "data_disagrees"]
+    row = frame.select([*columns, "disagreement"]).row(0, named=True)
+    return None if row["human_decision"] is None else row
+
+
+def _readiness(pipeline: Pipeline, as_of: datetime, policy: Policy, deal_id: str) -> dict[str, Any]:
+    from walkaway.stage_readiness import readiness
+
+    ready = readiness(pipeline, as_of, policy, deal_ids=[deal_id])
+    if ready.height == 0:
+        return {"ready_to_advance": True, "missing_criteria": []}
+    row = ready.row(0, named=True)
+    return {
+        "ready_to_advance": row["ready_to_advance"],
+        "missing_criteria": row["missing_criteria"] or [],
+    }
+
+
+def deal_view_json(view: DealView) -> dict[str, Any]:
+    """The JSON of ``walkaway show --format json`` and of ``GET /api/deals/{id}``."""
+    data = view.assessment.to_dict()
+    data["human_decision"] = None
+    if view.human is not None:
+        human = dict(view.human)
+        human["decided_at"] = human["decided_at"].isoformat() if human["decided_at"] else None
+        data["human_decision"] = human
+    data["readiness"] = view.readiness
+    data["as_of_timeline"] = json.loads(
+        view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()
+    )
+    return data
 
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:

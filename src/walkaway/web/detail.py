@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from walkaway.cli.review import show_json
 from walkaway.models import ACTIVITY_SCHEMA
+from walkaway.service.review import deal_view_json as show_json
 from walkaway.service.review import show
 from walkaway.service.users import User
 from walkaway.store import Store
