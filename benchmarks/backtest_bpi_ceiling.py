@@ -9,7 +9,7 @@ the cut. Feature sets: the learned model's signals (as its model card lists them
 each candidate feature added alone, then all of them. For each set it prints the
 pooled AUC and Brier score and the best threshold "walk away when p < t": most hours
 saved with precision >= 0.90 and <= 5% of wins sacrificed, and with precision >= 0.90
-alone. Figures: docs/benchmarks-backtest.md.
+alone. Figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 study of which columns leak the outcome, and of a gradient-boosting model's AUC
 (LightGBM, stratified 5-fold) with and without them.
 
-Figures and their reading: docs/benchmarks-backtest.md.
+Figures and their reading: docs/benchmarks.md.
 """
 
 from __future__ import annotations
