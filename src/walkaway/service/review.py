@@ -180,7 +180,18 @@ def model_for(store: Store, as_of: datetime) -> Any:
     """The trained win model in force, if it learned only from deals closed before
     ``as_of``; otherwise None, and the engine fits its prior as of ``as_of`` (a model
     trained later has seen outcomes that were not known then)."""
-    from walkaway.service.models import active_model
+    from walkaway.store.schema import probability_models
+
+    with store.connect() as conn:
+        kind = conn.execute(
+            sa.select(probability_models.c.kind)
+            .where(probability_models.c.active)
+            .order_by(probability_models.c.id.desc())
+            .limit(1)
+        ).scalar()
+    if kind is None or kind == "prior":  # learning_card.PRIOR: nothing learned to load
+        return None
+    from walkaway.service.models import active_model  # LightGBM loads only when needed
 
     found = active_model(store)
     if found is None:
@@ -318,15 +329,41 @@ def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
         assessments_from_frame(frame)[0],
         row,
         timeline,
-        human=_human_row(with_human_decisions(store, frame, as_of)),
+        human=human_row(with_human_decisions(store, frame, as_of)),
         readiness=_readiness(pipeline, as_of, policy, deal_id),
     )
 
 
-def _human_row(frame: pl.DataFrame) -> dict[str, Any] | None:
-    columns = ["human_decision", "human_reason", "decided_by", "decided_at", "data_disagrees"]
-    row = frame.select([*columns, "disagreement"]).row(0, named=True)
+HUMAN_COLUMNS = (
+    "human_decision",
+    "human_reason",
+    "decided_by",
+    "decided_at",
+    "data_disagrees",
+    "disagreement",
+)
+
+
+def human_row(frame: pl.DataFrame) -> dict[str, Any] | None:
+    """The person's decision on a one-deal review frame (with_human_decisions'), or None."""
+    row = frame.select(HUMAN_COLUMNS).row(0, named=True)
     return None if row["human_decision"] is None else row
+
+
+def human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
+    if human is None:
+        return None
+    data = dict(human)
+    data["decided_at"] = data["decided_at"].isoformat() if data["decided_at"] else None
+    return data
+
+
+def deal_readiness(store: Store, deal_id: str, as_of: datetime) -> dict[str, Any]:
+    """Whether a deal is ready to leave its stage as of ``as_of``, and what is missing."""
+    stored = _stored_deal(store, deal_id, as_of)
+    with store.connect() as conn:
+        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
+    return _readiness(Pipeline(stored, timeline), as_of, current_policy(store), deal_id)
 
 
 def _readiness(pipeline: Pipeline, as_of: datetime, policy: Policy, deal_id: str) -> dict[str, Any]:
@@ -345,11 +382,7 @@ def _readiness(pipeline: Pipeline, as_of: datetime, policy: Policy, deal_id: str
 def deal_view_json(view: DealView) -> dict[str, Any]:
     """The JSON of ``walkaway show --format json`` and of ``GET /api/deals/{id}``."""
     data = view.assessment.to_dict()
-    data["human_decision"] = None
-    if view.human is not None:
-        human = dict(view.human)
-        human["decided_at"] = human["decided_at"].isoformat() if human["decided_at"] else None
-        data["human_decision"] = human
+    data["human_decision"] = human_json(view.human)
     data["readiness"] = view.readiness
     data["as_of_timeline"] = json.loads(
         view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()

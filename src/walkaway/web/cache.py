@@ -31,12 +31,13 @@ from walkaway.policy import Policy
 from walkaway.service.review import Review, current_policy, review, summarise
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
-from walkaway.store.schema import import_runs, policies, probability_models
+from walkaway.store.schema import decisions, import_runs, policies, probability_models
 
 Version = tuple[int, ...]
 T = TypeVar("T")
 DERIVED_BUDGET = 256 * 1024 * 1024  # bytes, as the callers of remember() count them
-VERSIONED = (import_runs.c.id, policies.c.id)
+# The review reads people's decisions too (they stick beside the data's call).
+VERSIONED = (import_runs.c.id, policies.c.id, decisions.c.id)
 
 
 def read_version(store: Store) -> Version:
