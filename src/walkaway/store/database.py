@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:  # Alembic loads only when the schema must change (see open_store)
+    from alembic.config import Config
 
 from walkaway.errors import StoreError
 
@@ -29,7 +29,26 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def head_revision() -> str:
+    """The newest migration. Migrations form one straight line numbered 0001, 0002, ...
+    (tests/store checks this against Alembic's own view), so the newest file names it."""
+    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1][:4]
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The schema version the database is at; None for a new (or non-Walkaway) database."""
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.DBAPIError:
+        return None
+    return None if value is None else str(value)
+
+
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -59,9 +78,14 @@ class Store:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
+        from alembic import command
+
         command.upgrade(_alembic_config(self.engine), "head")
 
     def is_current(self) -> bool:
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         head = ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision() == head
@@ -93,7 +117,8 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_sqlite_connect)
     store = Store(engine)
-    if migrate:
+    # Alembic (and its migration scripts) load only when the schema is behind.
+    if migrate and stored_revision(engine) != head_revision():
         try:
             store.upgrade()
         except sa.exc.OperationalError as error:
