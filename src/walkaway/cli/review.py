@@ -88,6 +88,12 @@ def _csv(frame: pl.DataFrame) -> str:
             for c in ("reasons", "questions", "reasons_for", "reasons_against")
         ],
     )
+    # every other list column (e.g. missing_criteria) as text too
+    flat = flat.with_columns(
+        pl.col(name).list.join("; ")
+        for name, dtype in flat.schema.items()
+        if isinstance(dtype, pl.List)
+    )
     return flat.write_csv()
 
 

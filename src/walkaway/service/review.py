@@ -208,6 +208,25 @@ def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> 
     return overlay_decisions(frame, human_decisions(store, as_of))
 
 
+def with_readiness(
+    frame: pl.DataFrame, pipeline: Pipeline, as_of: datetime, policy: Policy
+) -> pl.DataFrame:
+    """``ready_to_advance`` and ``missing_criteria`` of every deal, in one pass."""
+    from walkaway.stage_readiness import readiness
+
+    ready = readiness(pipeline, as_of, policy, deal_ids=frame["deal_id"].to_list())
+    return frame.join(ready, on="deal_id", how="left", maintain_order="left").with_columns(
+        pl.col("ready_to_advance").fill_null(True),
+        pl.col("missing_criteria").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+
+
+def readiness_of(row: pl.DataFrame) -> dict[str, Any]:
+    """The readiness of a one-deal review frame, as ``show`` reports it."""
+    ready, missing = row.select("ready_to_advance", "missing_criteria").row(0)
+    return {"ready_to_advance": bool(ready), "missing_criteria": list(missing or [])}
+
+
 def review(
     store: Store, as_of: datetime, *, owner: str | None = None, stage: str | None = None
 ) -> Review:
@@ -226,6 +245,7 @@ def review(
         cache_norms(store, key, norms)
     frame = assess_frame(pipeline, as_of, policy, model_for(store, as_of), norms=norms)
     frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
+    frame = with_readiness(frame, pipeline, as_of, policy)
     frame = with_human_decisions(store, frame, as_of)
     return Review(as_of, frame, summarise(frame, policy.currency))
 
@@ -356,14 +376,6 @@ def human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
     data = dict(human)
     data["decided_at"] = data["decided_at"].isoformat() if data["decided_at"] else None
     return data
-
-
-def deal_readiness(store: Store, deal_id: str, as_of: datetime) -> dict[str, Any]:
-    """Whether a deal is ready to leave its stage as of ``as_of``, and what is missing."""
-    stored = _stored_deal(store, deal_id, as_of)
-    with store.connect() as conn:
-        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
-    return _readiness(Pipeline(stored, timeline), as_of, current_policy(store), deal_id)
 
 
 def _readiness(pipeline: Pipeline, as_of: datetime, policy: Policy, deal_id: str) -> dict[str, Any]:

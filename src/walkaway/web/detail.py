@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from walkaway.models import ACTIVITY_SCHEMA
-from walkaway.service.review import deal_readiness, human_json, human_row, show
 from walkaway.service.review import deal_view_json as show_json
+from walkaway.service.review import human_json, human_row, readiness_of, show
 from walkaway.service.users import User
 from walkaway.store import Store
 from walkaway.store.schema import activities
@@ -58,7 +58,7 @@ def _built(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str | Non
     cached = cache.get(as_of)
     row = cached.review.deals.slice(cached.rows[deal_id], 1)
     data["human_decision"] = human_json(human_row(row))
-    data["readiness"] = deal_readiness(cache.store, deal_id, as_of)
+    data["readiness"] = readiness_of(row)
     data["as_of_timeline"] = timeline_json(cache.store, deal_id, as_of)
     return assessment.owner, encode(data)
 
