@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-import polars as pl
-
-from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
+from tests.core.core_factories import build_activity, build_deal, build_pipeline
+from walkaway.models import Pipeline
 
 Row = dict[str, Any]
 
@@ -23,56 +22,22 @@ LOST_ON = PROPOSAL_ON + timedelta(days=60)
 
 
 def deal(deal_id: str = "D1", **overrides: Any) -> Row:
-    row: Row = {
+    """The core tests' healthy deal, dated for the journal's own timeline."""
+    defaults: Row = {
         "deal_id": deal_id,
         "name": f"Deal {deal_id}",
         "account": f"Account {deal_id}",
-        "owner": "ana",
-        "stage": "proposal",
-        "amount": 20_000.0,
-        "currency": "EUR",
         "created_at": CREATED,
         "expected_close": (PROPOSAL_ON + timedelta(days=30)).date(),
-        "closed_at": None,
-        "outcome": "open",
-        "loss_reason": None,
-        "margin": 0.7,
-        "hours_invested": None,
-        "budget": "confirmed",
-        "authority": "economic_buyer",
-        "champion": "yes",
-        "need": "clear",
-        "competitor": "none",
-        "discount_requested": 0.05,
-        "custom_requests": 0,
-        "missing_features": 0,
-        "stakeholders_aligned": "yes",
-        "fit": "high",
-        "potential": "medium",
         "rep_confidence": 3,
-        "manual_probability": None,
-        "attributes": None,
     }
-    unknown = set(overrides) - set(row)
-    assert not unknown, f"not a deal column: {unknown}"
-    return row | overrides
+    return build_deal(**(defaults | overrides))
 
 
 def activity(
     deal_id: str, at: datetime, kind: str = "email", direction: str = "outbound", **more: Any
 ) -> Row:
-    row: Row = {
-        "deal_id": deal_id,
-        "at": at,
-        "kind": kind,
-        "direction": direction,
-        "status": "done",
-        "hours": None,
-        "stage": None,
-        "detail": None,
-        "actor": None,
-    }
-    return row | more
+    return build_activity(deal_id, at, kind, direction, **more)
 
 
 def stage(deal_id: str, at: datetime, name: str) -> Row:
@@ -80,10 +45,7 @@ def stage(deal_id: str, at: datetime, name: str) -> Row:
 
 
 def pipeline(deals: Iterable[Row], activities: Iterable[Row] = ()) -> Pipeline:
-    return Pipeline(
-        pl.DataFrame(list(deals), schema=DEAL_SCHEMA),
-        pl.DataFrame(list(activities), schema=ACTIVITY_SCHEMA),
-    )
+    return build_pipeline(deals, activities)
 
 
 def silent_after_proposal(deal_id: str = "L1", start: datetime = CREATED) -> list[Row]:
