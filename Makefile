@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DB     ?= demo.db
+DB     ?= walkaway-demo.db
 
 .PHONY: demo test lint typecheck bench clean install install-test
 
@@ -39,4 +39,4 @@ bench: install-test
 	$(BIN)/python benchmarks/import_bench.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo.db walkaway.db
+	rm -rf $(VENV) build dist *.egg-info walkaway-demo.db* walkaway.db*
