@@ -147,3 +147,43 @@ def test_db_from_environment(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "env.db"
     runner.invoke(app, ["import", str(deals_csv(tmp_path, DEALS))], env={"WALKAWAY_DB": str(db)})
     assert db.exists()
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it() -> None:
+    from walkaway.cli import COMMAND_MODULES
+
+    group = typer.main.get_command(app)
+    assert sorted(COMMAND_MODULES) == command_names()
+    for name, command in getattr(group, "commands", {}).items():
+        subcommands = getattr(command, "commands", {}).values()
+        callbacks = [command.callback, *(sub.callback for sub in subcommands)]
+        modules = {c.__module__ for c in callbacks if c is not None}
+        assert modules == {f"walkaway.cli.{COMMAND_MODULES[name]}"}, name
+
+
+def _cli_modules_loaded_by(args: list[str]) -> tuple[int, set[str]]:
+    code = (
+        "import sys\n"
+        "from walkaway.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as stop:\n"
+        "    status = stop.code or 0\n"
+        "print(status, *sorted(m for m in sys.modules if m.startswith('walkaway.cli')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    last = done.stdout.strip().splitlines()[-1].split()
+    return int(last[0]), set(last[1:])
+
+
+def test_one_command_loads_only_its_own_module() -> None:
+    status, modules = _cli_modules_loaded_by(["show", "--help"])
+    assert status == 0
+    assert modules == {"walkaway.cli", "walkaway.cli.common", "walkaway.cli.review"}
+
+
+def test_help_and_unknown_commands_load_every_module() -> None:
+    status, modules = _cli_modules_loaded_by(["--help"])
+    assert status == 0 and "walkaway.cli.journal" in modules and "walkaway.cli.web" in modules
+    status, modules = _cli_modules_loaded_by(["shwo"])
+    assert status == 2 and "walkaway.cli.users" in modules

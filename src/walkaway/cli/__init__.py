@@ -1,40 +1,64 @@
 """The command line: parsing and printing only. Use cases live in ``walkaway.service``.
 
-Each module registers its commands on the one Typer ``app``.
+Each module registers its commands on the one Typer ``app`` (in ``walkaway.cli.common``).
+Importing every module costs a third of a second that a one-deal ``walkaway show`` should
+not pay, so ``main`` imports only the module of the command named on the line; help, an
+unknown name or ``from walkaway.cli import app`` load them all.
 """
 
-from walkaway.cli import (
-    backtest,
-    journal,
-    leader,
-    loss_review,
-    model,
-    pipeline,
-    policy,
-    report,
-    review,
-    users,
-    web,
-)
-from walkaway.cli.app import app
+from __future__ import annotations
 
-__all__ = [
-    "app",
-    "backtest",
-    "journal",
-    "leader",
-    "loss_review",
-    "main",
-    "model",
-    "pipeline",
-    "policy",
-    "report",
-    "review",
-    "users",
-    "web",
-]
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from walkaway.cli.common import app
+
+__all__ = ["COMMAND_MODULES", "app", "load", "main"]
+
+# The module that registers each top-level command (tests/test_cli.py checks it is whole).
+COMMAND_MODULES: dict[str, str] = {
+    "import": "pipeline",
+    "deals": "pipeline",
+    "demo": "pipeline",
+    "policy": "policy",
+    "review": "review",
+    "show": "review",
+    "message": "review",
+    "train": "model",
+    "model": "model",
+    "backtest": "backtest",
+    "decide": "journal",
+    "outcome": "journal",
+    "journal": "journal",
+    "due": "journal",
+    "loss-review": "loss_review",
+    "leader-check": "leader",
+    "report": "report",
+    "serve": "web",
+    "user": "users",
+}
 
 
-def main() -> None:
+def load(modules: Sequence[str] | None = None) -> Any:
+    """Register the commands of ``modules`` (default: all) and return the Typer app."""
+    for module in sorted(set(COMMAND_MODULES.values())) if modules is None else modules:
+        importlib.import_module(f"walkaway.cli.{module}")
+    from walkaway.cli.common import app as typer_app
+
+    return typer_app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``walkaway`` command."""
-    app()
+    args = sys.argv[1:] if argv is None else list(argv)
+    module = COMMAND_MODULES.get(args[0]) if args else None
+    load(None if module is None else [module])(args=args, prog_name="walkaway")

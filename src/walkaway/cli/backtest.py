@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 

@@ -12,7 +12,7 @@ import polars as pl
 import polars.selectors as cs
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 from walkaway.service.due import due

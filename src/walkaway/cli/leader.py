@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from walkaway.cli.app import DbOption, app, edge, err, open_from, out
+from walkaway.cli.common import DbOption, app, edge, err, open_from, out
 from walkaway.leadership import (
     QUESTIONS,
     AnswerSheet,

@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.cli.journal import parse_day, write_json
 from walkaway.errors import InputError
 from walkaway.loss_team import TeamLossReview

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out, progress_bar
+from walkaway.cli.common import DbOption, app, edge, open_from, out, progress_bar
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 

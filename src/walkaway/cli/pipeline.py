@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from walkaway import service
-from walkaway.cli.app import (
+from walkaway.cli.common import (
     DbOption,
     ImportFormat,
     ListFormat,

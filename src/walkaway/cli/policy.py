@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.policy import default_policy_text
 from walkaway.service import save_policy, stored_policy_text

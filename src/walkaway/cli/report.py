@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.cli.review import AsOfOption, parse_as_of
 from walkaway.errors import InputError
 from walkaway.reporting.numbers import money, percent

@@ -13,7 +13,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from walkaway.cli.app import DbOption, ListFormat, app, edge, open_from, out
+from walkaway.cli.common import DbOption, ListFormat, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import Assessment, as_utc_naive
 from walkaway.service.review import (

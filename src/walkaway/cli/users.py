@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, err, open_from, out
+from walkaway.cli.common import DbOption, app, edge, err, open_from, out
 from walkaway.errors import InputError
 from walkaway.service.users import add_user, issue_token, list_users
 

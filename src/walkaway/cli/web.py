@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from walkaway.cli.app import DbOption, app, edge, fail, out
+from walkaway.cli.common import DbOption, app, edge, fail, out
 from walkaway.errors import InputError
 
 if TYPE_CHECKING:
