@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.importers import prepare_import
-from walkaway.importers.loading import PreparedImport
-from walkaway.importers.reading import ROW_COLUMN
 from walkaway.models import ImportSummary, Outcome
 from walkaway.store import Store
 from walkaway.store.frames import load_deals
 from walkaway.store.schema import activities, deals
 from walkaway.store.writing import finish_run, start_run, write_activities, write_deals
+
+if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
+    from walkaway.importers.loading import PreparedImport
 
 Progress = Callable[[str], None]
 
@@ -33,6 +34,8 @@ def stored_deal_ids(store: Store) -> pl.Series:
 
 def write_rejects(prepared: PreparedImport, path: Path) -> Path | None:
     """Rejected rows, as the user wrote them, with a ``reason`` column; None if none."""
+    from walkaway.importers.reading import ROW_COLUMN
+
     frames = [f for f in (prepared.rejected_deals, prepared.rejected_activities) if f.height]
     if not frames:
         return None
@@ -63,6 +66,8 @@ def import_files(
     Nothing is written when any row is invalid, unless ``skip_invalid``: then the valid
     rows land and the rejected ones go to ``rejects_path`` with their reason.
     """
+    from walkaway.importers import prepare_import
+
     progress("reading and checking files")
     prepared = prepare_import(
         deals_path,

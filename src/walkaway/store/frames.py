@@ -14,10 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from walkaway.models import ACTIVITY_SCHEMA, DATETIME, DEAL_SCHEMA
@@ -44,6 +42,8 @@ def one_of(
     JSON list it reads with ``json_each``.
     """
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # loaded already when connected to one
+
         array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String()))
         return column == sa.any_(array)
     each = sa.func.json_each(json.dumps(list(values))).table_valued("value")
@@ -99,6 +99,8 @@ def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
 def _batches(frame: pl.DataFrame, rows: int) -> Iterator[list[Any]]:
     """The values of ``rows`` rows at a time, row after row, made a slice at a time as
     SQLite takes them: never a million tuples in memory, nor one tuple per row."""
+    import numpy as np  # only writing needs it: reading commands start sooner without
+
     width, height, step = frame.width, frame.height, rows * _BATCHES_PER_SLICE
     columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
     for start in range(0, height, step):
@@ -114,6 +116,8 @@ def _objects(column: pl.Series) -> Callable[[int, int], Any]:
     if column.dtype == pl.String and _few_distinct(column.head(1024)):
         distinct = column.drop_nulls().unique()
         if len(distinct) * 4 < len(column):
+            import numpy as np
+
             codes = column.cast(pl.Enum(distinct)).to_physical().fill_null(len(distinct))
             values = np.array([*distinct.to_list(), None], dtype=object)
             return lambda start, stop: np.take(values, codes[start:stop].to_numpy())
