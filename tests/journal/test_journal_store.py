@@ -15,7 +15,7 @@ from walkaway.service import import_files, sample_files
 from walkaway.service.due import due
 from walkaway.service.journal import human_decisions, journal, record_decision, record_outcome
 from walkaway.service.loss_review import find_loss, loss_notes, loss_review, record_loss_notes
-from walkaway.service.review import review
+from walkaway.service.review import exit_message, exit_messages, review
 from walkaway.store import Store
 from walkaway.store.schema import decisions, loss_reviews, outcomes
 
@@ -124,6 +124,28 @@ def test_outcomes_and_the_due_list(store: Store) -> None:
     assert row["message"] and "Kessler" in row["message"]
     assert row["questions"]
     assert due(store, date(2026, 11, 10), known_before=datetime(2026, 11, 11)).height == 0
+
+
+def test_due_drafts_every_missed_deadline_as_one_deal_at_a_time_would(store: Store) -> None:
+    _import_sample(store)
+    asked = ["D-2001", "D-2007", "D-2012", "D-2014", "D-2015"]
+    for deal_id in asked:
+        record_decision(store, deal_id, "requalify", "Need answers", as_of=datetime(2026, 11, 2))
+    record_outcome(store, "D-2015", "lost", note="gone quiet", on=date(2026, 11, 10))
+    moment = datetime(2026, 11, 17)
+    items = due(store, date(2026, 11, 16), known_before=moment, tone="direct")
+    drafted = dict(
+        items.filter(pl.col("message").is_not_null()).select("deal_id", "message").rows()
+    )
+    missed = items.filter(
+        (pl.col("requalify_status") == "missed") & (pl.col("deal_outcome") == "open")
+    )["deal_id"].to_list()
+    assert sorted(drafted) == sorted(missed) and "D-2015" not in drafted
+    assert drafted, "the sample's deals did not answer the questions by the deadline"
+    for deal_id, message in drafted.items():
+        assert message == exit_message(store, deal_id, moment, "direct")
+    # Unknown deals, and deals not yet created at the moment, get no draft.
+    assert exit_messages(store, ["NOPE", "D-2044"], datetime(2026, 11, 2)) == {}
 
 
 def test_bad_decisions_write_nothing(store: Store) -> None:

@@ -18,10 +18,9 @@ from datetime import date, datetime
 
 import polars as pl
 
-from walkaway.errors import WalkawayError
 from walkaway.journal import due_decisions, follow_up
 from walkaway.service.journal import decision_history, load_decisions
-from walkaway.service.review import exit_message
+from walkaway.service.review import exit_messages
 from walkaway.store import Store
 
 DUE_COLUMNS = (
@@ -75,21 +74,21 @@ def due(store: Store, on: date, *, known_before: datetime, tone: str = "warm") -
         "decision_id", "requalify_status", "deal_outcome", "name", "owner"
     )
     rows = items.join(status, on="decision_id", how="left").to_dicts()
+    drafts = exit_messages(
+        store, [str(row["deal_id"]) for row in rows if _walks_away(row)], known_before, tone
+    )
     for row in rows:
         row["action"] = _action(row["kind"], row["requalify_status"], row["deal_outcome"])
         row["questions"] = _questions(row["snapshot"])
-        row["message"] = _message(store, row, known_before, tone)
+        row["message"] = drafts.get(str(row["deal_id"])) if _walks_away(row) else None
     return pl.DataFrame(rows, schema=_schema() | {"snapshot": pl.String}).select(DUE_COLUMNS)
 
 
-def _message(store: Store, row: dict[str, object], moment: datetime, tone: str) -> str | None:
+def _walks_away(row: dict[str, object]) -> bool:
+    """A re-qualify whose buyer did not answer by the deadline, on a deal still open:
+    the item carries the draft exit message."""
     missed = row["kind"] == "requalify_deadline" and row["requalify_status"] == "missed"
-    if not missed or row["deal_outcome"] != "open":
-        return None
-    try:
-        return exit_message(store, str(row["deal_id"]), moment, tone)
-    except WalkawayError:
-        return None
+    return missed and row["deal_outcome"] == "open"
 
 
 def _schema() -> dict[str, pl.DataType]:

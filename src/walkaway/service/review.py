@@ -38,7 +38,7 @@ from walkaway.policy import Policy, load_policy
 from walkaway.service.pipeline import stored_policy_text
 from walkaway.signals_norms import Norms, compute_norms
 from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals, read_frame
+from walkaway.store.frames import load_activities, load_deals, one_of, read_frame
 from walkaway.store.schema import activities, deals, import_runs, norms_cache
 from walkaway.store.writing import now_utc
 
@@ -412,6 +412,44 @@ def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm"
     return draft_exit_message(
         view.assessment, view.deal, tone=tone, templates=current_policy(store)
     )
+
+
+def exit_messages(
+    store: Store, deal_ids: Sequence[str], as_of: datetime, tone: str = "warm"
+) -> dict[str, str]:
+    """:func:`exit_message` for many deals in one pass: one read of their rows and
+    activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
+    yet) get no message."""
+    from walkaway.decide import assess_frame, assessments_from_frame
+    from walkaway.messages import draft_exit_message
+
+    if tone not in {"warm", "direct"}:
+        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    wanted = sorted(set(deal_ids))
+    if not wanted:
+        return {}
+    policy = current_policy(store)
+    norms = team_norms(store, norms_key(store, as_of, policy), policy)
+    with store.connect() as conn:
+        stored = load_deals(
+            conn, one_of(conn, deals.c.deal_id, wanted) & (deals.c.created_at < as_of)
+        )
+        timeline = load_activities(conn, deal_ids=wanted, before=as_of)
+    frame = assess_frame(
+        Pipeline(stored, timeline),
+        as_of,
+        policy,
+        model_for(store, as_of),
+        deal_ids=wanted,
+        norms=norms,
+    )
+    rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
+    return {
+        assessment.deal_id: draft_exit_message(
+            assessment, rows[assessment.deal_id], tone=tone, templates=policy
+        )
+        for assessment in assessments_from_frame(frame)
+    }
 
 
 def assessments_json(
