@@ -81,7 +81,7 @@ def _open_deals_activities(conn: Connection, as_of: datetime) -> pl.DataFrame:
         .where((activities.c.at < as_of) & activities.c.deal_id.in_(open_then))
         .order_by(activities.c.deal_id, activities.c.at, activities.c.id)
     )
-    return read_frame(conn, columns, query, ACTIVITY_SCHEMA)
+    return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=True)
 
 
 @dataclass(frozen=True)

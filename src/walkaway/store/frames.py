@@ -27,6 +27,8 @@ _PG_DATETIME = "YYYY-MM-DD HH24:MI:SS.US"
 # Bound parameters per statement that every SQLite build accepts (newer ones: 250,000).
 _SQLITE_PARAMETERS = 999
 _BATCHES_PER_SLICE = 512
+# Reading the activities of more deals than this may be a bulk read (see read_frame).
+_FEW_DEALS = 1000
 # Column types read straight from the driver (or COPY); any other kind of schema is
 # read through SQLAlchemy, whose result processors it may need.
 _PLAIN_TYPES = (pl.String(), pl.Float64(), pl.Int64(), DATETIME, pl.Date())
@@ -165,13 +167,23 @@ def read_frame(
     columns: Sequence[sa.ColumnElement[Any]],
     query: sa.Select[Any],
     schema: dict[str, pl.DataType],
+    *,
+    bulk: bool = False,
 ) -> pl.DataFrame:
     """Run ``query`` over ``columns`` and return a frame with ``schema``.
 
     Dates and datetimes are selected as text in one layout and parsed by Polars in one
-    go. On PostgreSQL the rows come as ``COPY`` CSV, on SQLite as the driver's tuples.
+    go. On PostgreSQL the rows come as ``COPY`` CSV, on SQLite as the driver's tuples
+    or, for a ``bulk`` read of a big table, as Arrow from a reader process
+    (:mod:`walkaway.store.bulk_read`).
     """
     plain = all(dtype in _PLAIN_TYPES for dtype in schema.values())
+    if plain and bulk and conn.dialect.name == "sqlite":
+        from walkaway.store.bulk_read import read_sqlite_columns
+
+        read = read_sqlite_columns(conn, columns, query, schema)
+        if read is not None:
+            return read
     if plain and conn.dialect.name == "postgresql":
         frame = _copy_out_postgres(conn, columns, query, schema)
     else:
@@ -296,4 +308,5 @@ def load_activities(
         query = query.where(activities.c.at.between(*between))
     if ordered:
         query = query.order_by(activities.c.deal_id, activities.c.at, activities.c.id)
-    return read_frame(conn, columns, query, ACTIVITY_SCHEMA)
+    bulk = deal_ids is None or len(deal_ids) > _FEW_DEALS
+    return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=bulk)
