@@ -32,7 +32,7 @@ from walkaway.flags import SEVERITY_RANK, find_flags_frame
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.probability import PriorModel, WinModel
-from walkaway.signals import signals_from_snapshot
+from walkaway.signals import signals_and_readiness, signals_from_snapshot
 from walkaway.signals_norms import Norms, norms_from_snapshot
 from walkaway.snapshot import take_snapshot
 
@@ -82,23 +82,32 @@ def assess_frame(
     *,
     deal_ids: Collection[str] | None = None,
     norms: Norms | None = None,
+    readiness: bool = False,
 ) -> pl.DataFrame:
     """One row per deal open at ``as_of`` (:data:`ASSESSMENT_COLUMNS`), most urgent first.
 
     ``model`` must be fitted; without one a :class:`PriorModel` is fitted as of ``as_of``.
     ``norms`` (e.g. cached ones) are used instead of learning them from ``pipeline``;
-    they may be as of an earlier moment, never a later one.
+    they may be as of an earlier moment, never a later one. With ``readiness``, two more
+    columns from the same pass: ``ready_to_advance`` and ``missing_criteria``
+    (:mod:`walkaway.stage_readiness`).
     """
     snap = take_snapshot(pipeline, as_of)
     if norms is None:
         norms = norms_from_snapshot(snap, policy)
     elif norms.as_of > snap.as_of:
         raise ValueError(f"norms as of {norms.as_of} are later than as_of {snap.as_of}")
-    signals = signals_from_snapshot(snap, policy, norms, deal_ids)
+    if readiness:
+        signals, ready = signals_and_readiness(snap, policy, norms, deal_ids)
+    else:
+        signals = signals_from_snapshot(snap, policy, norms, deal_ids)
     flags = find_flags_frame(signals, policy)
     if model is None:
         model = PriorModel(policy).fit(pipeline, as_of, norms=norms)
-    return recommend(signals, flags, model, norms, policy, snap.as_of)
+    assessed = recommend(signals, flags, model, norms, policy, snap.as_of)
+    if not readiness:
+        return assessed
+    return assessed.join(ready, on="deal_id", how="left", maintain_order="left")
 
 
 def assess(

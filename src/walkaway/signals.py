@@ -108,6 +108,24 @@ def compute_signals(
 def signals_from_snapshot(
     snap: Snapshot, policy: Policy, norms: Norms, deal_ids: Collection[str] | None = None
 ) -> pl.DataFrame:
+    return _signal_frame(snap, policy, norms, deal_ids).select(list(SIGNALS))
+
+
+def signals_and_readiness(
+    snap: Snapshot, policy: Policy, norms: Norms, deal_ids: Collection[str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`signals_from_snapshot` and, from the same pass, each deal's readiness to
+    leave its stage (:func:`walkaway.stage_readiness.advance_readiness`)."""
+    from walkaway.stage_readiness import advance_readiness
+
+    frame = _signal_frame(snap, policy, norms, deal_ids)
+    return frame.select(list(SIGNALS)), advance_readiness(frame, policy)
+
+
+def _signal_frame(
+    snap: Snapshot, policy: Policy, norms: Norms, deal_ids: Collection[str] | None
+) -> pl.DataFrame:
+    """Every signal column, and the moments each exit criterion was met, sorted by id."""
     deals = snap.open_deals
     if deal_ids is not None:
         deals = deals.filter(pl.col("deal_id").is_in(list(deal_ids)))
@@ -117,7 +135,7 @@ def signals_from_snapshot(
     frame = _with_norms(frame, policy, norms)
     frame = frame.with_columns(_derived(snap.as_of, policy, norms))
     frame = frame.with_columns(skipped_steps(policy, snap.as_of).alias("skipped_steps"))
-    return frame.select(list(SIGNALS)).sort("deal_id")
+    return frame.sort("deal_id")
 
 
 def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from walkaway.flags import find_flags
 from walkaway.policy import Policy, load_policy
 from walkaway.signals import compute_signals
 from walkaway.stage_readiness import advance_readiness, criteria_signals, readiness
+from walkaway.store import Store
 
 AS_OF = datetime(2024, 6, 1)
 START = AS_OF - timedelta(days=30)
@@ -117,3 +118,22 @@ def test_readiness_needs_the_moments_criteria_were_met(policy: Policy) -> None:
     signals = pl.DataFrame({"deal_id": ["X"], "stage": ["Demo"], "budget": ["confirmed"]})
     with pytest.raises(ValueError, match=r"met_meeting_held_at.*criteria_signals"):
         advance_readiness(signals, policy)
+
+
+def test_the_reviews_single_pass_gives_the_same_readiness(sqlite_store: Store) -> None:
+    from walkaway.decide import assess_frame
+    from walkaway.sample import SAMPLE_AS_OF
+    from walkaway.service import import_files, sample_files
+    from walkaway.service.review import current_policy, load_pipeline
+
+    import_files(sqlite_store, *sample_files())
+    as_of = datetime.combine(SAMPLE_AS_OF, datetime.min.time())
+    policy = current_policy(sqlite_store)
+    pipe = load_pipeline(sqlite_store, as_of)
+    with_ready = assess_frame(pipe, as_of, policy, readiness=True)
+    plain = assess_frame(pipe, as_of, policy)
+    assert with_ready.drop("ready_to_advance", "missing_criteria").equals(plain)
+    alone = readiness(pipe, as_of, policy)
+    joined = with_ready.select(alone.columns).sort("deal_id")
+    assert joined.equals(alone.sort("deal_id"))
+    assert joined["ready_to_advance"].n_unique() == 2, "the sample has ready and unready deals"

@@ -208,19 +208,6 @@ def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> 
     return overlay_decisions(frame, human_decisions(store, as_of))
 
 
-def with_readiness(
-    frame: pl.DataFrame, pipeline: Pipeline, as_of: datetime, policy: Policy
-) -> pl.DataFrame:
-    """``ready_to_advance`` and ``missing_criteria`` of every deal, in one pass."""
-    from walkaway.stage_readiness import readiness
-
-    ready = readiness(pipeline, as_of, policy, deal_ids=frame["deal_id"].to_list())
-    return frame.join(ready, on="deal_id", how="left", maintain_order="left").with_columns(
-        pl.col("ready_to_advance").fill_null(True),
-        pl.col("missing_criteria").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-    )
-
-
 def readiness_of(row: pl.DataFrame) -> dict[str, Any]:
     """The readiness of a one-deal review frame, as ``show`` reports it."""
     ready, missing = row.select("ready_to_advance", "missing_criteria").row(0)
@@ -243,9 +230,9 @@ def review(
     if norms is None:
         norms = compute_norms(pipeline, key.as_of, policy)
         cache_norms(store, key, norms)
-    frame = assess_frame(pipeline, as_of, policy, model_for(store, as_of), norms=norms)
+    model = model_for(store, as_of)
+    frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
-    frame = with_readiness(frame, pipeline, as_of, policy)
     frame = with_human_decisions(store, frame, as_of)
     return Review(as_of, frame, summarise(frame, policy.currency))
 
