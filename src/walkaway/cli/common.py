@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from walkaway import __version__
@@ -91,6 +90,8 @@ def progress_bar(first_step: str) -> Iterator[Callable[[str], None]]:
     if not err.is_terminal:
         yield lambda _step: None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(first_step, total=None)

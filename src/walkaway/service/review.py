@@ -325,7 +325,9 @@ def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
         timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
     pipeline = Pipeline(stored, timeline)
     model = model_for(store, as_of)
-    frame = assess_frame(pipeline, as_of, policy, model, deal_ids=[deal_id], norms=norms)
+    frame = assess_frame(
+        pipeline, as_of, policy, model, deal_ids=[deal_id], norms=norms, readiness=True
+    )
     row = stored.row(0, named=True)
     if frame.height == 0:
         raise InputError(
@@ -333,11 +335,11 @@ def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )
     return DealView(
-        assessments_from_frame(frame)[0],
+        assessments_from_frame(frame.drop("ready_to_advance", "missing_criteria"))[0],
         row,
         timeline,
         human=human_row(with_human_decisions(store, frame, as_of)),
-        readiness=_readiness(pipeline, as_of, policy, deal_id),
+        readiness=readiness_of(frame),
     )
 
 
@@ -363,19 +365,6 @@ def human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
     data = dict(human)
     data["decided_at"] = data["decided_at"].isoformat() if data["decided_at"] else None
     return data
-
-
-def _readiness(pipeline: Pipeline, as_of: datetime, policy: Policy, deal_id: str) -> dict[str, Any]:
-    from walkaway.stage_readiness import readiness
-
-    ready = readiness(pipeline, as_of, policy, deal_ids=[deal_id])
-    if ready.height == 0:
-        return {"ready_to_advance": True, "missing_criteria": []}
-    row = ready.row(0, named=True)
-    return {
-        "ready_to_advance": row["ready_to_advance"],
-        "missing_criteria": row["missing_criteria"] or [],
-    }
 
 
 def deal_view_json(view: DealView) -> dict[str, Any]:
