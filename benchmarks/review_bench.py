@@ -191,6 +191,7 @@ STEPS = (  # (module, function, label), in the order they run
     ("walkaway.service.review", "cache_norms", "store the norms (cache miss)"),
     ("walkaway.decide", "take_snapshot", "assess: snapshot as of"),
     ("walkaway.decide", "signals_from_snapshot", "assess: signals"),
+    ("walkaway.decide", "signals_and_readiness", "assess: signals and stage readiness"),
     ("walkaway.decide", "find_flags_frame", "assess: red flags"),
     ("walkaway.decide", "recommend", "assess: probability, economics, decision"),
     ("walkaway.decide", "assessments_from_frame", "assess: Assessment objects"),
