@@ -40,7 +40,7 @@ from urllib.parse import quote
 import httpx
 
 HERE = Path(__file__).resolve().parent
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}  # as wrk prints them
 
 
 def build_store(args: argparse.Namespace) -> tuple[Path, str]:
@@ -141,11 +141,17 @@ def run_wrk(base: str, paths: list[str], clients: int, seconds: int, folder: Pat
     output = subprocess.run([*command, base], capture_output=True, text=True, check=True).stdout
     figures = {"tool": "wrk"}
     for share in ("50", "90", "99"):
-        value, unit = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
+        # wrk pads a figure in seconds with a space: "99%    1.56s "
+        found = re.search(rf"^\s+{share}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        if found is None:
+            raise SystemExit(f"no {share}% latency in wrk's output:\n{output}")
+        value, unit = found.groups()
         figures[f"p{share}_ms"] = round(float(value) * UNITS[unit], 1)
     figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     figures["errors"] = int(errors.group(1)) if errors else 0
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", output)
+    figures["timeouts"] = int(timeouts.group(1)) if timeouts else 0
     return figures
 
 
