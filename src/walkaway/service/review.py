@@ -311,23 +311,38 @@ def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
     return stored
 
 
-def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
-    """Assess one deal (with the team's norms) as of ``as_of``.
+def _assess_stored(
+    store: Store, stored: pl.DataFrame, as_of: datetime, *, readiness: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, Policy]:
+    """The assessment of the ``stored`` deal rows as of ``as_of`` (with the team's norms,
+    cached for the day), their activities before it, and the policy used. Only these
+    deals' activities are read, once the norms of the day are cached."""
+    from walkaway.decide import assess_frame
 
-    Only this deal and its activities are read, once the norms of the day are cached.
-    """
-    from walkaway.decide import assess_frame, assessments_from_frame
-
-    stored = _stored_deal(store, deal_id, as_of)
+    ids = stored["deal_id"].to_list()
     policy = current_policy(store)
     norms = team_norms(store, norms_key(store, as_of, policy), policy)
     with store.connect() as conn:
-        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
-    pipeline = Pipeline(stored, timeline)
+        timeline = load_activities(conn, deal_ids=ids, before=as_of)
     model = model_for(store, as_of)
     frame = assess_frame(
-        pipeline, as_of, policy, model, deal_ids=[deal_id], norms=norms, readiness=True
+        Pipeline(stored, timeline),
+        as_of,
+        policy,
+        model,
+        deal_ids=ids,
+        norms=norms,
+        readiness=readiness,
     )
+    return frame, timeline, policy
+
+
+def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
+    """Assess one deal (with the team's norms) as of ``as_of``."""
+    from walkaway.decide import assessments_from_frame
+
+    stored = _stored_deal(store, deal_id, as_of)
+    frame, timeline, _policy = _assess_stored(store, stored, as_of, readiness=True)
     row = stored.row(0, named=True)
     if frame.height == 0:
         raise InputError(
@@ -396,7 +411,7 @@ def exit_messages(
     """:func:`exit_message` for many deals in one pass: one read of their rows and
     activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
     yet) get no message."""
-    from walkaway.decide import assess_frame, assessments_from_frame
+    from walkaway.decide import assessments_from_frame
     from walkaway.messages import draft_exit_message
 
     if tone not in {"warm", "direct"}:
@@ -404,21 +419,13 @@ def exit_messages(
     wanted = sorted(set(deal_ids))
     if not wanted:
         return {}
-    policy = current_policy(store)
-    norms = team_norms(store, norms_key(store, as_of, policy), policy)
     with store.connect() as conn:
         stored = load_deals(
             conn, one_of(conn, deals.c.deal_id, wanted) & (deals.c.created_at < as_of)
         )
-        timeline = load_activities(conn, deal_ids=wanted, before=as_of)
-    frame = assess_frame(
-        Pipeline(stored, timeline),
-        as_of,
-        policy,
-        model_for(store, as_of),
-        deal_ids=wanted,
-        norms=norms,
-    )
+    if stored.height == 0:
+        return {}
+    frame, _timeline, policy = _assess_stored(store, stored, as_of)
     rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
     return {
         assessment.deal_id: draft_exit_message(
