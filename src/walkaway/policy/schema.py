@@ -16,9 +16,9 @@ from pathlib import Path
 from string import Template
 from typing import Any, Final, Literal
 
-from walkaway import policy_toml
 from walkaway.errors import PolicyError
 from walkaway.models import Severity
+from walkaway.policy import toml as policy_toml
 
 _FRACTION: Final = {"min": 0.0, "max": 1.0}
 _POSITIVE: Final = {"min": 1e-9}
@@ -207,7 +207,7 @@ def stage_key(name: str) -> str:
 
 def default_policy_text() -> str:
     """The default policy, fully commented: what ``walkaway policy init`` writes."""
-    return resources.files("walkaway").joinpath("default_policy.toml").read_text("utf-8")
+    return resources.files("walkaway.policy").joinpath("default.toml").read_text("utf-8")
 
 
 def load_policy(text: str | None = None) -> Policy:
