@@ -28,7 +28,7 @@ from walkaway.backtest import as_known_at, effort_after, final_outcomes
 from walkaway.backtest_metrics import replay, walk_away_quality
 from walkaway.models import Pipeline
 from walkaway.policy import Policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 SIGNALS = [
     "amount", "days_open", "days_in_stage", "days_since_inbound", "days_waiting",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from walkaway.flags import RULES
-from walkaway.signals import SIGNALS
+from walkaway.signals.frame import SIGNALS
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "flags.md").read_text(encoding="utf-8")
 

@@ -50,7 +50,7 @@ from walkaway.errors import InputError
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, Recommendation, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.probability import PriorModel, WinModel
-from walkaway.snapshot import take_snapshot
+from walkaway.signals.snapshot import take_snapshot
 
 ModelFactory = Callable[[Pipeline, datetime, Policy], WinModel]
 
@@ -203,7 +203,7 @@ def as_known_at(pipeline: Pipeline, cut: datetime) -> Pipeline:
     """The pipeline as it was known just before ``cut``: what the model may train on
     and the engine assesses.
 
-    On top of :func:`walkaway.snapshot.take_snapshot` (no deal created, activity dated
+    On top of :func:`walkaway.signals.snapshot.take_snapshot` (no deal created, activity dated
     or outcome reached at or after the cut), an open deal's ``stage`` is the last stage
     it entered before the cut. A deal with no stage change before the cut keeps its
     stage only when it never changes stage and had not closed: otherwise the field holds

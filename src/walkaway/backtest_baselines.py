@@ -25,8 +25,8 @@ import polars as pl
 
 from walkaway.models import Outcome, Pipeline
 from walkaway.policy import Policy
-from walkaway.signals_norms import compute_norms
-from walkaway.snapshot import STAGE_KEY, days_between
+from walkaway.signals.norms import compute_norms
+from walkaway.signals.snapshot import STAGE_KEY, days_between
 
 DEFAULT_IDLE_DAYS = 14.0
 DEFAULT_STAGE_THRESHOLD = 0.2

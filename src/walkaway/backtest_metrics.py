@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from walkaway.snapshot import days_between
+from walkaway.signals.snapshot import days_between
 
 WON, LOST, OPEN = "won", "lost", "open"
 CALIBRATION_BINS = 10

@@ -32,9 +32,9 @@ from walkaway.flags import SEVERITY_RANK, find_flags_frame
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.probability import PriorModel, WinModel
-from walkaway.signals import signals_and_readiness, signals_from_snapshot
-from walkaway.signals_norms import Norms, norms_from_snapshot
-from walkaway.snapshot import take_snapshot
+from walkaway.signals.frame import signals_and_readiness, signals_from_snapshot
+from walkaway.signals.norms import Norms, norms_from_snapshot
+from walkaway.signals.snapshot import take_snapshot
 
 URGENCY = {Recommendation.WALK_AWAY: 0, Recommendation.REQUALIFY: 1, Recommendation.PURSUE: 2}
 MAX_FLAG_REASONS = 3
@@ -90,7 +90,7 @@ def assess_frame(
     ``norms`` (e.g. cached ones) are used instead of learning them from ``pipeline``;
     they may be as of an earlier moment, never a later one. With ``readiness``, two more
     columns from the same pass: ``ready_to_advance`` and ``missing_criteria``
-    (:mod:`walkaway.stage_readiness`).
+    (:mod:`walkaway.signals.readiness`).
     """
     snap = take_snapshot(pipeline, as_of)
     if norms is None:

@@ -27,7 +27,7 @@ import polars as pl
 
 from walkaway.models import Economics
 from walkaway.policy import Policy
-from walkaway.signals_norms import Norms
+from walkaway.signals.norms import Norms
 
 ECONOMICS_COLUMNS = (
     "deal_id",

@@ -1,7 +1,7 @@
 """Team rules from the policy's ``[[custom_rules]]``, read as Polars expressions.
 
 A condition compares one signal (a column of the signals frame, see
-``walkaway.signals.SIGNALS``) with a value; evidence and question may quote any signal
+``walkaway.signals.frame.SIGNALS``) with a value; evidence and question may quote any signal
 as ``{name}``. Unknown signals and values of the wrong kind are refused with one line.
 """
 

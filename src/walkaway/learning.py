@@ -44,7 +44,7 @@ from walkaway.learning_serial import prior_from_state, prior_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.probability import PriorModel
-from walkaway.signals_norms import Norms
+from walkaway.signals.norms import Norms
 
 __all__ = [
     "BlendedWinModel",

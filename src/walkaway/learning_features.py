@@ -2,7 +2,7 @@
 
 A feature reads one of the columns a look (or an open deal) has:
 
-- **signals**: the point-in-time numbers of :mod:`walkaway.signals` (days since the buyer
+- **signals**: the point-in-time numbers of :mod:`walkaway.signals.frame` (days since the buyer
   last replied, days in stage, touches unanswered, proposals, pushes, discount asked,
   ...), the qualification fields and the stage as categories, and how many exit
   criteria were skipped;

@@ -34,7 +34,7 @@ from walkaway.learning_rows import MAX_PER_DEAL, flag_features, training_rows
 from walkaway.learning_serial import learned_state, parts_from_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.signals_norms import Norms
+from walkaway.signals.norms import Norms
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ at several times during its life, as a review would have seen it at that moment:
   is kept, weighted up by the inverse of that share (100,000 closed deals give plenty).
 
 Cuts are midnights (UTC). Each look is computed by the engine's own code
-(:func:`~walkaway.snapshot.take_snapshot`, :func:`~walkaway.signals.signals_from_snapshot`,
+(:func:`~walkaway.signals.snapshot.take_snapshot`,
+:func:`~walkaway.signals.frame.signals_from_snapshot`,
 :func:`~walkaway.flags.find_flags_frame`): nothing dated at or after the cut is seen.
 Two things the source records only as they were at the end are not trusted:
 
@@ -41,9 +42,9 @@ import polars as pl
 from walkaway.flags import find_flags_frame
 from walkaway.models import DATETIME, DEAL_COLUMNS, ActivityKind, Outcome, Pipeline, Severity
 from walkaway.policy import Policy
-from walkaway.signals import SIGNALS, signals_from_snapshot
-from walkaway.signals_norms import compute_norms
-from walkaway.snapshot import take_snapshot
+from walkaway.signals.frame import SIGNALS, signals_from_snapshot
+from walkaway.signals.norms import compute_norms
+from walkaway.signals.snapshot import take_snapshot
 
 LOOK_EVERY_DAYS = 7
 MAX_PER_DEAL = 12

@@ -32,7 +32,7 @@ import polars as pl
 from walkaway.decide import assess_frame
 from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
 from walkaway.policy import Policy
-from walkaway.snapshot import days_between
+from walkaway.signals.snapshot import days_between
 
 MAX_CUTS = 30
 EVERY_DAYS = 7

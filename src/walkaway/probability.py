@@ -29,7 +29,7 @@ import polars as pl
 from walkaway.errors import NotFittedError
 from walkaway.models import Pipeline, Severity
 from walkaway.policy import Policy
-from walkaway.signals_norms import HISTORY, POLICY, Norms, compute_norms
+from walkaway.signals.norms import HISTORY, POLICY, Norms, compute_norms
 from walkaway.wording import percent, text, whole
 
 FLOOR, CEILING = 0.001, 0.999

@@ -28,7 +28,7 @@ import polars as pl
 
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import Policy
-from walkaway.signals_norms import Norms
+from walkaway.signals.norms import Norms
 
 C1 = datetime(2024, 6, 1)
 C2 = C1 + timedelta(days=14)

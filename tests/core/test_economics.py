@@ -9,8 +9,8 @@ from core_factories import AS_OF, Row, build_deal, build_pipeline, healthy_activ
 from walkaway.economics import ECONOMICS_COLUMNS, compute_economics, economics_of
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
-from walkaway.signals_norms import compute_norms
+from walkaway.signals.frame import compute_signals
+from walkaway.signals.norms import compute_norms
 
 
 def economics(pipeline: Pipeline, policy: Policy, p: float = 0.5) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from walkaway.errors import PolicyError
 from walkaway.flags import RULE_CODES, RULES, find_flags, find_flags_frame
 from walkaway.models import Flag, Pipeline, Severity
 from walkaway.policy import Policy, default_policy_text, load_policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 # A deal that tracks every qualification field, so "unknown" means something.
 REFERENCE = build_deal(deal_id="D0")

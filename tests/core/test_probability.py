@@ -22,7 +22,7 @@ from walkaway.flags import empty_flags, find_flags_frame
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.probability import PriorModel
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 
 def flags(*rows: tuple[str, str, str]) -> pl.DataFrame:

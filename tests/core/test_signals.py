@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import SIGNALS, compute_signals
-from walkaway.signals_norms import compute_norms
+from walkaway.signals.frame import SIGNALS, compute_signals
+from walkaway.signals.norms import compute_norms
 
 
 def one(pipeline: Pipeline, policy: Policy, as_of: datetime = AS_OF) -> dict[str, Any]:

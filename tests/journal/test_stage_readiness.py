@@ -10,8 +10,8 @@ import pytest
 from tests.journal.factories import activity, deal, pipeline, stage
 from walkaway.flags import find_flags
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
-from walkaway.stage_readiness import advance_readiness, criteria_signals, readiness
+from walkaway.signals.frame import compute_signals
+from walkaway.signals.readiness import advance_readiness, criteria_signals, readiness
 from walkaway.store import Store
 
 AS_OF = datetime(2024, 6, 1)

@@ -21,7 +21,7 @@ from walkaway.learning_calibration import (
 )
 from walkaway.learning_model import LearnedWinModel
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 AS_OF = START + timedelta(days=400)
 

@@ -23,7 +23,7 @@ from walkaway.learning_card import BLEND, PRIOR
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.probability import PriorModel
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 
 @pytest.fixture(scope="module")

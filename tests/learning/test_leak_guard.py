@@ -14,7 +14,7 @@ from walkaway.learning_guard import LEAK_AUC, PROBABILITY, USER, separation_auc
 from walkaway.learning_model import LearnedWinModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 
 @pytest.fixture(scope="module")

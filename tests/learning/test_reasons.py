@@ -12,7 +12,7 @@ from walkaway.learning import train_win_model
 from walkaway.learning_model import LearnedWinModel
 from walkaway.learning_reasons import MAX_REASONS, MIN_EFFECT
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 
 @pytest.fixture(scope="module")

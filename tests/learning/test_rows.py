@@ -18,8 +18,8 @@ from walkaway.learning_rows import (
 )
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import SIGNALS, compute_signals
-from walkaway.signals_norms import compute_norms
+from walkaway.signals.frame import SIGNALS, compute_signals
+from walkaway.signals.norms import compute_norms
 
 
 @pytest.fixture(scope="module")

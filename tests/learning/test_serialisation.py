@@ -12,7 +12,7 @@ from walkaway.flags import find_flags_frame
 from walkaway.learning import BlendedWinModel, train_win_model
 from walkaway.learning_card import ModelCard
 from walkaway.policy import Policy, load_policy
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 
 
 @pytest.fixture(scope="module")

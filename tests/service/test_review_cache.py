@@ -27,7 +27,7 @@ from walkaway.service.review import (
     review,
     show,
 )
-from walkaway.signals_norms import Norms, compute_norms
+from walkaway.signals.norms import Norms, compute_norms
 from walkaway.store import Store
 from walkaway.store.schema import norms_cache
 

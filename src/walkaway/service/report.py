@@ -31,7 +31,7 @@ from walkaway.reporting import (
 )
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.review import Review, current_policy, load_pipeline, review
-from walkaway.signals import compute_signals
+from walkaway.signals.frame import compute_signals
 from walkaway.store import Store
 
 TOP_FLAGS = 10

@@ -36,7 +36,7 @@ from walkaway.models import (
 )
 from walkaway.policy import Policy, load_policy
 from walkaway.service.pipeline import stored_policy_text
-from walkaway.signals_norms import Norms, compute_norms
+from walkaway.signals.norms import Norms, compute_norms
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals, one_of, read_frame
 from walkaway.store.schema import activities, deals, import_runs, norms_cache

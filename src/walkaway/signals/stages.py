@@ -17,8 +17,8 @@ import polars as pl
 
 from walkaway.models import ActivityKind
 from walkaway.policy import Policy
-from walkaway.signals_activity import ACTIVITY_CRITERIA, criterion_column
-from walkaway.snapshot import STAGE_KEY
+from walkaway.signals.activity import ACTIVITY_CRITERIA, criterion_column
+from walkaway.signals.snapshot import STAGE_KEY
 
 # Criteria read from the deal's fields (the others are met by activities).
 FIELD_CRITERIA: Mapping[str, pl.Expr] = {

@@ -19,7 +19,7 @@ import polars as pl
 
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline
 from walkaway.policy import Policy
-from walkaway.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
+from walkaway.signals.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
 
 TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
 HISTORY = "history"

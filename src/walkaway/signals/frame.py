@@ -1,7 +1,7 @@
 """Point-in-time signals for every open deal of a pipeline, in one columnar pass.
 
 ``compute_signals(pipeline, as_of, policy)`` returns one row per deal open at
-``as_of`` (see :mod:`walkaway.snapshot` for what "known at as_of" means), with the
+``as_of`` (see :mod:`walkaway.signals.snapshot` for what "known at as_of" means), with the
 columns listed in :data:`SIGNALS`. The same code path serves one deal: pass a pipeline
 and restrict ``deal_ids``; the norms still come from the whole history.
 """
@@ -15,10 +15,10 @@ import polars as pl
 
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.signals_activity import activity_signals
-from walkaway.signals_norms import Norms, norms_from_snapshot
-from walkaway.signals_stages import criteria_phrases, skipped_steps, stage_signals
-from walkaway.snapshot import Snapshot, days_between, take_snapshot
+from walkaway.signals.activity import activity_signals
+from walkaway.signals.norms import Norms, norms_from_snapshot
+from walkaway.signals.snapshot import Snapshot, days_between, take_snapshot
+from walkaway.signals.stages import criteria_phrases, skipped_steps, stage_signals
 
 # Every signal column, with its meaning (custom rules may use any of them by name).
 SIGNALS: dict[str, str] = {
@@ -115,8 +115,8 @@ def signals_and_readiness(
     snap: Snapshot, policy: Policy, norms: Norms, deal_ids: Collection[str] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`signals_from_snapshot` and, from the same pass, each deal's readiness to
-    leave its stage (:func:`walkaway.stage_readiness.advance_readiness`)."""
-    from walkaway.stage_readiness import advance_readiness
+    leave its stage (:func:`walkaway.signals.readiness.advance_readiness`)."""
+    from walkaway.signals.readiness import advance_readiness
 
     frame = _signal_frame(snap, policy, norms, deal_ids)
     return frame.select(list(SIGNALS)), advance_readiness(frame, policy)

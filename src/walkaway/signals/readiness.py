@@ -3,7 +3,7 @@
 The policy's stages carry exit criteria the *buyer* must verifiably have done. The
 ``skipped_step`` flag looks back (criteria of stages a deal already left without them);
 this looks ahead: the criteria of the stage the deal is in now, from the same
-information (:mod:`walkaway.signals_stages`, :mod:`walkaway.signals_activity`):
+information (:mod:`walkaway.signals.stages`, :mod:`walkaway.signals.activity`):
 
 - a deal-field criterion (``need_confirmed``, ``budget_confirmed``,
   ``economic_buyer_met``, ``champion_identified``, ``stakeholders_aligned``) is met
@@ -26,14 +26,14 @@ import polars.selectors as cs
 
 from walkaway.models import Pipeline
 from walkaway.policy import Policy
-from walkaway.signals_activity import activity_signals, criterion_column
-from walkaway.signals_stages import (
+from walkaway.signals.activity import activity_signals, criterion_column
+from walkaway.signals.snapshot import take_snapshot
+from walkaway.signals.stages import (
     FIELD_CRITERIA,
     criteria_phrases,
     skipped_steps,
     stage_signals,
 )
-from walkaway.snapshot import take_snapshot
 
 READINESS_SCHEMA: dict[str, pl.DataType] = {
     "deal_id": pl.String(),
@@ -53,7 +53,7 @@ def criteria_signals(
     criterion was first met (``met_<criterion>_at``) and its ``skipped_steps``.
 
     This is the frame :func:`advance_readiness` reads (the signals of
-    :mod:`walkaway.signals` keep only the skipped steps, not the moments).
+    :mod:`walkaway.signals.frame` keep only the skipped steps, not the moments).
     """
     snap = take_snapshot(pipeline, as_of)
     deals = snap.open_deals
