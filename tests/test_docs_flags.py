@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from walkaway.flags import RULES
+from walkaway.flags.rulebook import RULES
 from walkaway.signals.frame import SIGNALS
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "flags.md").read_text(encoding="utf-8")

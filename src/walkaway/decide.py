@@ -28,7 +28,7 @@ import polars as pl
 
 from walkaway.decide_reasons import crossing_date, gut_flags, questions_expr, reasons_expr
 from walkaway.economics import compute_economics, economics_of
-from walkaway.flags import SEVERITY_RANK, find_flags_frame
+from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.probability import PriorModel, WinModel

@@ -14,7 +14,7 @@ at several times during its life, as a review would have seen it at that moment:
 Cuts are midnights (UTC). Each look is computed by the engine's own code
 (:func:`~walkaway.signals.snapshot.take_snapshot`,
 :func:`~walkaway.signals.frame.signals_from_snapshot`,
-:func:`~walkaway.flags.find_flags_frame`): nothing dated at or after the cut is seen.
+:func:`~walkaway.flags.rulebook.find_flags_frame`): nothing dated at or after the cut is seen.
 Two things the source records only as they were at the end are not trusted:
 
 - a closed deal's ``stage`` field is its stage at the close (often "won" or "lost"),
@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from walkaway.flags import find_flags_frame
+from walkaway.flags.rulebook import find_flags_frame
 from walkaway.models import DATETIME, DEAL_COLUMNS, ActivityKind, Outcome, Pipeline, Severity
 from walkaway.policy import Policy
 from walkaway.signals.frame import SIGNALS, signals_from_snapshot

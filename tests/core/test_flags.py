@@ -17,7 +17,7 @@ from core_factories import (
 )
 
 from walkaway.errors import PolicyError
-from walkaway.flags import RULE_CODES, RULES, find_flags, find_flags_frame
+from walkaway.flags.rulebook import RULE_CODES, RULES, find_flags, find_flags_frame
 from walkaway.models import Flag, Pipeline, Severity
 from walkaway.policy import Policy, default_policy_text, load_policy
 from walkaway.signals.frame import compute_signals

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from walkaway.errors import NotFittedError
-from walkaway.flags import empty_flags, find_flags_frame
+from walkaway.flags.rulebook import empty_flags, find_flags_frame
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.probability import PriorModel

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from tests.journal.factories import activity, deal, pipeline, stage
-from walkaway.flags import find_flags
+from walkaway.flags.rulebook import find_flags
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 from walkaway.signals.readiness import advance_readiness, criteria_signals, readiness

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.learning.synthetic import START, silence_pipeline
-from walkaway.flags import find_flags_frame
+from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning import train_win_model
 from walkaway.learning_calibration import (
     ISOTONIC,

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.learning.synthetic import history_pipeline
-from walkaway.flags import find_flags_frame
+from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning import (
     HALF_WEIGHT,
     MIN_DEALS,

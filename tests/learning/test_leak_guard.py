@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from tests.learning.synthetic import history_pipeline
-from walkaway.flags import find_flags_frame
+from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning_guard import LEAK_AUC, PROBABILITY, USER, separation_auc
 from walkaway.learning_model import LearnedWinModel
 from walkaway.models import Pipeline

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from tests.learning.synthetic import history_pipeline
-from walkaway.flags import find_flags_frame
+from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning import train_win_model
 from walkaway.learning_model import LearnedWinModel
 from walkaway.learning_reasons import MAX_REASONS, MIN_EFFECT

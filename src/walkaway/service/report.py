@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from walkaway import __version__
-from walkaway.flags import RULES
+from walkaway.flags.rulebook import RULES
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
 from walkaway.reporting import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from walkaway.flags_spec import RuleExprs, RuleSpec, above, ask, at_least
+from walkaway.flags.spec import RuleExprs, RuleSpec, above, ask, at_least
 from walkaway.policy import Policy
 from walkaway.wording import money, percent, plural, text, whole
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from walkaway.flags_custom import custom_rule_exprs
-from walkaway.flags_momentum import SPECS as MOMENTUM
-from walkaway.flags_qualification import SPECS as QUALIFICATION
-from walkaway.flags_spec import RuleExprs, RuleSpec
+from walkaway.flags.custom import custom_rule_exprs
+from walkaway.flags.momentum import SPECS as MOMENTUM
+from walkaway.flags.qualification import SPECS as QUALIFICATION
+from walkaway.flags.spec import RuleExprs, RuleSpec
 from walkaway.models import Flag, Severity
 from walkaway.policy import Policy
 

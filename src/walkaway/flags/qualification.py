@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from walkaway.flags_spec import RuleExprs, RuleSpec, above, ask, at_least, from_stage, is_value
-from walkaway.flags_spec import unknown as not_known
+from walkaway.flags.spec import RuleExprs, RuleSpec, above, ask, at_least, from_stage, is_value
+from walkaway.flags.spec import unknown as not_known
 from walkaway.policy import Policy
 from walkaway.wording import percent, plural, text
 

@@ -15,7 +15,7 @@ from string import Formatter
 import polars as pl
 
 from walkaway.errors import PolicyError
-from walkaway.flags_spec import RuleExprs
+from walkaway.flags.spec import RuleExprs
 from walkaway.policy import Condition, CustomRule
 from walkaway.wording import number
 
