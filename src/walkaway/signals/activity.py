@@ -60,7 +60,9 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
         *_responsiveness(),
         *_proposals(),
         *_notes(),
-        pl.col("hours").sum().alias("hours_logged"),
+        # A float sum depends on the order of its terms; rounded to a micro-hour, the
+        # same activities in any row order give the same hours (and the same review).
+        pl.col("hours").sum().round(6).alias("hours_logged"),
         pl.col("at").max().alias("last_activity_at"),
         *_criteria(phrases),
     )
