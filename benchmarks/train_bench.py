@@ -5,7 +5,7 @@ three years plus 10% still open, about ``--activities-per-deal`` activities each
 (stage changes, emails both ways, calls, meetings, proposals, notes), two attributes.
 Each deal has a hidden engagement that sets both how often its buyer replies and its
 chance to be won, so there is something to learn (and early stopping does not stop at
-once, as it would on noise). Then times :func:`walkaway.learning.train_win_model` as of
+once, as it would on noise). Then times :func:`walkaway.learning.blend.train_win_model` as of
 the day after the last close, all of it: the training looks (point-in-time signals and
 flags of every closed deal at several moments), features, leak guard, LightGBM
 validated on time, calibration, the final refit. Prints wall-clock and CPU seconds (the
@@ -30,8 +30,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from walkaway.learning import train_win_model
-from walkaway.learning_rows import training_rows
+from walkaway.learning.blend import train_win_model
+from walkaway.learning.rows import training_rows
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import load_policy
 

@@ -47,9 +47,9 @@ from walkaway.backtest_metrics import (
 )
 from walkaway.decide import assess_frame
 from walkaway.errors import InputError
+from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, Recommendation, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.probability import PriorModel, WinModel
 from walkaway.signals.snapshot import take_snapshot
 
 ModelFactory = Callable[[Pipeline, datetime, Policy], WinModel]
@@ -65,12 +65,12 @@ def prior_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel
 
 
 def learned_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel:
-    """The learned model (:func:`walkaway.learning.train_win_model`), or the prior
+    """The learned model (:func:`walkaway.learning.blend.train_win_model`), or the prior
     where that module is not installed."""
     try:
-        from walkaway.learning import train_win_model
+        from walkaway.learning.blend import train_win_model
     except ModuleNotFoundError as error:
-        if error.name != "walkaway.learning":
+        if error.name != "walkaway.learning.blend":
             raise
         return prior_model(pipeline, as_of, policy)
     model: WinModel = train_win_model(pipeline, as_of, policy)

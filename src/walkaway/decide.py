@@ -29,9 +29,9 @@ import polars as pl
 from walkaway.decide_reasons import crossing_date, gut_flags, questions_expr, reasons_expr
 from walkaway.economics import compute_economics, economics_of
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
+from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.probability import PriorModel, WinModel
 from walkaway.signals.frame import signals_and_readiness, signals_from_snapshot
 from walkaway.signals.norms import Norms, norms_from_snapshot
 from walkaway.signals.snapshot import take_snapshot

@@ -14,9 +14,9 @@ from datetime import datetime
 
 import polars as pl
 
+from walkaway.learning.prior import decay_span
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
-from walkaway.probability import decay_span
 from walkaway.wording import money, number, percent, text, whole
 
 MAX_CROSSING_DAYS = 3650.0  # beyond ten years "if nothing happens" says nothing

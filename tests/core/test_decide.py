@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from walkaway.decide import ASSESSMENT_COLUMNS, assess, assess_frame
 from walkaway.errors import NotFittedError
+from walkaway.learning.prior import PriorModel
 from walkaway.models import Assessment, Pipeline, Recommendation
 from walkaway.policy import Policy, load_policy
-from walkaway.probability import PriorModel
 
 REFERENCE = build_deal(deal_id="D0", name="Reference")
 

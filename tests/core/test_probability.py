@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from walkaway.errors import NotFittedError
 from walkaway.flags.rulebook import empty_flags, find_flags_frame
+from walkaway.learning.prior import PriorModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.probability import PriorModel
 from walkaway.signals.frame import compute_signals
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.learning.synthetic import START, silence_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning import train_win_model
-from walkaway.learning_calibration import (
+from walkaway.learning.blend import train_win_model
+from walkaway.learning.calibration import (
     ISOTONIC,
     ISOTONIC_MIN_DEALS,
     SIGMOID,
@@ -19,7 +19,7 @@ from walkaway.learning_calibration import (
     fit_calibrator,
     validate,
 )
-from walkaway.learning_model import LearnedWinModel
+from walkaway.learning.model import LearnedWinModel
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 

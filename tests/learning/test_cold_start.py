@@ -11,7 +11,7 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning import (
+from walkaway.learning.blend import (
     HALF_WEIGHT,
     MIN_DEALS,
     MIN_EACH,
@@ -19,10 +19,10 @@ from walkaway.learning import (
     blend_weight,
     train_win_model,
 )
-from walkaway.learning_card import BLEND, PRIOR
+from walkaway.learning.card import BLEND, PRIOR
+from walkaway.learning.prior import PriorModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.probability import PriorModel
 from walkaway.signals.frame import compute_signals
 
 

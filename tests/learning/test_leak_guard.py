@@ -10,8 +10,8 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning_guard import LEAK_AUC, PROBABILITY, USER, separation_auc
-from walkaway.learning_model import LearnedWinModel
+from walkaway.learning.guard import LEAK_AUC, PROBABILITY, USER, separation_auc
+from walkaway.learning.model import LearnedWinModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals

@@ -8,9 +8,9 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning import train_win_model
-from walkaway.learning_model import LearnedWinModel
-from walkaway.learning_reasons import MAX_REASONS, MIN_EFFECT
+from walkaway.learning.blend import train_win_model
+from walkaway.learning.model import LearnedWinModel
+from walkaway.learning.reasons import MAX_REASONS, MIN_EFFECT
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 

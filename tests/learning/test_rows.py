@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from tests.learning.synthetic import activity, deal, frames, history_pipeline
-from walkaway.learning_features import design_frame, signal_features
-from walkaway.learning_rows import (
+from walkaway.learning.features import design_frame, signal_features
+from walkaway.learning.rows import (
     checkpoints,
     closed_deals,
     look_moments,

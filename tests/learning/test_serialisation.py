@@ -9,8 +9,8 @@ import pytest
 from tests.learning.synthetic import history_pipeline
 from walkaway.errors import InputError
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning import BlendedWinModel, train_win_model
-from walkaway.learning_card import ModelCard
+from walkaway.learning.blend import BlendedWinModel, train_win_model
+from walkaway.learning.card import ModelCard
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 

@@ -8,7 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.decide import assess_frame
-from walkaway.learning_card import BLEND, PRIOR
+from walkaway.learning.card import BLEND, PRIOR
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files
 from walkaway.service.models import active_model, model_card, train

@@ -76,7 +76,7 @@ def model_command(
     db: DbOption = None,
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
-    from walkaway.learning_card import PRIOR
+    from walkaway.learning.card import PRIOR
     from walkaway.service.models import model_card
 
     card = model_card(open_from(db))

@@ -1,6 +1,6 @@
 """Training the team's win-probability model and keeping it in the store.
 
-``train`` learns from the stored pipeline (:func:`walkaway.learning.train_win_model`)
+``train`` learns from the stored pipeline (:func:`walkaway.learning.blend.train_win_model`)
 and stores the model with its card in ``probability_models`` as the one in force, in
 one transaction (earlier models stay, inactive). ``active_model`` gives it back fitted,
 with the stored deals' attributes attached, ready for ``assess_frame(..., model=...)``;
@@ -20,8 +20,8 @@ from datetime import datetime
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.learning import BlendedWinModel, train_win_model
-from walkaway.learning_card import PRIOR, ModelCard
+from walkaway.learning.blend import BlendedWinModel, train_win_model
+from walkaway.learning.card import PRIOR, ModelCard
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy, load_policy
 from walkaway.service.pipeline import stored_policy_text

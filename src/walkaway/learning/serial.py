@@ -14,10 +14,10 @@ from typing import Any
 import lightgbm as lgb
 import polars as pl
 
-from walkaway.learning_calibration import Calibrator
-from walkaway.learning_features import Exclusion, Feature
+from walkaway.learning.calibration import Calibrator
+from walkaway.learning.features import Exclusion, Feature
+from walkaway.learning.prior import PriorModel
 from walkaway.policy import Policy
-from walkaway.probability import PriorModel
 
 PRIOR_SCHEMA: dict[str, pl.DataType] = {
     "stage_key": pl.String(),

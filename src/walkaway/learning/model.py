@@ -1,6 +1,6 @@
 """The learned half of the win model: LightGBM on looks at closed deals, calibrated.
 
-See :mod:`walkaway.learning` for how it is blended with the prior. Signals do not carry
+See :mod:`walkaway.learning.blend` for how it is blended with the prior. Signals do not carry
 the deals' extra columns (``attributes``); the model reads them from the deals it was
 fitted on, or those given to :meth:`LearnedWinModel.attach` (a model restored with
 ``from_state`` needs it before attribute features count), or from an ``attributes``
@@ -18,9 +18,9 @@ import numpy as np
 import polars as pl
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning_booster import Looks, contributions, fit_booster, gain_shares, time_blocks
-from walkaway.learning_calibration import Scores, calibration_method
-from walkaway.learning_features import (
+from walkaway.learning.booster import Looks, contributions, fit_booster, gain_shares, time_blocks
+from walkaway.learning.calibration import Scores, calibration_method
+from walkaway.learning.features import (
     Exclusion,
     Feature,
     design_frame,
@@ -28,10 +28,10 @@ from walkaway.learning_features import (
     flag_code_features,
     signal_features,
 )
-from walkaway.learning_guard import attribute_features, constant_guard, leak_guard, moving_fields
-from walkaway.learning_reasons import explain, reason_lists, won_references
-from walkaway.learning_rows import MAX_PER_DEAL, flag_features, training_rows
-from walkaway.learning_serial import learned_state, parts_from_state
+from walkaway.learning.guard import attribute_features, constant_guard, leak_guard, moving_fields
+from walkaway.learning.reasons import explain, reason_lists, won_references
+from walkaway.learning.rows import MAX_PER_DEAL, flag_features, training_rows
+from walkaway.learning.serial import learned_state, parts_from_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.norms import Norms

@@ -31,14 +31,14 @@ import lightgbm as lgb
 import numpy as np
 
 from walkaway.errors import InputError
-from walkaway.learning_calibration import (
+from walkaway.learning.calibration import (
     Calibrator,
     Scores,
     fit_calibrator,
     log_odds_slope,
     validate,
 )
-from walkaway.learning_features import CATEGORICAL, Feature
+from walkaway.learning.features import CATEGORICAL, Feature
 
 SEED = 20_240_601
 BLOCKS = 5

@@ -18,7 +18,7 @@ Probabilities are kept within [0.001, 0.999], as the prior's are.
 :func:`validate` scores probabilities against outcomes: AUC, Brier score (and that of
 always saying the base rate), log loss, and a calibration table of 10 equal-width bins
 (mean predicted vs observed share won, looks in the bin). Looks carry weights
-(see :mod:`walkaway.learning_rows`); every figure is weighted by them.
+(see :mod:`walkaway.learning.rows`); every figure is weighted by them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The sentences of the learned model's reasons, as Polars expressions over the rows of
-:func:`walkaway.learning_reasons.explain`: ``value`` (the deal's number), ``category``
+:func:`walkaway.learning.reasons.explain`: ``value`` (the deal's number), ``category``
 (its category, by name), ``ref`` (what won deals looked like), ``side`` (for or
 against), ``label``, ``stage``, ``currency``, the norms ``team_reply_gap`` and
 ``stage_norm_median``, and ``evidence`` (the flag's own sentence).

@@ -9,7 +9,7 @@
 - a key filled in on fewer than :data:`MIN_FILLED` of the closed deals is left out;
 - numbers (at least :data:`NUMERIC_SHARE` of the filled values read as one) are numeric
   features; other text is a category when it has at most :data:`MAX_CATEGORIES` distinct
-  values (each seen on :data:`~walkaway.learning_features.MIN_CATEGORY_ROWS` looks or
+  values (each seen on :data:`~walkaway.learning.features.MIN_CATEGORY_ROWS` looks or
   more), and is left out otherwise (free text, an identifier).
 
 **Leak guard.** A field recorded once per deal (an attribute, the amount, margin,
@@ -33,7 +33,7 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score
 
-from walkaway.learning_features import (
+from walkaway.learning.features import (
     ATTRIBUTE,
     CATEGORICAL,
     MIN_CATEGORY_ROWS,

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from walkaway.learning_features import ATTRIBUTE, CATEGORICAL, FLAGS, NUMERIC, Feature
-from walkaway.learning_wording import FOR, sentence
+from walkaway.learning.features import ATTRIBUTE, CATEGORICAL, FLAGS, NUMERIC, Feature
+from walkaway.learning.wording import FOR, sentence
 
 MAX_REASONS = 4
 MIN_EFFECT = 0.02

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from walkaway.learning_calibration import CalibrationBin, Scores, calibration_error
-from walkaway.learning_features import Exclusion
+from walkaway.learning.calibration import CalibrationBin, Scores, calibration_error
+from walkaway.learning.features import Exclusion
 
 PRIOR, BLEND = "prior", "blend"
 WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
@@ -21,7 +21,7 @@ WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
 
 @dataclass(frozen=True)
 class ColdStart:
-    """The documented amounts of history (see :mod:`walkaway.learning`)."""
+    """The documented amounts of history (see :mod:`walkaway.learning.blend`)."""
 
     min_deals: int
     min_each: int

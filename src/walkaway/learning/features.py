@@ -10,7 +10,7 @@ A feature reads one of the columns a look (or an open deal) has:
   :data:`MIN_FLAG_SHARE` of the training looks, whether it fired;
 - **attributes**: the extra columns of the source (``attributes`` JSON), numbers as
   numbers and text with few distinct values as categories (see
-  :mod:`walkaway.learning_guard`).
+  :mod:`walkaway.learning.guard`).
 
 Never features: ``manual_probability`` and ``rep_confidence`` (the rep's own view stays
 beside the data's, never inside it), ``hours_invested`` (for a closed deal the field is

@@ -1,14 +1,14 @@
 """Win probability learned from the team's own closed deals, blended with the prior.
 
 :class:`LearnedWinModel` learns from looks at closed deals taken while they were open
-(:mod:`walkaway.learning_rows`), with the features of :mod:`walkaway.learning_features`
-(leaks guarded by :mod:`walkaway.learning_guard`), LightGBM validated on time
-(:mod:`walkaway.learning_booster`) and calibrated (:mod:`walkaway.learning_calibration`);
+(:mod:`walkaway.learning.rows`), with the features of :mod:`walkaway.learning.features`
+(leaks guarded by :mod:`walkaway.learning.guard`), LightGBM validated on time
+(:mod:`walkaway.learning.booster`) and calibrated (:mod:`walkaway.learning.calibration`);
 its reasons come from the booster's own per-feature contributions
-(:mod:`walkaway.learning_reasons`).
+(:mod:`walkaway.learning.reasons`).
 
 **Cold start.** :class:`BlendedWinModel` mixes it with the engine's
-:class:`~walkaway.probability.PriorModel`: ``p = w * p_learned + (1 - w) * p_prior`` with
+:class:`~walkaway.learning.prior.PriorModel`: ``p = w * p_learned + (1 - w) * p_prior`` with
 
     w = s / (s + HALF_WEIGHT),   s = max(0, min(n - MIN_DEALS, MINORITY_FACTOR * (m - MIN_EACH)))
 
@@ -37,13 +37,13 @@ from typing import Self
 import polars as pl
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning_card import BLEND, PRIOR, ColdStart, ModelCard
-from walkaway.learning_model import LearnedWinModel, TrainingStats
-from walkaway.learning_rows import MAX_PER_DEAL, closed_deals
-from walkaway.learning_serial import prior_from_state, prior_state
+from walkaway.learning.card import BLEND, PRIOR, ColdStart, ModelCard
+from walkaway.learning.model import LearnedWinModel, TrainingStats
+from walkaway.learning.prior import PriorModel
+from walkaway.learning.rows import MAX_PER_DEAL, closed_deals
+from walkaway.learning.serial import prior_from_state, prior_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.probability import PriorModel
 from walkaway.signals.norms import Norms
 
 __all__ = [

@@ -1,0 +1,54 @@
+"""Learning: the win probability of every open deal, with its reasons for and against.
+
+Owns the cold-start prior (:mod:`~walkaway.learning.prior`) and the interface every win
+model shares (``WinModel``: ``fit``, ``predict_proba``, ``reasons``, ``summary``); the
+learned model on the team's own closed deals: training rows looked at as they were then
+(:mod:`~walkaway.learning.rows`), features and the guard against leaks
+(:mod:`~walkaway.learning.features`, :mod:`~walkaway.learning.guard`), the booster and
+its calibration (:mod:`~walkaway.learning.booster`, :mod:`~walkaway.learning.calibration`),
+reasons (:mod:`~walkaway.learning.reasons`, :mod:`~walkaway.learning.wording`); the blend
+of both (:mod:`~walkaway.learning.blend`), its card (:mod:`~walkaway.learning.card`) and
+its stored form (:mod:`~walkaway.learning.serial`). A new model feature goes in
+``features`` (and ``rows`` when it needs a new column of the looks).
+
+May import: ``walkaway.flags``, ``walkaway.signals`` and what they may import. It never
+reads the economics or the decision. Names load on first use, so importing the prior
+does not load LightGBM.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from walkaway.lazy import lazy_face
+
+if TYPE_CHECKING:
+    from walkaway.learning.blend import BlendedWinModel, blend_weight, train_win_model
+    from walkaway.learning.card import ModelCard
+    from walkaway.learning.model import LearnedWinModel, TrainingStats
+    from walkaway.learning.prior import PriorModel, WinModel
+
+__all__ = [
+    "BlendedWinModel",
+    "LearnedWinModel",
+    "ModelCard",
+    "PriorModel",
+    "TrainingStats",
+    "WinModel",
+    "blend_weight",
+    "train_win_model",
+]
+
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "BlendedWinModel": "blend",
+        "blend_weight": "blend",
+        "train_win_model": "blend",
+        "ModelCard": "card",
+        "LearnedWinModel": "model",
+        "TrainingStats": "model",
+        "PriorModel": "prior",
+        "WinModel": "prior",
+    },
+)
