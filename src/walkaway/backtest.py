@@ -7,7 +7,8 @@ At each cut date :func:`run_backtest`
    blanked, and each open deal's stage as it stood then;
 2. trains the win-probability model on that view only (``model_factory``), so it sees
    no deal closed at or after the cut;
-3. assesses every deal open at the cut with the engine (:func:`walkaway.decide.assess_frame`);
+3. assesses every deal open at the cut with the engine
+   (:func:`walkaway.decision.assess.assess_frame`);
 4. scores the same deals with the baselines (:mod:`walkaway.backtest_baselines`);
 5. compares with what then happened, from the full pipeline: the final outcome, the
    close date, and the effort each deal took after the cut.
@@ -45,7 +46,7 @@ from walkaway.backtest_metrics import (
     pooled_metrics,
     precision_effort_curve,
 )
-from walkaway.decide import assess_frame
+from walkaway.decision.assess import assess_frame
 from walkaway.errors import InputError
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, Recommendation, as_utc_naive

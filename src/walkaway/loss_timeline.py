@@ -1,6 +1,6 @@
 """A lost deal's history replayed: win probability and flags at each cut, and the turn.
 
-**Cuts.** A deal is assessed point-in-time (:func:`walkaway.decide.assess_frame`, which
+**Cuts.** A deal is assessed point-in-time (:func:`walkaway.decision.assess.assess_frame`, which
 treats a deal closed at or after the cut as open) just after it was created, just after
 each of its activities (so the cut includes it), every ``every_days`` days, and at the
 moment it was lost (the state the loss found it in). Beyond ``max_cuts`` cuts, evenly
@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from walkaway.decide import assess_frame
+from walkaway.decision.assess import assess_frame
 from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
 from walkaway.policy import Policy
 from walkaway.signals.snapshot import days_between

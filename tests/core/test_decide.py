@@ -19,7 +19,7 @@ from core_factories import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from walkaway.decide import ASSESSMENT_COLUMNS, assess, assess_frame
+from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess, assess_frame
 from walkaway.errors import NotFittedError
 from walkaway.learning.prior import PriorModel
 from walkaway.models import Assessment, Pipeline, Recommendation

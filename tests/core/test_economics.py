@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from core_factories import AS_OF, Row, build_deal, build_pipeline, healthy_activities, won_history
 
-from walkaway.economics import ECONOMICS_COLUMNS, compute_economics, economics_of
+from walkaway.decision.economics import ECONOMICS_COLUMNS, compute_economics, economics_of
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from core_factories import AS_OF, build_deal, build_pipeline, days_ago, healthy_activities
 
-from walkaway.decide import assess
+from walkaway.decision.assess import assess
+from walkaway.decision.messages import BUYER_WORDS, FALLBACK, buyer_reasons, draft_exit_message
 from walkaway.errors import InputError
-from walkaway.messages import BUYER_WORDS, FALLBACK, buyer_reasons, draft_exit_message
 from walkaway.models import Assessment, Flag, Recommendation, Severity
 from walkaway.policy import Policy, load_policy
 

@@ -121,7 +121,7 @@ def test_readiness_needs_the_moments_criteria_were_met(policy: Policy) -> None:
 
 
 def test_the_reviews_single_pass_gives_the_same_readiness(sqlite_store: Store) -> None:
-    from walkaway.decide import assess_frame
+    from walkaway.decision.assess import assess_frame
     from walkaway.sample import SAMPLE_AS_OF
     from walkaway.service import import_files, sample_files
     from walkaway.service.review import current_policy, load_pipeline

@@ -7,7 +7,7 @@ from datetime import datetime
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.decide import assess_frame
+from walkaway.decision.assess import assess_frame
 from walkaway.learning.card import BLEND, PRIOR
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files

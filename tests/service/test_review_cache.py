@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from walkaway.decide import ASSESSMENT_COLUMNS, assess_frame, assessments_from_frame
+from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess_frame, assessments_from_frame
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files, save_policy

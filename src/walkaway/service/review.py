@@ -166,7 +166,7 @@ class Review:
     """Every open deal as of a date, most urgent first, and the summary of the pipeline."""
 
     as_of: datetime
-    deals: pl.DataFrame  # walkaway.decide.ASSESSMENT_COLUMNS
+    deals: pl.DataFrame  # walkaway.decision.assess.ASSESSMENT_COLUMNS
     summary: dict[str, Any]
 
 
@@ -221,7 +221,7 @@ def review(
 
     Norms and yield come from the whole team's history whatever the filter.
     """
-    from walkaway.decide import assess_frame
+    from walkaway.decision.assess import assess_frame
 
     policy = current_policy(store)
     key = norms_key(store, as_of, policy)  # first: see norms_key
@@ -317,7 +317,7 @@ def _assess_stored(
     """The assessment of the ``stored`` deal rows as of ``as_of`` (with the team's norms,
     cached for the day), their activities before it, and the policy used. Only these
     deals' activities are read, once the norms of the day are cached."""
-    from walkaway.decide import assess_frame
+    from walkaway.decision.assess import assess_frame
 
     ids = stored["deal_id"].to_list()
     policy = current_policy(store)
@@ -339,7 +339,7 @@ def _assess_stored(
 
 def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
     """Assess one deal (with the team's norms) as of ``as_of``."""
-    from walkaway.decide import assessments_from_frame
+    from walkaway.decision.assess import assessments_from_frame
 
     stored = _stored_deal(store, deal_id, as_of)
     frame, timeline, _policy = _assess_stored(store, stored, as_of, readiness=True)
@@ -395,7 +395,7 @@ def deal_view_json(view: DealView) -> dict[str, Any]:
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:
     """A draft email to the buyer that walks away well."""
-    from walkaway.messages import draft_exit_message
+    from walkaway.decision.messages import draft_exit_message
 
     if tone not in {"warm", "direct"}:
         raise InputError(f"unknown tone {tone!r}; expected warm or direct")
@@ -411,8 +411,8 @@ def exit_messages(
     """:func:`exit_message` for many deals in one pass: one read of their rows and
     activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
     yet) get no message."""
-    from walkaway.decide import assessments_from_frame
-    from walkaway.messages import draft_exit_message
+    from walkaway.decision.assess import assessments_from_frame
+    from walkaway.decision.messages import draft_exit_message
 
     if tone not in {"warm", "direct"}:
         raise InputError(f"unknown tone {tone!r}; expected warm or direct")

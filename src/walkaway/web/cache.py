@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.decide import assessments_from_frame
+from walkaway.decision.assess import assessments_from_frame
 from walkaway.models import Assessment, Pipeline
 from walkaway.policy import Policy
 from walkaway.service.review import Review, current_policy, review, summarise

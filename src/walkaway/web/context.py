@@ -8,8 +8,8 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request
 
+from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError, NotFound
-from walkaway.messages import draft_exit_message
 from walkaway.models import as_utc_naive
 from walkaway.service.review import DealView, show
 from walkaway.service.users import Role, User

@@ -1,6 +1,6 @@
 """Pursue, re-qualify or walk away: the rule of DECISION.md, for every open deal at once.
 
-With V, H, p and the opportunity rate from :mod:`walkaway.economics`:
+With V, H, p and the opportunity rate from :mod:`walkaway.decision.economics`:
 
 1. a **hard stop** flag (policy ``hard_stop = true``) -> ``walk_away``, whatever the
    numbers, and the first reason says so;
@@ -26,8 +26,8 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.decide_reasons import crossing_date, gut_flags, questions_expr, reasons_expr
-from walkaway.economics import compute_economics, economics_of
+from walkaway.decision.economics import compute_economics, economics_of
+from walkaway.decision.reasons import crossing_date, gut_flags, questions_expr, reasons_expr
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
