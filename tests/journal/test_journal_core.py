@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from walkaway.journal import (
+from walkaway.journal.scorecard import (
     ALL_REPS,
     DECISION_SCHEMA,
     INBOUND_SCHEMA,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
-from walkaway.journal import overlay_decisions
+from walkaway.journal.scorecard import overlay_decisions
 from walkaway.service import import_files, sample_files
 from walkaway.service.due import due
 from walkaway.service.journal import human_decisions, journal, record_decision, record_outcome

@@ -17,9 +17,9 @@ from tests.journal.factories import (
     won_lively_deal,
 )
 from walkaway.errors import InputError
-from walkaway.loss_review import MOVE_ON_DAYS, LossReview, review_loss
-from walkaway.loss_team import leading_indicators, review_team_losses, team_grid
-from walkaway.loss_timeline import TIMELINE_SCHEMA, deal_cuts, thin
+from walkaway.journal.loss.review import MOVE_ON_DAYS, LossReview, review_loss
+from walkaway.journal.loss.team import leading_indicators, review_team_losses, team_grid
+from walkaway.journal.loss.timeline import TIMELINE_SCHEMA, deal_cuts, thin
 from walkaway.policy import Policy, load_policy
 
 WEEK = timedelta(days=7)

@@ -13,7 +13,7 @@ from rich.table import Table
 from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.cli.journal import parse_day, write_json
 from walkaway.errors import InputError
-from walkaway.loss_team import TeamLossReview
+from walkaway.journal.loss.team import TeamLossReview
 from walkaway.service.loss_review import (
     LossReviewView,
     loss_review,

@@ -16,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
-from walkaway.journal import (
+from walkaway.journal.scorecard import (
     DECISION_SCHEMA,
     INBOUND_SCHEMA,
     JOURNAL_DEAL_SCHEMA,
@@ -183,7 +183,8 @@ def record_outcome(
 
 
 def load_decisions(store: Store) -> pl.DataFrame:
-    """Every human decision as :data:`walkaway.journal.DECISION_SCHEMA` (+ ``snapshot``)."""
+    """Every human decision as :data:`walkaway.journal.scorecard.DECISION_SCHEMA`
+    (+ ``snapshot``)."""
     d = decisions.c
     columns = [
         d.id, d.deal_id, d.decision, d.as_of, d.decided_by, d.reason, d.revisit_on,
@@ -209,7 +210,7 @@ def human_decisions(store: Store, as_of: datetime | None = None) -> pl.DataFrame
 
     Columns: ``deal_id, human_decision, human_reason, decided_by, decided_at`` (the
     moment the decision was made for, its ``--as-of``), ``revisit_on, requalify_by``.
-    Give it to :func:`walkaway.journal.overlay_decisions` with the review's rows.
+    Give it to :func:`walkaway.journal.scorecard.overlay_decisions` with the review's rows.
     """
     frame = load_decisions(store)
     if as_of is not None:

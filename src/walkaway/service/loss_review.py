@@ -15,8 +15,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
-from walkaway.loss_review import MOVE_ON_DAYS, LossReview, review_loss
-from walkaway.loss_team import TeamLossReview, review_team_losses
+from walkaway.journal.loss.review import MOVE_ON_DAYS, LossReview, review_loss
+from walkaway.journal.loss.team import TeamLossReview, review_team_losses
 from walkaway.models import Outcome, Pipeline
 from walkaway.service.review import current_policy, load_pipeline
 from walkaway.store import Store

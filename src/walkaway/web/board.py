@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.journal import overlay_decisions
+from walkaway.journal.scorecard import overlay_decisions
 from walkaway.service.review import Review
 from walkaway.web.present import CALL_ORDER
 

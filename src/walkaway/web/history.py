@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from walkaway.loss_timeline import assess_cuts
+from walkaway.journal.loss.timeline import assess_cuts
 from walkaway.models import Assessment
 from walkaway.web.cache import CachedReview, Loaded, ReviewCache
 from walkaway.web.charts import HistoryPoint

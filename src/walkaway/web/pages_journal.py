@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from walkaway.errors import InputError
-from walkaway.journal import OUTCOME_WORDS
+from walkaway.journal.scorecard import OUTCOME_WORDS
 from walkaway.models import Outcome
 from walkaway.service import DealFilter, list_deals
 from walkaway.service.journal import journal, record_decision, record_outcome

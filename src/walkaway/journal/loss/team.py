@@ -7,7 +7,7 @@ fixed number of whole-pipeline assessments whatever the number of deals. A deal 
 than the step is seen at fewer cuts; one seen at fewer than two has no turn ("too short
 to see") and is left out of the turn statistics.
 
-- **Turns** (:func:`walkaway.loss_timeline.turning_points`) of the lost deals: the stage
+- **Turns** (:func:`walkaway.journal.loss.timeline.turning_points`) of the lost deals: the stage
   they were in, the flags that appeared at the turn, and the days from creation to the
   turn and to its onset (median and quartiles).
 - **Leading indicators**: for every flag, the share of lost deals and of won deals on
@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.loss_timeline import assess_cuts, turning_points
+from walkaway.journal.loss.timeline import assess_cuts, turning_points
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 

@@ -1,9 +1,9 @@
 """Letting go of one lost deal: where it turned, what warned us, what to ask, when to move on.
 
 :func:`review_loss` replays the deal's history point-in-time
-(:mod:`walkaway.loss_timeline`), finds the turn, lists the warning signs (flags raised
+(:mod:`walkaway.journal.loss.timeline`), finds the turn, lists the warning signs (flags raised
 at cuts before the turn, with the day each was first seen), the activities around the
-turn, questions for a win/loss conversation (:mod:`walkaway.loss_questions`) and the
+turn, questions for a win/loss conversation (:mod:`walkaway.journal.loss.questions`) and the
 move-on date: the loss date plus :data:`MOVE_ON_DAYS` days - time to ask the buyer,
 share the lessons with the team, and then start again.
 """
@@ -17,8 +17,14 @@ from typing import Any
 import polars as pl
 
 from walkaway.errors import InputError
-from walkaway.loss_questions import win_loss_questions
-from walkaway.loss_timeline import MAX_CUTS, NOT_SIGNS, assess_cuts, deal_cuts, turning_points
+from walkaway.journal.loss.questions import win_loss_questions
+from walkaway.journal.loss.timeline import (
+    MAX_CUTS,
+    NOT_SIGNS,
+    assess_cuts,
+    deal_cuts,
+    turning_points,
+)
 from walkaway.models import Outcome, Pipeline
 from walkaway.policy import Policy
 
