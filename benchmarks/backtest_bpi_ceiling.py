@@ -24,8 +24,8 @@ import polars as pl
 from backtest_real import BPI_CUTS, DATA, _load
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from walkaway.backtest import as_known_at, effort_after, final_outcomes
-from walkaway.backtest_metrics import replay, walk_away_quality
+from walkaway.backtest.metrics import replay, walk_away_quality
+from walkaway.backtest.replay import as_known_at, effort_after, final_outcomes
 from walkaway.models import Pipeline
 from walkaway.policy import Policy
 from walkaway.signals.frame import compute_signals

@@ -7,7 +7,7 @@
 
 ``bpi`` and ``maven`` import the data set into a temporary SQLite store through
 ``walkaway.service.import_files`` (as a user would), load it back and run
-``walkaway.backtest.run_backtest``; ``--out DIR`` also writes the HTML report.
+``walkaway.backtest.replay.run_backtest``; ``--out DIR`` also writes the HTML report.
 ``ibm`` has no dates and no activities, so it cannot be imported: it is a standalone
 study of which columns leak the outcome, and of a gradient-boosting model's AUC
 (LightGBM, stratified 5-fold) with and without them.
@@ -27,14 +27,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from walkaway.backtest import (
+from walkaway.backtest.metrics import Metrics
+from walkaway.backtest.replay import (
     BacktestResult,
     ModelFactory,
     learned_model,
     prior_model,
     run_backtest,
 )
-from walkaway.backtest_metrics import Metrics
 from walkaway.models import Pipeline
 from walkaway.policy import Policy
 from walkaway.service import import_files

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.backtest.history import C1, C2, LOW, fixed_factory, hand_built_history
-from walkaway.backtest import BacktestResult, run_backtest
-from walkaway.backtest_metrics import Metrics
+from walkaway.backtest.metrics import Metrics
+from walkaway.backtest.replay import BacktestResult, run_backtest
 from walkaway.policy import load_policy
 
 

@@ -8,8 +8,7 @@ import polars as pl
 import pytest
 
 from tests.backtest.history import C1, deal, hand_built_history
-from walkaway.backtest import as_known_at
-from walkaway.backtest_baselines import (
+from walkaway.backtest.baselines import (
     crm_stage_probabilities,
     historical_stage_rates,
     idle_days,
@@ -17,6 +16,7 @@ from walkaway.backtest_baselines import (
     stage_probability,
     team_win_rate,
 )
+from walkaway.backtest.replay import as_known_at
 from walkaway.models import DEAL_SCHEMA, Pipeline, empty_activities
 from walkaway.policy import load_policy
 

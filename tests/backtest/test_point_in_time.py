@@ -16,7 +16,7 @@ from tests.backtest.history import (
     deal,
     hand_built_history,
 )
-from walkaway.backtest import as_known_at, effort_after, final_outcomes, run_backtest
+from walkaway.backtest.replay import as_known_at, effort_after, final_outcomes, run_backtest
 from walkaway.errors import InputError
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import Policy, load_policy

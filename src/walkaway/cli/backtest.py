@@ -20,8 +20,8 @@ from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 
 if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a backtest runs
-    from walkaway.backtest import BacktestResult
-    from walkaway.backtest_metrics import Metrics
+    from walkaway.backtest.metrics import Metrics
+    from walkaway.backtest.replay import BacktestResult
 
 INTERVAL = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 
@@ -155,7 +155,7 @@ def backtest_command(
 ) -> None:
     """Replay the walk-away policy over history against never walking away, an idle rule
     and the stage's probability: precision, wins sacrificed, effort saved, calibration."""
-    from walkaway.backtest import BacktestSettings
+    from walkaway.backtest.replay import BacktestSettings
     from walkaway.service.backtest import BacktestPlan, backtest, write_report
 
     plan = BacktestPlan(parse_day(start, "--from"), parse_day(end, "--to"), parse_interval(every))

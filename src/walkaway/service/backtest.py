@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from walkaway.backtest import BacktestResult, BacktestSettings, ModelFactory, learned_model
-from walkaway.backtest import run_backtest as run_core_backtest
+from walkaway.backtest.replay import BacktestResult, BacktestSettings, ModelFactory, learned_model
+from walkaway.backtest.replay import run_backtest as run_core_backtest
 from walkaway.errors import InputError
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.service.backtest_report import calibration_png, precision_effort_png, report_html

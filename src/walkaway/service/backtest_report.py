@@ -15,8 +15,8 @@ from html import escape
 import polars as pl
 from matplotlib.figure import Figure
 
-from walkaway.backtest import CURVE_METHODS, METHODS, PROBABILITY_METHODS, BacktestResult
-from walkaway.backtest_metrics import Metrics
+from walkaway.backtest.metrics import Metrics
+from walkaway.backtest.replay import CURVE_METHODS, METHODS, PROBABILITY_METHODS, BacktestResult
 
 COLOURS = {"model": "#1f6feb", "never": "#6e7781", "idle": "#d4a72c", "stage": "#8250df"}
 PNG_METADATA = {"Software": None}  # same plot, same bytes

@@ -9,11 +9,11 @@ At each cut date :func:`run_backtest`
    no deal closed at or after the cut;
 3. assesses every deal open at the cut with the engine
    (:func:`walkaway.decision.assess.assess_frame`);
-4. scores the same deals with the baselines (:mod:`walkaway.backtest_baselines`);
+4. scores the same deals with the baselines (:mod:`walkaway.backtest.baselines`);
 5. compares with what then happened, from the full pipeline: the final outcome, the
    close date, and the effort each deal took after the cut.
 
-The metrics (:mod:`walkaway.backtest_metrics`) are reported per cut and pooled, for the
+The metrics (:mod:`walkaway.backtest.metrics`) are reported per cut and pooled, for the
 model and each baseline, with a calibration table and the curve of precision against
 effort saved as the walk-away threshold on the score moves.
 """
@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.backtest_baselines import (
+from walkaway.backtest.baselines import (
     DEFAULT_IDLE_DAYS,
     DEFAULT_STAGE_THRESHOLD,
     crm_stage_probabilities,
@@ -37,7 +37,7 @@ from walkaway.backtest_baselines import (
     stage_probability,
     team_win_rate,
 )
-from walkaway.backtest_metrics import (
+from walkaway.backtest.metrics import (
     CALIBRATION_BINS,
     CURVE_POINTS,
     Metrics,
