@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from walkaway.errors import InputError
-from walkaway.leadership import (
+from walkaway.leadership.check import (
     QUESTIONS,
     Area,
     LeadershipReport,
@@ -26,7 +26,7 @@ from walkaway.leadership import (
     parse_answers,
     score_check,
 )
-from walkaway.leadership_questions import QUESTIONS_BY_ID, ROLE_AREAS
+from walkaway.leadership.questions import QUESTIONS_BY_ID, ROLE_AREAS
 from walkaway.service.leadership import latest_checks, save_check
 from walkaway.store import Store
 from walkaway.store.database import _alembic_config

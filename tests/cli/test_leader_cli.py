@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from walkaway.cli import app
-from walkaway.leadership import QUESTIONS
+from walkaway.leadership.check import QUESTIONS
 from walkaway.service.leadership import latest_checks
 from walkaway.store import open_store
 from walkaway.store.schema import leadership_checks

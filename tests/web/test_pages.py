@@ -16,7 +16,7 @@ from tests.web.conftest import (
     script_deal_csv,
     web_settings,
 )
-from walkaway.leadership import QUESTIONS
+from walkaway.leadership.check import QUESTIONS
 from walkaway.service import import_files
 from walkaway.store import open_store
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from walkaway.cli.common import DbOption, app, edge, err, open_from, out
-from walkaway.leadership import (
+from walkaway.leadership.check import (
     QUESTIONS,
     AnswerSheet,
     AreaScore,
@@ -25,7 +25,7 @@ from walkaway.leadership import (
     Phase,
     Verdict,
 )
-from walkaway.leadership_questions import HIGHEST, LOWEST
+from walkaway.leadership.questions import HIGHEST, LOWEST
 from walkaway.service.leadership import SavedCheck, read_answers, save_check
 
 VERDICT_STYLE = {

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from walkaway.errors import InputError
-from walkaway.leadership_questions import HIGHEST, LOWEST, QUESTIONS, QUESTIONS_BY_ID, Question
+from walkaway.leadership.questions import HIGHEST, LOWEST, QUESTIONS, QUESTIONS_BY_ID, Question
 
 ANSWER_FORMATS = ("toml", "json")
 

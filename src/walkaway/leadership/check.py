@@ -26,13 +26,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from walkaway.leadership_answers import (
+from walkaway.leadership.answers import (
     ANSWER_FORMATS,
     AnswerSheet,
     check_answers,
     parse_answers,
 )
-from walkaway.leadership_plan import (
+from walkaway.leadership.plan import (
     RECENT_UP_TO,
     Factor,
     Phase,
@@ -41,7 +41,7 @@ from walkaway.leadership_plan import (
     build_plan,
     find_factors,
 )
-from walkaway.leadership_questions import QUESTIONS, ROLE_AREAS, Area, Question, questions_in
+from walkaway.leadership.questions import QUESTIONS, ROLE_AREAS, Area, Question, questions_in
 
 __all__ = [
     "ANSWER_FORMATS",

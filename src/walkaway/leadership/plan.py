@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from walkaway.leadership_questions import QUESTIONS_BY_ID, ROLE_AREAS, Area
+from walkaway.leadership.questions import QUESTIONS_BY_ID, ROLE_AREAS, Area
 
 
 class Verdict(StrEnum):

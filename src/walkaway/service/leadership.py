@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from walkaway.errors import InputError, StoreError
-from walkaway.leadership import (
+from walkaway.leadership.check import (
     ANSWER_FORMATS,
     AnswerSheet,
     LeadershipChange,

@@ -12,8 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from walkaway.errors import InputError, NotFound
-from walkaway.leadership import QUESTIONS, Area, Phase, Verdict
-from walkaway.leadership_questions import HIGHEST, LOWEST, ROLE_AREAS
+from walkaway.leadership.check import QUESTIONS, Area, Phase, Verdict
+from walkaway.leadership.questions import HIGHEST, LOWEST, ROLE_AREAS
 from walkaway.service.leadership import latest_checks, save_check
 from walkaway.web.auth import check_form_csrf
 from walkaway.web.context import CurrentUser, StoreDep, get_settings
