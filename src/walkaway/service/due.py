@@ -19,7 +19,8 @@ from datetime import date, datetime
 import polars as pl
 
 from walkaway.journal.scorecard import due_decisions, follow_up
-from walkaway.service.journal import decision_history, load_decisions
+from walkaway.service.decisions import load_decisions
+from walkaway.service.journal import decision_history
 from walkaway.service.review import exit_messages
 from walkaway.store import Store
 

@@ -203,7 +203,7 @@ def model_for(store: Store, as_of: datetime) -> Any:
 def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """The people's decisions beside the data's: they stick, and disagreement is said."""
     from walkaway.journal.scorecard import overlay_decisions
-    from walkaway.service.journal import human_decisions
+    from walkaway.service.decisions import human_decisions
 
     return overlay_decisions(frame, human_decisions(store, as_of))
 

@@ -57,7 +57,7 @@ def page_of(
 ) -> Page:
     """Page ``number`` (from 1) of the deals with the call ``call`` (None: all), with the
     team's own latest decision beside each (``human_decision``) when ``decisions`` (from
-    ``walkaway.service.journal.human_decisions``) is given."""
+    ``walkaway.service.decisions.human_decisions``) is given."""
     if call:
         frame = frame.filter(pl.col("recommendation") == call)
     count = max(1, -(-frame.height // size))

@@ -19,7 +19,7 @@ from walkaway.errors import ImportFailed, InputError
 from walkaway.importers import FORMATS
 from walkaway.policy import default_policy_text
 from walkaway.service import save_policy, stored_policy_text
-from walkaway.service.journal import human_decisions, load_decisions
+from walkaway.service.decisions import human_decisions, load_decisions
 from walkaway.service.users import User, check_password
 from walkaway.store import Store
 from walkaway.web import board
