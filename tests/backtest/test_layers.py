@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "walkaway"
-CORE = ("backtest.py", "backtest_metrics.py", "backtest_baselines.py")
+CORE = ("backtest/replay.py", "backtest/metrics.py", "backtest/baselines.py")
 FORBIDDEN = (
     "walkaway.store",
     "walkaway.service",
