@@ -43,8 +43,8 @@ def assessed(pipeline: Pipeline, policy: Policy, deal_id: str = "D1") -> Assessm
     return next(a for a in assess(pipeline, AS_OF, policy) if a.deal_id == deal_id)
 
 
-def test_a_healthy_deal_is_pursued(policy: Policy) -> None:
-    result = assessed(build_pipeline([build_deal()], healthy_activities()), policy)
+def test_a_healthy_deal_is_pursued(plain_policy: Policy) -> None:
+    result = assessed(build_pipeline([build_deal()], healthy_activities()), plain_policy)
     assert result.recommendation is Recommendation.PURSUE
     assert result.win_probability == pytest.approx(0.45)
     assert result.reasons[0] == (
@@ -59,9 +59,9 @@ def test_a_healthy_deal_is_pursued(policy: Policy) -> None:
     assert "6 hours already spent are not counted: only the hours ahead matter" in result.reasons
 
 
-def test_a_dead_deal_is_walked_away_from(policy: Policy) -> None:
+def test_a_dead_deal_is_walked_away_from(plain_policy: Policy) -> None:
     deal = build_deal(created_at=days_ago(120), rep_confidence=5)
-    result = assessed(build_pipeline([deal], dead_activities()), policy)
+    result = assessed(build_pipeline([deal], dead_activities()), plain_policy)
     assert result.recommendation is Recommendation.WALK_AWAY
     assert result.revisit_on == date(2024, 12, 1)
     assert result.requalify_by is None and result.walk_away_on is None
@@ -109,14 +109,18 @@ def test_no_amount_is_requalified(policy: Policy) -> None:
     ],
 )
 def test_the_line_between_pursue_requalify_and_walk_away(
-    policy: Policy, amount: float, expected: Recommendation
+    plain_policy: Policy, amount: float, expected: Recommendation
 ) -> None:
-    result = assessed(build_pipeline([build_deal(amount=amount)], healthy_activities()), policy)
+    result = assessed(
+        build_pipeline([build_deal(amount=amount)], healthy_activities()), plain_policy
+    )
     assert result.recommendation is expected
 
 
-def test_in_between_without_flags_asks_a_generic_question(policy: Policy) -> None:
-    result = assessed(build_pipeline([build_deal(amount=2_000.0)], healthy_activities()), policy)
+def test_in_between_without_flags_asks_a_generic_question(plain_policy: Policy) -> None:
+    result = assessed(
+        build_pipeline([build_deal(amount=2_000.0)], healthy_activities()), plain_policy
+    )
     assert result.questions == ("What would it take for you to decide, and by when?",)
 
 
@@ -125,15 +129,15 @@ def test_in_between_without_flags_asks_a_generic_question(policy: Policy) -> Non
     [("negotiation", 1, True), ("negotiation", 3, False), ("proposal", 1, False)],
 )
 def test_gut_and_data_disagreement_is_pointed_out(
-    policy: Policy, stage: str, confidence: int, disagrees: bool
+    plain_policy: Policy, stage: str, confidence: int, disagrees: bool
 ) -> None:
     deal = build_deal(stage=stage, rep_confidence=confidence, created_at=days_ago(5))
-    result = assessed(build_pipeline([deal]), policy)
+    result = assessed(build_pipeline([deal]), plain_policy)
     assert ("gut_vs_data" in [f.code for f in result.flags]) is disagrees
     assert result.rep_confidence == confidence
 
 
-def test_most_urgent_first(policy: Policy) -> None:
+def test_most_urgent_first(plain_policy: Policy) -> None:
     deals = [
         build_deal(deal_id="healthy"),
         build_deal(deal_id="dead", created_at=days_ago(120)),
@@ -144,7 +148,7 @@ def test_most_urgent_first(policy: Policy) -> None:
         *dead_activities("dead"),
         *healthy_activities("unknown"),
     ]
-    order = [a.deal_id for a in assess(build_pipeline(deals, acts), AS_OF, policy)]
+    order = [a.deal_id for a in assess(build_pipeline(deals, acts), AS_OF, plain_policy)]
     assert order == ["dead", "unknown", "healthy"]
 
 

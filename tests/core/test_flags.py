@@ -22,8 +22,10 @@ from walkaway.models import Flag, Pipeline, Severity
 from walkaway.policy import Policy, default_policy_text, load_policy
 from walkaway.signals.frame import compute_signals
 
-# A deal that tracks every qualification field, so "unknown" means something.
+# A deal that tracks every qualification field, so "unknown" means something, and that
+# has an activity, so the team logs activities and a silent deal means something too.
 REFERENCE = build_deal(deal_id="D0")
+REFERENCE_ACTIVITY = build_activity(deal_id="D0", at=days_ago(1))
 
 
 def flags_of(pipeline: Pipeline, policy: Policy, deal_id: str = "D1") -> list[Flag]:
@@ -31,7 +33,7 @@ def flags_of(pipeline: Pipeline, policy: Policy, deal_id: str = "D1") -> list[Fl
 
 
 def codes(deal: Row, activities: list[Row], policy: Policy) -> set[str]:
-    pipeline = build_pipeline([REFERENCE, deal], activities)
+    pipeline = build_pipeline([REFERENCE, deal], [REFERENCE_ACTIVITY, *activities])
     return {flag.code for flag in flags_of(pipeline, policy)}
 
 
@@ -255,3 +257,12 @@ def test_find_flags_lists_every_deal(policy: Policy) -> None:
     found = find_flags(compute_signals(pipeline, AS_OF, policy), policy)
     assert found["D1"] == []
     assert {f.code for f in found["D2"]} == {"poor_fit", "skipped_step"}  # D2 has no meeting
+
+
+def test_silence_is_no_evidence_where_the_team_logs_no_activities(policy: Policy) -> None:
+    """A qualification-only export (no activity log): no idle deal, no skipped step."""
+    old = build_deal(created_at=days_ago(90), stage="negotiation")
+    without_log = {f.code for f in flags_of(build_pipeline([REFERENCE, old]), policy)}
+    assert not {"idle", "skipped_step"} & without_log
+    with_log = build_pipeline([REFERENCE, old], [REFERENCE_ACTIVITY])
+    assert {"idle", "skipped_step"} <= {f.code for f in flags_of(with_log, policy)}

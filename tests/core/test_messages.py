@@ -15,9 +15,9 @@ JARGON = ("p×V", "p x V", "per remaining hour", "probability", "%", "€", "hou
 
 
 @pytest.fixture(scope="module")
-def walked_away() -> Assessment:
-    deal = build_deal(fit="low", missing_features=3, amount=2_000.0, created_at=days_ago(60))
-    (result,) = assess(build_pipeline([deal], healthy_activities()), AS_OF, load_policy())
+def walked_away(plain_policy: Policy) -> Assessment:
+    deal = build_deal(fit="low", missing_features=3, amount=1_500.0, created_at=days_ago(60))
+    (result,) = assess(build_pipeline([deal], healthy_activities()), AS_OF, plain_policy)
     assert result.recommendation is Recommendation.WALK_AWAY
     return result
 

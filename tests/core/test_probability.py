@@ -70,17 +70,17 @@ def test_fit_returns_the_model(policy: Policy) -> None:
     assert "2024-06-01" in repr(model)
 
 
-def test_cold_start_uses_the_policy_rate(policy: Policy) -> None:
+def test_cold_start_uses_the_policy_rate(plain_policy: Policy) -> None:
     pipeline = build_pipeline([build_deal()], healthy_activities())
-    assert predict(pipeline, policy) == pytest.approx(policy.win_rate("proposal"))
+    assert predict(pipeline, plain_policy) == pytest.approx(plain_policy.win_rate("proposal"))
 
 
-def test_unknown_stage_without_history_uses_the_generic_rate(policy: Policy) -> None:
+def test_unknown_stage_without_history_uses_the_generic_rate(plain_policy: Policy) -> None:
     pipeline = build_pipeline([build_deal(stage="A_SUBMITTED", created_at=days_ago(1))])
-    assert predict(pipeline, policy) == pytest.approx(policy.unknown_stage.win_rate)
+    assert predict(pipeline, plain_policy) == pytest.approx(plain_policy.unknown_stage.win_rate)
 
 
-def test_history_pulls_the_rate_with_a_beta_prior(policy: Policy) -> None:
+def test_history_pulls_the_rate_with_a_beta_prior(plain_policy: Policy) -> None:
     won, acts = won_history(12)
     lost = [{**d, "deal_id": f"L{i}", "outcome": "lost"} for i, d in enumerate(won[:8])]
     lost_acts = [
@@ -89,10 +89,10 @@ def test_history_pulls_the_rate_with_a_beta_prior(policy: Policy) -> None:
     # a fresh deal: won deals left proposal in 5 days, so an older one would be decaying
     fresh = build_deal(created_at=days_ago(2))
     pipeline = build_pipeline([*won, *lost, fresh], [*acts, *lost_acts])
-    strength = policy.probability.prior_strength
+    strength = plain_policy.probability.prior_strength
     expected = (12 + strength * 0.45) / (20 + strength)
-    assert predict(pipeline, policy) == pytest.approx(expected)
-    summary = PriorModel(policy).fit(pipeline, AS_OF).summary()
+    assert predict(pipeline, plain_policy) == pytest.approx(expected)
+    summary = PriorModel(plain_policy).fit(pipeline, AS_OF).summary()
     row = summary.filter(stage_key="proposal").row(0, named=True)
     assert (row["reached"], row["won"], row["source"]) == (20, 12, "history")
 
@@ -100,26 +100,30 @@ def test_history_pulls_the_rate_with_a_beta_prior(policy: Policy) -> None:
 @pytest.mark.parametrize(
     ("severity", "factor"), [("info", 1.0), ("warning", 0.65), ("critical", 0.35)]
 )
-def test_each_flag_multiplies_the_odds(policy: Policy, severity: str, factor: float) -> None:
+def test_each_flag_multiplies_the_odds(plain_policy: Policy, severity: str, factor: float) -> None:
     pipeline = build_pipeline([build_deal()], healthy_activities())
-    p = predict(pipeline, policy, flags(("D1", "poor_fit", severity)))
+    p = predict(pipeline, plain_policy, flags(("D1", "no_shows", severity)))
     base_odds = 0.45 / 0.55
     assert p / (1 - p) == pytest.approx(base_odds * factor)
 
 
-def test_stalled_is_counted_by_time_not_as_a_flag(policy: Policy) -> None:
+def test_stalled_is_counted_by_time_not_as_a_flag(plain_policy: Policy) -> None:
     pipeline = build_pipeline([build_deal()], healthy_activities())
-    assert predict(pipeline, policy, flags(("D1", "stalled", "warning"))) == pytest.approx(0.45)
+    assert predict(pipeline, plain_policy, flags(("D1", "stalled", "warning"))) == pytest.approx(
+        0.45
+    )
 
 
 @pytest.mark.parametrize(("days", "factor"), [(21, 1.0), (42, 0.5), (63, 0.25)])
-def test_time_decay_beyond_the_stall_threshold(policy: Policy, days: int, factor: float) -> None:
+def test_time_decay_beyond_the_stall_threshold(
+    plain_policy: Policy, days: int, factor: float
+) -> None:
     acts = [
         build_activity(
             at=days_ago(days), kind="stage_change", direction="internal", stage="proposal"
         )
     ]
-    p = predict(build_pipeline([build_deal(created_at=days_ago(days))], acts), policy)
+    p = predict(build_pipeline([build_deal(created_at=days_ago(days))], acts), plain_policy)
     assert p / (1 - p) == pytest.approx(0.45 / 0.55 * factor)
 
 

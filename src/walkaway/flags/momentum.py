@@ -53,7 +53,7 @@ def meetings_moved(policy: Policy) -> RuleExprs:
 def idle(policy: Policy) -> RuleExprs:
     days = policy.threshold("idle", "days")
     return RuleExprs(
-        fires=above("days_since_last_activity", days),
+        fires=pl.col("tracks_activities") & above("days_since_last_activity", days),
         evidence=text(
             "No activity on either side in ",
             whole(pl.col("days_since_last_activity")),
@@ -187,8 +187,8 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec(
         "idle",
         "Idle deal",
-        "Nothing happened on either side for a long time.",
-        "days_since_last_activity > days (30)",
+        "Nothing happened on either side for a long time (on a team that logs activities).",
+        "days_since_last_activity > days (30), on a team that logs activities",
         idle,
     ),
     RuleSpec(

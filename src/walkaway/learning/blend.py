@@ -41,7 +41,6 @@ from walkaway.learning.card import BLEND, PRIOR, ColdStart, ModelCard
 from walkaway.learning.model import LearnedWinModel, TrainingStats
 from walkaway.learning.prior import PriorModel
 from walkaway.learning.rows import MAX_PER_DEAL, closed_deals
-from walkaway.learning.serial import prior_from_state, prior_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.norms import Norms
@@ -113,6 +112,11 @@ class BlendedWinModel:
         self.weight_ = weight
         self.card_ = _card(self, as_of, won, closed.height - won)
         return self
+
+    def walk_away_floor(self) -> float | None:
+        """The probability below which a walk-away may stand (None: the policy's k alone)."""
+        self._check_fitted()
+        return getattr(self, "floor_", None)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "prior_"):
@@ -192,7 +196,7 @@ class BlendedWinModel:
             "version": VERSION,
             "card": self.card_.to_dict(),
             "weight": self.weight_,
-            "prior": prior_state(self.prior_),
+            "prior": self.prior_.to_state(),
             "learned": self.learned_.to_state() if self.learned_ is not None else None,
         }
         return json.dumps(document, ensure_ascii=False).encode("utf-8")
@@ -206,7 +210,7 @@ class BlendedWinModel:
             raise InputError("not a stored Walkaway win model (or from a newer version)")
         card = ModelCard.from_dict(document["card"])
         model = cls(policy, trained_at=card.trained_at)
-        model.prior_ = prior_from_state(policy, document["prior"])
+        model.prior_ = PriorModel.from_state(policy, document["prior"])
         learned = document["learned"]
         model.learned_ = LearnedWinModel.from_state(policy, learned) if learned else None
         model.weight_ = float(document["weight"])

@@ -8,10 +8,21 @@
    ``(won + s * prior) / (reached + s)``. With no history this is the policy's rate; a
    stage the policy does not name uses the team's overall win rate (itself pulled
    towards ``unknown_stage.win_rate``).
-2. **Flags.** Each red flag multiplies the odds by the factor of its severity
-   (``odds_info``, ``odds_warning``, ``odds_critical``). ``stalled`` is left out: time
-   is counted by step 3.
-3. **Time.** Once a deal has sat in its stage longer than the stall threshold (won
+2. **Facts.** The qualification facts add their log-odds weights
+   (:mod:`walkaway.signals.facts`: from published evidence, re-estimated from the
+   team's closed deals when it has them, as part of its norms), capped, and centred on
+   the closed deals the base rate was counted on (pulled towards 0 by the same Beta
+   prior), so the facts move a deal against its peers without moving the average; with
+   no history the policy's rate is that of a deal whose facts are unknown (centre 0). A
+   deal's good facts (a positive total) fade by the factor its other red flags put on
+   the odds (step 3): qualification recorded while the buyer was engaged says less once
+   the buyer has gone quiet or asks for what we cannot give; bad facts do not fade.
+3. **Flags.** Each other red flag multiplies the odds by the factor of its severity
+   (``odds_info``, ``odds_warning``, ``odds_critical``). A flag that states a fact
+   (``no_budget``, ``competitor``, ...) or asks about one (``budget_unknown``, ...) is
+   left out: the fact counts once, in step 2, and unknown counts 0. ``stalled`` is left
+   out too: time is counted by step 4.
+4. **Time.** Once a deal has sat in its stage longer than the stall threshold (won
    deals' 90th percentile, or the stage limit; never under ``decay_min_days``), its
    odds are multiplied by ``decay_per_p90`` for every further such span.
 
@@ -22,18 +33,35 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import polars as pl
 
 from walkaway.errors import NotFittedError
 from walkaway.models import Pipeline, Severity
 from walkaway.policy import Policy
+from walkaway.signals.facts import (
+    FACT_FLAGS,
+    QUESTION_FLAGS,
+    FactWeights,
+    fact_reasons,
+    facts_frame,
+)
 from walkaway.signals.norms import HISTORY, POLICY, Norms, compute_norms
 from walkaway.wording import percent, text, whole
 
 FLOOR, CEILING = 0.001, 0.999
 TIME_COUNTED_ELSEWHERE = frozenset({"stalled"})
+STATED_AS_FACTS = frozenset(FACT_FLAGS) | QUESTION_FLAGS  # their reasons come from the facts
+NOT_IN_THE_ODDS = TIME_COUNTED_ELSEWHERE | STATED_AS_FACTS
+BASE_SCHEMA: dict[str, pl.DataType] = {
+    "stage_key": pl.String(),
+    "reached": pl.Int64(),
+    "won": pl.Int64(),
+    "prior": pl.Float64(),
+    "base_rate": pl.Float64(),
+    "source": pl.String(),
+}
 
 
 class WinModel(Protocol):
@@ -42,6 +70,8 @@ class WinModel(Protocol):
     def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self: ...
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series: ...
+
+    def walk_away_floor(self) -> float | None: ...
 
     def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame: ...
 
@@ -98,7 +128,13 @@ class PriorModel:
             .alias("source"),
         )
         self.as_of_ = norms.as_of
+        self.facts_, self.fact_centre_ = norms.facts, norms.fact_centre
         return self
+
+    def walk_away_floor(self) -> float | None:
+        """None: the prior alone walks away by the policy's k (a trained model adds the
+        floor its history sets, :mod:`walkaway.learning.threshold`)."""
+        return None
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "base_rates_"):
@@ -123,7 +159,7 @@ class PriorModel:
     def _flag_factors(self, flags: pl.DataFrame) -> pl.DataFrame:
         odds = self.policy.probability
         log_factor = {s.value: math.log(odds.odds(s)) for s in Severity}
-        counted = flags.filter(~pl.col("code").is_in(list(TIME_COUNTED_ELSEWHERE)))
+        counted = flags.filter(~pl.col("code").is_in(list(NOT_IN_THE_ODDS)))
         return counted.group_by("deal_id").agg(
             pl.col("severity")
             .replace_strict(log_factor, return_dtype=pl.Float64)
@@ -134,9 +170,15 @@ class PriorModel:
     def _scored(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
         decay = math.log(self.policy.probability.decay_per_p90)
         frame = self._base(signals).join(self._flag_factors(flags), on="deal_id", how="left")
+        frame = frame.with_columns(self.facts_.columns())
+        facts = self.facts_.total() - self.fact_centre_
+        flagged = pl.col("flag_log_odds").fill_null(0.0)
+        # Good qualification recorded earlier fades as the buyer's behaviour raises flags.
+        faded = pl.when(facts > 0).then(facts * flagged.clip(upper_bound=0.0).exp())
         log_odds = (
             _odds(pl.col("base_rate")).log()
-            + pl.col("flag_log_odds").fill_null(0.0)
+            + faded.otherwise(facts)
+            + flagged
             + overdue_spans(self.policy) * decay
         )
         return frame.with_columns(
@@ -152,17 +194,20 @@ class PriorModel:
         the strongest first)."""
         scored = self._scored(signals, flags)
         against = (
-            flags.filter(pl.col("severity") != "info")
+            flags.filter((pl.col("severity") != "info") & ~pl.col("code").is_in(STATED_AS_FACTS))
             .group_by("deal_id", maintain_order=True)
             .agg(pl.col("evidence").head(3).alias("flag_reasons"))
         )
         scored = scored.join(against, on="deal_id", how="left")
+        facts_for, facts_against = fact_reasons(self.facts_)
+        empty = pl.lit([], dtype=pl.List(pl.String))
         return scored.select(
             "deal_id",
             "win_probability",
-            _reasons_for().alias("reasons_for"),
+            pl.concat_list(_reasons_for(), facts_for).alias("reasons_for"),
             pl.concat_list(
-                pl.col("flag_reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+                facts_against.list.head(2),
+                pl.col("flag_reasons").fill_null(empty),
                 _time_reason(self.policy),
             )
             .list.drop_nulls()
@@ -173,6 +218,35 @@ class PriorModel:
         """Per stage: deals that reached it, won, the policy prior and the base rate."""
         self._check_fitted()
         return self.base_rates_.sort("base_rate", "stage_key", descending=[True, False])
+
+    def facts(self) -> pl.DataFrame:
+        """Each fact's weight: the evidence's, the one in force, and the history's verdict."""
+        self._check_fitted()
+        return facts_frame(self.facts_)
+
+    def to_state(self) -> dict[str, Any]:
+        """What the fitted prior learned, as JSON-ready data (see ``from_state``)."""
+        self._check_fitted()
+        rates = self.base_rates_.select(list(BASE_SCHEMA)).cast(BASE_SCHEMA)  # type: ignore[arg-type]
+        return {
+            "as_of": self.as_of_.isoformat(),
+            "overall_rate": self.overall_rate_,
+            "base_rates": rates.to_dicts(),
+            "facts": self.facts_.to_records(),
+            "fact_centre": self.fact_centre_,
+        }
+
+    @classmethod
+    def from_state(cls, policy: Policy, state: dict[str, Any]) -> PriorModel:
+        """A fitted prior back from :meth:`to_state`; ``policy`` weighs its flags."""
+        prior = cls(policy)
+        prior.base_rates_ = pl.DataFrame(state["base_rates"], schema=BASE_SCHEMA, orient="row")
+        prior.overall_rate_ = float(state["overall_rate"])
+        prior.as_of_ = datetime.fromisoformat(state["as_of"])
+        cap = policy.probability.max_fact_log_odds
+        prior.facts_ = FactWeights.from_records(state["facts"], cap)
+        prior.fact_centre_ = float(state["fact_centre"])
+        return prior
 
     def __repr__(self) -> str:
         fitted = f"fitted as of {self.as_of_:%Y-%m-%d}" if hasattr(self, "as_of_") else "not fitted"
@@ -206,12 +280,6 @@ def _reasons_for() -> pl.Expr:
         pl.when(recent).then(
             text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
         ),
-        pl.when(pl.col("budget") == "confirmed").then(pl.lit("Budget confirmed")),
-        pl.when(pl.col("authority").is_in(["economic_buyer", "decision_maker"])).then(
-            pl.lit("A decision maker is involved")
-        ),
-        pl.when(pl.col("champion") == "yes").then(pl.lit("A champion inside the buyer")),
-        pl.when(pl.col("need") == "clear").then(pl.lit("A clear need")),
     ]
     return pl.concat_list(positives).list.drop_nulls()
 

@@ -1,8 +1,8 @@
 """Win models as plain data: JSON numbers and LightGBM's own text format, never pickle.
 
-The prior is stored as what it learned (its stage base rates and overall rate), so a
-stored model predicts without the pipeline it was fitted on; the policy is the one in
-force when the model is loaded.
+The prior stores itself (``PriorModel.to_state``: its stage base rates, overall rate and
+fact weights), so a stored model predicts without the pipeline it was fitted on; the
+policy is the one in force when the model is loaded.
 """
 
 from __future__ import annotations
@@ -12,40 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import lightgbm as lgb
-import polars as pl
 
 from walkaway.learning.calibration import Calibrator
 from walkaway.learning.features import Exclusion, Feature
-from walkaway.learning.prior import PriorModel
-from walkaway.policy import Policy
-
-PRIOR_SCHEMA: dict[str, pl.DataType] = {
-    "stage_key": pl.String(),
-    "reached": pl.Int64(),
-    "won": pl.Int64(),
-    "prior": pl.Float64(),
-    "base_rate": pl.Float64(),
-    "source": pl.String(),
-}
-
-
-def prior_state(prior: PriorModel) -> dict[str, Any]:
-    """What a fitted :class:`PriorModel` learned."""
-    rates = prior.base_rates_.select(list(PRIOR_SCHEMA)).cast(PRIOR_SCHEMA)  # type: ignore[arg-type]
-    return {
-        "as_of": prior.as_of_.isoformat(),
-        "overall_rate": prior.overall_rate_,
-        "base_rates": rates.to_dicts(),
-    }
-
-
-def prior_from_state(policy: Policy, state: Mapping[str, Any]) -> PriorModel:
-    """A fitted :class:`PriorModel` from :func:`prior_state`."""
-    prior = PriorModel(policy)
-    prior.base_rates_ = pl.DataFrame(state["base_rates"], schema=PRIOR_SCHEMA, orient="row")
-    prior.overall_rate_ = float(state["overall_rate"])
-    prior.as_of_ = datetime.fromisoformat(state["as_of"])
-    return prior
 
 
 def learned_state(

@@ -88,6 +88,9 @@ class ProbabilityPolicy:
     odds_critical: float = field(metadata=_POSITIVE)
     decay_per_p90: float = field(metadata={"min": 1e-9, "max": 1.0})
     decay_min_days: float = field(metadata=_POSITIVE)
+    max_fact_log_odds: float = field(metadata=_POSITIVE)
+    fact_spread: float = field(metadata=_POSITIVE)
+    facts: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def odds(self, severity: Severity) -> float:
         return {
@@ -102,6 +105,7 @@ class DecisionPolicy:
     requalify_days: int = field(metadata={"min": 1})
     revisit_months: int = field(metadata={"min": 1})
     requalify_on: tuple[str, ...] = ()
+    max_wins_sacrificed: float = field(default=0.05, metadata=_FRACTION)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ SIGNALS: dict[str, str] = {
     "tracks_authority": "the team records authority on some deal",
     "tracks_need": "the team records need on some deal",
     "tracks_champion": "the team records champion on some deal",
+    "tracks_activities": "the team logs activities (some activity is known before as_of)",
 }
 
 _CATEGORICAL = (
@@ -210,6 +211,6 @@ def _tidied(norms: Norms) -> list[pl.Expr]:
         *[pl.col(c).str.strip_chars().str.to_lowercase() for c in _CATEGORICAL],
         *[
             pl.lit(f in norms.tracked_fields).alias(f"tracks_{f}")
-            for f in ("budget", "authority", "need", "champion")
+            for f in ("budget", "authority", "need", "champion", "activities")
         ],
     ]

@@ -19,9 +19,11 @@ import polars as pl
 
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline
 from walkaway.policy import Policy
+from walkaway.signals.facts import FactWeights, learn_fact_weights, mean_total
 from walkaway.signals.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
 
 TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
+ACTIVITIES = "activities"  # in tracked_fields when the team logs activities
 HISTORY = "history"
 POLICY = "policy"
 # The column types a Norms frame can hold, by name, to read a serialised one back.
@@ -51,6 +53,8 @@ class Norms:
     closed_deals: int
     won_deals: int
     tracked_fields: frozenset[str]
+    facts: FactWeights  # the qualification facts' weights (walkaway.signals.facts)
+    fact_centre: float  # the closed deals' average fact total
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data that :meth:`from_dict` turns back into equal norms (floats
@@ -66,6 +70,9 @@ class Norms:
             "closed_deals": self.closed_deals,
             "won_deals": self.won_deals,
             "tracked_fields": sorted(self.tracked_fields),
+            "facts": self.facts.to_records(),
+            "fact_cap": self.facts.cap,
+            "fact_centre": self.fact_centre,
         }
 
     @classmethod
@@ -84,6 +91,8 @@ class Norms:
                 closed_deals=int(data["closed_deals"]),
                 won_deals=int(data["won_deals"]),
                 tracked_fields=frozenset(data["tracked_fields"]),
+                facts=FactWeights.from_records(data["facts"], float(data["fact_cap"])),
+                fact_centre=float(data["fact_centre"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -116,6 +125,7 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     gap, samples = _reply_gap(closed, closed_acts, policy)
     team_yield, owner_yield = _yields(snap, policy)
     won = closed.filter(pl.col("outcome") == Outcome.WON).height
+    facts = learn_fact_weights(closed, policy)
     return Norms(
         as_of=snap.as_of,
         stages=_resolve_stages(_stage_history(closed_acts, visits), policy),
@@ -126,7 +136,9 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         owner_yield=owner_yield,
         closed_deals=closed.height,
         won_deals=won,
-        tracked_fields=_tracked_fields(snap.deals),
+        tracked_fields=_tracked_fields(snap.deals) | _logged(snap.activities),
+        facts=facts,
+        fact_centre=_fact_centre(closed, facts, policy),
     )
 
 
@@ -295,6 +307,20 @@ def _yields(snap: Snapshot, policy: Policy) -> tuple[float | None, pl.DataFrame]
     value, n, spent = total.row(0)
     team = value / spent if n >= policy.history.min_deals and spent > 0 else None
     return team, owner_yield.sort("owner")
+
+
+def _fact_centre(closed: pl.DataFrame, facts: FactWeights, policy: Policy) -> float:
+    """The closed deals' average fact total, pulled towards 0 (the policy's rate is that
+    of a deal whose facts are unknown) by the Beta prior that pulls the base rates."""
+    strength = policy.probability.prior_strength
+    share = closed.height / (closed.height + strength) if closed.height + strength else 0.0
+    return share * mean_total(closed, facts)
+
+
+def _logged(activities: pl.DataFrame) -> frozenset[str]:
+    """``{"activities"}`` when the team logs activities at all: an export without an
+    activity log says nothing about a deal's silence."""
+    return frozenset({ACTIVITIES}) if activities.height else frozenset()
 
 
 def _tracked_fields(deals: pl.DataFrame) -> frozenset[str]:

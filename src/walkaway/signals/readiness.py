@@ -62,7 +62,9 @@ def criteria_signals(
     acts = snap.activities.join(deals.select("deal_id"), on="deal_id", how="semi")
     frame = stage_signals(acts, deals, policy)
     met = activity_signals(acts, criteria_phrases(policy)).select("deal_id", cs.starts_with("met_"))
-    frame = frame.join(met, on="deal_id", how="left")
+    frame = frame.join(met, on="deal_id", how="left").with_columns(
+        pl.lit(snap.activities.height > 0).alias("tracks_activities")
+    )
     return frame.with_columns(skipped_steps(policy, snap.as_of).alias("skipped_steps")).sort(
         "deal_id"
     )

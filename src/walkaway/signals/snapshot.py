@@ -53,22 +53,28 @@ class Snapshot:
         return self.deals.filter(pl.col("outcome") != Outcome.OPEN)
 
 
-def take_snapshot(pipeline: Pipeline, as_of: datetime) -> Snapshot:
-    """What was known just before ``as_of`` (a naive-UTC or aware datetime)."""
-    moment = as_utc_naive(as_of)
-    cutoff = pl.lit(moment, dtype=pl.Datetime("us"))
-    deals = pipeline.deals.filter(pl.col("created_at") < cutoff)
+def known_deals(deals: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """The deals of :func:`take_snapshot`: created before ``as_of``, with outcomes dated
+    at or after it blanked (such a deal is open as of then)."""
+    cutoff = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
     outcome = pl.col("outcome").fill_null(Outcome.OPEN).str.to_lowercase()
     closed = (outcome != Outcome.OPEN) & (
         pl.col("closed_at").is_null() | (pl.col("closed_at") < cutoff)
     )
     reopened = (outcome != Outcome.OPEN) & ~closed
-    deals = deals.with_columns(
+    return deals.filter(pl.col("created_at") < cutoff).with_columns(
         pl.when(closed).then(outcome).otherwise(pl.lit(Outcome.OPEN.value)).alias("outcome"),
         pl.when(closed).then(pl.col("closed_at")).alias("closed_at"),
         pl.when(closed).then(pl.col("loss_reason")).alias("loss_reason"),
         pl.when(reopened).then(pl.lit(None, dtype=pl.String)).otherwise("stage").alias("stage"),
     )
+
+
+def take_snapshot(pipeline: Pipeline, as_of: datetime) -> Snapshot:
+    """What was known just before ``as_of`` (a naive-UTC or aware datetime)."""
+    moment = as_utc_naive(as_of)
+    cutoff = pl.lit(moment, dtype=pl.Datetime("us"))
+    deals = known_deals(pipeline.deals, moment)
     activities = pipeline.activities.filter(pl.col("at") < cutoff)
     future = pipeline.deals.filter(pl.col("created_at") >= cutoff).select("deal_id")
     if future.height:

@@ -90,8 +90,9 @@ def skipped_steps(policy: Policy, as_of: datetime) -> pl.Expr:
         for name in stage.exit_criteria:
             if name in FIELD_CRITERIA:
                 met = FIELD_CRITERIA[name].fill_null(False)
-            else:
-                met = (pl.col(criterion_column(name)) <= left_at).fill_null(False)
+            else:  # unknowable where the team keeps no activity log: not a skipped step
+                done = (pl.col(criterion_column(name)) <= left_at).fill_null(False)
+                met = done | ~pl.col("tracks_activities")
             label = f"{name.replace('_', ' ')} ({stage.name})"
             items.append(pl.when(passed & ~met).then(pl.lit(label)))
     if not items:

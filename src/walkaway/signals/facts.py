@@ -1,0 +1,321 @@
+"""Qualification facts that lead to wins: evidence first, then the team's own history.
+
+Part of the team's norms (:mod:`walkaway.signals.norms` learns them once, from the deals
+closed before ``as_of``, and caches them with the rest); the prior
+(:mod:`walkaway.learning.prior`) adds them to a deal's odds.
+
+A fact is a deal field with a qualifying value (budget, authority, champion, need,
+competitor, stakeholders, fit, potential; FORMAT.md). Its weight is a log-odds shift
+against "unknown" (which counts 0: not knowing is not the same as "no"):
+
+1. **Evidence.** The policy's ``[probability.facts]`` holds the weights read off
+   published win/loss evidence (docs/model.md gives the source of each). The prior adds
+   a deal's weights and caps the sum at ``max_fact_log_odds``: no single fact decides.
+2. **The team's history.** With closed deals, every weight is re-estimated from them: a
+   logistic regression of won/lost on the facts whose prior on each weight is centred
+   on the evidence with spread ``fact_spread`` — so a few deals move a weight a little,
+   hundreds move it to what this team shows.
+3. **Verdicts.** Each fact is judged on the team's closed deals: the win rate of each of
+   its values against every other closed deal (``team``: a log odds ratio), and a
+   chi-square test of its values (unknown included) against the outcome. ``confirmed``:
+   the values' win rates differ (p < 0.05) in the evidence's direction; ``opposite
+   here``: they differ the other way; ``no lift here``: they do not differ and their
+   spread is under half the evidence's, on 30 deals with the fact known or more — the
+   fact then stops counting (weight 0); ``not clear yet``: neither; ``too few deals``
+   (under 30 with the fact known) and ``not recorded`` (none) keep the weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from walkaway.models import QUALIFICATION_VALUES, Outcome
+from walkaway.policy import Policy
+
+FACT_FIELDS: tuple[str, ...] = tuple(QUALIFICATION_VALUES)
+MIN_DEALS_TO_DROP = 30  # closed deals with the fact known before it is judged
+NO_LIFT_SHARE = 0.5
+CONFIRMED, NO_LIFT, OPPOSITE, UNCLEAR = (
+    "confirmed",
+    "no lift here",
+    "opposite here",
+    "not clear yet",
+)
+TOO_FEW, NOT_RECORDED, EVIDENCE = "too few deals", "not recorded", "evidence only"
+
+# Flags that state a fact: the probability counts the fact's weight, never the flag too.
+FACT_FLAGS: Mapping[str, tuple[str, str]] = {
+    "no_budget": ("budget", "none"),
+    "no_authority": ("authority", "none"),
+    "no_champion": ("champion", "no"),
+    "unclear_need": ("need", "vague"),
+    "no_need": ("need", "none"),
+    "poor_fit": ("fit", "low"),
+    "competitor": ("competitor", "present"),
+    "incumbent_competitor": ("competitor", "incumbent"),
+    "stakeholders_misaligned": ("stakeholders_aligned", "no"),
+}
+# Flags about a fact not known (or not yet confirmed when the policy requires it): they
+# ask a question; the probability does not move for them (unknown counts 0).
+QUESTION_FLAGS = frozenset(
+    {"budget_unknown", "authority_unknown", "need_unknown", "budget_required",
+     "decision_maker_required"}
+)  # fmt: skip
+
+WORDS: Mapping[tuple[str, str], str] = {
+    ("budget", "confirmed"): "Budget confirmed",
+    ("budget", "none"): "The buyer has no budget for this",
+    ("authority", "economic_buyer"): "The economic buyer is involved",
+    ("authority", "decision_maker"): "A decision maker is involved",
+    ("authority", "influencer"): "Only an influencer is involved so far",
+    ("authority", "none"): "Nobody involved has a say in the purchase",
+    ("champion", "yes"): "A champion inside the buyer",
+    ("champion", "no"): "No champion inside the buyer",
+    ("need", "clear"): "A clear need",
+    ("need", "vague"): "The need is vague",
+    ("need", "none"): "No need for what we sell",
+    ("competitor", "none"): "No competitor in the deal",
+    ("competitor", "present"): "A competitor is in the deal",
+    ("competitor", "incumbent"): "A competitor is the incumbent supplier",
+    ("stakeholders_aligned", "yes"): "The buyer's stakeholders agree",
+    ("stakeholders_aligned", "no"): "The buyer's stakeholders do not agree",
+    ("fit", "high"): "A close fit with our ideal customer",
+    ("fit", "medium"): "A fair fit with our ideal customer",
+    ("fit", "low"): "A poor fit for our ideal customer",
+    ("potential", "high"): "An account with high long-term potential",
+    ("potential", "medium"): "An account with some long-term potential",
+    ("potential", "low"): "An account with little long-term potential",
+}
+
+
+@dataclass(frozen=True)
+class FactWeight:
+    """One value of one fact: the evidence's weight, the one in force, and why."""
+
+    field: str
+    value: str
+    evidence: float
+    weight: float
+    deals: int = 0  # closed deals with this value
+    won: int = 0
+    team: float | None = None  # the history's own estimate (log-odds against unknown)
+    team_se: float | None = None
+    verdict: str = EVIDENCE
+
+    @property
+    def words(self) -> str:
+        return WORDS.get((self.field, self.value), f"{self.field}: {self.value}")
+
+
+@dataclass(frozen=True)
+class FactWeights:
+    """The weights in force, and the cap on their sum."""
+
+    weights: tuple[FactWeight, ...]
+    cap: float
+
+    def mapping(self) -> dict[str, dict[str, float]]:
+        table: dict[str, dict[str, float]] = {}
+        for w in self.weights:
+            table.setdefault(w.field, {})[w.value] = w.weight
+        return table
+
+    def columns(self) -> list[pl.Expr]:
+        """``fact_<field>``: each deal's weight for each fact (0 when unknown)."""
+        return [
+            pl.col(field)
+            .replace_strict(values, default=0.0, return_dtype=pl.Float64)
+            .fill_null(0.0)
+            .alias(f"fact_{field}")
+            for field, values in self.mapping().items()
+        ]
+
+    def total(self) -> pl.Expr:
+        """The capped sum of a deal's fact weights (needs :meth:`columns`)."""
+        names = [f"fact_{field}" for field in self.mapping()]
+        if not names:
+            return pl.lit(0.0)
+        return pl.sum_horizontal(names).clip(-self.cap, self.cap)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [asdict(w) for w in self.weights]
+
+    @classmethod
+    def from_records(cls, records: Sequence[Mapping[str, Any]], cap: float) -> FactWeights:
+        return cls(tuple(FactWeight(**dict(r)) for r in records), cap)
+
+
+def evidence_weights(policy: Policy) -> FactWeights:
+    """The policy's weights as they are (no history yet)."""
+    return FactWeights(
+        tuple(
+            FactWeight(field, value, float(w), float(w))
+            for field, values in policy.probability.facts.items()
+            for value, w in values.items()
+        ),
+        policy.probability.max_fact_log_odds,
+    )
+
+
+def learn_fact_weights(deals: pl.DataFrame, policy: Policy) -> FactWeights:
+    """The weights re-estimated from ``deals`` (closed ones: outcome won or lost), each
+    pulled towards the evidence, and each fact judged (module docstring); the evidence
+    alone without such deals."""
+    prior = evidence_weights(policy)
+    closed = deals.filter(pl.col("outcome").is_in([Outcome.WON.value, Outcome.LOST.value]))
+    won = (closed["outcome"] == Outcome.WON.value).cast(pl.Float64).to_numpy()
+    if closed.height == 0 or won.min() == won.max():
+        return prior
+    has = {
+        (w.field, w.value): (closed[w.field] == w.value).fill_null(False).to_numpy()
+        for w in prior.weights
+    }
+    x = np.column_stack(list(has.values())).astype(np.float64)
+    means = np.array([w.evidence for w in prior.weights])
+    shrunk = dict(
+        zip(has, _map_logistic(x, won, means, policy.probability.fact_spread), strict=True)
+    )
+    judged: list[FactWeight] = []
+    for field in dict.fromkeys(w.field for w in prior.weights):
+        rows = [w for w in prior.weights if w.field == field]
+        lifts = [_lift(has[(w.field, w.value)], won) for w in rows]
+        verdict = _verdict(rows, lifts, closed[field], won)
+        for w, (count, wins, lift, se) in zip(rows, lifts, strict=True):
+            weight = 0.0 if verdict == NO_LIFT else float(shrunk[(w.field, w.value)])
+            seen = count > 0
+            judged.append(
+                replace(
+                    w,
+                    weight=weight if seen or verdict == NO_LIFT else w.evidence,
+                    deals=count,
+                    won=wins,
+                    team=lift if seen else None,
+                    team_se=se if seen else None,
+                    verdict=verdict,
+                )
+            )
+    return FactWeights(tuple(judged), prior.cap)
+
+
+def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float) -> np.ndarray:
+    """MAP weights of ``y ~ b0 + x @ b`` with a normal prior N(means, spread^2) on ``b``
+    and a nearly flat one (sd 10) on the intercept ``b0``."""
+    precision = np.concatenate([[1 / 100.0], np.full(x.shape[1], 1 / spread**2)])
+    centre = np.concatenate([[np.log(y.mean() / (1 - y.mean()))], means])
+    design = np.column_stack([np.ones(len(y)), x])
+
+    def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = design @ beta
+        log_lik = float(y @ eta - np.logaddexp(0.0, eta).sum())
+        penalty = 0.5 * float(precision @ (beta - centre) ** 2)
+        gradient = design.T @ (1.0 / (1.0 + np.exp(-eta)) - y) + precision * (beta - centre)
+        return penalty - log_lik, gradient
+
+    def hessian(beta: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        curvature: np.ndarray = (design.T * (p * (1 - p))) @ design + np.diag(precision)
+        return curvature
+
+    from scipy.optimize import minimize  # only when norms are learned, not for every show
+
+    found = minimize(objective, centre, jac=True, hess=hessian, method="trust-exact")
+    weights: np.ndarray = np.asarray(found.x)[1:]
+    return weights
+
+
+def _lift(has: np.ndarray, won: np.ndarray) -> tuple[int, int, float, float]:
+    """Deals with the value, won among them, and the log odds ratio of winning with the
+    value against every other closed deal (with its standard error; +0.5 per cell)."""
+    a, b = float(won[has].sum()), float((1 - won[has]).sum())
+    c, d = float(won[~has].sum()), float((1 - won[~has]).sum())
+    lift = float(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))))
+    se = float(np.sqrt(1 / (a + 0.5) + 1 / (b + 0.5) + 1 / (c + 0.5) + 1 / (d + 0.5)))
+    return int(a + b), int(a), lift, se
+
+
+def _verdict(
+    rows: Sequence[FactWeight],
+    lifts: Sequence[tuple[int, int, float, float]],
+    values: pl.Series,
+    won: np.ndarray,
+) -> str:
+    """The fact's verdict from its values' win rates here (a chi-square test of the
+    values, unknown included, against the outcome) and the evidence's direction."""
+    seen = [(w, lift) for w, (n, _, lift, _) in zip(rows, lifts, strict=True) if n > 0]
+    known = sum(n for n, *_ in lifts)
+    if not seen:
+        return NOT_RECORDED
+    if known < MIN_DEALS_TO_DROP:
+        return TOO_FEW
+    table = (
+        pl.DataFrame({"v": values.fill_null("unknown"), "won": won})
+        .pivot(on="won", index="v", values="won", aggregate_function="len")
+        .fill_null(0)
+    )
+    from scipy.stats import chi2_contingency
+
+    counts = table.drop("v").to_numpy()
+    significant = counts.shape[0] > 1 and counts.shape[1] > 1 and chi2_contingency(counts)[1] < 0.05
+    evidence = np.array([w.evidence for w, _ in seen])
+    observed = np.array([lift for _, lift in seen])
+    evidence_range = float(np.ptp(evidence)) if len(seen) > 1 else abs(float(evidence[0]))
+    observed_range = float(np.ptp(observed)) if len(seen) > 1 else abs(float(observed[0]))
+    if not significant:
+        return NO_LIFT if observed_range < NO_LIFT_SHARE * evidence_range else UNCLEAR
+    agreement = float(np.dot(evidence - evidence.mean(), observed - observed.mean()))
+    if len(seen) == 1:
+        agreement = float(evidence[0] * observed[0])
+    return CONFIRMED if agreement > 0 else OPPOSITE
+
+
+def fact_reasons(weights: FactWeights, threshold: float = 0.05) -> tuple[pl.Expr, pl.Expr]:
+    """Lists of sentences for and against (strongest first) from a deal's facts; the
+    frame needs :meth:`FactWeights.columns`."""
+    words: dict[str, dict[str, str]] = {}
+    for w in weights.weights:
+        if abs(w.weight) > threshold:
+            words.setdefault(w.field, {})[w.value] = w.words
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    if not words:
+        return empty, empty
+    parts = [
+        pl.struct(
+            pl.col(f"fact_{field}").alias("w"),
+            pl.col(field).replace_strict(said, default=None, return_dtype=pl.String).alias("text"),
+        )
+        for field, said in words.items()
+    ]
+    item = pl.element().struct
+    listed = pl.concat_list(parts).list.eval(
+        pl.element().sort_by(item.field("w").abs(), descending=True)
+    )
+    said = item.field("text").is_not_null()
+    side = [
+        listed.list.eval(pl.element().filter(keep & said).struct.field("text"))
+        for keep in (item.field("w") > 0, item.field("w") < 0)
+    ]
+    return side[0], side[1]
+
+
+def facts_frame(weights: FactWeights) -> pl.DataFrame:
+    """The weights as a table (for ``walkaway model`` and the docs)."""
+    schema = {
+        "field": pl.String, "value": pl.String, "evidence": pl.Float64, "weight": pl.Float64,
+        "deals": pl.Int64, "won": pl.Int64, "team": pl.Float64, "team_se": pl.Float64,
+        "verdict": pl.String,
+    }  # fmt: skip
+    return pl.DataFrame([asdict(w) for w in weights.weights], schema=schema, orient="row")
+
+
+def mean_total(deals: pl.DataFrame, facts: FactWeights) -> float:
+    """The average deal's capped fact total (0 without deals): where the facts are
+    centred, so they move a deal against its peers without moving the average."""
+    if deals.height == 0:
+        return 0.0
+    mean = deals.select(facts.columns()).select(facts.total().mean()).item()
+    return float(mean or 0.0)
