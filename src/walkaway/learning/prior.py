@@ -22,9 +22,10 @@
    (``no_budget``, ``competitor``, ...) or asks about one (``budget_unknown``, ...) is
    left out: the fact counts once, in step 2, and unknown counts 0. ``stalled`` is left
    out too: time is counted by step 4.
-4. **Time.** Once a deal has sat in its stage longer than the stall threshold (won
-   deals' 90th percentile, or the stage limit; never under ``decay_min_days``), its
-   odds are multiplied by ``decay_per_p90`` for every further such span.
+4. **Time.** Once a deal has sat in its stage longer than the team's won deals needed
+   (their 90th percentile there; without that history, the policy's stage limit; never
+   under ``decay_min_days``), its odds are multiplied by ``decay_per_p90`` for every
+   further such span.
 
 The result is clipped to [0.001, 0.999]: the prior never claims certainty.
 """
@@ -84,10 +85,12 @@ def _odds(p: pl.Expr) -> pl.Expr:
 
 
 def decay_span(policy: Policy) -> pl.Expr:
-    """Days of one decay span for each deal (the stall threshold, with a minimum)."""
-    return pl.max_horizontal(
-        pl.col("stall_threshold_days"), pl.lit(policy.probability.decay_min_days)
-    )
+    """Days of one decay span for each deal: what the team's won deals needed in the
+    stage (their 90th percentile) when history says, else the stall threshold (the
+    policy's limit); never under ``decay_min_days``."""
+    learned = pl.col("stage_norm_source") == "history"
+    days = pl.when(learned).then(pl.col("stage_norm_p90")).otherwise(pl.col("stall_threshold_days"))
+    return pl.max_horizontal(days, pl.lit(policy.probability.decay_min_days))
 
 
 def overdue_spans(policy: Policy) -> pl.Expr:

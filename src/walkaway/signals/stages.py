@@ -94,7 +94,9 @@ def skipped_steps(policy: Policy, as_of: datetime) -> pl.Expr:
                 done = (pl.col(criterion_column(name)) <= left_at).fill_null(False)
                 met = done | ~pl.col("tracks_activities")
             label = f"{name.replace('_', ' ')} ({stage.name})"
-            items.append(pl.when(passed & ~met).then(pl.lit(label)))
+            # Without an activity log nobody knows how the deal got to its stage.
+            skipped = passed & ~met & pl.col("tracks_activities")
+            items.append(pl.when(skipped).then(pl.lit(label)))
     if not items:
         return pl.lit([], dtype=pl.List(pl.String))
     return pl.concat_list(items).list.drop_nulls()
