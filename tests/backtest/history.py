@@ -189,6 +189,9 @@ class FixedModel:
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame({"deal_id": list(self.probabilities)})
 
+    def walk_away_floor(self) -> float | None:
+        return None  # the policy's k alone
+
 
 def fixed_factory(pipeline: Pipeline, cut: datetime, policy: Policy) -> FixedModel:
     return FixedModel(PROBABILITIES[cut])

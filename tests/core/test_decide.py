@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess, assess_frame
 from walkaway.errors import NotFittedError
+from walkaway.learning.blend import BlendedWinModel
+from walkaway.learning.card import CurvePoint, WalkAwayLine
 from walkaway.learning.prior import PriorModel
 from walkaway.models import Assessment, Pipeline, Recommendation
 from walkaway.policy import Policy, load_policy
@@ -287,3 +289,31 @@ def test_deterministic_and_blind_to_the_future(
     expected = assess_frame(build_pipeline(unstaged, activities), AS_OF, policy)
     assert assess_frame(build_pipeline(closed_later, activities), AS_OF, policy).equals(expected)
     assert pl.Series(frame["recommendation"]).is_in(["pursue", "requalify", "walk_away"]).all()
+
+
+def _with_line(pipeline: Pipeline, policy: Policy, floor: float) -> BlendedWinModel:
+    """The trained model of a team without history (the prior exactly), carrying a
+    walk-away line at ``floor``."""
+    point = CurvePoint(floor, 0.05, 0.4, 0.9, 10)
+    line = WalkAwayLine(floor, 0.05, point, "hours", 100, (point,))
+    return BlendedWinModel(policy).fit(pipeline, AS_OF).with_walk_away_line(line)
+
+
+def test_the_walk_away_line_keeps_deals_the_history_would_win(plain_policy: Policy) -> None:
+    """1,000 euros: the hours are worth more elsewhere at p = 45% (the line above)."""
+    pipeline = build_pipeline([build_deal(amount=1_000.0)], healthy_activities())
+    held = assess(pipeline, AS_OF, plain_policy, _with_line(pipeline, plain_policy, 0.30))[0]
+    assert held.recommendation is Recommendation.REQUALIFY
+    assert (
+        "The hours are worth more elsewhere, but at 45% this team's history wins too many "
+        "such deals to walk away (the line is 30%)"
+    ) in held.reasons
+    walked = assess(pipeline, AS_OF, plain_policy, _with_line(pipeline, plain_policy, 0.60))[0]
+    assert walked.recommendation is Recommendation.WALK_AWAY
+    assert not [r for r in walked.reasons if "history wins too many" in r]
+
+
+def test_a_hard_stop_walks_away_whatever_the_line(plain_policy: Policy) -> None:
+    pipeline = build_pipeline([build_deal(discount_requested=0.4)], healthy_activities())
+    result = assess(pipeline, AS_OF, plain_policy, _with_line(pipeline, plain_policy, 0.0))[0]
+    assert result.recommendation is Recommendation.WALK_AWAY and result.hard_stop

@@ -1,25 +1,18 @@
-"""Cold start: the prior exactly while history is thin, then a blend that moves smoothly."""
+"""Cold start: the prior exactly while history is thin; beyond, the learned model gets
+the weight it earns on looks the stack was not fitted on, and no more."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 
 import numpy as np
 import polars as pl
 import pytest
 
-from tests.learning.synthetic import history_pipeline
+from tests.learning.synthetic import history_pipeline, silence_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import (
-    HALF_WEIGHT,
-    MIN_DEALS,
-    MIN_EACH,
-    BlendedWinModel,
-    blend_weight,
-    train_win_model,
-)
-from walkaway.learning.card import BLEND, PRIOR
+from walkaway.learning.blend import MIN_DEALS, MIN_EACH, BlendedWinModel, train_win_model
+from walkaway.learning.card import BLEND, CALIBRATED, PRIOR
 from walkaway.learning.prior import PriorModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
@@ -38,13 +31,13 @@ def _assessed(
     return signals, find_flags_frame(signals, policy)
 
 
-@pytest.mark.parametrize(("won", "lost"), [(0, 0), (2, 3)])
+@pytest.mark.parametrize(("won", "lost"), [(0, 0), (2, 3), (MIN_DEALS - MIN_EACH - 1, MIN_EACH)])
 def test_with_little_history_the_prior_is_used_exactly(won: int, lost: int, policy: Policy) -> None:
     pipeline, as_of = history_pipeline(won, lost)
     model = train_win_model(pipeline, as_of, policy)
     prior = PriorModel(policy).fit(pipeline, as_of)
     signals, flags = _assessed(pipeline, as_of, policy)
-    assert model.weight_ == 0.0 and model.learned_ is None
+    assert model.weight_ == 0.0 and model.learned_ is None and model.stack_ is None
     assert model.card_.kind == PRIOR
     assert model.card_.closed_deals == won + lost
     assert "not enough history" in model.card_.verdict
@@ -52,52 +45,49 @@ def test_with_little_history_the_prior_is_used_exactly(won: int, lost: int, poli
     assert model.reasons(signals, flags).equals(prior.reasons(signals, flags))
 
 
-def test_with_50_closed_deals_it_is_the_documented_blend(policy: Policy) -> None:
-    pipeline, as_of = history_pipeline(25, 25)
+def test_the_blend_is_the_stack_of_the_prior_and_the_learned_score(policy: Policy) -> None:
+    pipeline, as_of = history_pipeline(60, 60)
     model = train_win_model(pipeline, as_of, policy)
-    weight = (50 - MIN_DEALS) / (50 - MIN_DEALS + HALF_WEIGHT)
-    assert model.weight_ == pytest.approx(weight) == pytest.approx(20 / 220)
-    assert model.card_.kind == BLEND and model.card_.blend_weight == pytest.approx(weight)
-    assert model.learned_ is not None
+    assert model.card_.kind == BLEND and model.learned_ is not None
+    assert model.stack_ is not None and model.stack_.learned > 0
+    assert model.card_.stack == (model.stack_.prior, model.stack_.learned, model.stack_.intercept)
     signals, flags = _assessed(pipeline, as_of, policy)
-    learned = model.learned_.predict_proba(signals, flags).to_numpy()
-    prior = PriorModel(policy).fit(pipeline, as_of).predict_proba(signals, flags).to_numpy()
-    blended = model.predict_proba(signals, flags).to_numpy()
-    assert blended == pytest.approx(weight * learned + (1 - weight) * prior)
+    prior = model.prior_.predict_proba(signals, flags).to_numpy()
+    z = np.log(prior / (1 - prior))
+    s = model.learned_.raw_scores(signals, flags)
+    a, b, c = model.card_.stack
+    expected = np.clip(1 / (1 + np.exp(-(a * z + b * s + c))), 0.001, 0.999)
+    assert model.predict_proba(signals, flags).to_numpy() == pytest.approx(expected)
 
 
-def test_the_weight_starts_at_zero_and_rises_continuously() -> None:
-    assert blend_weight(MIN_DEALS, 15) == 0.0
-    assert blend_weight(500, MIN_EACH) == 0.0  # too few of one outcome
-    assert 0 < blend_weight(MIN_DEALS + 1, 15) < 0.01
-    assert 0 < blend_weight(500, MIN_EACH + 1) < 0.05
-    weights = [blend_weight(n, n // 2) for n in range(0, 5000)]
-    steps = [b - a for a, b in itertools.pairwise(weights)]
-    assert min(steps) >= 0 and max(steps) <= 1 / (HALF_WEIGHT + 1)  # per closed deal
-    assert blend_weight(MIN_DEALS + int(HALF_WEIGHT), 10_000) == pytest.approx(0.5)
+def test_a_model_that_beats_the_prior_earns_its_weight(policy: Policy) -> None:
+    """Won deals keep hearing from the buyer, lost ones go quiet: the prior sees some of
+    it (flags), the learned model more."""
+    pipeline, as_of = history_pipeline(80, 80, seed=4)
+    card = train_win_model(pipeline, as_of, policy).card_
+    assert card.kind == BLEND and card.blend_weight > 0.5
+    assert card.skill is not None and card.skill["earned"]
+    assert card.skill["blend_log_loss"] < card.skill["prior_log_loss"]
+    assert "earned" in card.verdict
 
 
-def test_one_more_closed_deal_at_the_threshold_moves_probabilities_little(
-    policy: Policy,
-) -> None:
-    """30 closed deals: the prior; 31: a blend with w = 1/201. The same open deals."""
-    pipeline, as_of = history_pipeline(16, 15, seed=5)
-    closed = pipeline.deals.filter(pl.col("outcome") != "open")
-    last = closed.sort("closed_at")["deal_id"][-1]
-    without_last = Pipeline(
-        pipeline.deals.filter(pl.col("deal_id") != last),
-        pipeline.activities.filter(pl.col("deal_id") != last),
-    )
-    below = train_win_model(without_last, as_of, policy)
-    above = train_win_model(pipeline, as_of, policy)
-    assert below.weight_ == 0.0
-    assert above.weight_ == pytest.approx(1 / 201)
-    signals, flags = _assessed(without_last, as_of, policy)
-    gap = np.abs(
-        above.predict_proba(signals, flags).to_numpy()
-        - below.predict_proba(signals, flags).to_numpy()
-    )
-    assert gap.max() < 0.02
+def test_a_skill_less_model_gets_no_weight(policy: Policy) -> None:
+    """The outcome does not depend on anything recorded: whatever the learned model fits
+    does not beat the prior on looks it was not fitted on, so it weighs 0."""
+    pipeline, _ = silence_pipeline(1500, seed=23, slope=0.0)
+    as_of = datetime(2025, 2, 4)
+    model = train_win_model(pipeline, as_of, policy)
+    assert model.card_.kind == CALIBRATED
+    assert model.learned_ is None and model.weight_ == 0.0
+    assert model.stack_ is not None and model.stack_.learned == 0.0
+    assert "gets no weight" in model.card_.verdict
+    signals, flags = _assessed(pipeline, as_of, policy)
+    if signals.height:
+        p = model.predict_proba(signals, flags).to_numpy()
+        prior = model.prior_.predict_proba(signals, flags).to_numpy()
+        z = np.log(prior / (1 - prior))
+        a, _, c = model.card_.stack or (0.0, 0.0, 0.0)
+        assert p == pytest.approx(np.clip(1 / (1 + np.exp(-(a * z + c))), 0.001, 0.999))
 
 
 def test_an_unfitted_model_says_so(policy: Policy) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
+
 import polars as pl
 import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import train_win_model
+from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.model import LearnedWinModel
 from walkaway.learning.reasons import MAX_REASONS, MIN_EFFECT
 from walkaway.policy import Policy, load_policy
@@ -28,13 +29,13 @@ def fitted(policy: Policy) -> tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame]
     return model, signals, find_flags_frame(signals, policy)
 
 
-def test_contributions_are_lightgbms_and_add_up_to_the_score(
+def test_contributions_are_the_scorers_and_add_up_to_the_score(
     fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
 ) -> None:
     model, signals, flags = fitted
     wide = model.contributions(signals, flags)
     x = model._design(signals, flags)
-    direct = np.asarray(model.booster_.predict(x, pred_contrib=True))
+    direct = model.scorer_.contributions(x)
     assert wide.drop("deal_id").to_numpy() == pytest.approx(direct)
     assert direct.sum(axis=1) == pytest.approx(model.raw_scores(signals, flags))
 
@@ -101,10 +102,24 @@ def test_blended_reasons_come_from_the_part_that_carries_the_probability(
 ) -> None:
     pipeline, as_of = history_pipeline(70, 90, open_deals=10, seed=8)
     model = train_win_model(pipeline, as_of, policy)
-    assert model.learned_ is not None and model.weight_ < 0.5
+    assert model.learned_ is not None and model.weight_ >= 0.5
     signals = compute_signals(pipeline, as_of, policy)
     flags = find_flags_frame(signals, policy)
-    blended = model.reasons(signals, flags)
+    assert model.stack_ is not None
+    learned = model.learned_.reasons(signals, flags, scale=model.stack_.learned)
+    carried = model.reasons(signals, flags)
+    pairs = zip(
+        carried["reasons_against"].to_list(), learned["reasons_against"].to_list(), strict=True
+    )
+    for mine, its in pairs:
+        assert mine == its[:5]
+    # The same model stored with the prior carrying most of each probability.
+    document = json.loads(model.to_bytes())
+    document["stack"][1] = 0.01
+    document["card"]["blend_weight"] = 0.1
+    mostly_prior = BlendedWinModel.from_bytes(json.dumps(document).encode(), policy)
+    mostly_prior.attach(pipeline.deals)
+    blended = mostly_prior.reasons(signals, flags)
     prior = model.prior_.reasons(signals, flags)
     for mine, its in zip(blended["reasons_for"], prior["reasons_for"], strict=True):
         assert mine[0] == its[0] and len(mine) <= 5

@@ -97,9 +97,23 @@ def test_a_closed_deals_final_stage_is_never_seen(policy: Policy) -> None:
         deal(f"W{i}", created, closed_at=created + timedelta(days=20), outcome="won", stage="Won")
         for i in range(3)
     ]
-    rows = training_rows(frames(deals, []), datetime(2025, 1, 1), policy)
+    logged = [activity("W0", created + timedelta(days=1), "note", "internal")]
+    rows = training_rows(frames(deals, logged), datetime(2025, 1, 1), policy)
     assert rows.height == 9
     assert rows["stage"].is_null().all() and rows["stage_key"].is_null().all()
+
+
+def test_without_an_activity_log_each_deal_is_looked_at_once(policy: Policy) -> None:
+    """Such a deal looks the same every week but for its age: one look, weight 1."""
+    created = datetime(2024, 1, 1, 9)
+    deals = [
+        deal(f"D{i}", created, closed_at=created + timedelta(days=60), outcome="won")
+        for i in range(4)
+    ]
+    rows = training_rows(frames(deals, []), datetime(2025, 1, 1), policy)
+    assert rows.height == 4 and rows["deal_id"].n_unique() == 4
+    assert rows["weight"].to_list() == [1.0] * 4
+    assert (rows["cut"] == datetime(2024, 1, 2)).all()  # the first midnight after creation
 
 
 def test_activities_after_a_cut_never_change_what_was_seen_at_it(

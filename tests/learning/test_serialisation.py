@@ -46,7 +46,7 @@ def test_the_card_survives_json(policy: Policy) -> None:
     again = ModelCard.from_dict(json.loads(json.dumps(card.to_dict())))
     assert again == card
     text = card.to_text()
-    for words in ("verdict", "closed deals", "blend", "AUC", "Brier", "calibration"):
+    for words in ("verdict", "closed deals", "stack", "AUC", "Brier", "calibration"):
         assert words in text
 
 

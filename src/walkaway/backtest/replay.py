@@ -66,15 +66,13 @@ def prior_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel
 
 
 def learned_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel:
-    """The learned model (:func:`walkaway.learning.blend.train_win_model`), or the prior
-    where that module is not installed."""
-    try:
-        from walkaway.learning.blend import train_win_model
-    except ModuleNotFoundError as error:
-        if error.name != "walkaway.learning.blend":
-            raise
-        return prior_model(pipeline, as_of, policy)
-    model: WinModel = train_win_model(pipeline, as_of, policy)
+    """The model ``walkaway train`` would have made at ``as_of``
+    (:func:`walkaway.learning.blend.train_win_model`), with the walk-away line its
+    history then set (:func:`walkaway.backtest.line.with_line`)."""
+    from walkaway.backtest.line import with_line  # LightGBM loads only to train
+    from walkaway.learning.blend import train_win_model
+
+    model: WinModel = with_line(train_win_model(pipeline, as_of, policy), policy)
     return model
 
 

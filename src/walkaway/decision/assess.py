@@ -6,7 +6,9 @@ With V, H, p and the opportunity rate from :mod:`walkaway.decision.economics`:
    numbers, and the first reason says so;
 2. no amount -> ``requalify`` (the value is the question);
 3. p x V / H below k x rate even with the open questions answered well (p recomputed
-   without the ``decision.requalify_on`` flags) -> ``walk_away``;
+   without the ``decision.requalify_on`` flags) -> ``walk_away`` — when the model carries
+   a walk-away line from the team's history (``model.walk_away_floor()``), only if p is
+   also below that floor; above it the deal is re-qualified, and the reason says why;
 4. a deciding fact unknown (a ``requalify_on`` flag: budget, authority, need unknown,
    a requirement unmet, the buyer possibly gone) -> ``requalify``;
 5. p x V / H at or above the rate -> ``pursue``; otherwise ``requalify``.
@@ -150,11 +152,17 @@ def recommend(
             "rep_confidence",
             "days_in_stage",
             "stall_threshold_days",
+            "stage_norm_p90",
+            "stage_norm_source",
         )
         .join(economics, on="deal_id", how="left", maintain_order="left")
         .join(_per_deal_flags(flags, deciding), on="deal_id", how="left", maintain_order="left")
         .join(model.reasons(signals, flags).drop("win_probability"), on="deal_id", how="left")
-        .with_columns(pl.col("hard_stop").fill_null(False), pl.col("has_unknown").fill_null(False))
+        .with_columns(
+            pl.col("hard_stop").fill_null(False),
+            pl.col("has_unknown").fill_null(False),
+            pl.lit(model.walk_away_floor(), dtype=pl.Float64).alias("walk_away_floor"),
+        )
         .with_columns(_rule().alias("recommendation"))
         .with_columns(_dates(policy, as_of))
         .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
@@ -193,12 +201,13 @@ def _per_deal_flags(flags: pl.DataFrame, deciding: list[str]) -> pl.DataFrame:
 
 def _rule() -> pl.Expr:
     value_per_hour, line = pl.col("value_per_hour"), pl.col("walk_away_rate")
+    below_floor = (pl.col("win_probability") < pl.col("walk_away_floor")).fill_null(True)
     return (
         pl.when(pl.col("hard_stop"))
         .then(pl.lit(Recommendation.WALK_AWAY.value))
         .when(pl.col("value").is_null())
         .then(pl.lit(Recommendation.REQUALIFY.value))
-        .when(pl.col("value_per_hour_answered") < line)
+        .when((pl.col("value_per_hour_answered") < line) & below_floor)
         .then(pl.lit(Recommendation.WALK_AWAY.value))
         .when(pl.col("has_unknown"))
         .then(pl.lit(Recommendation.REQUALIFY.value))

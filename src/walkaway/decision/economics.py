@@ -51,25 +51,28 @@ def compute_economics(
     signals: pl.DataFrame, win_probability: pl.Series, norms: Norms, policy: Policy
 ) -> pl.DataFrame:
     """One row per row of ``signals`` (same order) with :data:`ECONOMICS_COLUMNS`."""
-    frame = signals.select(
-        "deal_id",
-        "owner",
-        "currency",
-        "amount",
-        "margin",
-        "potential",
-        "hours_needed",
-        "hours_invested",
-    ).with_columns(win_probability.alias("win_probability"))
-    team = "team" if norms.yield_source == "history" else "policy"
-    frame = frame.join(norms.owner_yield, on="owner", how="left", maintain_order="left")
+    return economics_with_yield(norms.with_yield(signals), win_probability, policy)
+
+
+def economics_with_yield(
+    frame: pl.DataFrame, win_probability: pl.Series, policy: Policy
+) -> pl.DataFrame:
+    """:func:`compute_economics` of rows that already carry their ``yield_per_hour`` and
+    ``yield_source`` (as training looks do, each with the norms of its own time)."""
     return (
-        frame.with_columns(
-            pl.coalesce("owner_yield", pl.lit(norms.yield_per_hour)).alias("yield_per_hour"),
-            pl.when(pl.col("owner_yield").is_not_null())
-            .then(pl.lit("owner"))
-            .otherwise(pl.lit(team))
-            .alias("yield_source"),
+        frame.select(
+            "deal_id",
+            "currency",
+            "amount",
+            "margin",
+            "potential",
+            "hours_needed",
+            "hours_invested",
+            "yield_per_hour",
+            "yield_source",
+        )
+        .with_columns(
+            win_probability.alias("win_probability"),
             _value(policy).alias("value"),
             pl.col("hours_needed").clip(lower_bound=policy.economics.min_hours_needed),
         )

@@ -113,6 +113,24 @@ def _answered_sentence() -> pl.Expr:
     )
 
 
+def _floor_sentence() -> pl.Expr:
+    """Why a deal below the economic line is not walked away from: the team's history."""
+    held = (
+        (pl.col("recommendation") != Recommendation.WALK_AWAY)
+        & (pl.col("value_per_hour_answered") < pl.col("walk_away_rate"))
+        & (pl.col("win_probability") >= pl.col("walk_away_floor"))
+    )
+    return pl.when(held.fill_null(False)).then(
+        text(
+            "The hours are worth more elsewhere, but at ",
+            percent(pl.col("win_probability")),
+            " this team's history wins too many such deals to walk away (the line is ",
+            percent(pl.col("walk_away_floor")),
+            ")",
+        )
+    )
+
+
 def reasons_expr() -> pl.Expr:
     """``list[str]`` of reasons; needs the columns assembled by ``decide.recommend``."""
     rec = pl.col("recommendation")
@@ -141,6 +159,7 @@ def reasons_expr() -> pl.Expr:
         no_value,
         _hour_sentence(),
         _answered_sentence(),
+        _floor_sentence(),
         pl.col("unknown_reasons").fill_null(EMPTY),
         pl.col("flag_reasons").fill_null(EMPTY),
         crossing,

@@ -6,9 +6,12 @@ learned model on the team's own closed deals: training rows looked at as they we
 (:mod:`~walkaway.learning.rows`), features and the guard against leaks
 (:mod:`~walkaway.learning.features`, :mod:`~walkaway.learning.guard`), the booster and
 its calibration (:mod:`~walkaway.learning.booster`, :mod:`~walkaway.learning.calibration`),
-reasons (:mod:`~walkaway.learning.reasons`, :mod:`~walkaway.learning.wording`); the blend
-of both (:mod:`~walkaway.learning.blend`), its card (:mod:`~walkaway.learning.card`) and
-its stored form (:mod:`~walkaway.learning.serial`). A new model feature goes in
+reasons (:mod:`~walkaway.learning.reasons`, :mod:`~walkaway.learning.wording`); the
+validation splits (:mod:`~walkaway.learning.folds`), the scorers tried
+(:mod:`~walkaway.learning.scorers`, :mod:`~walkaway.learning.choose`), the stack that
+weighs the learned model by its validated skill (:mod:`~walkaway.learning.stack`); the
+blend of both (:mod:`~walkaway.learning.blend`), its card (:mod:`~walkaway.learning.card`)
+and its stored form (:mod:`~walkaway.learning.serial`). A new model feature goes in
 ``features`` (and ``rows`` when it needs a new column of the looks).
 
 May import: ``walkaway.flags``, ``walkaway.signals`` and what they may import. It never
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING
 from walkaway.lazy import lazy_face
 
 if TYPE_CHECKING:
-    from walkaway.learning.blend import BlendedWinModel, blend_weight, train_win_model
+    from walkaway.learning.blend import BlendedWinModel, train_win_model
     from walkaway.learning.card import ModelCard
     from walkaway.learning.model import LearnedWinModel, TrainingStats
     from walkaway.learning.prior import PriorModel, WinModel
@@ -35,7 +38,6 @@ __all__ = [
     "PriorModel",
     "TrainingStats",
     "WinModel",
-    "blend_weight",
     "train_win_model",
 ]
 
@@ -43,7 +45,6 @@ __getattr__, __dir__ = lazy_face(
     __name__,
     {
         "BlendedWinModel": "blend",
-        "blend_weight": "blend",
         "train_win_model": "blend",
         "ModelCard": "card",
         "LearnedWinModel": "model",

@@ -1,22 +1,19 @@
-"""Win probability learned from the team's own closed deals, blended with the prior.
+"""Win probability learned from the team's own closed deals, stacked on the prior.
 
-:class:`LearnedWinModel` learns from looks at closed deals taken while they were open
-(:mod:`walkaway.learning.rows`), with the features of :mod:`walkaway.learning.features`
-(leaks guarded by :mod:`walkaway.learning.guard`), LightGBM validated on time
-(:mod:`walkaway.learning.booster`) and calibrated (:mod:`walkaway.learning.calibration`);
-its reasons come from the booster's own per-feature contributions
-(:mod:`walkaway.learning.reasons`).
+``fit`` (the retraining step):
 
-**Cold start.** :class:`BlendedWinModel` mixes it with the engine's
-:class:`~walkaway.learning.prior.PriorModel`: ``p = w * p_learned + (1 - w) * p_prior`` with
+1. the engine's :class:`~walkaway.learning.prior.PriorModel` as of the training date;
+2. with at least :data:`MIN_DEALS` closed deals, :data:`MIN_EACH` of them won and as
+   many lost, the :class:`~walkaway.learning.model.LearnedWinModel` on looks at them,
+   with its out-of-sample scores;
+3. the stack (:mod:`walkaway.learning.stack`): ``p = sigmoid(a z + b s + c)`` from the
+   prior's log-odds ``z`` and the learned score ``s``, on those out-of-sample looks. The
+   learned part keeps its weight ``b`` only when it beats the prior on looks the stack
+   was not fitted on; otherwise the model is the prior, calibrated on the team's
+   history. There is no schedule by deal counts: the weight is earned by validated skill.
 
-    w = s / (s + HALF_WEIGHT),   s = max(0, min(n - MIN_DEALS, MINORITY_FACTOR * (m - MIN_EACH)))
-
-where n is the number of deals closed before the training date and m the smaller of
-won and lost among them. With the constants below (30, 10, 5, 200): below 30 closed
-deals, or 10 won or 10 lost, w = 0 and the prior is used as it is; beyond, w rises
-from 0 continuously (31 balanced deals: 0.005; 50: 0.09; 230: 0.5; 2,000: 0.9), so one
-more closed deal never moves a probability by much.
+With less history than that the prior is used exactly as it is. The card
+(:mod:`walkaway.learning.card`) says which of the three it is, and why.
 
 The rep's ``manual_probability`` is never read nor written: it stays the rep's own
 number. ``reasons`` passes it through when the signals carry it, for display beside
@@ -31,52 +28,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
+import numpy as np
 import polars as pl
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning.card import BLEND, PRIOR, ColdStart, ModelCard
-from walkaway.learning.model import LearnedWinModel, TrainingStats
+from walkaway.learning.calibration import validate
+from walkaway.learning.card import BLEND, CALIBRATED, PRIOR, ModelCard, WalkAwayLine
+from walkaway.learning.folds import TIME, Folds
+from walkaway.learning.model import LearnedWinModel, TrainingStats, out_of_sample
 from walkaway.learning.prior import PriorModel
-from walkaway.learning.rows import MAX_PER_DEAL, closed_deals
-from walkaway.models import Pipeline, as_utc_naive
+from walkaway.learning.rows import MAX_PER_DEAL, training_rows
+from walkaway.learning.stack import Skill, Stack, judge
+from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
+from walkaway.signals.facts import facts_frame
 from walkaway.signals.norms import Norms
+from walkaway.signals.snapshot import known_deals
 
-__all__ = [
-    "BlendedWinModel",
-    "LearnedWinModel",
-    "ModelCard",
-    "TrainingStats",
-    "blend_weight",
-    "train_win_model",
-]
+__all__ = ["BlendedWinModel", "LearnedWinModel", "ModelCard", "TrainingStats", "train_win_model"]
 
-MIN_DEALS = 30
-MIN_EACH = 10
-MINORITY_FACTOR = 5.0
-HALF_WEIGHT = 200.0
-COLD_START = ColdStart(MIN_DEALS, MIN_EACH, MINORITY_FACTOR, HALF_WEIGHT)
+MIN_DEALS = 20
+MIN_EACH = 5
 TOP_FEATURES = 10
 MAX_BLENDED_REASONS = 5
 FORMAT = "walkaway-win-model"
-VERSION = 1
-
-
-def blend_weight(closed: int, minority: int) -> float:
-    """w of the module docstring: 0 below the thresholds, rising continuously beyond."""
-    s = max(0.0, min(closed - MIN_DEALS, MINORITY_FACTOR * (minority - MIN_EACH)))
-    return s / (s + HALF_WEIGHT)
+VERSION = 2
 
 
 class BlendedWinModel:
-    """The prior, and the learned model mixed in as history grows (module docstring).
-
-    ``fit`` trains both (this is the retraining step); a model from :meth:`from_bytes`
-    is already fitted and goes straight to ``assess_frame(..., model=...)``.
-    """
+    """The prior, with the learned model stacked on it when it earns a weight."""
 
     def __init__(
         self,
@@ -92,31 +76,70 @@ class BlendedWinModel:
         self.trained_at = trained_at
 
     def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self:
-        """Fit the prior as of ``as_of`` and, with enough history, the learned model."""
+        """Fit the prior as of ``as_of`` and, with enough history, the learned model and
+        the stack that weighs it (module docstring)."""
         as_of = as_utc_naive(as_of)
         self.prior_ = PriorModel(self.policy).fit(pipeline, as_of, norms=norms)
-        closed = closed_deals(pipeline.deals, as_of)
-        won = int(closed["won"].sum())
-        weight = blend_weight(closed.height, min(won, closed.height - won))
+        closed = known_deals(pipeline.deals, as_of).filter(pl.col("outcome") != Outcome.OPEN)
+        won = int((closed["outcome"] == Outcome.WON).sum())
         self.learned_: LearnedWinModel | None = None
-        if weight > 0:
-            learned = LearnedWinModel(
-                self.policy,
-                exclude_attributes=self.exclude_attributes,
-                max_per_deal=self.max_per_deal,
-            )
-            try:
-                self.learned_ = learned.fit(pipeline, as_of)
-            except InputError:
-                weight = 0.0  # e.g. every deal closed before a look: nothing to learn from
-        self.weight_ = weight
-        self.card_ = _card(self, as_of, won, closed.height - won)
+        self.stack_: Stack | None = None
+        self.skill_: Skill | None = None
+        self.history_: pl.DataFrame | None = None
+        tried: LearnedWinModel | None = None
+        if closed.height >= MIN_DEALS and min(won, closed.height - won) >= MIN_EACH:
+            tried = self._learn(pipeline, as_of)
+        self.weight_ = self._weight()
+        self.card_ = _card(self, tried, as_of, won, closed.height - won)
         return self
 
+    def _learn(self, pipeline: Pipeline, as_of: datetime) -> LearnedWinModel | None:
+        rows = training_rows(pipeline, as_of, self.policy, max_per_deal=self.max_per_deal)
+        learned = LearnedWinModel(
+            self.policy, exclude_attributes=self.exclude_attributes, max_per_deal=self.max_per_deal
+        )
+        try:
+            learned.fit(pipeline, as_of, rows=rows)
+        except InputError:
+            return None  # e.g. every deal closed before a look: nothing to learn from
+        looks, folds = out_of_sample(learned)
+        scored = folds.scored()
+        history = looks.filter(pl.Series(scored))
+        z, s = history["prior_logit"].to_numpy(), history["score"].to_numpy()
+        y, w = history["won"].to_numpy().astype(np.float64), history["weight"].to_numpy()
+        stack, skill, tested = judge(z, s, y, w, _stack_splits(folds, scored))
+        self.stack_, self.skill_ = stack, skill
+        self.learned_ = learned if stack.learned > 0 else None
+        self.history_ = history.with_columns(
+            pl.Series("win_probability", stack.predict(z, s)),
+            pl.Series("tested_probability", tested),
+        )
+        return learned
+
+    def _weight(self) -> float:
+        if self.stack_ is None or self.history_ is None:
+            return 0.0
+        z, s = self.history_["prior_logit"].to_numpy(), self.history_["score"].to_numpy()
+        return self.stack_.learned_share(z, s)
+
     def walk_away_floor(self) -> float | None:
-        """The probability below which a walk-away may stand (None: the policy's k alone)."""
+        """The probability below which a walk-away may stand (None: the policy's k alone),
+        from :meth:`with_walk_away_line`."""
         self._check_fitted()
-        return getattr(self, "floor_", None)
+        line = self.card_.line
+        return None if line is None else line.floor
+
+    def with_walk_away_line(self, line: WalkAwayLine) -> Self:
+        """Keep the walk-away line set from the team's history (``walkaway.backtest.line``)."""
+        self._check_fitted()
+        self.card_ = replace(self.card_, line=line)
+        return self
+
+    def history(self) -> pl.DataFrame | None:
+        """The looks at closed deals the stack saw, each with ``win_probability`` (its
+        learned score out of sample): what the walk-away line is set on. None without."""
+        self._check_fitted()
+        return self.history_
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "prior_"):
@@ -130,24 +153,26 @@ class BlendedWinModel:
         return self
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
-        """``w * learned + (1 - w) * prior`` for each row of ``signals`` (same order)."""
+        """The stack of the prior and the learned score (the prior alone without one)."""
         self._check_fitted()
         prior = self.prior_.predict_proba(signals, flags)
-        if self.learned_ is None:
+        if self.stack_ is None:
             return prior
-        learned = self.learned_.predict_proba(signals, flags)
-        return (self.weight_ * learned + (1 - self.weight_) * prior).alias("win_probability")
+        z = _logit(prior.to_numpy())
+        s = self.learned_.raw_scores(signals, flags) if self.learned_ else np.zeros(z.size)
+        return pl.Series("win_probability", self.stack_.predict(z, s), dtype=pl.Float64)
 
     def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
         """Reasons of the part that carries the probability: the learned model's alone
-        when w >= 0.5 (the prior's would explain a number no longer shown), else the
-        prior's first, then the learned model's (at most :data:`MAX_BLENDED_REASONS` a
-        side). When no feature stands out, the first reason for says so."""
+        when it carries half of it or more (the prior's would explain a number no longer
+        shown), else the prior's first, then the learned model's (at most
+        :data:`MAX_BLENDED_REASONS` a side). When no feature stands out, the first reason
+        for says so."""
         self._check_fitted()
         prior = self.prior_.reasons(signals, flags)
-        if self.learned_ is None:
-            return prior
-        learned = self.learned_.reasons(signals, flags)
+        if self.learned_ is None or self.stack_ is None:
+            return prior.with_columns(self.predict_proba(signals, flags))
+        learned = self.learned_.reasons(signals, flags, scale=self.stack_.learned)
         parts = [learned] if self.weight_ >= 0.5 else [prior, learned]
         sides = ("reasons_for", "reasons_against")
         merged = (
@@ -188,15 +213,16 @@ class BlendedWinModel:
         return self.learned_.summary() if self.learned_ is not None else self.prior_.summary()
 
     def to_bytes(self) -> bytes:
-        """The fitted model as UTF-8 JSON: LightGBM's own text model, the calibrator's
-        numbers, the features and encodings, the prior's base rates, the card."""
+        """The fitted model as UTF-8 JSON: the prior's state, the stack, the learned
+        scorer's (coefficients or LightGBM's text model), the card."""
         self._check_fitted()
+        stack = self.stack_
         document = {
             "format": FORMAT,
             "version": VERSION,
             "card": self.card_.to_dict(),
-            "weight": self.weight_,
             "prior": self.prior_.to_state(),
+            "stack": None if stack is None else [stack.prior, stack.learned, stack.intercept],
             "learned": self.learned_.to_state() if self.learned_ is not None else None,
         }
         return json.dumps(document, ensure_ascii=False).encode("utf-8")
@@ -207,13 +233,16 @@ class BlendedWinModel:
         prior's flags). Attach the deals for attribute features."""
         document = json.loads(data.decode("utf-8"))
         if document.get("format") != FORMAT or document.get("version") != VERSION:
-            raise InputError("not a stored Walkaway win model (or from a newer version)")
+            raise InputError("not a stored Walkaway win model (or from another version)")
         card = ModelCard.from_dict(document["card"])
         model = cls(policy, trained_at=card.trained_at)
         model.prior_ = PriorModel.from_state(policy, document["prior"])
+        stack = document["stack"]
+        model.stack_ = None if stack is None else Stack(*(float(v) for v in stack))
         learned = document["learned"]
         model.learned_ = LearnedWinModel.from_state(policy, learned) if learned else None
-        model.weight_ = float(document["weight"])
+        model.skill_, model.history_ = None, None
+        model.weight_ = card.blend_weight
         model.card_ = card
         return model
 
@@ -223,34 +252,75 @@ class BlendedWinModel:
         return f"BlendedWinModel(w={self.weight_:.3f}, {self.card_.kind})"
 
 
-def _card(model: BlendedWinModel, as_of: datetime, won: int, lost: int) -> ModelCard:
+def _logit(p: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
+    out: np.ndarray = np.log(clipped / (1 - clipped))
+    return out
+
+
+def _stack_splits(folds: Folds, scored: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Where the stack is judged, over the scored looks: on time, fitted on the blocks
+    before the latest and judged on it; in folds, each fold in turn."""
+    fold = folds.fold[scored]
+    if folds.scheme == TIME:
+        last = folds.count - 1
+        return [(fold < last, fold == last)]
+    return [(fold != k, fold == k) for k in range(folds.count)]
+
+
+def _card(
+    model: BlendedWinModel, tried: LearnedWinModel | None, as_of: datetime, won: int, lost: int
+) -> ModelCard:
     trained_at = model.trained_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    learned = model.learned_
-    if learned is None:
-        return ModelCard(PRIOR, trained_at, as_of, won, lost, 0.0, COLD_START)
-    stats = learned.stats_
-    top = learned.summary().head(TOP_FEATURES).filter(pl.col("gain_share") > 0)
+    facts = tuple(facts_frame(model.prior_.facts_).to_dicts())
+    base = ModelCard(PRIOR, trained_at, as_of, won, lost, 0.0, facts=facts)
+    if tried is None or model.stack_ is None or model.history_ is None:
+        return base
+    stats, history, stack = tried.stats_, model.history_, model.stack_
+    reported = _reported(history)
+    y = reported["won"].to_numpy().astype(np.int64)
+    w = reported["weight"].to_numpy()
+    reference = float(history["weight"].to_numpy() @ history["won"].to_numpy() / w.sum())
+    reference = min(max(reference, 0.001), 0.999)
+    scores = validate(reported["tested_probability"].to_numpy(), y, w, reference)
+    top = tried.summary().head(TOP_FEATURES).filter(pl.col("gain_share") > 0)
     shares = tuple((str(n), float(g)) for n, g in top.select("feature", "gain_share").iter_rows())
-    return ModelCard(
-        kind=BLEND,
-        trained_at=trained_at,
-        until=as_of,
-        won_deals=won,
-        lost_deals=lost,
+    return replace(
+        base,
+        kind=BLEND if stack.learned > 0 else CALIBRATED,
         blend_weight=model.weight_,
-        cold_start=COLD_START,
         training_looks=stats.looks,
+        distinct_looks=stats.distinct_looks,
         looked_deals=stats.deals,
-        features=tuple(f.name for f in learned.features_),
-        excluded=learned.excluded_,
-        calibration_method=learned.calibrator_.method,
+        features=tuple(f.name for f in tried.features_),
+        excluded=tried.excluded_,
+        scorer=stats.scorer,
         trees=stats.trees,
-        validation=stats.validation,
-        validation_looks=stats.validation_looks,
-        validation_from=stats.validation_from,
-        validation_to=stats.validation_to,
-        top_features=shares,
+        tried=tuple((t.label, t.log_loss, t.auc) for t in stats.tried),
+        scheme=stats.scheme_text,
+        stack=(stack.prior, stack.learned, stack.intercept),
+        skill=_skill(model.skill_),
+        validation=scores,
+        validation_looks=reported.height,
+        validation_from=reported["closed_at"].min(),  # type: ignore[arg-type]
+        validation_to=reported["closed_at"].max(),  # type: ignore[arg-type]
+        top_features=shares if stack.learned > 0 else (),
     )
+
+
+def _reported(history: pl.DataFrame) -> pl.DataFrame:
+    return history.filter(pl.col("tested_probability").is_not_nan())
+
+
+def _skill(skill: Skill | None) -> dict[str, Any] | None:
+    if skill is None:
+        return None
+    return {
+        "prior_log_loss": skill.prior_log_loss,
+        "blend_log_loss": skill.blend_log_loss,
+        "learned_auc": skill.learned_auc,
+        "earned": skill.earned,
+    }
 
 
 def train_win_model(
@@ -261,8 +331,8 @@ def train_win_model(
     exclude_attributes: Collection[str] = (),
     trained_at: datetime | None = None,
 ) -> BlendedWinModel:
-    """The team's win model as of ``as_of``: the prior alone while history is thin (the
-    card says so), blended with the learned model beyond. Fitted, ready for
-    ``assess_frame(..., model=...)``."""
+    """The team's win model as of ``as_of``: the prior alone while history is thin, the
+    prior calibrated on the history when the learned model earns no weight, their stack
+    beyond (the card says which). Fitted, ready for ``assess_frame(..., model=...)``."""
     model = BlendedWinModel(policy, exclude_attributes=exclude_attributes, trained_at=trained_at)
     return model.fit(pipeline, as_of)

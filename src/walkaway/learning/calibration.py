@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
 
@@ -51,7 +52,7 @@ class Calibrator:
         if self.method == ISOTONIC:
             p = np.interp(raw, np.asarray(self.x), np.asarray(self.y))
         else:
-            p = 1.0 / (1.0 + np.exp(-(self.slope * raw + self.intercept)))
+            p = expit(self.slope * raw + self.intercept)
         clipped: np.ndarray = np.clip(p, FLOOR, CEILING)
         return clipped
 
@@ -94,7 +95,7 @@ def _platt(raw: np.ndarray, won: np.ndarray, weight: np.ndarray) -> tuple[float,
     ridge = np.diag([1e-3, 1e-9])
     theta = np.array([1.0, 0.0])
     for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(x @ theta)))
+        p = expit(x @ theta)
         gradient = x.T @ (weight * (p - target)) + ridge @ theta
         hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
         step = np.linalg.solve(hessian, gradient)

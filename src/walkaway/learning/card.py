@@ -1,8 +1,11 @@
 """The model card: what a win-probability model learned from, and how far to trust it.
 
-Stored with the model and printed by ``walkaway model``. ``verdict`` says in plain
-words how good the validation was, e.g. "weak validation: AUC 0.55 — treat
-probabilities as close to the base rate (63%)" when the AUC is below 0.6.
+Stored with the model and printed by ``walkaway model``: which of the three a model is
+(the prior alone; the prior calibrated on the history because the learned model earned
+no weight; their stack), how it was validated, the candidates tried, the weight the
+learned part earned, which qualification facts the team's history confirms, what was
+left out and why, and the walk-away line set from the history with its trade-off curve.
+``verdict`` says in plain words how far to trust it.
 """
 
 from __future__ import annotations
@@ -15,42 +18,77 @@ from typing import Any
 from walkaway.learning.calibration import CalibrationBin, Scores, calibration_error
 from walkaway.learning.features import Exclusion
 
-PRIOR, BLEND = "prior", "blend"
+PRIOR, CALIBRATED, BLEND = "prior", "calibrated", "blend"
 WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
+MIN_DEALS, MIN_EACH = 20, 5  # walkaway.learning.blend tries to learn from here on
 
 
 @dataclass(frozen=True)
-class ColdStart:
-    """The documented amounts of history (see :mod:`walkaway.learning.blend`)."""
+class CurvePoint:
+    """Walking away below ``floor`` (where the economics say so too), over the history."""
 
-    min_deals: int
-    min_each: int
-    minority_factor: float
-    half_weight: float
+    floor: float
+    wins_sacrificed: float  # share of the won deals that would have been walked away from
+    effort_saved: float  # share of the effort on lost deals after the walk-away
+    precision: float | None  # share of the walk-aways that were lost anyway
+    walked: int  # deals walked away from
+
+
+@dataclass(frozen=True)
+class WalkAwayLine:
+    """The probability floor a walk-away needs, set so that on the team's history no
+    more than ``max_wins_sacrificed`` of the won deals would have been walked away from."""
+
+    floor: float
+    max_wins_sacrificed: float
+    point: CurvePoint  # where the policy sits
+    effort: str  # "hours" (logged) or "days" (to the close) when no hours are logged
+    deals: int  # closed deals in the history it was set on
+    curve: tuple[CurvePoint, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WalkAwayLine:
+        return cls(
+            floor=float(data["floor"]),
+            max_wins_sacrificed=float(data["max_wins_sacrificed"]),
+            point=CurvePoint(**data["point"]),
+            effort=str(data["effort"]),
+            deals=int(data["deals"]),
+            curve=tuple(CurvePoint(**p) for p in data["curve"]),
+        )
 
 
 @dataclass(frozen=True)
 class ModelCard:
     """A trained win-probability model, described."""
 
-    kind: str  # "prior" (not enough history) or "blend" (learned, blended with the prior)
+    kind: str  # PRIOR, CALIBRATED or BLEND
     trained_at: datetime
     until: datetime  # learned from deals closed before this moment
     won_deals: int
     lost_deals: int
-    blend_weight: float  # w in p = w * learned + (1 - w) * prior
-    cold_start: ColdStart
+    blend_weight: float  # the learned part's share of the log-odds' spread
     training_looks: int = 0
+    distinct_looks: int = 0
     looked_deals: int = 0  # closed deals that were open at one look at least
     features: tuple[str, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
-    calibration_method: str | None = None
+    scorer: str | None = None  # the candidate chosen
     trees: int | None = None
+    tried: tuple[tuple[str, float, float | None], ...] = ()  # label, log loss, AUC
+    scheme: str | None = None  # how it was validated
+    stack: tuple[float, float, float] | None = None  # a (prior), b (learned), c
+    skill: Mapping[str, Any] | None = None  # walkaway.learning.stack.Skill as data
     validation: Scores | None = None
     validation_looks: int = 0
     validation_from: datetime | None = None  # close dates of the validation deals
     validation_to: datetime | None = None
     top_features: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+    facts: tuple[Mapping[str, Any], ...] = ()  # walkaway.signals.facts.facts_frame rows
+    line: WalkAwayLine | None = None
 
     @property
     def closed_deals(self) -> int:
@@ -63,40 +101,19 @@ class ModelCard:
     @property
     def verdict(self) -> str:
         """How far to trust the probabilities, in one sentence."""
-        cs = self.cold_start
-        enough = self.closed_deals > cs.min_deals and min(self.won_deals, self.lost_deals) > (
-            cs.min_each
-        )
-        if self.kind == PRIOR and enough:
-            return (
-                "nothing to learn from yet: no won and lost deals were open at a weekly look "
-                "(they closed within a day) — the prior is used"
-            )
         if self.kind == PRIOR:
+            return _prior_verdict(self)
+        skill = self.skill or {}
+        auc = skill.get("learned_auc")
+        if self.kind == CALIBRATED:
+            shown = f"AUC {auc:.2f}" if auc is not None else "no AUC"
             return (
-                f"not enough history yet: {self.closed_deals} closed deals ({self.won_deals} "
-                f"won, {self.lost_deals} lost); learning starts after {cs.min_deals} closed "
-                f"deals with at least {cs.min_each} won and {cs.min_each} lost — the prior is used"
+                f"the learned model did not beat the prior on looks it was not fitted on "
+                f"({shown}; log loss {skill.get('blend_log_loss', 0):.3f} against the "
+                f"prior's {skill.get('prior_log_loss', 0):.3f}): it gets no weight — the "
+                "prior, calibrated on your history, is used"
             )
-        scores, base = self.validation, self.base_rate or 0.0
-        if scores is None or scores.auc is None:
-            said = "no validation: the latest closed deals all ended the same way"
-            return f"{said} — treat probabilities with care"
-        auc = scores.auc
-        if auc < WEAK_AUC:
-            said = (
-                f"weak validation: AUC {auc:.2f} — treat probabilities as close to the base "
-                f"rate ({base:.0%})"
-            )
-        elif auc < MODEST_AUC:
-            said = f"modest validation: AUC {auc:.2f} — ranks deals better than chance, not by much"
-        elif auc < STRONG_AUC:
-            said = f"useful validation: AUC {auc:.2f} — ranks deals clearly better than chance"
-        else:
-            said = f"strong validation: AUC {auc:.2f} — ranks deals well"
-        if self.blend_weight < 0.5:
-            said += f"; the prior still carries {1 - self.blend_weight:.0%} of each probability"
-        return said
+        return _blend_verdict(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; ``verdict``, ``base_rate`` and ``closed_deals`` are included."""
@@ -108,7 +125,9 @@ class ModelCard:
             data[key] = value.isoformat() if value else None
         data["excluded"] = [{"name": e.name, "reason": e.reason} for e in self.excluded]
         data["top_features"] = [{"feature": n, "share": s} for n, s in self.top_features]
-        data["features"] = list(self.features)
+        data["tried"] = [{"model": m, "log_loss": ll, "auc": a} for m, ll, a in self.tried]
+        data["facts"] = [dict(f) for f in self.facts]
+        data["line"] = self.line.to_dict() if self.line is not None else None
         if self.validation is not None:
             data["validation"]["calibration_error"] = calibration_error(self.validation.calibration)
         data.update(closed_deals=self.closed_deals, base_rate=self.base_rate, verdict=self.verdict)
@@ -121,6 +140,7 @@ class ModelCard:
             key: datetime.fromisoformat(data[key]) if data.get(key) else None
             for key in ("validation_from", "validation_to")
         }
+        stack = data.get("stack")
         return cls(
             kind=data["kind"],
             trained_at=datetime.fromisoformat(data["trained_at"]),
@@ -128,16 +148,22 @@ class ModelCard:
             won_deals=int(data["won_deals"]),
             lost_deals=int(data["lost_deals"]),
             blend_weight=float(data["blend_weight"]),
-            cold_start=ColdStart(**data["cold_start"]),
             training_looks=int(data["training_looks"]),
+            distinct_looks=int(data.get("distinct_looks") or 0),
             looked_deals=int(data["looked_deals"]),
             features=tuple(data["features"]),
             excluded=tuple(Exclusion(e["name"], e["reason"]) for e in data["excluded"]),
-            calibration_method=data.get("calibration_method"),
+            scorer=data.get("scorer"),
             trees=data.get("trees"),
+            tried=tuple((t["model"], float(t["log_loss"]), t["auc"]) for t in data["tried"]),
+            scheme=data.get("scheme"),
+            stack=None if stack is None else (float(stack[0]), float(stack[1]), float(stack[2])),
+            skill=data.get("skill"),
             validation=_scores(data.get("validation")),
             validation_looks=int(data.get("validation_looks") or 0),
             top_features=tuple((t["feature"], float(t["share"])) for t in data["top_features"]),
+            facts=tuple(data.get("facts") or ()),
+            line=WalkAwayLine.from_dict(data["line"]) if data.get("line") else None,
             **dates,
         )
 
@@ -146,16 +172,165 @@ class ModelCard:
         lines = _header(self)
         if self.validation is not None:
             lines += _validation_lines(self, self.validation)
+        if self.tried:
+            lines.append("Models tried (out of sample; the lowest log loss was kept):")
+            lines += [
+                f"  {label:<44} log loss {loss:.3f}   AUC {'—' if auc is None else f'{auc:.3f}'}"
+                for label, loss, auc in self.tried
+            ]
         if self.top_features:
-            lines.append("What the model leans on most (share of its splits' gain):")
+            lines.append("What the learned model leans on most (share of its weight):")
             lines += [f"  {name:<32} {share:>5.0%}" for name, share in self.top_features]
+        lines += _fact_lines(self)
         if self.excluded:
             lines.append("Left out:")
             grouped: dict[str, list[str]] = {}
             for e in self.excluded:
                 grouped.setdefault(e.reason, []).append(e.name)
             lines += [f"  {', '.join(names)} — {reason}" for reason, names in grouped.items()]
+        lines += _line_lines(self.line)
         return "\n".join(lines)
+
+
+def _prior_verdict(card: ModelCard) -> str:
+    enough = card.closed_deals >= MIN_DEALS and min(card.won_deals, card.lost_deals) >= MIN_EACH
+    if enough:
+        return (
+            "nothing to learn from yet: no won and lost deals were open at a weekly look "
+            "(they closed within a day) — the prior is used"
+        )
+    return (
+        f"not enough history yet: {card.closed_deals} closed deals ({card.won_deals} won, "
+        f"{card.lost_deals} lost); learning starts at {MIN_DEALS} closed deals with at least "
+        f"{MIN_EACH} won and {MIN_EACH} lost — the prior is used"
+    )
+
+
+def _blend_verdict(card: ModelCard) -> str:
+    scores, base = card.validation, card.base_rate or 0.0
+    if scores is None or scores.auc is None:
+        return "no validation: the held-out looks all ended the same way — treat with care"
+    auc = scores.auc
+    if auc < WEAK_AUC:
+        said = (
+            f"weak validation: AUC {auc:.2f} — treat probabilities as close to the base "
+            f"rate ({base:.0%})"
+        )
+    elif auc < MODEST_AUC:
+        said = f"modest validation: AUC {auc:.2f} — ranks deals better than chance, not by much"
+    elif auc < STRONG_AUC:
+        said = f"useful validation: AUC {auc:.2f} — ranks deals clearly better than chance"
+    else:
+        said = f"strong validation: AUC {auc:.2f} — ranks deals well"
+    return (
+        f"{said}; the learned model earned {card.blend_weight:.0%} of the weight on held-out looks"
+    )
+
+
+def _header(card: ModelCard) -> list[str]:
+    base = f"{card.base_rate:.0%}" if card.base_rate is not None else "—"
+    title = {
+        PRIOR: "Win probability: the prior (stage win rates, qualification facts, red flags, time)",
+        CALIBRATED: "Win probability: the prior, calibrated on this team's closed deals",
+        BLEND: "Win probability: learned from this team's closed deals, stacked on the prior",
+    }[card.kind]
+    lines = [
+        title,
+        f"  verdict          {card.verdict}",
+        f"  trained at       {card.trained_at:%Y-%m-%d %H:%M} UTC",
+        f"  learned from     deals closed before {card.until:%Y-%m-%d %H:%M}",
+        f"  closed deals     {card.closed_deals:,} ({card.won_deals:,} won, "
+        f"{card.lost_deals:,} lost; base rate {base})",
+    ]
+    if card.kind == PRIOR:
+        return lines
+    a, b, c = card.stack or (1.0, 0.0, 0.0)
+    lines += [
+        f"  training looks   {card.training_looks:,} snapshots of {card.looked_deals:,} closed "
+        f"deals while they were open; {card.distinct_looks:,} distinct (a deal's identical "
+        "looks are one)",
+        f"  validated        {card.scheme}",
+        f"  stack            p = sigmoid({a:.2f} × prior log-odds + {b:.2f} × learned score "
+        f"{c:+.2f}); the learned part's share {card.blend_weight:.0%}",
+    ]
+    if card.kind == BLEND:
+        trees = f", {card.trees} trees" if card.trees else ""
+        lines.append(
+            f"  learned model    {card.scorer}{trees}; {len(card.features)} features, "
+            f"{len(card.excluded)} left out"
+        )
+    return lines
+
+
+def _validation_lines(card: ModelCard, scores: Scores) -> list[str]:
+    period = ""
+    if card.validation_from and card.validation_to:
+        period = f" (closed {card.validation_from:%Y-%m-%d} to {card.validation_to:%Y-%m-%d})"
+    auc = f"{scores.auc:.3f}" if scores.auc is not None else "—"
+    low, mid, high = scores.spread
+    skill = card.skill or {}
+    lines = [
+        f"Validation on {card.validation_looks:,} looks no model was fitted on{period}:",
+        f"  AUC {auc}   Brier {scores.brier:.3f} (always the base rate: "
+        f"{scores.brier_base_rate:.3f})   log loss {scores.log_loss:.3f}   "
+        f"calibration error {calibration_error(scores.calibration):.3f}",
+    ]
+    if skill:
+        learned = skill.get("learned_auc")
+        lines.append(
+            f"  the prior alone, calibrated: log loss {skill['prior_log_loss']:.3f}; with the "
+            f"learned model: {skill['blend_log_loss']:.3f}; learned scores' own AUC "
+            f"{'—' if learned is None else f'{learned:.3f}'}"
+        )
+    lines += [
+        f"  won share of the looks {scores.base_rate:.1%}; predictions 10th-50th-90th "
+        f"percentile {low:.0%} / {mid:.0%} / {high:.0%}",
+        "  calibration     predicted   observed    looks",
+    ]
+    for b in scores.calibration:
+        predicted = f"{b.mean_predicted:.1%}" if b.mean_predicted is not None else "—"
+        observed = f"{b.observed:.1%}" if b.observed is not None else "—"
+        lines.append(
+            f"  {b.low:>4.0%}–{b.high:<4.0%}      {predicted:>8}   {observed:>8}  {b.count:>7,}"
+        )
+    return lines
+
+
+def _fact_lines(card: ModelCard) -> list[str]:
+    if not card.facts:
+        return []
+    lines = [
+        "Qualification facts (log-odds against unknown: the evidence's, the one in force, "
+        "and what this team's history says):"
+    ]
+    for f in card.facts:
+        team = "" if f.get("team") is None else f"  win lift here {f['team']:+.2f}"
+        lines.append(
+            f"  {f['field']:<21} {f['value']:<15} {f['evidence']:+.2f} -> {f['weight']:+.2f}  "
+            f"{f['deals']:>5,} deals{team}  {f['verdict']}"
+        )
+    return lines
+
+
+def _line_lines(line: WalkAwayLine | None) -> list[str]:
+    if line is None:
+        return ["Walk-away line: the policy's k alone (no history to set a probability floor on)"]
+    point = line.point
+    lines = [
+        f"Walk-away line: only below a win probability of {line.floor:.1%} — on the "
+        f"{line.deals:,} closed deals of the history that gives up {point.wins_sacrificed:.1%} "
+        f"of the wins (at most {line.max_wins_sacrificed:.0%}) and saves "
+        f"{point.effort_saved:.0%} of the {line.effort} spent on lost deals",
+        "  trade-off       floor   wins sacrificed   effort saved   walk-aways lost anyway",
+    ]
+    for p in line.curve:
+        mark = "  <- the policy" if p.floor == line.floor else ""
+        precision = "—" if p.precision is None else f"{p.precision:.0%}"
+        lines.append(
+            f"  {'':14}{p.floor:>6.1%}   {p.wins_sacrificed:>15.1%}   {p.effort_saved:>12.0%}"
+            f"   {precision:>22}{mark}"
+        )
+    return lines
 
 
 def _scores(data: Mapping[str, Any] | None) -> Scores | None:
@@ -172,57 +347,3 @@ def _scores(data: Mapping[str, Any] | None) -> Scores | None:
         calibration=bins,
         spread=(low, mid, high),
     )
-
-
-def _header(card: ModelCard) -> list[str]:
-    cs = card.cold_start
-    base = f"{card.base_rate:.0%}" if card.base_rate is not None else "—"
-    title = {
-        PRIOR: "Win probability: the prior (stage win rates, red flags, time in stage)",
-        BLEND: "Win probability: learned from this team's closed deals, blended with the prior",
-    }[card.kind]
-    lines = [
-        title,
-        f"  verdict          {card.verdict}",
-        f"  trained at       {card.trained_at:%Y-%m-%d %H:%M} UTC",
-        f"  learned from     deals closed before {card.until:%Y-%m-%d %H:%M}",
-        f"  closed deals     {card.closed_deals:,} ({card.won_deals:,} won, "
-        f"{card.lost_deals:,} lost; base rate {base})",
-        f"  blend            p = {card.blend_weight:.2f} × learned + "
-        f"{1 - card.blend_weight:.2f} × prior   (w = s / (s + {cs.half_weight:g}), "
-        f"s = max(0, min(n − {cs.min_deals}, {cs.minority_factor:g} × (fewer of won/lost "
-        f"− {cs.min_each}))))",
-    ]
-    if card.kind == BLEND:
-        lines += [
-            f"  training looks   {card.training_looks:,} (snapshots of {card.looked_deals:,} "
-            "closed deals while they were open)",
-            f"  features         {len(card.features)} used, {len(card.excluded)} left out",
-            f"  model            LightGBM, {card.trees} trees; {card.calibration_method} "
-            "calibration",
-        ]
-    return lines
-
-
-def _validation_lines(card: ModelCard, scores: Scores) -> list[str]:
-    period = ""
-    if card.validation_from and card.validation_to:
-        period = f" closed {card.validation_from:%Y-%m-%d} to {card.validation_to:%Y-%m-%d}"
-    auc = f"{scores.auc:.3f}" if scores.auc is not None else "—"
-    low, mid, high = scores.spread
-    lines = [
-        f"Validation: the latest fifth of the closed deals{period}, "
-        f"{card.validation_looks:,} looks, never trained on",
-        f"  AUC {auc}   Brier {scores.brier:.3f} (always the base rate: "
-        f"{scores.brier_base_rate:.3f})   log loss {scores.log_loss:.3f}",
-        f"  won share of the looks {scores.base_rate:.1%}; predictions 10th-50th-90th "
-        f"percentile {low:.0%} / {mid:.0%} / {high:.0%}",
-        "  calibration     predicted   observed    looks",
-    ]
-    for b in scores.calibration:
-        predicted = f"{b.mean_predicted:.1%}" if b.mean_predicted is not None else "—"
-        observed = f"{b.observed:.1%}" if b.observed is not None else "—"
-        lines.append(
-            f"  {b.low:>4.0%}–{b.high:<4.0%}      {predicted:>8}   {observed:>8}  {b.count:>7,}"
-        )
-    return lines

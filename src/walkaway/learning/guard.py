@@ -7,10 +7,18 @@
   rep's own number;
 - a key the user names (``walkaway train --exclude-attribute NAME``) is left out;
 - a key filled in on fewer than :data:`MIN_FILLED` of the closed deals is left out;
+- **identifiers are left out**, however they are dressed: a key named like one (``id``,
+  ``no``, ``number``, ``code``, ``ref``, ...) with more than :data:`ID_NAMED_VALUES`
+  values; text nearly unique per deal (more than :data:`ID_SHARE` of the closed deals
+  have a value of their own, beyond :data:`ID_MIN_VALUES` values) — a client column with
+  one client per deal; whole numbers packed densely over their range (a running number:
+  the range spans less than :data:`DENSE_SPAN` times the distinct values, beyond
+  :data:`MAX_CATEGORIES` of them). Each model learned from such a column finds patterns
+  that no new deal will repeat;
 - numbers (at least :data:`NUMERIC_SHARE` of the filled values read as one) are numeric
   features; other text is a category when it has at most :data:`MAX_CATEGORIES` distinct
-  values (each seen on :data:`~walkaway.learning.features.MIN_CATEGORY_ROWS` looks or
-  more), and is left out otherwise (free text, an identifier).
+  values, each seen on :data:`~walkaway.learning.features.MIN_CATEGORY_ROWS` closed deals
+  or more (rarer values count as unknown), and is left out otherwise (free text).
 
 **Leak guard.** A field recorded once per deal (an attribute, the amount, margin,
 discount, the qualification fields) is what the export says, often as it was at the
@@ -50,6 +58,13 @@ LEAK_AUC = 0.98
 MIN_FILLED = 0.05
 NUMERIC_SHARE = 0.95
 MAX_CATEGORIES = 30
+ID_SHARE = 0.5
+ID_MIN_VALUES = 10
+ID_NAMED_VALUES = 10
+DENSE_SPAN = 3.0
+ID_NAME = re.compile(
+    r"(^|[^a-z])(id|ids|no|nr|num|number|code|key|ref|reference|uuid|guid)$", re.IGNORECASE
+)
 SMOOTHING = 10.0  # deals' worth of the overall win rate mixed into a category's rate
 PROBABILITY_KEY = re.compile(r"probab", re.IGNORECASE)
 
@@ -71,10 +86,9 @@ def attribute_keys(attributes: pl.Series) -> list[str]:
 
 
 def attribute_features(
-    deals: pl.DataFrame, rows: pl.DataFrame, exclude: Collection[str]
+    deals: pl.DataFrame, exclude: Collection[str]
 ) -> tuple[list[Feature], list[Exclusion]]:
-    """Attribute features from one row per closed deal (``attributes``); ``rows`` (the
-    looks) decides which categories are frequent enough."""
+    """Attribute features from one row per closed deal (``attributes``)."""
     excluded = {e.strip().lower() for e in exclude}
     features: list[Feature] = []
     exclusions: list[Exclusion] = []
@@ -84,7 +98,7 @@ def attribute_features(
         elif PROBABILITY_KEY.search(key):
             exclusions.append(Exclusion(key, PROBABILITY))
         else:
-            found = _classified(key, deals, rows, [f.name for f in features])
+            found = _classified(key, deals, [f.name for f in features])
             if isinstance(found, Feature):
                 features.append(found)
             else:
@@ -92,23 +106,47 @@ def attribute_features(
     return features, exclusions
 
 
-def _classified(
-    key: str, deals: pl.DataFrame, rows: pl.DataFrame, taken: Sequence[str]
-) -> Feature | Exclusion:
+def _classified(key: str, deals: pl.DataFrame, taken: Sequence[str]) -> Feature | Exclusion:
     text = deals.select(attribute_text(key).alias("v"))["v"]
     filled = text.drop_nulls()
     name = attribute_name(key, taken)
     if filled.len() < MIN_FILLED * max(deals.height, 1):
         return Exclusion(key, f"filled in on {filled.len()} of {deals.height} closed deals")
+    identifier = _identifier(key, filled)
+    if identifier:
+        return Exclusion(key, identifier)
     numbers = filled.cast(pl.Float64, strict=False)
     if numbers.drop_nulls().len() >= NUMERIC_SHARE * filled.len():
         return Feature(name, ATTRIBUTE, key, NUMERIC, _label(key))
     distinct = filled.n_unique()
     if distinct > MAX_CATEGORIES:
-        return Exclusion(key, f"text with {distinct} distinct values (free text or an id)")
-    counts = rows.select(attribute_text(key).alias("v"))["v"].drop_nulls().value_counts(sort=True)
+        return Exclusion(key, f"text with {distinct} distinct values (free text)")
+    counts = filled.value_counts(sort=True)
     kept = counts.filter(pl.col("count") >= MIN_CATEGORY_ROWS)["v"].to_list()
     return Feature(name, ATTRIBUTE, key, CATEGORICAL, _label(key), tuple(kept))
+
+
+def _identifier(key: str, filled: pl.Series) -> str | None:
+    """Why the column is an identifier in disguise (module docstring), or None."""
+    distinct = filled.n_unique()
+    if ID_NAME.search(key.strip()) and distinct > ID_NAMED_VALUES:
+        return f"named like an identifier, {distinct} distinct values: left out"
+    numbers = filled.cast(pl.Float64, strict=False).drop_nulls()
+    is_number = numbers.len() >= NUMERIC_SHARE * filled.len()
+    if not is_number and distinct > ID_MIN_VALUES and distinct > ID_SHARE * filled.len():
+        return (
+            f"an identifier in disguise: {distinct} distinct values over {filled.len()} "
+            "closed deals (nearly one each): left out"
+        )
+    whole = numbers.len() == filled.len() and bool((numbers == numbers.round(0)).all())
+    if whole and distinct > MAX_CATEGORIES:
+        span = float(numbers.max() - numbers.min()) + 1.0  # type: ignore[operator,arg-type]
+        if span < DENSE_SPAN * distinct:
+            return (
+                f"a running number: {distinct} whole numbers packed over {span:,.0f} "
+                "(an identifier in disguise): left out"
+            )
+    return None
 
 
 def _label(key: str) -> str:

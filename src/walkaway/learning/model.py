@@ -1,10 +1,21 @@
-"""The learned half of the win model: LightGBM on looks at closed deals, calibrated.
+"""The learned half of the win model: the best scorer for this team's looks, with reasons.
 
-See :mod:`walkaway.learning.blend` for how it is blended with the prior. Signals do not carry
-the deals' extra columns (``attributes``); the model reads them from the deals it was
-fitted on, or those given to :meth:`LearnedWinModel.attach` (a model restored with
-``from_state`` needs it before attribute features count), or from an ``attributes``
-column of the signals when there is one.
+See :mod:`walkaway.learning.blend` for how it is stacked with the prior. ``fit``:
+
+1. the looks at closed deals (:mod:`walkaway.learning.rows`), unless given;
+2. the features (:mod:`walkaway.learning.features`), minus what the guard leaves out
+   (:mod:`walkaway.learning.guard`: identifiers, free text, leaks, constants);
+3. **one row per distinct look**: a deal's looks whose features are all the same (a deal
+   without activities looked at every week) become one, carrying their summed weight —
+   nine copies would count as nine deals in a leaf;
+4. the validation splits (:mod:`walkaway.learning.folds`: on time, or grouped and
+   stratified folds), and the scorer chosen on them (:mod:`walkaway.learning.choose`),
+   refitted on every look. Its out-of-sample scores are kept for the stack.
+
+Signals do not carry the deals' extra columns (``attributes``); the model reads them
+from the deals it was fitted on, or those given to :meth:`LearnedWinModel.attach` (a
+model restored with ``from_state`` needs it before attribute features count), or from
+an ``attributes`` column of the signals when there is one.
 """
 
 from __future__ import annotations
@@ -18,8 +29,8 @@ import numpy as np
 import polars as pl
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning.booster import Looks, contributions, fit_booster, gain_shares, time_blocks
-from walkaway.learning.calibration import Scores, calibration_method
+from walkaway.learning.calibration import fit_calibrator, log_odds_slope
+from walkaway.learning.choose import Looks, Tried, choose_scorer
 from walkaway.learning.features import (
     Exclusion,
     Feature,
@@ -28,9 +39,11 @@ from walkaway.learning.features import (
     flag_code_features,
     signal_features,
 )
+from walkaway.learning.folds import Folds, make_folds
 from walkaway.learning.guard import attribute_features, constant_guard, leak_guard, moving_fields
 from walkaway.learning.reasons import explain, reason_lists, won_references
 from walkaway.learning.rows import MAX_PER_DEAL, flag_features, training_rows
+from walkaway.learning.scorers import Scorer, scorer_from_state
 from walkaway.learning.serial import learned_state, parts_from_state
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.policy import Policy
@@ -41,19 +54,20 @@ from walkaway.signals.norms import Norms
 class TrainingStats:
     """What a fit saw, for the model card."""
 
-    looks: int
+    looks: int  # looks taken
+    distinct_looks: int  # after merging a deal's identical looks
     deals: int
-    trees: int
-    validation: Scores | None
-    validation_looks: int
-    validation_from: datetime | None
-    validation_to: datetime | None
+    scorer: str  # the candidate chosen
+    trees: int | None
+    tried: tuple[Tried, ...]
+    scheme: str  # how it was validated (walkaway.learning.folds)
+    scheme_text: str
 
 
 class LearnedWinModel:
-    """LightGBM on point-in-time looks at closed deals, calibrated, with reasons.
+    """The chosen scorer on point-in-time looks at closed deals, with reasons.
 
-    ``exclude_attributes`` names attributes never to use (on top of the leak guard).
+    ``exclude_attributes`` names attributes never to use (on top of the guard).
     """
 
     def __init__(
@@ -67,39 +81,59 @@ class LearnedWinModel:
         self.exclude_attributes = tuple(exclude_attributes)
         self.max_per_deal = max_per_deal
 
-    def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self:
+    def fit(
+        self,
+        pipeline: Pipeline,
+        as_of: datetime,
+        *,
+        norms: Norms | None = None,
+        rows: pl.DataFrame | None = None,
+    ) -> Self:
         """Learn from the deals closed before ``as_of`` (``norms`` is not used: each look
-        has the norms of its own time)."""
+        has the norms of its own time; ``rows`` are looks already taken)."""
         self.as_of_ = as_utc_naive(as_of)
-        rows = training_rows(pipeline, self.as_of_, self.policy, max_per_deal=self.max_per_deal)
+        if rows is None:
+            rows = training_rows(pipeline, self.as_of_, self.policy, max_per_deal=self.max_per_deal)
         if rows.height == 0 or rows["won"].n_unique() < 2:
             raise InputError(
                 "too little closed history to learn from: it takes won and lost deals that "
                 "were open at one weekly look at least"
             )
         features, self.excluded_ = self._choose(rows)
-        design = design_frame(rows, features)
-        looks = _looks(rows, design)
-        fitted = fit_booster(looks, features, calibration_method(rows["deal_id"].n_unique()))
         self.features_ = tuple(features)
-        self.booster_, self.calibrator_ = fitted.booster, fitted.calibrator
-        self.effect_scale_ = fitted.effect_scale
-        self.references_ = won_references(rows, design, features)
-        last = rows.filter(pl.Series(looks.block == looks.block.max()))["closed_at"]
+        looks = distinct_looks(rows, design_frame(rows, features))
+        design = design_frame(looks, features)
+        self.folds_ = make_folds(looks)
+        arrays = Looks(
+            design.to_numpy().astype(np.float64),
+            looks["won"].to_numpy().astype(np.int64),
+            looks["weight"].to_numpy(),
+        )
+        deals = looks["deal_id"].n_unique()
+        chosen = choose_scorer(arrays, features, self.folds_, deals)
+        self.scorer_: Scorer = chosen.scorer
+        self.looks_ = looks.with_columns(pl.Series("score", chosen.oof))
+        scored = self.folds_.scored()
+        self.calibrator_ = fit_calibrator(
+            chosen.oof[scored], arrays.won[scored], arrays.weight[scored], "sigmoid"
+        )
+        self.effect_scale_ = log_odds_slope(self.calibrator_, chosen.oof[scored])
+        self.references_ = won_references(looks, design, features)
         self.stats_ = TrainingStats(
             looks=rows.height,
-            deals=rows["deal_id"].n_unique(),
-            trees=fitted.rounds,
-            validation=fitted.validation,
-            validation_looks=fitted.validation_looks,
-            validation_from=last.min(),  # type: ignore[arg-type]
-            validation_to=last.max(),  # type: ignore[arg-type]
+            distinct_looks=looks.height,
+            deals=deals,
+            scorer=chosen.label,
+            trees=chosen.trees,
+            tried=chosen.tried,
+            scheme=self.folds_.scheme,
+            scheme_text=self.folds_.describe(),
         )
         return self.attach(pipeline.deals)
 
     def _choose(self, rows: pl.DataFrame) -> tuple[list[Feature], tuple[Exclusion, ...]]:
         deals = rows.unique("deal_id", keep="first", maintain_order=True)
-        attributes, excluded = attribute_features(deals, rows, self.exclude_attributes)
+        attributes, excluded = attribute_features(deals, self.exclude_attributes)
         features = signal_features(rows) + flag_code_features(rows) + attributes
         moving = moving_fields()
         features = [f for f in features if f.name not in {e.name for e in moving}]
@@ -115,7 +149,7 @@ class LearnedWinModel:
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "booster_"):
+        if not hasattr(self, "scorer_"):
             raise NotFittedError("LearnedWinModel is not fitted: call fit(pipeline, as_of) first")
 
     def _frame(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
@@ -136,46 +170,49 @@ class LearnedWinModel:
         return design_matrix(self._frame(signals, flags), self.features_)
 
     def raw_scores(self, signals: pl.DataFrame, flags: pl.DataFrame) -> np.ndarray:
-        """The booster's scores (log-odds, before calibration)."""
-        x = self._design(signals, flags)
-        return np.asarray(self.booster_.predict(x, raw_score=True)) if x.shape[0] else np.zeros(0)
+        """The scorer's scores (log-odds, before the stack)."""
+        return self.scorer_.raw(self._design(signals, flags))
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
-        """Calibrated win probability for each row of ``signals`` (same order)."""
+        """The learned model alone, Platt-calibrated on its out-of-sample scores."""
         p = self.calibrator_.apply(self.raw_scores(signals, flags))
         return pl.Series("win_probability", p, dtype=pl.Float64)
 
     def contributions(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
-        """``deal_id``, one column per feature and ``bias``: LightGBM's ``pred_contrib``
-        (log-odds; each row sums to the raw score)."""
-        contrib = contributions(self.booster_, self._design(signals, flags))
+        """``deal_id``, one column per feature and ``bias``: each score split into what
+        each feature adds (log-odds; each row sums to the score)."""
+        contrib = self.scorer_.contributions(self._design(signals, flags))
         names = [f.name for f in self.features_] + ["bias"]
         return pl.DataFrame(contrib, schema=names, orient="row").insert_column(
             0, signals["deal_id"]
         )
 
-    def explain(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    def explain(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, scale: float | None = None
+    ) -> pl.DataFrame:
         """The strongest pushes per deal: ``row, deal_id, name, contribution, side, rank,
-        sentence`` (for: largest first; against: most negative first)."""
+        sentence``; ``scale`` is the final log-odds per unit of score (default: the
+        model's own calibration)."""
         x = self._design(signals, flags)
-        contrib = contributions(self.booster_, x)
-        return explain(
-            contrib, x, signals, flags, self.features_, self.references_, self.effect_scale_
-        )
+        contrib = self.scorer_.contributions(x)
+        used = self.effect_scale_ if scale is None else scale
+        return explain(contrib, x, signals, flags, self.features_, self.references_, used)
 
-    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    def reasons(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, scale: float | None = None
+    ) -> pl.DataFrame:
         """``deal_id, win_probability, reasons_for, reasons_against`` (strongest first),
         and ``manual_probability`` when the signals carry it (never changed)."""
-        lists = reason_lists(self.explain(signals, flags), signals["deal_id"])
+        lists = reason_lists(self.explain(signals, flags, scale), signals["deal_id"])
         frame = lists.insert_column(1, self.predict_proba(signals, flags))
         if "manual_probability" in signals.columns:
             frame = frame.with_columns(signals["manual_probability"])
         return frame
 
     def summary(self) -> pl.DataFrame:
-        """Each feature, where it comes from and its share of the splits' gain."""
+        """Each feature, where it comes from and its share of the model's weight."""
         self._check_fitted()
-        shares = gain_shares(self.booster_)
+        shares = self.scorer_.importance()
         return pl.DataFrame(
             {
                 "feature": [f.name for f in self.features_],
@@ -200,7 +237,7 @@ class LearnedWinModel:
             excluded=self.excluded_,
             calibrator=self.calibrator_,
             references=self.references_,
-            booster=self.booster_,
+            scorer=self.scorer_.to_state(),
             exclude_attributes=self.exclude_attributes,
             effect_scale=self.effect_scale_,
         )
@@ -209,36 +246,37 @@ class LearnedWinModel:
     def from_state(cls, policy: Policy, state: dict[str, Any]) -> LearnedWinModel:
         """A fitted model back from :meth:`to_state` (attach the deals for attributes)."""
         model = cls(policy, exclude_attributes=state.get("exclude_attributes", ()))
-        (
-            model.as_of_,
-            model.features_,
-            model.excluded_,
-            model.calibrator_,
-            model.references_,
-            model.booster_,
-        ) = parts_from_state(state)
+        as_of, features, excluded, calibrator, references, scorer = parts_from_state(state)
+        model.as_of_, model.features_, model.excluded_ = as_of, features, excluded
+        model.calibrator_ = calibrator
+        model.references_ = references
+        model.scorer_ = scorer_from_state(features, scorer)
         model.effect_scale_ = float(state["effect_scale"])
         return model
 
     def __repr__(self) -> str:
         fitted = (
-            f"fitted as of {self.as_of_:%Y-%m-%d}" if hasattr(self, "booster_") else "not fitted"
+            f"fitted as of {self.as_of_:%Y-%m-%d}" if hasattr(self, "scorer_") else "not fitted"
         )
         return f"LearnedWinModel({fitted})"
 
 
-def _looks(rows: pl.DataFrame, design: pl.DataFrame) -> Looks:
-    """The looks as arrays, each in the time block of its deal's close date."""
-    order = (
-        rows.select("deal_id", "closed_at")
-        .unique("deal_id")
-        .sort("closed_at", "deal_id")
-        .with_row_index("rank")
+def distinct_looks(rows: pl.DataFrame, design: pl.DataFrame) -> pl.DataFrame:
+    """A deal's looks with the same features (and prior) merged into the first of them,
+    which carries their summed weight."""
+    keyed = rows.with_columns(
+        design.hash_rows(seed=0).alias("__features"),
+        pl.col("prior_logit").round(9).alias("__prior"),
     )
-    rank = rows.select("deal_id").join(order, on="deal_id", how="left", maintain_order="left")
-    return Looks(
-        design.to_numpy().astype(np.float64),
-        rows["won"].to_numpy().astype(np.int64),
-        rows["weight"].to_numpy(),
-        time_blocks(rank["rank"].to_numpy().astype(np.int64), order.height),
+    keys = ["deal_id", "__features", "__prior"]
+    merged = keyed.group_by(keys, maintain_order=True).agg(
+        pl.all().exclude("weight", *keys).first(), pl.col("weight").sum()
     )
+    return merged.select(rows.columns).sort("deal_id", "cut")
+
+
+def out_of_sample(model: LearnedWinModel) -> tuple[pl.DataFrame, Folds]:
+    """The model's looks with their out-of-sample ``score`` (null where no split tested
+    them), and the folds: what the stack is fitted and judged on."""
+    model._check_fitted()
+    return model.looks_, model.folds_

@@ -7,7 +7,9 @@ at several times during its life, as a review would have seen it at that moment:
   created), and at the first midnight after each of its stage changes,
 - while it was still open (the cut is before its close);
 - at most ``max_per_deal`` looks, spread evenly over those moments, each weighted by
-  moments / looks kept, so a long deal weighs what it would uncapped;
+  moments / looks kept, so a long deal weighs what it would uncapped; one look per deal
+  (its first) when the team logs no activities at all: such a deal looks the same every
+  week but for its age, and nine copies of it would count as nine deals;
 - at most about :data:`MAX_LOOKS` looks in all: beyond, a seeded random share of them
   is kept, weighted up by the inverse of that share (100,000 closed deals give plenty).
 
@@ -40,11 +42,12 @@ import numpy as np
 import polars as pl
 
 from walkaway.flags.rulebook import find_flags_frame
+from walkaway.learning.prior import PriorModel
 from walkaway.models import DATETIME, DEAL_COLUMNS, ActivityKind, Outcome, Pipeline, Severity
 from walkaway.policy import Policy
 from walkaway.signals.frame import SIGNALS, signals_from_snapshot
 from walkaway.signals.norms import compute_norms
-from walkaway.signals.snapshot import take_snapshot
+from walkaway.signals.snapshot import days_between, take_snapshot
 
 LOOK_EVERY_DAYS = 7
 MAX_PER_DEAL = 12
@@ -56,6 +59,9 @@ DAY = timedelta(days=1)
 
 FLAG_COUNTS = tuple(f"flags_{s.value}" for s in Severity)
 ROW_KEYS = ("deal_id", "cut", "weight", "won", "closed_at")
+# Beside the signals, each look carries: the prior's log-odds then, what an hour earned
+# elsewhere then, and what walking away at the look would have saved (hours, days).
+LOOK_EXTRAS = ("prior_logit", "yield_per_hour", "hours_after", "days_after")
 
 
 def closed_deals(deals: pl.DataFrame, until: datetime) -> pl.DataFrame:
@@ -135,11 +141,21 @@ def training_rows(
     pipeline: Pipeline, until: datetime, policy: Policy, *, max_per_deal: int = MAX_PER_DEAL
 ) -> pl.DataFrame:
     """One row per look: :data:`ROW_KEYS`, every signal, flag counts by severity,
-    ``flag_codes`` (the codes that fired) and the deal's ``attributes``; sorted by
-    deal and cut. Empty when no deal closed before ``until``."""
+    ``flag_codes`` (the codes that fired), the deal's ``attributes`` and
+    :data:`LOOK_EXTRAS` (with ``yield_source``); sorted by deal and cut. Empty when no
+    deal closed before ``until``."""
     closed = closed_deals(pipeline.deals, until)
     acts = pipeline.activities.join(closed.select("deal_id"), on="deal_id", how="semi")
-    looks = look_schedule(look_moments(closed, acts), max_per_deal)
+    logged = pipeline.activities.filter(pl.col("at") < pl.lit(until, dtype=DATETIME)).height > 0
+    moments = look_moments(closed, acts)
+    if logged:
+        looks = look_schedule(moments, max_per_deal)
+    else:
+        looks = (
+            moments.group_by("deal_id")
+            .agg(pl.col("cut").min())
+            .with_columns(pl.lit(1.0).alias("weight"))
+        )
     if looks.height == 0:
         return _empty_rows()
     first, step = checkpoints(looks["cut"])
@@ -151,14 +167,61 @@ def training_rows(
         norms = compute_norms(pipeline, anchor, policy)
         copies = _aligned_copies(closed, acts, batch, anchor)
         signals = signals_from_snapshot(take_snapshot(copies, anchor), policy, norms)
-        flags = flag_features(find_flags_frame(signals, policy))
-        parts.append(_joined(signals, flags))
+        found = find_flags_frame(signals, policy)
+        prior = PriorModel(policy).fit(copies, anchor, norms=norms)
+        signals = norms.with_yield(signals).with_columns(
+            _logit(prior.predict_proba(signals, found)).alias("prior_logit")
+        )
+        parts.append(_joined(signals, flag_features(found)))
     looked = pl.concat(parts, how="vertical_relaxed").with_columns(pl.col("deal_id").cast(pl.Int64))
     labels = closed.select("deal_id", "won", "closed_at", "attributes")
     rows = looks.drop("period").join(looked.rename({"deal_id": "look"}), on="look")
     rows = rows.drop("look").join(labels, on="deal_id", how="left")
+    rows = _with_effort_after(rows, acts)
     return rows.select(*ROW_KEYS, *[c for c in rows.columns if c not in ROW_KEYS]).sort(
         "deal_id", "cut"
+    )
+
+
+def _logit(p: pl.Series) -> pl.Series:
+    clipped = p.clip(1e-6, 1 - 1e-6)
+    return (clipped / (1 - clipped)).log()
+
+
+def _with_effort_after(rows: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame:
+    """``hours_after``: seller hours logged on the deal from the look to its close (what
+    walking away at the look would have saved), and ``days_after``: days to the close."""
+    logged = (
+        activities.filter(pl.col("hours") > 0)
+        .select("deal_id", "at", "hours")
+        .sort("deal_id", "at")
+        .with_columns(pl.col("hours").cum_sum().over("deal_id").alias("hours_before"))
+    )
+    totals = logged.group_by("deal_id").agg(pl.col("hours").sum().alias("hours_total"))
+    before = (
+        rows.select("deal_id", "cut")
+        .sort("cut")
+        .join_asof(
+            logged.select("deal_id", "at", "hours_before").sort("at"),
+            left_on="cut",
+            right_on="at",
+            by="deal_id",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,  # both sides are sorted by time above
+        )
+        .select("deal_id", "cut", "hours_before")
+    )
+    return (
+        rows.join(before, on=["deal_id", "cut"], how="left")
+        .join(totals, on="deal_id", how="left")
+        .with_columns(
+            (pl.col("hours_total").fill_null(0.0) - pl.col("hours_before").fill_null(0.0)).alias(
+                "hours_after"
+            ),
+            days_between(pl.col("closed_at"), pl.col("cut")).alias("days_after"),
+        )
+        .drop("hours_before", "hours_total")
     )
 
 
@@ -217,4 +280,6 @@ def _empty_rows() -> pl.DataFrame:
         *[pl.lit(0, dtype=pl.Int64).alias(c) for c in FLAG_COUNTS],
         pl.lit([], dtype=pl.List(pl.String)).alias("flag_codes"),
         pl.lit(None, dtype=pl.String).alias("attributes"),
+        *[pl.lit(None, dtype=pl.Float64).alias(c) for c in LOOK_EXTRAS],
+        pl.lit(None, dtype=pl.String).alias("yield_source"),
     )

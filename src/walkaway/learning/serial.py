@@ -1,5 +1,8 @@
 """Win models as plain data: JSON numbers and LightGBM's own text format, never pickle.
 
+The learned part stores its features, exclusions, calibrator, references and its
+scorer's own state (:mod:`walkaway.learning.scorers`).
+
 The prior stores itself (``PriorModel.to_state``: its stage base rates, overall rate and
 fact weights), so a stored model predicts without the pipeline it was fitted on; the
 policy is the one in force when the model is loaded.
@@ -10,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-
-import lightgbm as lgb
 
 from walkaway.learning.calibration import Calibrator
 from walkaway.learning.features import Exclusion, Feature
@@ -24,11 +25,12 @@ def learned_state(
     excluded: Sequence[Exclusion],
     calibrator: Calibrator,
     references: Mapping[str, Mapping[str, float]],
-    booster: lgb.Booster,
+    scorer: Mapping[str, Any],
     exclude_attributes: Sequence[str],
     effect_scale: float,
 ) -> dict[str, Any]:
-    """A fitted learned model's parts as JSON-ready data."""
+    """A fitted learned model's parts as JSON-ready data (``scorer``: its own state:
+    coefficients, or LightGBM's text model)."""
     return {
         "as_of": as_of.isoformat(),
         "features": [f.to_dict() for f in features],
@@ -37,7 +39,7 @@ def learned_state(
         "references": {name: dict(by) for name, by in references.items()},
         "exclude_attributes": list(exclude_attributes),
         "effect_scale": effect_scale,
-        "booster": booster.model_to_string(),
+        "scorer": dict(scorer),
     }
 
 
@@ -49,9 +51,9 @@ def parts_from_state(
     tuple[Exclusion, ...],
     Calibrator,
     dict[str, dict[str, float]],
-    lgb.Booster,
+    dict[str, Any],
 ]:
-    """The parts :func:`learned_state` stored, rebuilt."""
+    """The parts :func:`learned_state` stored, rebuilt (the scorer's state as stored)."""
     references = {
         name: {stage: float(v) for stage, v in by.items()}
         for name, by in state["references"].items()
@@ -62,5 +64,5 @@ def parts_from_state(
         tuple(Exclusion(e["name"], e["reason"]) for e in state["excluded"]),
         Calibrator.from_dict(state["calibrator"]),
         references,
-        lgb.Booster(model_str=state["booster"]),  # its settings (1 thread) come with it
+        dict(state["scorer"]),
     )

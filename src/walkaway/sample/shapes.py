@@ -244,23 +244,27 @@ def one_stage(n: int = 1200, *, seed: int = 9) -> Shape:
 
 
 def tiny_team(*, seed: int = 17) -> Shape:
-    """60 deals (40 of them become history): activities and two qualification facts."""
-    shape = activity_funnel(60, seed=seed, facts=True)
+    """100 deals over a year, activities and two qualification facts: split after the
+    40th close (``split_history(..., closed=40)``), a tiny team's history."""
+    shape = activity_funnel(100, seed=seed, facts=True)
     return Shape("tiny-team", shape.pipeline, shape.truth, shape.as_of)
 
 
-def split_history(shape: Shape, open_share: float = 0.3, *, seed: int = 1) -> Split:
+def split_history(
+    shape: Shape, open_share: float = 0.3, *, closed: int | None = None, seed: int = 1
+) -> Split:
     """A user's import of ``shape``: when every close falls on one date, a random
     ``open_share`` of the deals is left open; otherwise the deals closed after a cut
-    (the cut that leaves about that share) are open at it, with their activities up to
-    it. Their outcomes go to ``open_outcomes``."""
+    (the cut that leaves about that share, or the day after the ``closed``-th close) are
+    open at it, with their activities up to it. Their outcomes go to ``open_outcomes``."""
     deals, acts = shape.pipeline.deals, shape.pipeline.activities
     if deals["closed_at"].n_unique() == 1:
         rng = np.random.default_rng(seed)
         still_open = pl.Series(rng.random(deals.height) < open_share)
         as_of = shape.as_of
     else:
-        cut = deals["closed_at"].quantile(1.0 - open_share, "nearest")
+        closes = deals["closed_at"].sort()
+        cut = closes[closed - 1] + DAY if closed else closes.quantile(1.0 - open_share, "nearest")
         assert isinstance(cut, datetime)
         as_of = datetime.combine(cut.date(), datetime.min.time())
         deals = deals.filter(pl.col("created_at") < as_of)

@@ -8,7 +8,8 @@ with the stored deals' attributes attached, ready for ``assess_frame(..., model=
 
 A model trained on too little history is the prior alone; it is stored (its card says
 why) but ``active_model`` returns None for it, so assessments keep fitting the prior as
-of their own date rather than using one frozen at training time.
+of their own date rather than using one frozen at training time. A trained model carries
+the walk-away line its history sets (:mod:`walkaway.backtest.line`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 import polars as pl
 import sqlalchemy as sa
 
+from walkaway.backtest.line import with_line
 from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.card import PRIOR, ModelCard
 from walkaway.models import Pipeline, as_utc_naive
@@ -45,13 +47,15 @@ def train(
     with store.connect() as conn:
         frame = load_deals(conn, deals.c.created_at < moment)
         acts = load_activities(conn, before=moment)
+    policy = _policy(store)
     model = train_win_model(
         Pipeline(frame, acts),
         moment,
-        _policy(store),
+        policy,
         exclude_attributes=exclude_attributes,
         trained_at=trained_at,
     )
+    model = with_line(model, policy)
     card = model.card_
     with store.begin() as conn:
         conn.execute(probability_models.update().values(active=False))
@@ -89,7 +93,7 @@ def active_model(store: Store) -> tuple[BlendedWinModel, ModelCard] | None:
     its card; None when there is none (or it is the prior alone)."""
     row = _active_row(store, probability_models.c.kind, probability_models.c.blob)
     if row is None or row[0] == PRIOR:
-        return None
+        return None  # the prior alone: fitted as of each assessment's own date instead
     blob = row[1]
     assert isinstance(blob, bytes | memoryview)
     model = BlendedWinModel.from_bytes(bytes(blob), _policy(store))

@@ -56,6 +56,19 @@ class Norms:
     facts: FactWeights  # the qualification facts' weights (walkaway.signals.facts)
     fact_centre: float  # the closed deals' average fact total
 
+    def with_yield(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (with ``owner``) plus ``yield_per_hour`` and ``yield_source``: the
+        rep's own when there is one, else the team's (``team``, or ``policy``)."""
+        team = "team" if self.yield_source == HISTORY else POLICY
+        joined = frame.join(self.owner_yield, on="owner", how="left", maintain_order="left")
+        return joined.with_columns(
+            pl.coalesce("owner_yield", pl.lit(self.yield_per_hour)).alias("yield_per_hour"),
+            pl.when(pl.col("owner_yield").is_not_null())
+            .then(pl.lit("owner"))
+            .otherwise(pl.lit(team))
+            .alias("yield_source"),
+        ).drop("owner_yield")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data that :meth:`from_dict` turns back into equal norms (floats
         exactly, frames with their column types), e.g. to cache them."""
