@@ -53,6 +53,18 @@ class Recommendation(StrEnum):
     REQUALIFY = "requalify"
     WALK_AWAY = "walk_away"
 
+    @property
+    def label(self) -> str:
+        """The call as a person writes it: "Pursue", "Re-qualify", "Walk away"."""
+        return _CALL_LABELS[self]
+
+
+_CALL_LABELS = {
+    Recommendation.PURSUE: "Pursue",
+    Recommendation.REQUALIFY: "Re-qualify",
+    Recommendation.WALK_AWAY: "Walk away",
+}
+
 
 class Severity(StrEnum):
     INFO = "info"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from walkaway.models import Recommendation
 from walkaway.reporting.numbers import money, percent, short_money
 from walkaway.reporting.svg import (
     AXIS,
@@ -26,7 +27,7 @@ from walkaway.reporting.svg import (
 
 # Bottom of a stack first: walk-away candidates sit on top, where the eye lands.
 RECOMMENDATIONS = ("pursue", "requalify", "walk_away")
-RECOMMENDATION_LABELS = {"walk_away": "Walk away", "requalify": "Re-qualify", "pursue": "Pursue"}
+RECOMMENDATION_LABELS = {call.value: call.label for call in Recommendation}
 RECOMMENDATION_COLOURS = {"walk_away": "#c53030", "requalify": "#d69e2e", "pursue": "#2f855a"}
 FORECAST_COLOUR = "#2b6cb0"
 OPEN_COLOUR = "#cbd2d9"

@@ -7,11 +7,9 @@ from typing import Any
 
 from jinja2 import Environment
 
-CALLS = {
-    "walk_away": "Walk away",
-    "requalify": "Re-qualify",
-    "pursue": "Pursue",
-}
+from walkaway.models import Recommendation
+
+CALLS = {call.value: call.label for call in Recommendation}
 CALL_ORDER = ("walk_away", "requalify", "pursue")
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
