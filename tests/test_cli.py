@@ -177,9 +177,15 @@ def _cli_modules_loaded_by(args: list[str]) -> tuple[int, set[str]]:
 
 
 def test_one_command_loads_only_its_own_module() -> None:
+    from walkaway.cli import COMMAND_MODULES
+
     status, modules = _cli_modules_loaded_by(["show", "--help"])
     assert status == 0
-    assert modules == {"walkaway.cli", "walkaway.cli.common", "walkaway.cli.review"}
+    commands = {f"walkaway.cli.{module}" for module in COMMAND_MODULES.values()}
+    assert modules & commands == {"walkaway.cli.review"}
+    # and beside it only the plumbing and the printers the review's commands use
+    printers = {"walkaway.cli.board", "walkaway.cli.listing"}
+    assert modules == {"walkaway.cli", "walkaway.cli.common", "walkaway.cli.review", *printers}
 
 
 def test_help_and_unknown_commands_load_every_module() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -184,3 +185,42 @@ def test_policy_set_refuses_a_bad_policy(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "hourly_cots" in result.stderr and result.stderr.count("\n") == 1
     assert runner.invoke(app, ["policy", "show", "--db", db]).stdout.startswith("# No team policy")
+
+
+def _critical(deal: dict[str, Any]) -> list[dict[str, str]]:
+    return [f for f in deal["flags"] if f["severity"] == "critical"]
+
+
+def test_readiness_is_no_good_news_beside_a_critical_flag(demo_db: str) -> None:
+    deals = review_json(demo_db)["deals"]
+    assert isinstance(deals, list)
+    troubled = [d for d in deals if d["ready_to_advance"] and _critical(d)]
+    calm = [
+        d
+        for d in deals
+        if d["ready_to_advance"] and not _critical(d) and d["recommendation"] != "walk_away"
+    ]
+    walked = [
+        d
+        for d in deals
+        if d["ready_to_advance"] and not _critical(d) and d["recommendation"] == "walk_away"
+    ]
+    behind = [d for d in deals if not d["ready_to_advance"]]
+    assert troubled and calm and walked and behind  # the sample has all four
+    runner = CliRunner()
+
+    def shown(deal: dict[str, Any]) -> str:
+        args = ["show", deal["deal_id"], "--db", demo_db, "--as-of", AS_OF]
+        return " ".join(runner.invoke(app, args).stdout.split())
+
+    for deal in troubled:
+        text = shown(deal)
+        assert "Ready to advance" not in text
+        assert (
+            f"Exit criteria met, but do not advance on them: {_critical(deal)[0]['evidence']}"
+            in (text)
+        )
+    assert "Ready to advance: the buyer has done what this stage asks." in shown(calm[0])
+    assert "Exit criteria met, but the numbers say walk away" in shown(walked[0])
+    missing = ", ".join(behind[0]["missing_criteria"])
+    assert f"Not ready to advance: still missing {missing}." in shown(behind[0])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -127,7 +126,8 @@ def root(
     """Walkaway tells a sales team which deals to keep pursuing, re-qualify or walk away from."""
 
 
-def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
+def jsonable_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: date-times and dates as ISO text, attributes parsed."""
     frame = frame.with_columns(
         [
             pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S")
@@ -141,23 +141,6 @@ def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
         if "attributes" in row:
             row["attributes"] = json.loads(row["attributes"] or "{}")
     return rows
-
-
-def print_frame(frame: pl.DataFrame, fmt: ListFormat, columns: list[str], title: str) -> None:
-    if fmt is ListFormat.json:
-        sys.stdout.write(json.dumps(_jsonable(frame), ensure_ascii=False, indent=2) + "\n")
-        return
-    if fmt is ListFormat.csv:
-        sys.stdout.write(frame.write_csv())
-        return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="right" if frame.schema[column].is_numeric() else "left")
-    for row in frame.select(columns).iter_rows():
-        table.add_row(
-            *["" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row]
-        )
-    out.print(table)
 
 
 def print_summary(summary: dict[str, Any], currency: str) -> None:

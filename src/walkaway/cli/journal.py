@@ -13,11 +13,12 @@ import polars.selectors as cs
 import typer
 
 from walkaway.cli.common import DbOption, app, edge, open_from, out
+from walkaway.cli.journal_text import print_due, print_journal
+from walkaway.cli.listing import WideOption
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 from walkaway.service.due import due
 from walkaway.service.journal import (
-    Journal,
     RecordedDecision,
     decision_words,
     journal,
@@ -143,61 +144,6 @@ def outcome_command(
     )
 
 
-def _since(row: dict[str, Any]) -> str:
-    """What happened after a decision, in a line."""
-    parts = [str(row["fate"]).replace("_", " ")]
-    if row["outcome_after"]:
-        word = str(row["outcome_after"]).replace("_", " ")
-        parts.append(f"outcome {word} on {row['outcome_after_at']:%Y-%m-%d}")
-    if row["inbound_after"]:
-        parts.append(f"{row['inbound_after']} buyer replies since")
-    if row["requalify_status"]:
-        parts.append(f"deadline {row['requalify_by']:%Y-%m-%d} {row['requalify_status']}")
-    if row["next_decision"]:
-        parts.append(
-            f"then {decision_words(row['next_decision'])} on {row['next_decided_at']:%Y-%m-%d}"
-        )
-    return "; ".join(parts)
-
-
-def _score_line(row: dict[str, Any], currency: str) -> str:
-    return (
-        f"{row['decisions']} decisions; {row['walk_aways']} walk-aways: "
-        f"{row['stayed_lost']} stayed lost, {row['came_back']} came back, "
-        f"{row['no_news']} no news yet; wins given up {row['wins_given_up']} "
-        f"({currency} {row['wins_given_up_value']:,.0f}); hours freed "
-        f"{row['hours_freed']:,.0f}; re-qualify deadlines {row['deadlines_met']} met, "
-        f"{row['deadlines_missed']} missed, {row['deadlines_pending']} pending"
-    )
-
-
-def print_journal(result: Journal) -> None:
-    out.print(f"[bold]Decision journal as of {result.as_of:%Y-%m-%d}[/bold]")
-    if result.entries.height == 0:
-        out.print("No decisions recorded yet: walkaway decide DEAL_ID pursue|requalify|walk_away")
-    for row in result.entries.iter_rows(named=True):
-        data = decision_words(row["recommendation"])
-        out.print(
-            f"{row['decided_at']:%Y-%m-%d}  {row['deal_id']} {row['name'] or ''} "
-            f"({row['owner'] or 'no owner'})\n"
-            f"  {decision_words(row['decision'])} by {row['decided_by'] or 'unknown'} "
-            f"(data then: {data}, p {row['win_probability']:.0%}): {row['reason'] or ''}\n"
-            f"  since: {_since(row)}",
-            highlight=False,
-            markup=False,
-        )
-    currency = str(result.entries["currency"].drop_nulls().first() or "")
-    out.print("[bold]Scorecard[/bold]")
-    for row in result.scorecard.iter_rows(named=True):
-        out.print(f"  {row['owner']}: {_score_line(row, currency)}", highlight=False, markup=False)
-    out.print(
-        "came back: the buyer wrote again, or the deal came back or was won after the "
-        "walk-away; hours freed: the hours still needed, estimated then, of walk-aways "
-        "that stayed lost",
-        highlight=False,
-    )
-
-
 @app.command("journal")
 @edge
 def journal_command(
@@ -212,6 +158,7 @@ def journal_command(
         str | None,
         typer.Option("--as-of", help="Look back from this date (default: now)."),
     ] = None,
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """Every decision with what happened after, and the scorecard per rep."""
@@ -226,32 +173,7 @@ def journal_command(
             }
         )
     else:
-        print_journal(result)
-
-
-def print_due(items: pl.DataFrame, on: date) -> None:
-    if items.height == 0:
-        out.print(f"Nothing due on {on:%Y-%m-%d}.")
-        return
-    for row in items.iter_rows(named=True):
-        what = "re-qualify deadline" if row["kind"] == "requalify_deadline" else "revisit"
-        status = f" ({row['requalify_status']})" if row["requalify_status"] else ""
-        out.print(
-            f"[bold]{row['deal_id']}[/bold] {row['name'] or ''} — {row['owner'] or 'no owner'}: "
-            f"{what} {row['due_on']:%Y-%m-%d}{status}",
-        )
-        out.print(f"  {row['action']}", highlight=False, markup=False)
-        out.print(
-            f"  decided {decision_words(row['decision'])} on {row['decided_at']:%Y-%m-%d}: "
-            f"{row['reason'] or ''}",
-            highlight=False,
-            markup=False,
-        )
-        for question in row["questions"] or []:
-            out.print(f"  • {question}", highlight=False, markup=False)
-        if row["message"]:
-            out.print(row["message"], highlight=False, markup=False)
-        out.print()
+        print_journal(result, wide=wide)
 
 
 @app.command("due")
@@ -266,6 +188,7 @@ def due_command(
     format: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """Re-qualify deadlines and revisit dates that have come, with the message or questions."""
@@ -278,4 +201,4 @@ def due_command(
     if format is TableOrJson.json:
         write_json({"on": day.isoformat(), "due": _jsonable(items)})
     else:
-        print_due(items, day)
+        print_due(items, day, wide=wide)

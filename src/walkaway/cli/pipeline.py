@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import polars as pl
 import typer
+from rich.table import Table
 
 from walkaway import service
 from walkaway.cli.common import (
@@ -14,12 +18,13 @@ from walkaway.cli.common import (
     ListFormat,
     app,
     edge,
+    jsonable_rows,
     open_from,
     out,
-    print_frame,
     print_summary,
     progress_bar,
 )
+from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
 from walkaway.models import Outcome
 from walkaway.settings import Settings
 
@@ -85,12 +90,48 @@ def deals_command(
     format: Annotated[
         ListFormat, typer.Option("--format", help="table, json or csv.")
     ] = ListFormat.table,
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """List the stored deals."""
     frame = service.list_deals(open_from(db), service.DealFilter(stage, owner, outcome))
-    columns = ["deal_id", "name", "owner", "stage", "amount", "outcome", "activity_count"]
-    print_frame(frame, format, columns, f"{frame.height:,} deals")
+    if format is ListFormat.json:
+        sys.stdout.write(json.dumps(jsonable_rows(frame), ensure_ascii=False, indent=2) + "\n")
+    elif format is ListFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    elif wide:
+        print_wide(f"{frame.height:,} deals", _deals_table(frame))
+    else:
+        out.print(f"[bold]{frame.height:,} deals[/bold]")
+        print_list(NARROW_DEALS, [_deal_row(row) for row in frame.iter_rows(named=True)])
+
+
+WIDE_DEALS = ("deal_id", "name", "owner", "stage", "amount", "outcome", "activity_count")
+NARROW_DEALS = (
+    Column("deal"),
+    Column("owner", 15),
+    Column("stage", 13),
+    Column("amount", 10, "right"),
+    Column("outcome", 7),
+)
+
+
+def _deal_row(row: dict[str, Any]) -> Row:
+    amount = "" if row["amount"] is None else f"{row['amount']:,.0f}"
+    deal = f"{row['deal_id']} {row['name'] or ''}".strip()
+    return Row((deal, row["owner"] or "", row["stage"] or "", amount, row["outcome"] or ""))
+
+
+def _deals_table(frame: pl.DataFrame) -> Table:
+    table = Table()
+    for column in WIDE_DEALS:
+        numeric = frame.schema[column].is_numeric()
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    for row in frame.select(WIDE_DEALS).iter_rows():
+        table.add_row(
+            *["" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row]
+        )
+    return table
 
 
 @app.command("demo")
@@ -101,7 +142,7 @@ def demo_command(
     ] = "walkaway-demo.db",
 ) -> None:
     """Build the bundled sample pipeline into a fresh SQLite file and review it."""
-    from walkaway.cli.review import print_review
+    from walkaway.cli.board import print_review
     from walkaway.models import as_utc_naive
     from walkaway.sample import SAMPLE_AS_OF
     from walkaway.service.review import review

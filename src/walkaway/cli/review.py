@@ -12,10 +12,15 @@ import polars as pl
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
+from walkaway.cli.board import STYLE, print_review
 from walkaway.cli.common import DbOption, ListFormat, app, edge, open_from, out
+from walkaway.cli.listing import WideOption, screen_width, wrapped
+from walkaway.cli.listing import money as _money
 from walkaway.errors import InputError
 from walkaway.models import Assessment, as_utc_naive
+from walkaway.service.readiness import readiness_note
 from walkaway.service.review import (
     DealView,
     Review,
@@ -34,7 +39,9 @@ AsOfOption = Annotated[
         "at or after it is used.",
     ),
 ]
-STYLE = {"walk_away": "bold red", "requalify": "yellow", "pursue": "green"}
+
+
+READINESS_STYLE = {"ready": "green", "caution": "yellow", "not_ready": ""}
 
 
 class ShowFormat(StrEnum):
@@ -59,10 +66,6 @@ def parse_as_of(text: str | None) -> datetime:
         raise InputError(
             f"--as-of {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
         ) from None
-
-
-def _money(value: float | None, currency: str = "") -> str:
-    return "—" if value is None else f"{currency} {value:,.0f}".strip()
 
 
 LIST_COLUMNS = ("flags", "reasons", "questions", "reasons_for", "reasons_against")
@@ -97,86 +100,6 @@ def _csv(frame: pl.DataFrame) -> str:
     return flat.write_csv()
 
 
-_REVIEW_COLUMNS = (
-    # name, justify, max width (None = take what is left)
-    ("deal", "left", 6),
-    ("name", "left", 22),
-    ("owner", "left", 13),
-    ("stage", "left", 11),
-    ("amount", "right", 9),
-    ("p(win)", "right", 6),
-    ("call", "left", 9),
-    ("by", "left", 10),
-    ("first reason", "left", None),
-)
-
-
-def _clip(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 1] + "…"
-
-
-def print_review(result: Review) -> None:
-    table = Table(title=f"Pipeline review as of {result.as_of:%Y-%m-%d}", expand=False)
-    for name, justify, width in _REVIEW_COLUMNS:
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            width=width,
-            no_wrap=True,
-            overflow="ellipsis",
-        )
-    fixed = sum(w for _, _, w in _REVIEW_COLUMNS if w) + 3 * len(_REVIEW_COLUMNS) + 1
-    room = max(20, out.width - fixed)
-    for row in result.deals.iter_rows(named=True):
-        when = row["requalify_by"] or row["revisit_on"] or row["walk_away_on"]
-        table.add_row(
-            row["deal_id"],
-            row["name"] or "",
-            row["owner"] or "",
-            row["stage"] or "",
-            _money(row["amount"]),
-            f"{row['win_probability']:.0%}",
-            f"[{STYLE[row['recommendation']]}]{row['recommendation']}[/]",
-            when.isoformat() if when else "",
-            _clip((row["reasons"] or [""])[0], room),
-        )
-    out.print(table)
-    _disagreements(result.deals)
-    _summary_panel(result.summary)
-    out.print(
-        "Details: walkaway show DEAL_ID; exit email: walkaway message DEAL_ID", highlight=False
-    )
-
-
-def _disagreements(frame: pl.DataFrame) -> None:
-    """A person's decision sticks; the review says where the data now disagrees."""
-    if "data_disagrees" not in frame.columns:
-        return
-    rows = frame.filter(pl.col("data_disagrees").fill_null(False))
-    if rows.height:
-        out.print("[bold]Decisions the data now disagrees with[/bold]")
-        for deal_id, sentence in rows.select("deal_id", "disagreement").iter_rows():
-            out.print(f"  {deal_id}: {sentence}", highlight=False)
-
-
-def _summary_panel(summary: dict[str, Any]) -> None:
-    cur = summary["currency"]
-    counts = summary["by_recommendation"]
-    lines = [
-        f"{summary['open_deals']:,} open deals: {counts['walk_away']:,} walk away, "
-        f"{counts['requalify']:,} re-qualify, {counts['pursue']:,} pursue",
-        f"Open pipeline {_money(summary['open_value'], cur)}; held by walk-away candidates "
-        f"{_money(summary['walk_away_value'], cur)} "
-        f"({summary['pipeline_pollution']:.0%} pollution)",
-        f"Probability-weighted forecast {_money(summary['forecast'], cur)}; without the "
-        f"walk-away candidates {_money(summary['forecast_without_walk_aways'], cur)}",
-        f"Walking away frees about {summary['hours_freed_by_walking_away']:,.0f} selling hours",
-    ]
-    out.print("[bold]Summary[/bold]")
-    for line in lines:
-        out.print(f"  {line}", highlight=False)
-
-
 @app.command("review")
 @edge
 def review_command(
@@ -186,6 +109,7 @@ def review_command(
     format: Annotated[
         ListFormat, typer.Option("--format", help="table, json or csv.")
     ] = ListFormat.table,
+    wide: WideOption = False,
     db: DbOption = None,
 ) -> None:
     """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
@@ -195,7 +119,7 @@ def review_command(
     elif format is ListFormat.csv:
         sys.stdout.write(_csv(result.deals))
     else:
-        print_review(result)
+        print_review(result, wide=wide)
 
 
 def show_json(view: DealView) -> dict[str, Any]:
@@ -215,24 +139,24 @@ def _human_and_readiness(view: DealView) -> None:
         )
         if human["data_disagrees"]:
             out.print(f"  [yellow]{human['disagreement']}[/yellow]", highlight=False)
-    ready = view.readiness
-    if ready is not None:
-        if ready["ready_to_advance"]:
-            out.print("Ready to advance: the buyer has done what this stage asks.")
-        else:
-            missing = ", ".join(ready["missing_criteria"])
-            out.print(f"Not ready to advance: still missing {missing}.", highlight=False)
+    note = readiness_note(view.readiness, view.assessment)
+    if note is not None:
+        text = wrapped(note.sentence, screen_width(), "", "  ")
+        out.print(text, style=READINESS_STYLE[note.kind], highlight=False, markup=False)
 
 
 def _show_text(view: DealView, as_of: datetime) -> None:
     a = view.assessment
     style = STYLE[a.recommendation.value]
+    call = Text(a.recommendation.label.upper(), style=style)
     out.print(
         Panel(
-            f"[{style}]{a.recommendation.value.replace('_', ' ').upper()}[/]  "
-            f"win probability {a.win_probability:.0%}",
-            title=f"{a.deal_id} {a.name or ''} — {a.owner or 'no owner'}, {a.stage}, "
-            f"as of {as_of:%Y-%m-%d}",
+            Text.assemble(
+                call,
+                f"  win probability {a.win_probability:.0%}\n",
+                f"{a.owner or 'no owner'} · {a.stage} · as of {as_of:%Y-%m-%d}",
+            ),
+            title=Text(f"{a.deal_id} {a.name or ''}".strip()),
             expand=False,
         )
     )
@@ -263,7 +187,9 @@ def _bullets(title: str, items: tuple[str, ...]) -> None:
     if items:
         out.print(f"[bold]{title}[/bold]")
         for item in items:
-            out.print(f"  • {item}", highlight=False, markup=False)
+            out.print(
+                wrapped(f"• {item}", screen_width(), "  ", "    "), highlight=False, markup=False
+            )
 
 
 def _economics(a: Assessment) -> None:

@@ -1,0 +1,55 @@
+"""Readiness to advance, in a sentence that agrees with the rest of the deal.
+
+A buyer can have met a stage's exit criteria while a critical flag says the deal is in
+trouble (no reply to 11 touches in 47 days), or while the numbers say walk away. Then
+readiness must not read as good news: the sentence says "criteria met, but …". The CLI's
+``show`` and the dashboard's deal page both print this one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from walkaway.models import Assessment, Recommendation, Severity
+
+ReadinessKind = Literal["ready", "caution", "not_ready"]
+
+
+@dataclass(frozen=True)
+class ReadinessNote:
+    """``kind``: ready (good news), caution (criteria met, but ...) or not_ready."""
+
+    kind: ReadinessKind
+    sentence: str
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else f"{text}."
+
+
+def readiness_note(
+    readiness: Mapping[str, Any] | None, assessment: Assessment
+) -> ReadinessNote | None:
+    """The readiness of ``assessment``'s deal in words; None when it was not computed."""
+    if readiness is None:
+        return None
+    if not readiness["ready_to_advance"]:
+        missing = ", ".join(readiness["missing_criteria"])
+        return ReadinessNote("not_ready", f"Not ready to advance: still missing {missing}.")
+    critical = [f for f in assessment.flags if f.severity is Severity.CRITICAL]
+    if critical:
+        more = len(critical) - 1
+        also = f" (and {more} more critical flag{'s' if more > 1 else ''})" if more else ""
+        return ReadinessNote(
+            "caution",
+            _sentence(
+                f"Exit criteria met, but do not advance on them: {critical[0].evidence}{also}"
+            ),
+        )
+    if assessment.recommendation is Recommendation.WALK_AWAY:
+        return ReadinessNote(
+            "caution", "Exit criteria met, but the numbers say walk away: see why below."
+        )
+    return ReadinessNote("ready", "Ready to advance: the buyer has done what this stage asks.")
