@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from tests.web.conftest import (
     AS_OF,
     SCRIPT_NAME,
@@ -166,3 +168,28 @@ def test_backtest_page_shows_the_latest_run(demo_url: str, tmp_path: Path) -> No
         assert client.get("/backtest/files/metrics.json").json()["labels"]["model"] == "Walkaway"
         assert client.get("/backtest/files/..%2Fdemo.db").status_code == 404
         assert client.get("/backtest/files/precision_effort.png").status_code == 404
+
+
+def test_deal_page_readiness_is_no_good_news_beside_a_critical_flag(client: Any) -> None:
+    deals = client.get("/api/review", params={"as_of": AS_OF}).json()["deals"]
+
+    def critical(deal: dict[str, Any]) -> list[dict[str, str]]:
+        return [f for f in deal["flags"] if f["severity"] == "critical"]
+
+    troubled = next(d for d in deals if d["ready_to_advance"] and critical(d))
+    calm = next(
+        d
+        for d in deals
+        if d["ready_to_advance"] and not critical(d) and d["recommendation"] == "pursue"
+    )
+    html = client.get(f"/deals/{troubled['deal_id']}", params={"as_of": AS_OF}).text
+    note = re.search(r'<p class="readiness (\w+)">([^<]*)</p>', html)
+    assert note is not None
+    assert note.group(1) == "caution" and "Ready to advance" not in html
+    evidence = str(escape(critical(troubled)[0]["evidence"]))
+    assert note.group(2).startswith(f"Exit criteria met, but do not advance on them: {evidence}")
+    html = client.get(f"/deals/{calm['deal_id']}", params={"as_of": AS_OF}).text
+    assert (
+        '<p class="readiness ready">Ready to advance: the buyer has done what this stage asks.</p>'
+        in html
+    )

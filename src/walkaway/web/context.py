@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError, NotFound
 from walkaway.models import as_utc_naive
-from walkaway.service.review import DealView, show
+from walkaway.service.review import DealView, readiness_of, show
 from walkaway.service.users import Role, User
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
@@ -137,7 +137,8 @@ def deal_view(
     with store.connect() as conn:
         stored = load_deals(conn, deals.c.deal_id == deal_id)
         timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
-    return DealView(assessment, stored.row(0, named=True), timeline)
+    readiness = readiness_of(cached.review.deals.slice(cached.rows[deal_id], 1))
+    return DealView(assessment, stored.row(0, named=True), timeline, readiness=readiness)
 
 
 def exit_message_for(view: DealView, cached: CachedReview, tone: str) -> str:

@@ -20,6 +20,7 @@ from walkaway.importers import FORMATS
 from walkaway.policy import default_policy_text
 from walkaway.service import save_policy, stored_policy_text
 from walkaway.service.decisions import human_decisions, load_decisions
+from walkaway.service.readiness import readiness_note
 from walkaway.service.users import User, check_password
 from walkaway.store import Store
 from walkaway.web import board
@@ -120,6 +121,7 @@ def deal_context(
     return {
         "a": view.assessment,
         "e": view.assessment.economics,
+        "readiness": readiness_note(view.readiness, view.assessment),
         "deal": view.deal,
         "timeline": list(reversed(timeline[-TIMELINE_ROWS:])),
         "activity_total": len(timeline),
