@@ -4,7 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DB     ?= walkaway-demo.db
 
-.PHONY: demo test lint typecheck bench clean install install-test
+# What `make test` runs once scripts/test-services has brought up what the tests need
+# (Chromium, PostgreSQL on 127.0.0.1:5432), and stops what it started afterwards.
+TEST_STEPS ?= lint typecheck pytest
+
+.PHONY: demo test pytest lint typecheck bench clean install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +36,10 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-test: install-test lint typecheck
+test: install-test
+	bash scripts/test-services $(MAKE) --no-print-directory $(TEST_STEPS)
+
+pytest: install-test
 	$(BIN)/python -m pytest
 
 bench: install-test

@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 
 from walkaway.store import Store, open_store
 
+# Under CI=true a skip is a failure (tests/no_skip_in_ci.py).
+pytest_plugins = ["tests.no_skip_in_ci"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"

@@ -1,12 +1,14 @@
 """End to end in a real headless Chromium against a real server (``walkaway serve``).
 
-Debian's Chromium, driven by Playwright for Python (never a browser of its own). Under
-CI=true a missing browser fails the test; elsewhere it is skipped with the reason.
+Debian's Chromium, driven by Playwright for Python (never a browser of its own); `make
+test` installs it (scripts/test-services). Under CI=true a missing browser fails the
+test; elsewhere it is skipped with the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -21,7 +23,8 @@ from tests.conftest import IN_CI
 from tests.web.conftest import AS_OF, SCRIPT_NAME, script_deal_csv
 from walkaway.service import build_demo, import_files
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, which `make test` installs (scripts/test-services reads the same variable).
+CHROMIUM = Path(os.environ.get("WALKAWAY_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_SECONDS = 90
 
@@ -29,7 +32,7 @@ START_SECONDS = 90
 def _need_chromium() -> None:
     problem = None
     if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+        problem = f"{CHROMIUM} is missing (`make test` installs it: apt-get install chromium)"
     else:
         try:
             import playwright.sync_api  # noqa: F401
