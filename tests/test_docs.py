@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,17 @@ def test_the_readme_library_example_runs(
     namespace["store"].close()  # type: ignore[attr-defined]
     shown = capsys.readouterr().out
     assert "recommendation" in shown and "walk_away" in shown
+
+
+def test_the_review_excerpt_in_the_readme_is_what_the_demo_prints(tmp_path: Path) -> None:
+    """The first-run path shows `walkaway review` as a pipe gets it (80 columns)."""
+    block = README.split("<!-- review-excerpt -->", 1)[1].split("<!-- /review-excerpt -->")[0]
+    excerpt = [line.removeprefix("   ") for line in block.strip().splitlines()[1:-1]]
+    command = [sys.executable, "-m", "walkaway", "demo", "--db", str(tmp_path / "demo.db")]
+    env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES"}}
+    done = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, check=True
+    )
+    lines = done.stdout.splitlines()
+    start = lines.index(excerpt[0])
+    assert lines[start : start + len(excerpt)] == excerpt
