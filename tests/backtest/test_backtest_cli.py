@@ -46,10 +46,10 @@ def test_text_report_and_files(demo_db: str, tmp_path: Path) -> None:
     for word in ("Walkaway", "Never", "Idle", "Stage p", "precision", "Walkaway at each cut"):
         assert word in text
     assert "2026-08-16" in text
-    for name in ("calibration.png", "precision_effort.png"):
+    for name in ("calibration.png", "precision_effort.png", "tradeoff.png"):
         assert (out / name).read_bytes().startswith(PNG)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3  # calibration, precision, trade-off
     assert "http://" not in page and "https://" not in page  # nothing to fetch
     assert "<script" not in page
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))

@@ -23,9 +23,14 @@ def test_model_before_training_says_the_prior_is_used(runner: CliRunner, tmp_pat
     result = runner.invoke(app, ["model", "--db", db])
     assert result.exit_code == 0
     assert "No model trained yet" in result.stdout and "prior" in result.stdout
+    # which qualification facts the team's closed deals confirm, before any training
+    assert "Qualification facts" in result.stdout and "confirmed" in result.stdout
     as_json = runner.invoke(app, ["model", "--db", db, "--format", "json"])
     assert as_json.exit_code == 0
-    assert json.loads(as_json.stdout)["trained"] is False
+    shown = json.loads(as_json.stdout)
+    assert shown["trained"] is False
+    facts = {(f["field"], f["value"]): f for f in shown["facts"]}
+    assert facts[("champion", "yes")]["deals"] > 0 and facts[("champion", "yes")]["verdict"]
 
 
 def test_train_then_model_prints_the_card(runner: CliRunner, tmp_path: Path) -> None:

@@ -107,6 +107,7 @@ class BacktestResult:
     calibration: pl.DataFrame
     curves: pl.DataFrame
     models: tuple[str, ...] = field(default=())
+    max_wins_sacrificed: float = 0.05  # the policy's: where the walk-away line sits
 
     def pooled_for(self, method: str) -> Metrics:
         return next(m for m in self.pooled if m.method == method)
@@ -131,6 +132,7 @@ class BacktestResult:
             "settings": asdict(self.settings),
             "labels": {m: self.settings.label(m) for m in METHODS},
             "models": list(self.models),
+            "max_wins_sacrificed": self.max_wins_sacrificed,
             "pooled": {m.method: m.to_dict() for m in self.pooled},
             "per_cut": [m.to_dict() for m in self.per_cut],
             "calibration": self.calibration.to_dicts(),
@@ -171,6 +173,7 @@ def run_backtest(
             [precision_effort_curve(rows, m, settings.curve_points) for m in CURVE_METHODS]
         ),
         models=tuple(models),
+        max_wins_sacrificed=policy.decision.max_wins_sacrificed,
     )
 
 

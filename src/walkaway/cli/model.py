@@ -15,8 +15,9 @@ from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 
 NO_MODEL = (
-    "No model trained yet: win probabilities come from the prior (stage win rates, red "
-    "flags, time in stage). Run `walkaway train` to learn from your closed deals."
+    "No model trained yet: win probabilities come from the prior (stage win rates, "
+    "qualification facts, red flags, time in stage). Run `walkaway train` to learn from "
+    "your closed deals."
 )
 
 
@@ -76,16 +77,20 @@ def model_command(
     db: DbOption = None,
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
-    from walkaway.learning.card import PRIOR
-    from walkaway.service.models import model_card
+    from walkaway.learning.card import BLEND, facts_text
+    from walkaway.service.models import model_card, prior_facts
 
-    card = model_card(open_from(db))
+    store = open_from(db)
+    card = model_card(store)
     if format is CardFormat.json:
         data: dict[str, Any] = {"trained": False, "learned": False, "message": NO_MODEL}
-        if card is not None:
-            data = {"trained": True, "learned": card.kind != PRIOR, **card.to_dict()}
+        if card is None:
+            data["facts"] = prior_facts(store).to_dicts()
+        else:
+            data = {"trained": True, "learned": card.kind == BLEND, **card.to_dict()}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif card is None:
-        out.print(NO_MODEL, markup=False, highlight=False)
+        text = "\n".join([NO_MODEL, *facts_text(tuple(prior_facts(store).to_dicts()))])
+        out.print(text, markup=False, highlight=False)
     else:
         out.print(card.to_text(), markup=False, highlight=False)

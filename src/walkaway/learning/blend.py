@@ -280,7 +280,8 @@ def _card(
     reported = _reported(history)
     y = reported["won"].to_numpy().astype(np.int64)
     w = reported["weight"].to_numpy()
-    reference = float(history["weight"].to_numpy() @ history["won"].to_numpy() / w.sum())
+    every = history["weight"].to_numpy()
+    reference = float(every @ history["won"].to_numpy() / every.sum())  # the won share seen
     reference = min(max(reference, 0.001), 0.999)
     scores = validate(reported["tested_probability"].to_numpy(), y, w, reference)
     top = tried.summary().head(TOP_FEATURES).filter(pl.col("gain_share") > 0)

@@ -297,13 +297,24 @@ def _validation_lines(card: ModelCard, scores: Scores) -> list[str]:
 
 
 def _fact_lines(card: ModelCard) -> list[str]:
-    if not card.facts:
+    return facts_text(card.facts)
+
+
+def facts_text(facts: tuple[Mapping[str, Any], ...]) -> list[str]:
+    """The qualification facts' lines of the card (``facts_frame`` rows)."""
+    recorded = [f for f in facts if f["deals"] > 0]
+    if not facts:
         return []
+    if not recorded:
+        return [
+            "Qualification facts: none recorded on the closed deals — the evidence's weights "
+            "stand (docs/model.md)"
+        ]
     lines = [
         "Qualification facts (log-odds against unknown: the evidence's, the one in force, "
-        "and what this team's history says):"
+        "and what this team's history says; values no closed deal has are left out):"
     ]
-    for f in card.facts:
+    for f in recorded:
         team = "" if f.get("team") is None else f"  win lift here {f['team']:+.2f}"
         lines.append(
             f"  {f['field']:<21} {f['value']:<15} {f['evidence']:+.2f} -> {f['weight']:+.2f}  "

@@ -13,14 +13,25 @@ from walkaway.backtest.replay import BacktestResult, BacktestSettings, ModelFact
 from walkaway.backtest.replay import run_backtest as run_core_backtest
 from walkaway.errors import InputError
 from walkaway.models import Pipeline, as_utc_naive
-from walkaway.service.backtest_report import calibration_png, precision_effort_png, report_html
+from walkaway.service.backtest_report import (
+    calibration_png,
+    precision_effort_png,
+    report_html,
+    tradeoff_png,
+)
 from walkaway.service.review import current_policy
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
 
 DEFAULT_EVERY = timedelta(days=7)
 DEFAULT_SPAN_MONTHS = 6
-REPORT_FILES = ("metrics.json", "calibration.png", "precision_effort.png", "report.html")
+REPORT_FILES = (
+    "metrics.json",
+    "calibration.png",
+    "precision_effort.png",
+    "tradeoff.png",
+    "report.html",
+)
 
 
 @dataclass(frozen=True)
@@ -90,17 +101,18 @@ def backtest(
 
 
 def write_report(result: BacktestResult, folder: Path) -> list[Path]:
-    """``metrics.json``, ``calibration.png``, ``precision_effort.png`` and a
-    self-contained ``report.html`` in ``folder`` (created if needed)."""
+    """``metrics.json``, ``calibration.png``, ``precision_effort.png``, ``tradeoff.png``
+    and a self-contained ``report.html`` in ``folder`` (created if needed)."""
     folder.mkdir(parents=True, exist_ok=True)
     images = {
         "calibration.png": calibration_png(result),
         "precision_effort.png": precision_effort_png(result),
+        "tradeoff.png": tradeoff_png(result),
     }
-    paths = [folder / name for name in REPORT_FILES]
-    metrics, calibration, curve, page = paths
-    metrics.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
-    calibration.write_bytes(images["calibration.png"])
-    curve.write_bytes(images["precision_effort.png"])
-    page.write_text(report_html(result, images), encoding="utf-8")
-    return paths
+    (folder / "metrics.json").write_text(
+        json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
+    for name, data in images.items():
+        (folder / name).write_bytes(data)
+    (folder / "report.html").write_text(report_html(result, images), encoding="utf-8")
+    return [folder / name for name in REPORT_FILES]

@@ -94,6 +94,35 @@ def precision_effort_png(result: BacktestResult) -> bytes:
     return _png(figure)
 
 
+def tradeoff_png(result: BacktestResult) -> bytes:
+    """Wins sacrificed against effort saved as a walk-away threshold on the model's
+    probability moves, with where the policy as set sits and the share of wins the
+    policy allows to give up."""
+    figure = Figure(figsize=(6.4, 5.0), dpi=100)
+    axes = figure.subplots()
+    column, label = _effort_axis(result)
+    curve = result.curves.filter(pl.col("method") == "model").drop_nulls(
+        [column, "wins_sacrificed_share"]
+    )
+    colour, allowed = COLOURS["model"], result.max_wins_sacrificed
+    if curve.height:
+        x, y = curve[column].to_list(), curve["wins_sacrificed_share"].to_list()
+        axes.plot(x, y, color=colour, label="threshold on the probability")
+    point = result.pooled_for("model")
+    at = _operating_x(point, column)
+    if at is not None and point.wins_sacrificed_share is not None:
+        shown = [point.wins_sacrificed_share]
+        axes.scatter([at], shown, s=120, marker="*", color=colour, zorder=3, label="the policy")
+    axes.axhline(allowed, linestyle=":", color="#999999", label=f"allowed ({allowed:.0%})")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1.02)
+    axes.set_xlabel(label)
+    axes.set_ylabel("share of the won deals walked away from")
+    axes.set_title("What walking away costs: wins sacrificed against effort saved")
+    axes.legend(loc="upper left", fontsize="small")
+    return _png(figure)
+
+
 def _lost_rate(metrics: Metrics) -> float | None:
     return metrics.lost / metrics.evaluated if metrics.evaluated else None
 

@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 BACKTEST_FILES = {
     "calibration.png": "image/png",
     "precision_effort.png": "image/png",
+    "tradeoff.png": "image/png",
     "report.html": "text/html; charset=utf-8",
     "metrics.json": "application/json",
 }
