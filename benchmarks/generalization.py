@@ -22,7 +22,8 @@ every deal open), ``prior`` (the prior with the history's stage rates and fact w
 ``trained`` (``walkaway train``: the stack, with its walk-away line), and the baselines
 ``stage`` (the stage's historical win rate), ``idle`` (fewer days idle = likelier) and
 ``logistic`` (a plain L2 logistic regression on the same deal columns, one-hot).
-Figures: AUC, Brier, ECE (10 bins), walk-away precision, wins sacrificed, effort saved
+Figures: AUC (at each cut, averaged over the cuts by their deals), Brier and ECE (10
+bins) over every deal-cut row, walk-away precision, wins sacrificed, effort saved
 (replayed as the policy runs: a deal walked away from at its first walk-away; effort in
 logged hours, else days to the close, else deals), each with a 95% interval from
 resampling deals ("—" where undefined). The stage rate, the idle rule and the plain
@@ -116,10 +117,23 @@ def _walks(frame: pl.DataFrame, method: str) -> tuple[float, float, float]:
     return precision, sacrificed, saved
 
 
+def _auc_within_cuts(frame: pl.DataFrame, method: str) -> float:
+    """AUC at each cut (deals ranked at one moment, as a review ranks them), averaged
+    weighting each cut by its deals: pooling cuts would also rank one month against
+    another."""
+    aucs, sizes = [], []
+    for (_,), part in frame.group_by("cut"):
+        value = _auc(part["won"].to_numpy().astype(float), part[f"p_{method}"].to_numpy())
+        if np.isfinite(value):
+            aucs.append(value)
+            sizes.append(part.height)
+    return float(np.average(aucs, weights=sizes)) if aucs else float("nan")
+
+
 def figures(frame: pl.DataFrame, method: str) -> dict[str, float]:
     y = frame["won"].to_numpy().astype(float)
     p = frame[f"p_{method}"].to_numpy().astype(float)
-    result = {"auc": _auc(y, p), "brier": float("nan"), "ece": float("nan")}
+    result = {"auc": _auc_within_cuts(frame, method), "brier": float("nan"), "ece": float("nan")}
     result |= dict.fromkeys(("precision", "wins_sacrificed", "effort_saved"), float("nan"))
     if f"walk_{method}" in frame.columns:
         clipped = np.clip(p, 0, 1)
@@ -177,9 +191,14 @@ def _plain_logistic(history: pl.DataFrame, scored: pl.DataFrame) -> np.ndarray:
             wide = wide.with_columns(attrs.struct.unnest().cast(pl.String).fill_null("?"))
         return wide
 
+    from sklearn.preprocessing import OneHotEncoder
+
     both = pl.concat([table(history), table(scored)], how="diagonal_relaxed").fill_null("?")
-    dummies = both.to_dummies().to_numpy().astype(float)
-    x_train, x_test = dummies[: history.height], dummies[history.height :]
+    cells = both.to_numpy().astype(str)
+    # Sparse one-hot; values on fewer than 5 deals pooled as rare (an id has no level).
+    encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5)
+    x_train = encoder.fit_transform(cells[: history.height])
+    x_test = encoder.transform(cells[history.height :])
     y = (history["outcome"] == "won").to_numpy()
     model = LogisticRegression(C=0.5, max_iter=2000).fit(x_train, y)
     result: np.ndarray = model.predict_proba(x_test)[:, 1]

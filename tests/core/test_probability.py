@@ -192,3 +192,42 @@ def test_probabilities_stay_between_0_and_1(
     assert p.len() == signals.height
     assert p.null_count() == 0
     assert ((p >= 0) & (p <= 1)).all()
+
+
+def _lives(won: list[float], lost: list[float]) -> list[dict[str, Any]]:
+    """Closed deals that lived so many days each."""
+    rows = []
+    for outcome, lives in (("won", won), ("lost", lost)):
+        for i, days in enumerate(lives):
+            created = days_ago(days + 30)
+            rows.append(
+                build_deal(
+                    deal_id=f"{outcome}{i}",
+                    outcome=outcome,
+                    created_at=created,
+                    closed_at=created + timedelta(days=days),
+                )
+            )
+    return rows
+
+
+@pytest.mark.parametrize(("lost_linger", "decays"), [(True, True), (False, False)])
+def test_time_costs_odds_only_where_the_history_says_sitting_costs_deals(
+    plain_policy: Policy, lost_linger: bool, decays: bool
+) -> None:
+    """Lost deals that linger: a deal past the won deals' norm decays. Lost deals that
+    close fast and won ones that take their time (as in Maven's data): it does not."""
+    won = [40 + 60 * i / 399 for i in range(400)]
+    lost = (
+        [10 + 150 * i / 399 for i in range(400)]
+        if lost_linger
+        else [5 + 50 * i / 399 for i in range(400)]
+    )
+    old = build_deal(deal_id="old", created_at=days_ago(400))
+    pipeline = build_pipeline([*_lives(won, lost), old])
+    model = PriorModel(plain_policy).fit(pipeline, AS_OF)
+    assert model.time_decays_ is decays
+    signals = compute_signals(pipeline, AS_OF, plain_policy).filter(deal_id="old")
+    p = float(model.predict_proba(signals, empty_flags())[0])
+    base = float(model._base(signals)["base_rate"][0])
+    assert (p < base / 2) if decays else p == pytest.approx(base)

@@ -164,7 +164,7 @@ def recommend(
             pl.lit(model.walk_away_floor(), dtype=pl.Float64).alias("walk_away_floor"),
         )
         .with_columns(_rule().alias("recommendation"))
-        .with_columns(_dates(policy, as_of))
+        .with_columns(_dates(policy, as_of, decays=norms.time_decays))
         .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
     )
     return _most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
@@ -217,7 +217,7 @@ def _rule() -> pl.Expr:
     )
 
 
-def _dates(policy: Policy, as_of: datetime) -> list[pl.Expr]:
+def _dates(policy: Policy, as_of: datetime, *, decays: bool) -> list[pl.Expr]:
     rec = pl.col("recommendation")
     deadline = as_of.date() + timedelta(days=policy.decision.requalify_days)
     months = policy.decision.revisit_months
@@ -232,7 +232,9 @@ def _dates(policy: Policy, as_of: datetime) -> list[pl.Expr]:
         .then(pl.lit(revisit))
         .otherwise(none)
         .alias("revisit_on"),
-        crossing_date(policy, as_of).alias("walk_away_on"),
+        (crossing_date(policy, as_of) if decays else pl.lit(None, dtype=pl.Date)).alias(
+            "walk_away_on"
+        ),
     ]
 
 

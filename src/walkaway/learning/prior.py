@@ -25,7 +25,9 @@
 4. **Time.** Once a deal has sat in its stage longer than the team's won deals needed
    (their 90th percentile there; without that history, the policy's stage limit; never
    under ``decay_min_days``), its odds are multiplied by ``decay_per_p90`` for every
-   further such span.
+   further such span — unless the team's history shows that sitting does not cost deals
+   here (:attr:`~walkaway.signals.norms.Norms.time_decays`: deals that lived longer than
+   the won ones needed were won at least as often as the rest).
 
 The result is clipped to [0.001, 0.999]: the prior never claims certainty.
 """
@@ -132,11 +134,12 @@ class PriorModel:
         )
         self.as_of_ = norms.as_of
         self.facts_, self.fact_centre_ = norms.facts, norms.fact_centre
+        self.time_decays_ = norms.time_decays
         return self
 
     def walk_away_floor(self) -> float | None:
         """None: the prior alone walks away by the policy's k (a trained model adds the
-        floor its history sets, :mod:`walkaway.learning.threshold`)."""
+        floor its history sets, :mod:`walkaway.backtest.line`)."""
         return None
 
     def _check_fitted(self) -> None:
@@ -171,7 +174,8 @@ class PriorModel:
         )
 
     def _scored(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
-        decay = math.log(self.policy.probability.decay_per_p90)
+        self._check_fitted()
+        decay = math.log(self.policy.probability.decay_per_p90) if self.time_decays_ else 0.0
         frame = self._base(signals).join(self._flag_factors(flags), on="deal_id", how="left")
         frame = frame.with_columns(self.facts_.columns())
         facts = self.facts_.total() - self.fact_centre_
@@ -211,7 +215,7 @@ class PriorModel:
             pl.concat_list(
                 facts_against.list.head(2),
                 pl.col("flag_reasons").fill_null(empty),
-                _time_reason(self.policy),
+                _time_reason(self.policy) if self.time_decays_ else pl.lit(None, pl.String),
             )
             .list.drop_nulls()
             .alias("reasons_against"),
@@ -237,6 +241,7 @@ class PriorModel:
             "base_rates": rates.to_dicts(),
             "facts": self.facts_.to_records(),
             "fact_centre": self.fact_centre_,
+            "time_decays": self.time_decays_,
         }
 
     @classmethod
@@ -249,6 +254,7 @@ class PriorModel:
         cap = policy.probability.max_fact_log_odds
         prior.facts_ = FactWeights.from_records(state["facts"], cap)
         prior.fact_centre_ = float(state["fact_centre"])
+        prior.time_decays_ = bool(state["time_decays"])
         return prior
 
     def __repr__(self) -> str:

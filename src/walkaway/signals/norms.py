@@ -24,6 +24,7 @@ from walkaway.signals.snapshot import STAGE_KEY, Snapshot, days_between, take_sn
 
 TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
 ACTIVITIES = "activities"  # in tracked_fields when the team logs activities
+MIN_OVERDUE = 30
 HISTORY = "history"
 POLICY = "policy"
 # The column types a Norms frame can hold, by name, to read a serialised one back.
@@ -55,6 +56,13 @@ class Norms:
     tracked_fields: frozenset[str]
     facts: FactWeights  # the qualification facts' weights (walkaway.signals.facts)
     fact_centre: float  # the closed deals' average fact total
+    time_lift: float | None = None  # odds ratio of winning once past the won deals' age
+
+    @property
+    def time_decays(self) -> bool:
+        """Whether sitting costs deals here: false once the history shows deals open
+        longer than the won ones needed were won at least as often (:func:`time_lift`)."""
+        return self.time_lift is None or self.time_lift < 1.0
 
     def with_yield(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` (with ``owner``) plus ``yield_per_hour`` and ``yield_source``: the
@@ -86,6 +94,7 @@ class Norms:
             "facts": self.facts.to_records(),
             "fact_cap": self.facts.cap,
             "fact_centre": self.fact_centre,
+            "time_lift": self.time_lift,
         }
 
     @classmethod
@@ -106,6 +115,7 @@ class Norms:
                 tracked_fields=frozenset(data["tracked_fields"]),
                 facts=FactWeights.from_records(data["facts"], float(data["fact_cap"])),
                 fact_centre=float(data["fact_centre"]),
+                time_lift=None if data["time_lift"] is None else float(data["time_lift"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -152,7 +162,30 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         tracked_fields=_tracked_fields(snap.deals) | _logged(snap.activities),
         facts=facts,
         fact_centre=_fact_centre(closed, facts, policy),
+        time_lift=time_lift(closed),
     )
+
+
+def time_lift(closed: pl.DataFrame) -> float | None:
+    """The odds of winning of the closed deals that lived longer than 90% of the won
+    ones, against all of them (None with fewer than :data:`MIN_OVERDUE` such deals):
+    below 1, sitting costs deals here, as the prior's time decay assumes."""
+    life = days_between(pl.col("closed_at"), pl.col("created_at"))
+    lived = closed.filter(pl.col("closed_at").is_not_null()).select(
+        life.alias("days"), (pl.col("outcome") == Outcome.WON).alias("won")
+    )
+    limit = lived.filter("won")["days"].quantile(0.9, "linear")
+    if limit is None:
+        return None
+    over = lived.filter(pl.col("days") > limit)
+    if over.height < MIN_OVERDUE:
+        return None
+
+    def odds(frame: pl.DataFrame) -> float:
+        won = float(frame["won"].sum())
+        return (won + 0.5) / (frame.height - won + 0.5)
+
+    return odds(over) / odds(lived)
 
 
 def stage_visits(closed_deals: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame:
