@@ -231,7 +231,8 @@ def score_split(name: str, split: shapes.Split, policy: Policy, *, cold: bool) -
 
     if cold:  # a first import: nothing closed yet, every deal open
         everything_open = deals.with_columns(
-            pl.lit("open").alias("outcome"), pl.lit(None).alias("closed_at")
+            pl.lit("open").alias("outcome"),
+            pl.lit(None, dtype=pl.Datetime("us")).alias("closed_at"),
         )
         add(
             "cold",

@@ -78,7 +78,8 @@ def model_command(
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
     from walkaway.learning.card import BLEND, facts_text
-    from walkaway.service.models import model_card, prior_facts
+    from walkaway.service.facts import prior_facts
+    from walkaway.service.models import model_card
 
     store = open_from(db)
     card = model_card(store)

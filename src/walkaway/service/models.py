@@ -103,15 +103,3 @@ def active_model(store: Store) -> tuple[BlendedWinModel, ModelCard] | None:
         rows, schema={"deal_id": pl.String, "attributes": pl.String}, orient="row"
     )
     return model.attach(attributes), model.card_
-
-
-def prior_facts(store: Store, as_of: datetime | None = None) -> pl.DataFrame:
-    """What the team's closed deals say of each qualification fact as of ``as_of``
-    (default: now), from the day's norms (:mod:`walkaway.signals.facts`): what the prior
-    uses while no model is trained."""
-    from walkaway.service.review import current_policy, norms_key, team_norms
-    from walkaway.signals.facts import facts_frame
-
-    moment = as_utc_naive(as_of) if as_of is not None else now_utc()
-    policy = current_policy(store)
-    return facts_frame(team_norms(store, norms_key(store, moment, policy), policy).facts)
