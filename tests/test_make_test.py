@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ def test_a_throwaway_postgres_when_none_answers_and_gone_after(tmp_path: Path) -
     )
     env = {**os.environ, "WALKAWAY_TEST_PG_PORT": str(port)}
     env.pop("WALKAWAY_TEST_PG", None)
-    python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else "python3"
+    python = sys.executable  # the interpreter running the tests has SQLAlchemy
     done = subprocess.run(
         ["bash", str(SCRIPT), python, "-c", probe],
         env=env,
