@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from backtest_real import IBM_AT_CLOSE  # the columns measured at the close, found there
 
 from walkaway.backtest.replay import learned_model, prior_model, run_backtest
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
@@ -52,15 +53,6 @@ from walkaway.sample import shapes
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BPI_CUTS = [datetime(2011, 12, 1) + timedelta(days=7 * k) for k in range(4)]
 MAVEN_CUTS = [datetime(2017, m, 1) for m in (6, 8, 10)]
-IBM_AT_CLOSE = (
-    "Elapsed Days In Sales Stage",
-    "Sales Stage Change Count",
-    "Total Days Identified Through Closing",
-    "Total Days Identified Through Qualified",
-    "Ratio Days Identified To Total Days",
-    "Ratio Days Validated To Total Days",
-    "Ratio Days Qualified To Total Days",
-)
 FIGURES = ("auc", "brier", "ece", "precision", "wins_sacrificed", "effort_saved")
 CALLS = ("cold", "prior", "trained")
 
