@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from walkaway.store import Store, open_store
 
 # Under CI=true a skip is a failure (tests/no_skip_in_ci.py).
 pytest_plugins = ["tests.no_skip_in_ci"]
+
+# Timing belongs in benchmarks/: no Hypothesis example fails for being slow on a busy
+# machine (its default deadline is 200 ms an example).
+settings.register_profile("walkaway", deadline=None)
+settings.load_profile("walkaway")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
