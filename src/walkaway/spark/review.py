@@ -34,7 +34,6 @@ from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Outcome, Pipeline, as_
 from walkaway.policy import Policy, load_policy
 from walkaway.service.review import norms_day
 from walkaway.signals.norms import Norms, compute_norms
-from walkaway.spark.sources import spark_schema
 
 GROUP = "_walkaway_group"
 DEALS_PER_GROUP = 20_000

@@ -14,11 +14,8 @@ from typing import Any
 
 from walkaway.errors import InputError
 
-# JDBC drivers from Debian's packages (libpostgresql-jdbc-java, libxerial-sqlite-jdbc-java).
-DEBIAN_JDBC_JARS = (
-    Path("/usr/share/java/postgresql.jar"),
-    Path("/usr/share/java/sqlite-jdbc.jar"),
-)
+# The PostgreSQL JDBC driver from Debian's package libpostgresql-jdbc-java.
+DEBIAN_JDBC_JARS = (Path("/usr/share/java/postgresql.jar"),)
 
 
 def _spark_module() -> Any:

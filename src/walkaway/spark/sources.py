@@ -10,7 +10,8 @@ Whatever the source, the frames come out with the columns and types of
   read as its column's type stops the review with one line naming the file, the
   column and the value. Deal columns beyond the format are kept as ``attributes``.
 - **JDBC**: two tables (default ``deals`` and ``activities``: a Walkaway store on
-  PostgreSQL or SQLite reads as it is) or two ``(SELECT ...) AS t`` queries.
+  PostgreSQL reads as it is) or two ``(SELECT ...) AS t`` queries. (SQLite's JDBC
+  driver reads the store's dates as text Spark cannot parse: export to Parquet.)
 """
 
 from __future__ import annotations
@@ -116,12 +117,16 @@ def _check_casts(raw: Any, what: str, path: str) -> None:
     from pyspark.sql import functions as F
 
     fields = [
-        f for f in spark_schema(_schema_of(what)).fields
+        f
+        for f in spark_schema(_schema_of(what)).fields
         if f.name in raw.columns and f.name != "attributes"
     ]
     lost = [
         F.first(
-            F.when(F.col(f.name).isNotNull() & F.col(f.name).try_cast(f.dataType).isNull(), F.col(f.name)),
+            F.when(
+                F.col(f.name).isNotNull() & F.col(f.name).try_cast(f.dataType).isNull(),
+                F.col(f.name),
+            ),
             True,
         ).alias(f.name)
         for f in fields
@@ -144,7 +149,9 @@ def _read_jdbc(spark: Any, spec: SourceSpec, table: str, what: str) -> Any:
     try:
         frame = spark.read.format("jdbc").options(**options).load()
     except Exception as error:
-        raise InputError(f"{spec.jdbc_url} {table}: cannot read it ({_first_line(error)})") from None
+        raise InputError(
+            f"{spec.jdbc_url} {table}: cannot read it ({_first_line(error)})"
+        ) from None
     return _conformed(frame, what, f"{spec.jdbc_url} {table}")
 
 
