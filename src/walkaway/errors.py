@@ -57,3 +57,9 @@ class NotFittedError(WalkawayError):
     """An estimator was used before ``fit``."""
 
     code = "not_fitted"
+
+
+class DeliveryError(WalkawayError):
+    """A message could not be handed over (SMTP server, webhook, CRM API)."""
+
+    code = "delivery_failed"

@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "report",
     "serve": "web",
     "user": "users",
+    "digest": "digest",
 }
 
 

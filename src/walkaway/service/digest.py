@@ -1,0 +1,119 @@
+"""Each rep's week, from the review and the journal (nothing re-derived here).
+
+- **Walk away**: the deals whose decision in force (a person's, else the data's) is a
+  walk-away in :func:`walkaway.service.review.review`, with the exit message
+  :func:`walkaway.service.review.exit_messages` drafts;
+- **re-qualify deadlines coming**: the journal's deadlines that fall by the end of the
+  week (:func:`walkaway.service.due.due`), and the review's re-qualify calls nobody has
+  decided on yet, with their deadline and questions;
+- **revisit dates due**: the journal's revisit dates that fall by the end of the week.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from walkaway.models import Recommendation, as_utc_naive
+from walkaway.reporting.digest import DueItem, RepWeek, WalkAway
+from walkaway.service.due import due
+from walkaway.service.review import exit_messages, review
+from walkaway.store import Store
+
+WEEK_DAYS = 7
+NO_OWNER = "(no owner)"
+
+
+def _owner_of(row: dict[str, Any]) -> str:
+    return str(row.get("owner") or NO_OWNER)
+
+
+def _walk_aways(
+    store: Store, deals: pl.DataFrame, as_of: datetime, tone: str
+) -> list[dict[str, Any]]:
+    rows = deals.filter(pl.col("decision_in_force") == Recommendation.WALK_AWAY.value).to_dicts()
+    drafts = exit_messages(store, [r["deal_id"] for r in rows], as_of, tone)
+    for row in rows:
+        row["message"] = drafts.get(row["deal_id"], "")
+    return rows
+
+
+def _walk_away(row: dict[str, Any]) -> WalkAway:
+    reasons = row.get("reasons") or [""]
+    return WalkAway(
+        deal_id=str(row["deal_id"]),
+        name=str(row.get("name") or ""),
+        reason=str(reasons[0]),
+        amount=row.get("amount"),
+        currency=str(row.get("currency") or ""),
+        revisit_on=row.get("human_revisit_on") or row.get("revisit_on"),
+        message=str(row["message"]),
+    )
+
+
+def _undecided_requalify(deals: pl.DataFrame, week_end: Any) -> list[dict[str, Any]]:
+    """The review's re-qualify calls nobody has decided on, due by ``week_end``."""
+    undecided = deals.filter(
+        (pl.col("recommendation") == Recommendation.REQUALIFY.value)
+        & pl.col("human_decision").is_null()
+        & (pl.col("requalify_by") <= week_end)
+    )
+    return [
+        {
+            "deal_id": r["deal_id"],
+            "name": r["name"],
+            "owner": r["owner"],
+            "due_on": r["requalify_by"],
+            "action": "re-qualify: ask these questions by the deadline",
+            "questions": r["questions"] or [],
+        }
+        for r in undecided.to_dicts()
+    ]
+
+
+def _due_item(row: dict[str, Any]) -> DueItem:
+    return DueItem(
+        deal_id=str(row["deal_id"]),
+        name=str(row.get("name") or ""),
+        due_on=row["due_on"],
+        action=str(row["action"]),
+        questions=tuple(row.get("questions") or ()),
+    )
+
+
+def weekly_digests(
+    store: Store, as_of: datetime, *, owner: str | None = None, tone: str = "warm"
+) -> list[RepWeek]:
+    """One :class:`RepWeek` per rep with something in the week from ``as_of`` (only
+    ``owner``'s when given), sorted by rep."""
+    as_of = as_utc_naive(as_of)
+    week_start = as_of.date()
+    week_end = week_start + timedelta(days=WEEK_DAYS - 1)
+    deals = review(store, as_of, owner=owner).deals
+    items = due(store, week_end, known_before=as_of, tone=tone).to_dicts()
+    if owner:
+        items = [i for i in items if (i["owner"] or "").lower() == owner.lower()]
+    deadlines = [i for i in items if i["kind"] == "requalify_deadline"]
+    deadlines += _undecided_requalify(deals, week_end)
+    revisits = [i for i in items if i["kind"] == "revisit"]
+    walks = _walk_aways(store, deals, as_of, tone)
+    owners = sorted({_owner_of(r) for r in [*walks, *deadlines, *revisits]})
+    return [
+        RepWeek(
+            owner=name,
+            week_start=week_start,
+            week_end=week_end,
+            walk_aways=tuple(_walk_away(r) for r in _of(walks, name)),
+            deadlines=tuple(_due_item(r) for r in _of(deadlines, name)),
+            revisits=tuple(_due_item(r) for r in _of(revisits, name)),
+        )
+        for name in owners
+    ]
+
+
+def _of(rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+    """The rows of ``owner``, earliest due first."""
+    mine = [r for r in rows if _owner_of(r) == owner]
+    return sorted(mine, key=lambda r: (r.get("due_on") or datetime.min.date(), str(r["deal_id"])))
