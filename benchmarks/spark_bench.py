@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--driver-memory", default="8g")
-    parser.add_argument("--deals-per-group", type=int, default=20_000)
+    parser.add_argument("--deals-per-group", type=int, default=10_000)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--skip-local", action="store_true", help="time Spark only")
     args = parser.parse_args()

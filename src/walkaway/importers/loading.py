@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from walkaway.errors import ImportFailed
-from walkaway.importers.reading import ROW_COLUMN, read_table
+from walkaway.importers.base import SourceFormat
+from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
 from walkaway.importers.registry import detect_format, get_format
 from walkaway.importers.validate import (
     PROBLEM_SCHEMA,
@@ -69,46 +71,78 @@ def prepare_import(
     source = (
         detect_format(deals_table.headers, deals_table.label) if detected else get_format(format)
     )
+    tables = [] if activities_path is None else [(source, read_table(activities_path))]
+    return prepare_tables(
+        source,
+        deals_table,
+        tables,
+        detected=detected,
+        default_currency=default_currency,
+        known_deal_ids=known_deal_ids,
+        skip_invalid=skip_invalid,
+    )
+
+
+def _activities(
+    source: SourceFormat, table: RawTable, known: pl.Series, bad_ids: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One activities table mapped and validated: good rows, problems, rejected rows."""
+    activities = validate_activities(source.map_activities(table), known)
+    # Activities of a rejected deal are rejected with it.
+    orphaned = activities.frame.filter(pl.col("deal_id").is_in(bad_ids.drop_nulls().implode()))
+    orphan_problems = pl.DataFrame(
+        {
+            "file": [table.label] * orphaned.height,
+            "row": orphaned[ROW_COLUMN],
+            "column": ["deal_id"] * orphaned.height,
+            "value": orphaned["deal_id"],
+            "expected": ["a deal whose own row was accepted"] * orphaned.height,
+        },
+        schema=PROBLEM_SCHEMA,
+    )
+    problems = pl.concat([activities.problems, orphan_problems])
+    bad_rows = problems["row"].unique().implode()
+    good = activities.frame.filter(~pl.col(ROW_COLUMN).is_in(bad_rows))
+    return good, problems, _rejects(activities.source, _reasons(problems, table.label))
+
+
+def prepare_tables(
+    source: SourceFormat,
+    deals_table: RawTable,
+    activity_tables: Sequence[tuple[SourceFormat, RawTable]] = (),
+    *,
+    detected: bool = False,
+    default_currency: str = "EUR",
+    known_deal_ids: pl.Series | None = None,
+    skip_invalid: bool = False,
+) -> PreparedImport:
+    """:func:`prepare_import` on tables already read (a file, or records a CRM's API
+    returned): the deals by ``source``'s mapping, each activities table by its own."""
     deals = validate_deals(source.map_deals(deals_table), default_currency)
     problems = [deals.problems]
     bad_deal_rows = deals.problems["row"].unique()
     good_deals = deals.frame.filter(~pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))
-    activities_frame = None
-    rejected_activities = pl.DataFrame()
-    if activities_path is not None:
-        table = read_table(activities_path)
-        known = deals.frame["deal_id"].drop_nulls()
-        if known_deal_ids is not None:
-            known = pl.concat([known, known_deal_ids.cast(pl.String)])
-        activities = validate_activities(source.map_activities(table), known)
-        # Activities of a rejected deal are rejected with it.
-        bad_ids = deals.frame.filter(pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))["deal_id"]
-        orphaned = activities.frame.filter(pl.col("deal_id").is_in(bad_ids.drop_nulls().implode()))
-        orphan_problems = pl.DataFrame(
-            {
-                "file": [table.label] * orphaned.height,
-                "row": orphaned[ROW_COLUMN],
-                "column": ["deal_id"] * orphaned.height,
-                "value": orphaned["deal_id"],
-                "expected": ["a deal whose own row was accepted"] * orphaned.height,
-            },
-            schema=PROBLEM_SCHEMA,
-        )
-        act_problems = pl.concat([activities.problems, orphan_problems])
-        problems.append(act_problems)
-        bad_rows = act_problems["row"].unique().implode()
-        activities_frame = activities.frame.filter(~pl.col(ROW_COLUMN).is_in(bad_rows))
-        rejected_activities = _rejects(activities.source, _reasons(act_problems, table.label))
+    known = deals.frame["deal_id"].drop_nulls()
+    if known_deal_ids is not None:
+        known = pl.concat([known, known_deal_ids.cast(pl.String)])
+    bad_ids = deals.frame.filter(pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))["deal_id"]
+    good_acts, rejected_acts = [], []
+    for table_source, table in activity_tables:
+        good, table_problems, rejected = _activities(table_source, table, known, bad_ids)
+        good_acts.append(good.select(ACTIVITY_COLUMNS))
+        problems.append(table_problems)
+        rejected_acts.append(rejected)
     all_problems = pl.concat(problems)
     if all_problems.height and not skip_invalid:
-        lines = problem_lines(all_problems)
-        raise ImportFailed(lines)
+        raise ImportFailed(problem_lines(all_problems))
     return PreparedImport(
         format=source.name,
         detected=detected,
         deals=good_deals.select(DEAL_COLUMNS),
-        activities=None if activities_frame is None else activities_frame.select(ACTIVITY_COLUMNS),
+        activities=pl.concat(good_acts) if good_acts else None,
         problems=all_problems,
         rejected_deals=_rejects(deals.source, _reasons(deals.problems, deals_table.label)),
-        rejected_activities=rejected_activities,
+        rejected_activities=pl.concat(rejected_acts, how="diagonal_relaxed")
+        if rejected_acts
+        else pl.DataFrame(),
     )

