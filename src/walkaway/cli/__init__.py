@@ -40,6 +40,8 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "web",
     "user": "users",
     "digest": "digest",
+    "sync": "crm",
+    "push": "crm",
 }
 
 

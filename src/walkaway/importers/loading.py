@@ -106,6 +106,16 @@ def _activities(
     return good, problems, _rejects(activities.source, _reasons(problems, table.label))
 
 
+def prepare_activity_table(
+    source: SourceFormat, table: RawTable, known_deal_ids: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One activities table on its own (deals already stored): the valid rows in the
+    generic format, and the problems of the rest (:data:`PROBLEM_SCHEMA`)."""
+    no_bad_deals = pl.Series("deal_id", [], dtype=pl.String)
+    good, problems, _rejected = _activities(source, table, known_deal_ids, no_bad_deals)
+    return good.select(ACTIVITY_COLUMNS), problems
+
+
 def prepare_tables(
     source: SourceFormat,
     deals_table: RawTable,

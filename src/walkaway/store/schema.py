@@ -224,3 +224,27 @@ norms_cache = sa.Table(
     sa.Column("norms", sa.Text, nullable=False),
     sa.UniqueConstraint("as_of", "import_run_id", "policy_hash"),
 )
+
+# Live CRM sync (walkaway sync / push): how far each object's sync has got (the newest
+# modification time already written), and the call last written back to each deal, so
+# a push writes only calls that changed. Credentials are never kept here.
+crm_sync_cursors = sa.Table(
+    "crm_sync_cursors",
+    metadata,
+    sa.Column("crm", sa.String(32), primary_key=True),
+    sa.Column("object", sa.String(64), primary_key=True),
+    sa.Column("modified_since", sa.DateTime, nullable=False),
+    sa.Column("synced_at", sa.DateTime, nullable=False),
+)
+
+crm_pushed_calls = sa.Table(
+    "crm_pushed_calls",
+    metadata,
+    sa.Column("crm", sa.String(32), primary_key=True),
+    sa.Column("deal_id", sa.String(200), primary_key=True),
+    sa.Column("recommendation", sa.String(16), nullable=False),
+    sa.Column("win_probability", sa.Float, nullable=False),
+    sa.Column("top_reason", sa.Text),
+    sa.Column("requalify_by", sa.Date),
+    sa.Column("pushed_at", sa.DateTime, nullable=False),
+)
