@@ -79,7 +79,9 @@ def hubspot_errors(doing: str) -> Iterator[None]:
         raise DeliveryError(f"HubSpot, {doing}: {error}") from None
     except Exception as error:
         status = _status(error)
-        if status is None or type(error).__name__ != "ApiException":
+        # Each API package has its own ApiException (and subclasses such as
+        # UnauthorizedException): they are told apart by name.
+        if status is None or "ApiException" not in {c.__name__ for c in type(error).__mro__}:
             raise
         if status == 401:
             raise InputError(
