@@ -98,7 +98,7 @@ def portal() -> Iterator[tuple[Portal, str]]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = _serve  # noqa: N815
+        do_GET = do_POST = do_PATCH = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             return None

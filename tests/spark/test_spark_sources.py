@@ -120,3 +120,17 @@ def test_spark_without_out_or_with_a_sqlite_store_is_one_line(tmp_path: Path) ->
         "review", "--engine", "spark", "--deals", str(deals_csv), "--out", str(tmp_path / "o")
     )
     assert half.exit_code == 2 and "--deals and --activities go together" in half.output
+
+
+def test_the_spark_submit_entry_point_reviews_and_says_what_it_wrote(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from walkaway.spark.submit import main
+
+    deals_csv, activities_csv = sample_files()
+    out = tmp_path / "submitted"
+    args = ["--deals", str(deals_csv), "--activities", str(activities_csv), "--out", str(out)]
+    assert main([*args, "--as-of", SAMPLE_AS_OF]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["open_deals"] == pl.read_parquet(out / "*.parquet").height > 0
+    assert main([*args, "--as-of", SAMPLE_AS_OF, "--policy", str(tmp_path / "none.toml")]) == 2

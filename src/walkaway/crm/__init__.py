@@ -7,6 +7,8 @@ the call back to Walkaway's own fields. Credentials come from the environment or
 config file (:mod:`walkaway.crm.credentials`) and are never written to the store.
 
 simple-salesforce and hubspot-api-client load only in these commands.
+
+May import: the service and everything below it; only the CLI imports it.
 """
 
 CRMS = ("salesforce", "hubspot")

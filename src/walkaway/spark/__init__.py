@@ -9,6 +9,8 @@ its activities in one group) is assessed by :func:`walkaway.decision.assess.asse
 over Polars frames built from Arrow batches. No rule is written twice.
 
 PySpark loads only here (``pip install 'walkaway[spark]'`` and a Java 17+ runtime).
+
+May import: the service and everything below it; only the CLI imports it.
 """
 
 from walkaway.spark.review import SparkReview, assessment_schema, review_on_spark

@@ -16,7 +16,7 @@ from typing import Any
 
 from walkaway.errors import InputError
 from walkaway.models import Recommendation
-from walkaway.policy import load_policy
+from walkaway.policy import Policy
 from walkaway.service.review import current_policy, model_for
 from walkaway.spark.review import review_on_spark
 from walkaway.spark.session import local_session
@@ -70,9 +70,14 @@ def _matches(column: str, wanted: str | None) -> Any:
     return F.lower(F.col(column)) == wanted.lower()
 
 
-def write_parquet_whole(frame: Any, out: Path) -> None:
-    """Write ``frame`` as a Parquet folder at ``out``, replacing it only once complete."""
-    out = out.resolve()
+def write_parquet_whole(frame: Any, out: Path | str) -> None:
+    """Write ``frame`` as a Parquet folder at ``out``, replacing it only once complete.
+
+    A URI (``s3a://``, ``hdfs://``) is left to Spark's own output committer."""
+    if "://" in str(out):
+        frame.write.mode("overwrite").parquet(str(out))
+        return
+    out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
@@ -90,24 +95,28 @@ def write_parquet_whole(frame: Any, out: Path) -> None:
 
 def run_spark_review(
     source: SourceSpec,
-    out: Path,
+    out: Path | str,
     as_of: datetime,
     *,
     store: Store | None = None,
+    policy: Policy | None = None,
+    spark: Any = None,
     cores: int = 2,
     owner: str | None = None,
     stage: str | None = None,
 ) -> SparkRunSummary:
-    """Review the pipeline at ``source`` on a local Spark and write it to ``out``.
+    """Review the pipeline at ``source`` on Spark and write it to ``out``.
 
-    With ``store``, its policy and its trained model (when it learned only from before
-    ``as_of``) are used; otherwise the default policy and the prior.
+    ``spark`` is the session to run on (default: a local one on ``cores`` cores). With
+    ``store``, its policy and its trained model (when it learned only from before
+    ``as_of``) are used; otherwise ``policy`` (default: the default one) and the prior.
     """
     from pyspark.sql import functions as F
 
-    policy = current_policy(store) if store is not None else load_policy()
+    if store is not None:
+        policy = current_policy(store)
     model = model_for(store, as_of) if store is not None else None
-    spark = local_session(cores)
+    spark = spark or local_session(cores)
     deals, activities = read_pipeline(spark, source)
     result = review_on_spark(spark, deals, activities, as_of, policy, model)
     frame = result.deals.filter(_matches("owner", owner) & _matches("stage", stage))
