@@ -4,8 +4,8 @@
   walk-away in :func:`walkaway.service.review.review`, with the exit message
   :func:`walkaway.service.review.exit_messages` drafts;
 - **re-qualify deadlines coming**: the journal's deadlines that fall by the end of the
-  week (:func:`walkaway.service.due.due`), and the review's re-qualify calls nobody has
-  decided on yet, with their deadline and questions;
+  week (:func:`walkaway.service.due.due`), and every re-qualify call of the review that
+  nobody has decided on yet, with its deadline and questions;
 - **revisit dates due**: the journal's revisit dates that fall by the end of the week.
 """
 
@@ -53,12 +53,11 @@ def _walk_away(row: dict[str, Any]) -> WalkAway:
     )
 
 
-def _undecided_requalify(deals: pl.DataFrame, week_end: Any) -> list[dict[str, Any]]:
-    """The review's re-qualify calls nobody has decided on, due by ``week_end``."""
+def _undecided_requalify(deals: pl.DataFrame) -> list[dict[str, Any]]:
+    """The review's re-qualify calls nobody has decided on (the deadline starts now)."""
     undecided = deals.filter(
         (pl.col("recommendation") == Recommendation.REQUALIFY.value)
         & pl.col("human_decision").is_null()
-        & (pl.col("requalify_by") <= week_end)
     )
     return [
         {
@@ -96,7 +95,7 @@ def weekly_digests(
     if owner:
         items = [i for i in items if (i["owner"] or "").lower() == owner.lower()]
     deadlines = [i for i in items if i["kind"] == "requalify_deadline"]
-    deadlines += _undecided_requalify(deals, week_end)
+    deadlines += _undecided_requalify(deals)
     revisits = [i for i in items if i["kind"] == "revisit"]
     walks = _walk_aways(store, deals, as_of, tone)
     owners = sorted({_owner_of(r) for r in [*walks, *deadlines, *revisits]})
