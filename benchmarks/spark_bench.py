@@ -85,6 +85,7 @@ def local_review(folder: Path, as_of: datetime, out: Path) -> pl.DataFrame:
 def spark_review(folder: Path, as_of: datetime, out: Path, args: argparse.Namespace) -> Any:
     from walkaway.spark import SourceSpec, local_session, read_pipeline, review_on_spark
     from walkaway.spark.run import write_parquet_whole
+    from walkaway.spark.sources import parquet_history
 
     began = time.perf_counter()
     spark = local_session(args.cores, driver_memory=args.driver_memory)
@@ -92,7 +93,10 @@ def spark_review(folder: Path, as_of: datetime, out: Path, args: argparse.Namesp
     began = time.perf_counter()
     spec = SourceSpec.from_paths(str(folder / "deals.parquet"), str(folder / "activities.parquet"))
     deals, activities = read_pipeline(spark, spec)
-    result = review_on_spark(spark, deals, activities, as_of, deals_per_group=args.deals_per_group)
+    history = None if args.collect_history else parquet_history(spec, as_of)
+    result = review_on_spark(
+        spark, deals, activities, as_of, history=history, deals_per_group=args.deals_per_group
+    )
     write_parquet_whole(result.deals, out)
     return spark, time.perf_counter() - began
 
@@ -108,6 +112,12 @@ def main() -> None:
     parser.add_argument("--deals-per-group", type=int, default=10_000)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--skip-local", action="store_true", help="time Spark only")
+    parser.add_argument(
+        "--collect-history",
+        action="store_true",
+        help="learn the norms from the history collected through Spark (as for CSV or "
+        "JDBC) instead of read from the Parquet by Polars",
+    )
     args = parser.parse_args()
     folder = (
         args.workdir / f"walkaway-spark-{args.open}-{args.closed}-{args.activities}-{args.seed}"

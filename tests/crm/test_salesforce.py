@@ -252,3 +252,20 @@ def test_push_never_writes_a_field_a_person_owns(tmp_path: Path) -> None:
     config.write_text('[salesforce.fields]\nrecommendation = "StageName"\n', encoding="utf-8")
     with pytest.raises(InputError, match="not one of Walkaway's own fields"):
         load_config("salesforce", config, env={})
+
+
+def test_rows_the_importer_rejects_are_set_aside_and_said(org: RecordedOrg, tmp_path: Path) -> None:
+    _everything(org)
+    tasks = recorded("tasks.json")
+    stray = dict(tasks["records"][0], WhatId="006Dn000000099ZZIA", Subject="Email: elsewhere")
+    org.answers["Task"].clear()
+    org.answer("Task", {**tasks, "records": [*tasks["records"], stray]})
+    db = str(tmp_path / "sf.db")
+    result = _run("sync", "salesforce", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rejected"] == 1
+    assert "Salesforce Task (API)" in summary["problems"][0]
+    assert "006Dn000000099ZZIA" in summary["problems"][0]
+    _found, acts = _stored(db)
+    assert not any(a["detail"] == "Email: elsewhere" for a in acts)

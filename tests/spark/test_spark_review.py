@@ -15,6 +15,7 @@ from walkaway.models import Pipeline
 from walkaway.service import build_demo, sample_files
 from walkaway.service.review import load_pipeline, review
 from walkaway.spark import SourceSpec, read_pipeline, review_on_spark
+from walkaway.spark.sources import parquet_history
 from walkaway.store import Store
 
 AS_OF = datetime(2026, 1, 15)
@@ -64,10 +65,16 @@ def test_the_sample_pipeline_from_its_csv_files_equals_the_local_review(
     assert gap is not None and gap <= 1e-9
 
 
+@pytest.mark.parametrize("driver_reads_parquet", [False, True])
 def test_parquet_at_an_earlier_date_equals_the_local_review(
-    spark: Any, demo: Store, parquet_pipeline: tuple[str, str]
+    spark: Any, demo: Store, parquet_pipeline: tuple[str, str], driver_reads_parquet: bool
 ) -> None:
-    distributed = _spark_review(spark, SourceSpec.from_paths(*parquet_pipeline), EARLY)
+    spec = SourceSpec.from_paths(*parquet_pipeline)
+    history = parquet_history(spec, EARLY) if driver_reads_parquet else None
+    assert (history is None) != driver_reads_parquet
+    deals, activities = read_pipeline(spark, spec)
+    result = review_on_spark(spark, deals, activities, EARLY, history=history)
+    distributed = _collect(result.deals)
     local = review(demo, EARLY).deals
     assert_same_review(local, distributed)
     everything = load_pipeline(demo, datetime(2100, 1, 1)).deals

@@ -255,7 +255,7 @@ class HubSpotSource:
                 yield self._deals_page(results)
             return
         _kind, properties = ENGAGEMENTS[obj]
-        wanted = [*properties, "hs_timestamp", "hubspot_owner_id"]
+        wanted = [*properties, "hs_timestamp", "hs_createdate", "hubspot_owner_id"]
         for results in self._search(obj, since, wanted):
             yield self._engagements_page(obj, results)
 

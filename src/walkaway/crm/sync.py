@@ -121,7 +121,7 @@ def _write_page(
             counts = WriteCounts(
                 counts.deals_new, counts.deals_updated, counts.deals_unchanged, acts_new, acts_same
             )
-        rejected = sum(p["row"].n_unique() for p in problems if p.height)
+        rejected = sum(p.select("file", "row").unique().height for p in problems if p.height)
         finish_run(conn, run_id, counts, rejected)
         if page.newest is not None:
             _save_cursor(conn, source.name, obj, page.newest)

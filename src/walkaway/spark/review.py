@@ -151,6 +151,7 @@ def review_on_spark(
     policy: Policy | None = None,
     model: WinModel | None = None,
     *,
+    history: Pipeline | None = None,
     deals_per_group: int = DEALS_PER_GROUP,
 ) -> SparkReview:
     """Every deal open at ``as_of``, assessed as the local review assesses it.
@@ -158,6 +159,9 @@ def review_on_spark(
     ``deals`` and ``activities`` are Spark DataFrames in the generic schema
     (:func:`walkaway.spark.sources.read_pipeline`). ``model`` must be fitted and have
     learned only from before ``as_of``; without one the prior is fitted on the norms.
+    ``history`` is the same pipeline before ``as_of`` as Polars frames, when the driver
+    can read it itself (:func:`walkaway.spark.sources.parquet_history`); otherwise it
+    is collected from Spark.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -165,7 +169,8 @@ def review_on_spark(
     moment = as_utc_naive(as_of)
     policy = policy or load_policy()
     deals, activities = known_at(deals, activities, moment)
-    history = collect_pipeline(deals, activities)
+    if history is None:
+        history = collect_pipeline(deals, activities)
     norms = compute_norms(history, norms_day(moment), policy)
     if model is None:
         model = PriorModel(policy).fit(history, moment, norms=norms)

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from walkaway.errors import InputError
-from walkaway.models import Recommendation
+from walkaway.models import Recommendation, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.service.review import current_policy, model_for
 from walkaway.spark.review import review_on_spark
 from walkaway.spark.session import local_session
-from walkaway.spark.sources import SourceSpec, read_pipeline
+from walkaway.spark.sources import SourceSpec, parquet_history, read_pipeline
 from walkaway.store import Store
 
 
@@ -118,7 +118,8 @@ def run_spark_review(
     model = model_for(store, as_of) if store is not None else None
     spark = spark or local_session(cores)
     deals, activities = read_pipeline(spark, source)
-    result = review_on_spark(spark, deals, activities, as_of, policy, model)
+    history = parquet_history(source, as_utc_naive(as_of))
+    result = review_on_spark(spark, deals, activities, as_of, policy, model, history=history)
     frame = result.deals.filter(_matches("owner", owner) & _matches("stage", stage))
     write_parquet_whole(frame, out)
     written = spark.read.parquet(str(out))

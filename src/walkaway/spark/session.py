@@ -50,6 +50,9 @@ def local_session(
         session_class.builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.driver.memory", driver_memory)
+        # The driver collects the history the norms are learned from (when it cannot
+        # read it itself): as large as the history, which the memory above bounds.
+        .config("spark.driver.maxResultSize", "0")
         # Local mode talks to itself only: on the loopback address, never another interface.
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")

@@ -17,12 +17,14 @@ Whatever the source, the frames come out with the columns and types of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
 from walkaway.errors import InputError
-from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA
+from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 
 SourceKind = Literal["parquet", "csv", "jdbc"]
 REQUIRED = {"deals": ("deal_id", "created_at"), "activities": ("deal_id", "at", "kind")}
@@ -59,6 +61,41 @@ def read_pipeline(spark: Any, spec: SourceSpec) -> tuple[Any, Any]:
     deals = readers[spec.kind](spark, spec, spec.deals, "deals")
     activities = readers[spec.kind](spark, spec, spec.activities, "activities")
     return deals, activities
+
+
+def _local_parquet(path: str) -> str | None:
+    """The glob Polars reads for a local Parquet file or folder (None for a URI)."""
+    if "://" in path:
+        return None
+    found = Path(path)
+    if found.is_dir():
+        return str(found / "**" / "*.parquet")
+    return str(found) if found.is_file() else None
+
+
+def _scan(path: str, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    frame = pl.scan_parquet(path)
+    present = frame.collect_schema().names()
+    return frame.select(
+        pl.col(n).cast(t) if n in present else pl.lit(None, dtype=t).alias(n)
+        for n, t in schema.items()
+    )
+
+
+def parquet_history(spec: SourceSpec, as_of: datetime) -> Pipeline | None:
+    """What the driver learns the norms from, for local Parquet: read by Polars from the
+    same files (deals created and activities dated before ``as_of``, as the store's
+    review loads them) instead of through Spark and back. None for other sources."""
+    if spec.kind != "parquet":
+        return None
+    deals, activities = _local_parquet(spec.deals), _local_parquet(spec.activities)
+    if deals is None or activities is None:
+        return None
+    cutoff = pl.lit(as_of, dtype=pl.Datetime("us"))
+    return Pipeline(
+        _scan(deals, DEAL_SCHEMA).filter(pl.col("created_at") < cutoff).collect(),
+        _scan(activities, ACTIVITY_SCHEMA).filter(pl.col("at") < cutoff).collect(),
+    )
 
 
 def _schema_of(what: str) -> dict[str, pl.DataType]:
