@@ -179,8 +179,10 @@ def review_on_spark(
     candidates = _maybe_open(deals, moment)
     groups = max(1, math.ceil(history.deals.height / max(1, deals_per_group)))
     group = F.pmod(F.xxhash64("deal_id"), F.lit(groups))
+    # Only the candidates' activities travel (the deal ids are small enough to broadcast).
+    theirs = activities.join(F.broadcast(candidates.select("deal_id")), "deal_id", "left_semi")
     left = candidates.withColumn(GROUP, group).groupBy(GROUP)
-    right = activities.withColumn(GROUP, group).groupBy(GROUP)
+    right = theirs.withColumn(GROUP, group).groupBy(GROUP)
     assessed = left.cogroup(right).applyInArrow(
         partial(_assess_without_group, work), schema=from_arrow_schema(schema)
     )
