@@ -72,6 +72,10 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+# The longest id or name the store keeps (deal ids, owners, stages, actors, user names):
+# PostgreSQL refuses a longer value outright, so every edge checks it first.
+SHORT_TEXT: Final = 200
+
 # Allowed values of the categorical qualification fields (FORMAT.md).
 QUALIFICATION_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "budget": ("confirmed", "unknown", "none"),

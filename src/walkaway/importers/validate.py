@@ -17,11 +17,15 @@ from walkaway.models import (
     ACTIVITY_SCHEMA,
     DEAL_SCHEMA,
     QUALIFICATION_VALUES,
+    SHORT_TEXT,
     ActivityKind,
     ActivityStatus,
     Direction,
     Outcome,
 )
+
+# A problem line quotes at most this much of the cell it is about.
+SHOWN_CHARS = 60
 
 PROBLEM_SCHEMA = {
     "file": pl.String,
@@ -82,6 +86,12 @@ class _Checker:
         self.report(self.col(name).is_not_null() & values.is_null(), name, expected)
         return values.rename(name)
 
+    def short_text(self, *names: str) -> None:
+        """Ids and names the store keeps in columns of :data:`SHORT_TEXT` characters."""
+        for name in names:
+            too_long = self.col(name).str.len_chars() > SHORT_TEXT
+            self.report(too_long, name, f"at most {SHORT_TEXT} characters long")
+
     def required(self, name: str, expected: str, when: pl.Series | None = None) -> None:
         if name not in self.text.columns and when is None:
             return  # a missing required column is reported once, by require_columns
@@ -132,6 +142,7 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     check = _Checker(mapped)
     delimiter = mapped.delimiter
     check.required("deal_id", "a deal id")
+    check.short_text("deal_id", "owner", "stage")
     outcome = check.choice("outcome", tuple(o.value for o in Outcome), default=Outcome.OPEN)
     closed = outcome.is_in([Outcome.WON, Outcome.LOST])
     out: dict[str, pl.Series] = {"deal_id": check.col("deal_id"), "outcome": outcome}
@@ -192,6 +203,7 @@ def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
     require_columns(mapped, {"deal_id": "deal_id", "at": "at", "kind": "kind"})
     check = _Checker(mapped)
     check.required("deal_id", "a deal id")
+    check.short_text("deal_id", "stage", "actor")
     unknown = check.col("deal_id").is_not_null() & ~check.col("deal_id").is_in(
         known_deals.implode()
     )
@@ -236,5 +248,13 @@ def problem_lines(problems: pl.DataFrame) -> list[str]:
         if value is None:
             lines.append(f"{file}: row {row}, column '{column}': empty; expected {expected}")
         else:
-            lines.append(f"{file}: row {row}, column '{column}': {value!r} is not {expected}")
+            shown = _shown(value)
+            lines.append(f"{file}: row {row}, column '{column}': {shown} is not {expected}")
     return lines
+
+
+def _shown(value: str) -> str:
+    """A cell as a problem line quotes it: on one line, and a huge one cut short."""
+    if len(value) <= SHOWN_CHARS:
+        return repr(value)
+    return f"{value[:SHOWN_CHARS]!r}… ({len(value):,} characters)"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from walkaway.models import SHORT_TEXT
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -34,11 +36,11 @@ import_runs = sa.Table(
 deals = sa.Table(
     "deals",
     metadata,
-    sa.Column("deal_id", sa.String(200), primary_key=True),
+    sa.Column("deal_id", sa.String(SHORT_TEXT), primary_key=True),
     sa.Column("name", sa.Text),
     sa.Column("account", sa.Text),
-    sa.Column("owner", sa.String(200), index=True),
-    sa.Column("stage", sa.String(200), index=True),
+    sa.Column("owner", sa.String(SHORT_TEXT), index=True),
+    sa.Column("stage", sa.String(SHORT_TEXT), index=True),
     sa.Column("amount", sa.Float, nullable=False),
     sa.Column("currency", sa.String(3)),
     sa.Column("created_at", sa.DateTime, nullable=False),
@@ -73,7 +75,7 @@ activities = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
         "deal_id",
-        sa.String(200),
+        sa.String(SHORT_TEXT),
         sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
         nullable=False,
     ),
@@ -82,9 +84,9 @@ activities = sa.Table(
     sa.Column("direction", sa.String(8)),
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("hours", sa.Float),
-    sa.Column("stage", sa.String(200)),
+    sa.Column("stage", sa.String(SHORT_TEXT)),
     sa.Column("detail", sa.Text),
-    sa.Column("actor", sa.String(200)),
+    sa.Column("actor", sa.String(SHORT_TEXT)),
     # No foreign key (migration 0003): PostgreSQL would check it row by row on COPY.
     sa.Column("import_run_id", sa.Integer),
     sa.Index("ix_activities_deal_at", "deal_id", "at"),
@@ -95,7 +97,10 @@ outcomes = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
-        "deal_id", sa.String(200), sa.ForeignKey("deals.deal_id", ondelete="CASCADE"), index=True
+        "deal_id",
+        sa.String(SHORT_TEXT),
+        sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
+        index=True,
     ),
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
@@ -109,14 +114,17 @@ decisions = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
-        "deal_id", sa.String(200), sa.ForeignKey("deals.deal_id", ondelete="CASCADE"), index=True
+        "deal_id",
+        sa.String(SHORT_TEXT),
+        sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
+        index=True,
     ),
     sa.Column("decided_at", sa.DateTime, nullable=False),
     sa.Column("as_of", sa.DateTime, nullable=False),
     sa.Column("decision", sa.String(16), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text),
-    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decided_by", sa.String(SHORT_TEXT)),
     sa.Column("revisit_on", sa.Date),
     sa.Column("requalify_by", sa.Date),
     sa.Column("win_probability", sa.Float),
@@ -153,7 +161,7 @@ leadership_checks = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("taken_at", sa.DateTime, nullable=False),
-    sa.Column("taken_by", sa.String(200), nullable=False),
+    sa.Column("taken_by", sa.String(SHORT_TEXT), nullable=False),
     sa.Column("answers", sa.Text, nullable=False),
     sa.Column("report", sa.Text, nullable=False),
     sa.Index("ix_leadership_checks_taken_by_taken_at", "taken_by", "taken_at"),
@@ -166,9 +174,9 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("name", sa.String(SHORT_TEXT), nullable=False, unique=True),
     sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("rep_name", sa.String(200)),
+    sa.Column("rep_name", sa.String(SHORT_TEXT)),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
@@ -198,13 +206,13 @@ loss_reviews = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column(
         "deal_id",
-        sa.String(200),
+        sa.String(SHORT_TEXT),
         sa.ForeignKey("deals.deal_id", ondelete="CASCADE"),
         nullable=False,
         index=True,
     ),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
-    sa.Column("recorded_by", sa.String(200)),
+    sa.Column("recorded_by", sa.String(SHORT_TEXT)),
     sa.Column("buyer_answer", sa.Text),
     sa.Column("lesson", sa.Text),
     sa.Column("move_on_by", sa.Date),
