@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,20 +54,26 @@ def postgres_server() -> Iterator[str]:
     yield PG_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A brand-new, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database(server: str) -> Iterator[str]:
+    """The URL of a brand-new, empty PostgreSQL database, dropped afterwards."""
     name = f"walkaway_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_server.rsplit("/", 1)[0] + "/" + name
     try:
-        yield url
+        yield server.rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

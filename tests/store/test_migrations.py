@@ -3,11 +3,21 @@ without loading Alembic."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-from walkaway.store import Store
-from walkaway.store.database import _alembic_config, head_revision, stored_revision
+from walkaway.errors import StoreError
+from walkaway.store import Store, open_store
+from walkaway.store.database import (
+    _alembic_config,
+    head_revision,
+    normalise_url,
+    stored_revision,
+)
 
 
 def test_the_newest_file_is_alembics_only_head(store: Store) -> None:
@@ -26,3 +36,33 @@ def test_a_new_database_has_no_revision(tmp_path: object) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path}/empty.db")
     assert stored_revision(engine) is None
     engine.dispose()
+
+
+def test_creating_the_schema_is_all_or_nothing(store_url: str) -> None:
+    """A migration that fails halfway (here: a table of migration 0005 is in the way)
+    leaves no table of the earlier ones behind, so the next open starts over cleanly;
+    a kill in the middle of the first command is the same case (tests/store/test_kill.py)."""
+    engine = sa.create_engine(normalise_url(store_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE loss_reviews (in_the_way INTEGER)"))
+    with pytest.raises(StoreError):
+        open_store(store_url)
+    assert sa.inspect(engine).get_table_names() == ["loss_reviews"]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE loss_reviews"))
+    engine.dispose()
+    opened = open_store(store_url)
+    assert opened.is_current()
+    opened.close()
+
+
+def test_two_commands_opening_a_new_store_at_once_both_work(store_url: str) -> None:
+    """Four first commands at the same moment: one creates the schema, the others wait and
+    find it made (no 'table already exists')."""
+    command = [sys.executable, "-m", "walkaway", "deals", "--format", "json", "--db", store_url]
+    started = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)]
+    started += [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(3)]  # fmt: skip
+    for process in started:
+        _out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()

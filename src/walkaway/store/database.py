@@ -121,7 +121,8 @@ def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
     if migrate and stored_revision(engine) != head_revision():
         try:
             store.upgrade()
-        except sa.exc.OperationalError as error:
+        except sa.exc.DBAPIError as error:  # unreachable, or a schema in the way
+            engine.dispose()
             raise StoreError(
                 f"cannot open database {engine.url.render_as_string(hide_password=True)}: "
                 f"{error.orig}; check the URL (--db or WALKAWAY_DB) and that the server runs"
