@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from walkaway import __version__
-from walkaway.errors import InputError, NotFound
+from walkaway.errors import InputError, NotFound, StoreError
 from walkaway.models import (
     ACTIVITY_SCHEMA,
     Assessment,
@@ -140,8 +140,9 @@ def cache_norms(store: Store, key: NormsKey, norms: Norms) -> None:
         "norms": json.dumps(norms.to_dict()),
     }
     # IntegrityError: another process cached the same key first (the same norms);
-    # OperationalError: a read-only or busy store. Either way the review goes on.
-    with suppress(sa.exc.IntegrityError, sa.exc.OperationalError), store.begin() as conn:
+    # OperationalError or StoreError: a read-only or busy store. The review goes on.
+    refusals = (sa.exc.IntegrityError, sa.exc.OperationalError, StoreError)
+    with suppress(*refusals), store.begin() as conn:
         stale = norms_cache.c.import_run_id < key.import_run_id
         conn.execute(norms_cache.delete().where(stale | _where(key)))
         conn.execute(norms_cache.insert().values(**row))

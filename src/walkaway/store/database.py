@@ -55,11 +55,21 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
+# How long a command waits for another's SQLite write lock (an import holds it for the
+# whole import) before it gives up with one line.
+BUSY_SECONDS = 30.0
+BUSY = (
+    "the database is busy: another command (an import?) has been writing to it for over "
+    "{seconds:g} s; nothing was written, try again when it is done"
+)
+
+
 @dataclass
 class Store:
     """A database holding one team's pipeline, decisions, policies and models."""
 
     engine: Engine
+    busy_seconds: float = BUSY_SECONDS  # see open_store
 
     @property
     def dialect(self) -> str:
@@ -67,13 +77,14 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: everything inside lands, or nothing does."""
-        with self.engine.begin() as conn:
+        """One transaction: everything inside lands, or nothing does. Raises StoreError
+        when SQLite stayed locked by another writer longer than the store waits."""
+        with _busy_is_one_line(self.busy_seconds), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with _busy_is_one_line(self.busy_seconds), self.engine.connect() as conn:
             yield conn
 
     def upgrade(self) -> None:
@@ -94,6 +105,16 @@ class Store:
         self.engine.dispose()
 
 
+@contextmanager
+def _busy_is_one_line(seconds: float) -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.OperationalError as error:
+        if "database is locked" in str(error.orig) or "database is busy" in str(error.orig):
+            raise StoreError(BUSY.format(seconds=seconds)) from error
+        raise
+
+
 def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -107,16 +128,20 @@ def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def open_store(url: str = DEFAULT_URL, *, migrate: bool = True) -> Store:
-    """Open (and, by default, create or upgrade) the store at ``url``."""
+def open_store(
+    url: str = DEFAULT_URL, *, migrate: bool = True, busy_seconds: float = BUSY_SECONDS
+) -> Store:
+    """Open (and, by default, create or upgrade) the store at ``url``; on SQLite a write
+    waits up to ``busy_seconds`` for another's write lock (then: StoreError)."""
     url = normalise_url(url)
+    sqlite = url.startswith("sqlite")
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, connect_args={"timeout": busy_seconds} if sqlite else {})
     except (sa.exc.ArgumentError, ImportError) as error:
         raise StoreError(f"cannot open database {url!r}: {error}") from error
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_sqlite_connect)
-    store = Store(engine)
+    store = Store(engine, busy_seconds)
     # Alembic (and its migration scripts) load only when the schema is behind.
     if migrate and stored_revision(engine) != head_revision():
         try:

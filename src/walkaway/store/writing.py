@@ -34,7 +34,20 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+# Any constant shared by every Walkaway process: the key of the imports' lock.
+IMPORT_LOCK = 0x57A1_1397
+
+
 def start_run(conn: Connection, fmt: str, deals_file: str, activities_file: str | None) -> int:
+    """Open an import run, first in its transaction.
+
+    Imports take turns: each reads which deals exist, then inserts the new ones, so two
+    at once would both insert a deal new to both (PostgreSQL: a unique violation). On
+    PostgreSQL an advisory lock, held to the end of the transaction, makes them wait;
+    on SQLite the run's own row takes the write lock, which does the same.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
     result = conn.execute(
         import_runs.insert().values(
             started_at=now_utc(), format=fmt, deals_file=deals_file, activities_file=activities_file

@@ -22,6 +22,8 @@ from walkaway.errors import ImportFailed, InputError, NotFound, StoreError, Walk
 
 logger = logging.getLogger("walkaway.web")
 MAX_PROBLEMS = 200
+# A busy store (503) is worth asking again after this long.
+BUSY_RETRY_SECONDS = 5
 
 
 class NotSignedIn(WalkawayError):
@@ -62,8 +64,10 @@ def wants_json(request: Request) -> bool:
 
 
 def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)} if status == 503 else {}
     if wants_json(request):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(body, status_code=status, headers=headers)
     if status == 401:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -82,7 +86,9 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
         "path": request.url.path,
     }
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )
 
 
 async def on_walkaway_error(request: Request, error: Exception) -> Response:
