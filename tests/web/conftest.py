@@ -94,7 +94,9 @@ def web_settings(url: str, **changes: object) -> WebSettings:
 
 
 def make_client(settings: WebSettings) -> TestClient:
-    return TestClient(create_app(settings), base_url=BASE_URL)
+    # Team mode marks the session cookie Secure: such a client speaks HTTPS.
+    base = "https://127.0.0.1" if settings.secure_cookies else BASE_URL
+    return TestClient(create_app(settings), base_url=base)
 
 
 @pytest.fixture

@@ -126,3 +126,32 @@ def test_board_deal_decision_journal_and_escaping_in_chromium(server: str) -> No
         finally:
             browser.close()
     assert dialogs == [], f"a script ran: {dialogs}"
+
+
+def test_every_page_keeps_to_its_content_security_policy_in_chromium(server: str) -> None:
+    """The policy allows no inline script or style: Chromium reports any it refused, and a
+    page that needed one would show broken. The win-probability bars are SVG now."""
+    from playwright.sync_api import sync_playwright
+
+    lost = httpx.get(f"{server}/api/deals", params={"outcome": "lost", "limit": 1}, timeout=30)
+    lost_id = lost.json()["deals"][0]["deal_id"]
+    pages = ["/", "/deals/D-2030", "/journal", "/losses", "/import", "/policy", "/leadership",
+             "/docs", "/backtest", f"/deals/{lost_id}/loss-review"]  # fmt: skip
+    refused: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("console", lambda message: refused.append(message.text))
+            for path in pages:
+                response = page.goto(f"{server}{path}?as_of={AS_OF}")
+                assert response is not None and response.ok, path
+                assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+            page.goto(f"{server}/?as_of={AS_OF}")
+            widths = page.eval_on_selector_all(
+                ".pbar .fill", "bars => bars.map(b => b.getBBox().width)"
+            )
+            assert widths and max(widths) > 0
+        finally:
+            browser.close()
+    assert not [m for m in refused if "Content Security Policy" in m], refused

@@ -29,6 +29,7 @@ from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
 from walkaway.web.errors import error_body, install_error_handlers
 from walkaway.web.render import make_templates
+from walkaway.web.security import SecurityHeaders, SignInThrottle
 from walkaway.web.settings import WebSettings
 
 STATIC = Path(__file__).with_name("static")
@@ -130,6 +131,7 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
     app.state.store = store
     app.state.cache = ReviewCache(store, settings.cache_check_seconds)
     app.state.templates = make_templates()
+    app.state.sign_in_throttle = SignInThrottle()
     install_error_handlers(app)
     app.add_middleware(
         SessionMiddleware,
@@ -137,10 +139,11 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_DAYS * 86_400,
         same_site="lax",
-        https_only=settings.https_only,
+        https_only=settings.secure_cookies,
     )
     if "*" not in settings.allowed_hosts:
         app.add_middleware(HostGuard, allowed=settings.allowed_hosts)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (api, api_journal, pages, pages_journal, pages_more):

@@ -6,6 +6,7 @@ The journal, loss review, backtest and leadership pages live in ``pages_more``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -42,6 +43,7 @@ from walkaway.web.context import (
 from walkaway.web.history import WEEKS, probability_history
 from walkaway.web.present import as_of_value
 from walkaway.web.render import render
+from walkaway.web.security import SignInThrottle
 from walkaway.web.uploads import import_uploads
 
 router = APIRouter(include_in_schema=False)
@@ -244,10 +246,22 @@ def login_submit(
     csrf_token: Csrf = "",
 ) -> Response:
     check_form_csrf(request, csrf_token)
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(name, address)
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        error = f"Too many failed sign-ins: try again in {minutes} minute(s)."
+        context = {"next": _local_path(next), "login_error": error}
+        page = render(request, "login.html", context, status=429, public=True)
+        page.headers["Retry-After"] = str(wait)
+        return page
     user = check_password(store, name, password)
     if user is None:
+        throttle.failed(name, address)
         context = {"next": _local_path(next), "login_error": "Unknown name or wrong password."}
         return render(request, "login.html", context, status=401, public=True)
+    throttle.succeeded(name)
     sign_in(request, user)
     return RedirectResponse(_local_path(next), status_code=303)
 

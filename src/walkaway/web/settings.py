@@ -12,6 +12,7 @@ from walkaway.store.database import DEFAULT_URL
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class WebSettings:
     ``as_of`` is the default as-of date of pages and API calls (None: today, UTC).
     ``allowed_hosts`` are the Host headers accepted (``*`` for any), which stops DNS
     rebinding against a local, unauthenticated server. A change made by another process
-    (``walkaway import``) shows after at most ``cache_check_seconds``.
+    (``walkaway import``) shows after at most ``cache_check_seconds``. ``https_only``
+    marks the session cookie Secure (sent over HTTPS only); None means: in team mode.
     """
 
     db_url: str = DEFAULT_URL
@@ -35,7 +37,11 @@ class WebSettings:
     cache_check_seconds: float = 1.0
     page_size: int = 25
     backtest_dir: Path | None = None
-    https_only: bool = False
+    https_only: bool | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.auth if self.https_only is None else self.https_only
 
     @classmethod
     def from_env(
@@ -54,5 +60,15 @@ class WebSettings:
             allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
             or (("*",) if team else LOCAL_HOSTS),
             backtest_dir=Path(backtest) if backtest else None,
-            https_only=env.get("WALKAWAY_HTTPS_ONLY", "").strip().lower() in TRUE_WORDS,
+            https_only=_switch(env.get("WALKAWAY_HTTPS_ONLY", "")),
         )
+
+
+def _switch(text: str) -> bool | None:
+    """``1``/``true``/... is on, ``0``/``false``/... off, anything else: the default."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
