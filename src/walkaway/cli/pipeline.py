@@ -98,7 +98,9 @@ def deals_command(
     if format is ListFormat.json:
         sys.stdout.write(json.dumps(jsonable_rows(frame), ensure_ascii=False, indent=2) + "\n")
     elif format is ListFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        from walkaway.reporting.spreadsheet import csv_text
+
+        sys.stdout.write(csv_text(frame))
     elif wide:
         print_wide(f"{frame.height:,} deals", _deals_table(frame))
     else:

@@ -27,6 +27,7 @@ from walkaway.service.review import (
     assessments_json,
     exit_message,
     review,
+    review_csv,
     review_json_text,
     show,
 )
@@ -88,23 +89,6 @@ def review_json(result: Review) -> dict[str, Any]:
     }
 
 
-def _csv(frame: pl.DataFrame) -> str:
-    flat = frame.with_columns(
-        pl.col("flags").list.eval(pl.element().struct.field("code")).list.join(";"),
-        *[
-            pl.col(c).list.join(" | ")
-            for c in ("reasons", "questions", "reasons_for", "reasons_against")
-        ],
-    )
-    # every other list column (e.g. missing_criteria) as text too
-    flat = flat.with_columns(
-        pl.col(name).list.join("; ")
-        for name, dtype in flat.schema.items()
-        if isinstance(dtype, pl.List)
-    )
-    return flat.write_csv()
-
-
 @app.command("review")
 @edge
 def review_command(
@@ -146,7 +130,7 @@ def review_command(
     if format is ListFormat.json:
         sys.stdout.write(review_json_text(result) + "\n")
     elif format is ListFormat.csv:
-        sys.stdout.write(_csv(result.deals))
+        sys.stdout.write(review_csv(result))
     else:
         print_review(result, wide=wide)
 

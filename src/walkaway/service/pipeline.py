@@ -35,18 +35,19 @@ def stored_deal_ids(store: Store) -> pl.Series:
 def write_rejects(prepared: PreparedImport, path: Path) -> Path | None:
     """Rejected rows, as the user wrote them, with a ``reason`` column; None if none."""
     from walkaway.importers.reading import ROW_COLUMN
+    from walkaway.reporting.spreadsheet import write_csv
 
     frames = [f for f in (prepared.rejected_deals, prepared.rejected_activities) if f.height]
     if not frames:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     if len(frames) == 1:
-        frames[0].rename({ROW_COLUMN: "row"}).write_csv(path)
+        write_csv(frames[0].rename({ROW_COLUMN: "row"}), path)
         return path
     deals_path = path.with_name(path.stem + "-deals" + path.suffix)
     acts_path = path.with_name(path.stem + "-activities" + path.suffix)
-    prepared.rejected_deals.rename({ROW_COLUMN: "row"}).write_csv(deals_path)
-    prepared.rejected_activities.rename({ROW_COLUMN: "row"}).write_csv(acts_path)
+    write_csv(prepared.rejected_deals.rename({ROW_COLUMN: "row"}), deals_path)
+    write_csv(prepared.rejected_activities.rename({ROW_COLUMN: "row"}), acts_path)
     return deals_path
 
 

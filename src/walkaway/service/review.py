@@ -462,3 +462,25 @@ def review_json_text(result: Review) -> str:
     as_of = json.dumps(result.as_of.isoformat())
     summary = json.dumps(result.summary, ensure_ascii=False)
     return f'{{"as_of": {as_of}, "deals": {frame.write_json()}, "summary": {summary}}}'
+
+
+def review_csv(result: Review) -> str:
+    """The review as CSV, one row per deal (``walkaway review --format csv`` and the
+    API's ``format=csv``): list columns joined into text, every cell safe to open in a
+    spreadsheet (no formula runs)."""
+    from walkaway.reporting.spreadsheet import csv_text
+
+    flat = result.deals.with_columns(
+        pl.col("flags").list.eval(pl.element().struct.field("code")).list.join(";"),
+        *[
+            pl.col(c).list.join(" | ")
+            for c in ("reasons", "questions", "reasons_for", "reasons_against")
+        ],
+    )
+    # every other list column (e.g. missing_criteria) as text too
+    flat = flat.with_columns(
+        pl.col(name).list.join("; ")
+        for name, dtype in flat.schema.items()
+        if isinstance(dtype, pl.List)
+    )
+    return csv_text(flat)

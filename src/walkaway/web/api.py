@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -15,7 +15,7 @@ from walkaway.errors import InputError
 from walkaway.models import Outcome
 from walkaway.policy import default_policy_text
 from walkaway.service import DealFilter, list_deals, save_policy, stored_policy_text
-from walkaway.service.review import review_json_text
+from walkaway.service.review import review_csv, review_json_text
 from walkaway.web.auth import guard_api_write, require_manager
 from walkaway.web.cache import filtered
 from walkaway.web.context import (
@@ -70,13 +70,30 @@ def me(user: CurrentUser) -> MeOut:
     return MeOut(name=user.name, role=user.role.value, rep_name=user.rep_name)
 
 
-@router.get("/review", response_model=ReviewOut, tags=["review"])
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The review"}
+}
+
+
+@router.get("/review", response_model=ReviewOut, tags=["review"], responses=CSV_ANSWER)
 def get_review(
-    user: CurrentUser, cache: CacheDep, as_of: AsOf, owner: Owner = None, stage: Stage = None
+    user: CurrentUser,
+    cache: CacheDep,
+    as_of: AsOf,
+    owner: Owner = None,
+    stage: Stage = None,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="json, or csv for a spreadsheet")
+    ] = "json",
 ) -> Response:
     """Every open deal as of a date, most urgent first, and the summary: the same JSON
-    as ``walkaway review --format json``. A rep gets their own deals."""
+    as ``walkaway review --format json`` (``format=csv``: the CSV of ``--format csv``,
+    safe to open in a spreadsheet). A rep gets their own deals."""
     result = filtered(cache.get(as_of), owner_filter(user, owner), stage)
+    if format == "csv":
+        name = f"walkaway-review-{as_of:%Y-%m-%d}.csv"
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(review_csv(result), media_type="text/csv", headers=disposition)
     return Response(review_json_text(result), media_type="application/json")
 
 
