@@ -54,6 +54,8 @@ UNKNOWN_DEAL: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown deal"}
 }
 router = APIRouter(prefix="/api", responses=ERRORS, dependencies=[Depends(guard_api_write)])
+# Past any pipeline's size; a bigger offset (2**63) overflowed the frame's slice: a 500.
+MAX_OFFSET = 10**9
 Owner = Annotated[str | None, Query(description="Only this rep's deals (any case).")]
 Stage = Annotated[str | None, Query(description="Only deals in this stage (any case).")]
 
@@ -112,7 +114,7 @@ def get_deals(
     stage: Stage = None,
     outcome: Annotated[Outcome | None, Query(description="open, won or lost")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
     """The stored deals as imported, with their activity count (``walkaway deals``)."""
     where = DealFilter(stage=stage, owner=owner_filter(user, owner), outcome=outcome)
