@@ -243,3 +243,24 @@ def _reads_as_utf8(damaged: bytes, original: bytes) -> bool:
         return damaged != original and damaged.decode("utf-8") != original.decode("utf-8")
     except UnicodeDecodeError:
         return False
+
+
+@pytest.mark.parametrize("where", ["deals", "activities"])
+def test_a_nul_character_is_refused_in_one_line_on_either_database(
+    store_url: str, tmp_path: Path, where: str
+) -> None:
+    """PostgreSQL cannot keep a NUL in text: the import names the cell rather than fail
+    mid-write (found by the API's contract test, where a NUL in a deal id gave a 500)."""
+    name = "Acme\x00rollout" if where == "deals" else "Acme rollout"
+    deals_file = deals_csv(tmp_path, [f"N-1,{name},Acme,Ana,Proposal,12000,2026-01-05,,open"])
+    detail = "hi\x00there" if where == "activities" else "hi"
+    acts = activities_csv(tmp_path, [f"N-1,2026-01-06T10:00:00,email,outbound,done,,,{detail},"])
+    open_store(store_url).close()
+    before = table_digests(store_url)
+    result = CliRunner().invoke(
+        app, ["import", str(deals_file), "--activities", str(acts), "--db", store_url]
+    )
+    assert result.exit_code == 2
+    column = "name" if where == "deals" else "detail"
+    assert f"row 2, column '{column}'" in result.stderr and "NUL" in result.stderr
+    assert table_digests(store_url) == before

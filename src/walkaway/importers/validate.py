@@ -92,6 +92,13 @@ class _Checker:
             too_long = self.col(name).str.len_chars() > SHORT_TEXT
             self.report(too_long, name, f"at most {SHORT_TEXT} characters long")
 
+    def no_nul(self) -> None:
+        """A NUL character is binary junk, and PostgreSQL cannot store it in text."""
+        for name in self.text.columns:
+            if name != ROW_COLUMN and self.text.schema[name] == pl.String:
+                nul = self.text[name].str.contains("\x00", literal=True)
+                self.report(nul, name, "text without NUL characters (is the file binary?)")
+
     def required(self, name: str, expected: str, when: pl.Series | None = None) -> None:
         if name not in self.text.columns and when is None:
             return  # a missing required column is reported once, by require_columns
@@ -143,6 +150,7 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     delimiter = mapped.delimiter
     check.required("deal_id", "a deal id")
     check.short_text("deal_id", "owner", "stage")
+    check.no_nul()
     outcome = check.choice("outcome", tuple(o.value for o in Outcome), default=Outcome.OPEN)
     closed = outcome.is_in([Outcome.WON, Outcome.LOST])
     out: dict[str, pl.Series] = {"deal_id": check.col("deal_id"), "outcome": outcome}
@@ -204,6 +212,7 @@ def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
     check = _Checker(mapped)
     check.required("deal_id", "a deal id")
     check.short_text("deal_id", "stage", "actor")
+    check.no_nul()
     unknown = check.col("deal_id").is_not_null() & ~check.col("deal_id").is_in(
         known_deals.implode()
     )

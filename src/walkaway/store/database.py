@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 if TYPE_CHECKING:  # Alembic loads only when the schema must change (see open_store)
     from alembic.config import Config
 
-from walkaway.errors import StoreError
+from walkaway.errors import InputError, StoreError
 
 DEFAULT_URL = "sqlite:///walkaway.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -78,13 +78,14 @@ class Store:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One transaction: everything inside lands, or nothing does. Raises StoreError
-        when SQLite stayed locked by another writer longer than the store waits."""
-        with _busy_is_one_line(self.busy_seconds), self.engine.begin() as conn:
+        when SQLite stayed locked by another writer longer than the store waits, and
+        InputError for a value the database cannot hold."""
+        with _database_errors_as_ours(self.busy_seconds), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        with _busy_is_one_line(self.busy_seconds), self.engine.connect() as conn:
+        with _database_errors_as_ours(self.busy_seconds), self.engine.connect() as conn:
             yield conn
 
     def upgrade(self) -> None:
@@ -106,9 +107,15 @@ class Store:
 
 
 @contextmanager
-def _busy_is_one_line(seconds: float) -> Iterator[None]:
+def _database_errors_as_ours(seconds: float) -> Iterator[None]:
+    """A busy SQLite store is a StoreError; a value the database cannot hold (PostgreSQL
+    text with a NUL character, a number out of its range) an InputError; both one line,
+    and the transaction they happened in is rolled back."""
     try:
         yield
+    except sa.exc.DataError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        raise InputError(f"the database refused a value ({reason}); nothing was written") from error
     except sa.exc.OperationalError as error:
         if "database is locked" in str(error.orig) or "database is busy" in str(error.orig):
             raise StoreError(BUSY.format(seconds=seconds)) from error
