@@ -58,8 +58,11 @@ CASES = settings(
 
 @pytest.fixture(scope="module")
 def team_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_team_store(tmp_path_factory.mktemp("team"))
+
+
+def make_team_store(folder: Path) -> Path:
     """A store holding three deals, their activities and a person's decision."""
-    folder = tmp_path_factory.mktemp("team")
     deals_file = deals_csv(
         folder,
         [
@@ -153,18 +156,11 @@ def rejected_rows(path: Path) -> set[int]:
         return {int(row["row"]) for row in csv.DictReader(handle)}
 
 
-@pytest.mark.parametrize("xlsx", [False, True], ids=["csv", "xlsx"])
-@pytest.mark.parametrize("layout", list(LAYOUTS.values()), ids=list(LAYOUTS))
-@CASES
-@given(data=st.data(), skip_invalid=st.booleans())
-def test_every_row_lands_or_the_import_names_each_bad_one_and_writes_nothing(
-    team_store: Path,
-    layout: Layout,
-    xlsx: bool,
-    data: st.DataObject,
-    skip_invalid: bool,
+def check_rows_case(
+    team_store: Path, layout: Layout, rows: list[Row], *, xlsx: bool, skip_invalid: bool
 ) -> None:
-    rows = data.draw(rows_of(layout))
+    """One generated export of ``rows``: exactly the valid rows land, or none and every
+    problem is named (also run by thousands by benchmarks/fuzz_import.py)."""
     with tempfile.TemporaryDirectory(prefix="walkaway-fuzz-") as case:
         folder = Path(case)
         export = write_export(folder, layout, rows, xlsx)
@@ -189,6 +185,17 @@ def test_every_row_lands_or_the_import_names_each_bad_one_and_writes_nothing(
             assert runs == 1
 
 
+@pytest.mark.parametrize("xlsx", [False, True], ids=["csv", "xlsx"])
+@pytest.mark.parametrize("layout", list(LAYOUTS.values()), ids=list(LAYOUTS))
+@CASES
+@given(data=st.data(), skip_invalid=st.booleans())
+def test_every_row_lands_or_the_import_names_each_bad_one_and_writes_nothing(
+    team_store: Path, layout: Layout, xlsx: bool, data: st.DataObject, skip_invalid: bool
+) -> None:
+    rows = data.draw(rows_of(layout))
+    check_rows_case(team_store, layout, rows, xlsx=xlsx, skip_invalid=skip_invalid)
+
+
 def _damage(data: bytes, how: str, draw: st.DataObject) -> bytes:
     # Positions as a share of the file: a workbook's bytes (zip times) vary run to run.
     at = draw.draw(st.integers(0, 9_999)) * len(data) // 10_000
@@ -207,16 +214,14 @@ def _damage(data: bytes, how: str, draw: st.DataObject) -> bytes:
     return text.encode(how)
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS.values()), ids=list(LAYOUTS))
-@CASES
-@given(
-    data=st.data(),
-    how=st.sampled_from(["cut", "garble", "drop_column", "cp1252", "utf-16", "utf-8-sig"]),
-    xlsx=st.booleans(),
-)
-def test_a_damaged_export_is_imported_or_refused_in_one_line_each_and_never_half(
+DAMAGE = ["cut", "garble", "drop_column", "cp1252", "utf-16", "utf-8-sig"]
+
+
+def check_damaged_case(
     team_store: Path, layout: Layout, data: st.DataObject, how: str, xlsx: bool
 ) -> None:
+    """One valid export, damaged: imported as it now reads, or refused in one line per
+    problem, never half, never a traceback."""
     rows = data.draw(rows_of(layout, poisoned=False))
     xlsx = xlsx and how in {"cut", "garble"}
     with tempfile.TemporaryDirectory(prefix="walkaway-fuzz-") as case:
@@ -234,6 +239,15 @@ def test_a_damaged_export_is_imported_or_refused_in_one_line_each_and_never_half
             assert outcome.after == outcome.before
         elif how in {"cp1252", "utf-16", "utf-8-sig"} and not _reads_as_utf8(damaged, original):
             assert_landed(outcome.url, layout, rows, xlsx=False)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS.values()), ids=list(LAYOUTS))
+@CASES
+@given(data=st.data(), how=st.sampled_from(DAMAGE), xlsx=st.booleans())
+def test_a_damaged_export_is_imported_or_refused_in_one_line_each_and_never_half(
+    team_store: Path, layout: Layout, data: st.DataObject, how: str, xlsx: bool
+) -> None:
+    check_damaged_case(team_store, layout, data, how, xlsx)
 
 
 def _reads_as_utf8(damaged: bytes, original: bytes) -> bool:
