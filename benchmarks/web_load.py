@@ -5,7 +5,8 @@
 connection each) request the paths of ``--paths`` (one per line, taken in turn) as fast
 as answers come, for ``--seconds`` (at most 120) or ``--max-requests`` (at most
 1,000,000), whichever ends first. Loopback only: any other host is refused. Prints the
-latency percentiles and the request rate, as JSON with ``--json``.
+latency percentiles, the request rate, error answers (status ≥ 400) and requests that
+got no answer within ``--timeout`` seconds (counted, never fatal), as JSON with ``--json``.
 
 A Python client spends CPU the server would use; wrk (``apt-get install wrk``) is the
 reference tool of ``web_bench.py``, this is its fallback.
@@ -36,26 +37,36 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def _client(
-    base: str, paths: list[str], start: int, stop_at: float, budget: list[int]
-) -> tuple[list[float], int]:
+    base: str, paths: list[str], start: int, stop_at: float, budget: list[int], timeout: float
+) -> tuple[list[float], int, int]:
+    """(latencies, error answers, timeouts or failed connections) of one client."""
     latencies: list[float] = []
-    errors = 0
+    errors = timeouts = 0
     turn = start
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
         while time.monotonic() < stop_at and budget[0] > 0:
             budget[0] -= 1
             path = paths[turn % len(paths)]
             turn += 7919  # a prime stride: clients spread over the paths
             began = time.perf_counter()
-            response = await client.get(path)
+            try:
+                response = await client.get(path)
+            except httpx.HTTPError:  # a timeout or a refused connection: counted, go on
+                timeouts += 1
+                continue
             latencies.append(time.perf_counter() - began)
             errors += response.status_code >= 400
-    return latencies, errors
+    return latencies, errors, timeouts
 
 
 async def run_load(
-    base: str, paths: list[str], clients: int, seconds: float, max_requests: int
+    base: str,
+    paths: list[str],
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    timeout: float = 30.0,
 ) -> dict[str, float]:
     """Closed-loop load; the figures in milliseconds and requests per second."""
     host = urlsplit(base).hostname or ""
@@ -66,14 +77,14 @@ async def run_load(
     began = time.monotonic()
     stop_at = began + seconds
     results = await asyncio.gather(
-        *(_client(base, paths, i, stop_at, budget) for i in range(clients))
+        *(_client(base, paths, i, stop_at, budget, timeout) for i in range(clients))
     )
     elapsed = time.monotonic() - began
-    latencies = [x for lat, _ in results for x in lat]
-    errors = sum(e for _, e in results)
+    latencies = [x for lat, _, _ in results for x in lat] or [float("nan")]
     return {
         "requests": len(latencies),
-        "errors": errors,
+        "errors": sum(e for _, e, _ in results),
+        "timeouts": sum(t for _, _, t in results),
         "seconds": round(elapsed, 2),
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
@@ -90,10 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     paths = [p for p in args.paths.read_text().splitlines() if p.strip()]
-    figures = asyncio.run(run_load(args.base, paths, args.clients, args.seconds, args.max_requests))
+    figures = asyncio.run(
+        run_load(args.base, paths, args.clients, args.seconds, args.max_requests, args.timeout)
+    )
     if args.json:
         sys.stdout.write(json.dumps(figures) + "\n")
     else:
