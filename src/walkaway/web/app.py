@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from walkaway import __version__
 from walkaway.store import open_store
@@ -29,7 +29,7 @@ from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
 from walkaway.web.errors import error_body, install_error_handlers
 from walkaway.web.render import make_templates
-from walkaway.web.security import SecurityHeaders, SignInThrottle
+from walkaway.web.security import SecurityHeaders, SignInThrottle, answer_with_headers
 from walkaway.web.settings import WebSettings
 
 STATIC = Path(__file__).with_name("static")
@@ -83,15 +83,11 @@ class ServerTiming:
             return
         began = time.perf_counter()
 
-        async def timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                spent = (time.perf_counter() - began) * 1000
-                headers = list(message.get("headers", []))
-                headers.append((b"server-timing", f"app;dur={spent:.1f}".encode()))
-                message = {**message, "headers": headers}
-            await send(message)
+        def timing() -> list[tuple[bytes, bytes]]:
+            spent = (time.perf_counter() - began) * 1000
+            return [(b"server-timing", f"app;dur={spent:.1f}".encode())]
 
-        await self.app(scope, receive, timed)
+        await answer_with_headers(self.app, scope, receive, send, timing)
 
 
 def _warm(app: FastAPI) -> None:

@@ -35,6 +35,26 @@ HEADERS = {
 }
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
+async def answer_with_headers(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, extra: Callable[[], Headers]
+) -> None:
+    """Run ``app``, putting the headers ``extra()`` gives (at the moment the answer
+    starts) on its answer, in place of any of the same name."""
+
+    async def with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            added = extra()
+            names = {name for name, _value in added}
+            kept = [(k, v) for k, v in message.get("headers", []) if k not in names]
+            message = {**message, "headers": kept + added}
+        await send(message)
+
+    await app(scope, receive, with_headers)
+
+
 class SecurityHeaders:
     """Adds the Content-Security-Policy and the headers above to every HTTP answer."""
 
@@ -46,15 +66,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         policy = REPORT_POLICY if scope.get("path") == REPORT_PATH else PAGE_POLICY
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k not in HEADERS]
-                headers += [(b"content-security-policy", policy.encode()), *HEADERS.items()]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+        headers = [(b"content-security-policy", policy.encode()), *HEADERS.items()]
+        await answer_with_headers(self.app, scope, receive, send, lambda: headers)
 
 
 class SignInThrottle:
