@@ -10,7 +10,8 @@ against "unknown" (which counts 0: not knowing is not the same as "no"):
 
 1. **Evidence.** The policy's ``[probability.facts]`` holds the weights read off
    published win/loss evidence (docs/model.md gives the source of each). The prior adds
-   a deal's weights and caps the sum at ``max_fact_log_odds``: no single fact decides.
+   a deal's weights and bounds the sum by ``max_fact_log_odds`` (a soft cap,
+   :meth:`FactWeights.total`): no single fact, and no pile of correlated ones, decides.
 2. **The team's history.** With closed deals, every weight is re-estimated from them: a
    logistic regression of won/lost on the facts whose prior on each weight is centred
    on the evidence with spread ``fact_spread`` — so a few deals move a weight a little,
@@ -136,11 +137,13 @@ class FactWeights:
         ]
 
     def total(self) -> pl.Expr:
-        """The capped sum of a deal's fact weights (needs :meth:`columns`)."""
+        """The bounded sum of a deal's fact weights (needs :meth:`columns`): ``cap ×
+        tanh(sum / cap)`` — about the sum while it is small, never beyond ``cap``, and
+        still ordered where a hard cap would tie the best-qualified deals."""
         names = [f"fact_{field}" for field in self.mapping()]
         if not names:
             return pl.lit(0.0)
-        return pl.sum_horizontal(names).clip(-self.cap, self.cap)
+        return (pl.sum_horizontal(names) / self.cap).tanh() * self.cap
 
     def to_records(self) -> list[dict[str, Any]]:
         return [asdict(w) for w in self.weights]
@@ -313,7 +316,7 @@ def facts_frame(weights: FactWeights) -> pl.DataFrame:
 
 
 def mean_total(deals: pl.DataFrame, facts: FactWeights) -> float:
-    """The average deal's capped fact total (0 without deals): where the facts are
+    """The average deal's bounded fact total (0 without deals): where the facts are
     centred, so they move a deal against its peers without moving the average."""
     if deals.height == 0:
         return 0.0

@@ -148,7 +148,9 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     gap, samples = _reply_gap(closed, closed_acts, policy)
     team_yield, owner_yield = _yields(snap, policy)
     won = closed.filter(pl.col("outcome") == Outcome.WON).height
-    facts = learn_fact_weights(closed, policy)
+    # In deal order: floating-point sums then do not depend on the rows' order.
+    ordered = closed.sort("deal_id")
+    facts = learn_fact_weights(ordered, policy)
     return Norms(
         as_of=snap.as_of,
         stages=_resolve_stages(_stage_history(closed_acts, visits), policy),
@@ -161,7 +163,7 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         won_deals=won,
         tracked_fields=_tracked_fields(snap.deals) | _logged(snap.activities),
         facts=facts,
-        fact_centre=_fact_centre(closed, facts, policy),
+        fact_centre=_fact_centre(ordered, facts, policy),
         time_lift=time_lift(closed),
     )
 
