@@ -43,6 +43,15 @@ def _postgres_reachable() -> str | None:
         return str(error).splitlines()[0]
 
 
+@pytest.fixture(autouse=True)
+def copy_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the columnar copies of stores other than SQLite files go: a folder of the
+    test's own, not the user's cache (walkaway.store.columnar)."""
+    folder = tmp_path_factory.mktemp("copies")
+    monkeypatch.setenv("WALKAWAY_COPY_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The admin URL of a reachable PostgreSQL; in CI its absence is a failure."""

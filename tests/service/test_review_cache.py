@@ -18,6 +18,7 @@ from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess_frame, assessmen
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files, save_policy
+from walkaway.service.norms import learned_norms, learning_day, pipeline_horizon
 from walkaway.service.review import (
     NormsKey,
     cached_norms,
@@ -41,9 +42,11 @@ def sample_store(store: Store) -> Store:
     return store
 
 
-def entries(store: Store) -> list[tuple[datetime, int, str]]:
+def entries(store: Store, *, open_ended: bool = False) -> list[tuple[datetime, int, str]]:
+    """The cache's entries for one day (or, with ``open_ended``, the imports')."""
     c = norms_cache.c
     query = sa.select(c.as_of, c.import_run_id, c.policy_hash).order_by(c.as_of, c.id)
+    query = query.where(c.open_ended == open_ended)
     with store.connect() as conn:
         return [(r.as_of, r.import_run_id, r.policy_hash) for r in conn.execute(query)]
 
@@ -59,14 +62,16 @@ def stored(store: Store, key: NormsKey) -> Norms:
 
 
 def learned(store: Store, as_of: datetime = AS_OF) -> Norms:
-    """The norms computed from scratch, as of the start of ``as_of``'s day."""
+    """The norms computed from scratch for ``as_of``'s day: as of its start, or of the
+    day after the newest row before it when that is earlier (the horizon)."""
     day = datetime.combine(as_of.date(), datetime.min.time())
-    return compute_norms(load_pipeline(store, as_of), day, current_policy(store))
+    pipeline = load_pipeline(store, as_of, columnar=False)
+    return learned_norms(pipeline, day, current_policy(store))
 
 
 def fresh_review(store: Store, as_of: datetime = AS_OF) -> pl.DataFrame:
-    """The review's deals computed from scratch, without the cache."""
-    pipeline = load_pipeline(store, as_of)
+    """The review's deals computed from scratch, without the cache or the copy."""
+    pipeline = load_pipeline(store, as_of, columnar=False)
     policy = current_policy(store)
     return assess_frame(pipeline, as_of, policy, norms=learned(store, as_of))
 
@@ -172,7 +177,8 @@ def test_another_day_is_another_entry(sample_store: Store) -> None:
     assert [e[0] for e in entries(sample_store)] == [AS_OF, LATER]
     for day in (AS_OF, LATER):
         norms = stored(sample_store, key_of(sample_store, day))
-        assert norms.as_of == day
+        pipeline = load_pipeline(sample_store, day, columnar=False)
+        assert norms.as_of == learning_day(day, pipeline_horizon(pipeline, day)) <= day
         assert same_norms(norms, learned(sample_store, day))
     assert (
         stored(sample_store, key_of(sample_store, LATER)).closed_deals

@@ -25,13 +25,14 @@ from walkaway.importers.reading import RawTable
 from walkaway.importers.validate import problem_lines
 from walkaway.service.pipeline import stored_deal_ids
 from walkaway.store import Store
+from walkaway.store.columnar import extend_copy, newest_run
 from walkaway.store.schema import crm_sync_cursors
 from walkaway.store.writing import (
     WriteCounts,
+    add_activities,
     finish_run,
     now_utc,
     start_run,
-    write_activities,
     write_deals,
 )
 
@@ -116,8 +117,11 @@ def _write_page(
         if deals.height:
             new, updated, same = write_deals(conn, deals, source.name, run_id)
             counts = WriteCounts(new, updated, same, 0, 0)
+        added = None
         if activity_frames:
-            acts_new, acts_same = write_activities(conn, pl.concat(activity_frames), run_id)
+            incoming = pl.concat(activity_frames)
+            added = add_activities(conn, incoming, run_id)
+            acts_new, acts_same = added.height, incoming.height - added.height
             counts = WriteCounts(
                 counts.deals_new, counts.deals_updated, counts.deals_unchanged, acts_new, acts_same
             )
@@ -125,6 +129,7 @@ def _write_page(
         finish_run(conn, run_id, counts, rejected)
         if page.newest is not None:
             _save_cursor(conn, source.name, obj, page.newest)
+    extend_copy(store, run_id, added)
     _add(summary, counts, rejected, problems)
 
 
@@ -149,4 +154,12 @@ def sync(store: Store, source: CrmSource, *, full: bool = False) -> SyncSummary:
         for page in source.pages(obj, since):
             _write_page(store, source, obj, page, summary)
         summary.cursors[obj] = cursor(store, source.name, obj).isoformat()
+    if summary.pages:  # the norms of the synced data, once (see service.norms.after_import)
+        from walkaway.policy import load_policy
+        from walkaway.service.norms import after_import
+        from walkaway.service.pipeline import stored_policy_text
+
+        with store.connect() as conn:
+            run = newest_run(conn)
+        after_import(store, run, None, load_policy(stored_policy_text(store)))
     return summary

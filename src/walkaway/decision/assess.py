@@ -167,7 +167,7 @@ def recommend(
         .with_columns(_dates(policy, as_of, decays=norms.time_decays))
         .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
     )
-    return _most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
+    return most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
 
 
 def _with_gut_flags(
@@ -238,7 +238,8 @@ def _dates(policy: Policy, as_of: datetime, *, decays: bool) -> list[pl.Expr]:
     ]
 
 
-def _most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
+def most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
+    """The order of a review: walk-aways and hard stops first, then by what is at stake."""
     urgency = pl.col("recommendation").replace_strict(
         {k.value: v for k, v in URGENCY.items()}, return_dtype=pl.Int32
     )

@@ -14,7 +14,7 @@ from walkaway.models import ImportSummary, Outcome
 from walkaway.store import Store
 from walkaway.store.frames import load_deals
 from walkaway.store.schema import activities, deals
-from walkaway.store.writing import finish_run, start_run, write_activities, write_deals
+from walkaway.store.writing import add_activities, finish_run, start_run, write_deals
 
 if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
     from walkaway.importers.loading import PreparedImport
@@ -61,11 +61,15 @@ def import_files(
     rejects_path: Path | None = None,
     default_currency: str = "EUR",
     progress: Progress = _quiet,
+    warm: bool = True,
 ) -> ImportSummary:
     """Import a deals file (and its activities) in one transaction.
 
     Nothing is written when any row is invalid, unless ``skip_invalid``: then the valid
-    rows land and the rejected ones go to ``rejects_path`` with their reason.
+    rows land and the rejected ones go to ``rejects_path`` with their reason. Once it
+    has landed, the columnar copy is brought up to date and the team norms are learned
+    at the data's horizon (:func:`walkaway.service.norms.after_import`), unless not
+    ``warm`` (a batch of imports, say, warming after the last).
     """
     from walkaway.importers import prepare_import
 
@@ -86,14 +90,22 @@ def import_files(
         run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
         progress(f"writing {prepared.deals.height:,} deals")
         new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
-        acts_new = acts_same = 0
+        added = None
         if prepared.activities is not None:
             progress(f"writing {prepared.activities.height:,} activities")
-            acts_new, acts_same = write_activities(conn, prepared.activities, run_id)
+            added = add_activities(conn, prepared.activities, run_id)
         from walkaway.store.writing import WriteCounts
 
+        acts_new = 0 if added is None else added.height
+        acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
         counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
         finish_run(conn, run_id, counts, prepared.rejected)
+    if warm:
+        from walkaway.policy import load_policy
+        from walkaway.service.norms import after_import
+
+        progress("updating the columnar copy and learning the team norms")
+        after_import(store, run_id, added, load_policy(stored_policy_text(store)))
     notes = (f"format detected: {prepared.format}",) if prepared.detected else ()
     return ImportSummary(
         format=prepared.format,

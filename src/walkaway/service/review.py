@@ -1,165 +1,67 @@
 """Assessing the stored pipeline as of a date: the review, one deal, its exit message.
 
-The team's norms (days per stage, reply gaps, hours still needed, what an hour earns)
-are learned from the deals closed before the **start of the as-of day** (00:00 UTC), so
-every review and ``show`` of one day shares them. They are kept in the store
-(``norms_cache``) under that day, the newest import run and a hash of the policy (and of
-Walkaway's version): a review computes them once from the whole history, and ``show``
-then reads one deal and its activities. Deals and activities are written only by
-imports, each in the transaction of its run, so a new import (or another policy) means
-a new key and the stale entry is never read.
+The team's norms come from :mod:`walkaway.service.norms` (learned once per import, or
+once per as-of day before the data's horizon, and kept in the store), the pipeline from
+:mod:`walkaway.service.reading` (the columnar copy, a batch of open deals at a time).
+``show`` reads one deal and its activities from the store, through the index.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from walkaway import __version__
-from walkaway.errors import InputError, NotFound, StoreError
+from walkaway.errors import InputError, NotFound
 from walkaway.models import (
-    ACTIVITY_SCHEMA,
     Assessment,
-    Outcome,
     Pipeline,
     Recommendation,
     as_utc_naive,
 )
 from walkaway.policy import Policy, load_policy
+from walkaway.service.norms import (
+    NORMS_FORMAT,
+    NormsKey,
+    cache_norms,
+    cached_norms,
+    learn_norms,
+    norms_day,
+    norms_key,
+    team_norms,
+)
 from walkaway.service.pipeline import stored_policy_text
-from walkaway.signals.norms import Norms, compute_norms
+from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals, one_of, read_frame
-from walkaway.store.schema import activities, deals, import_runs, norms_cache
-from walkaway.store.writing import now_utc
+from walkaway.store.columnar import ensure_copy, read_pipeline
+from walkaway.store.frames import load_activities, load_deals, one_of
+from walkaway.store.schema import deals
 
-# Bump when what the norms hold or how they are learned changes: old entries then miss.
-NORMS_FORMAT = 1
+__all__ = [
+    "NORMS_FORMAT",
+    "NormsKey",
+    "Review",
+    "cache_norms",
+    "cached_norms",
+    "current_policy",
+    "load_pipeline",
+    "norms_day",
+    "norms_key",
+    "review",
+    "show",
+    "team_norms",
+]
 
 
 def current_policy(store: Store) -> Policy:
     """The team's stored policy, or the default one."""
     return load_policy(stored_policy_text(store))
-
-
-def load_pipeline(store: Store, as_of: datetime, *, open_only: bool = False) -> Pipeline:
-    """Every deal created before ``as_of`` and every activity dated before it; with
-    ``open_only``, only the activities of deals still open at ``as_of`` (all a review
-    reads once the team norms are known).
-
-    Outcomes and stages after ``as_of`` are still in the deal rows; the core's snapshot
-    takes them back to what was known then.
-    """
-    with store.connect() as conn:
-        frame = load_deals(conn, deals.c.created_at < as_of)
-        if open_only:
-            acts = _open_deals_activities(conn, as_of)
-        else:
-            acts = load_activities(conn, before=as_of)
-    return Pipeline(frame, acts)
-
-
-def _open_deals_activities(conn: Connection, as_of: datetime) -> pl.DataFrame:
-    """What :func:`load_activities` returns before ``as_of``, for the deals open then as
-    the snapshot sees them: still open, or closed at or after ``as_of``."""
-    open_then = sa.select(deals.c.deal_id).where(
-        (deals.c.created_at < as_of)
-        & ((deals.c.outcome == Outcome.OPEN.value) | (deals.c.closed_at >= as_of))
-    )
-    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
-    query = (
-        sa.select(*columns)
-        .where((activities.c.at < as_of) & activities.c.deal_id.in_(open_then))
-        .order_by(activities.c.deal_id, activities.c.at, activities.c.id)
-    )
-    return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=True)
-
-
-@dataclass(frozen=True)
-class NormsKey:
-    """What the team norms of a review depend on: nothing else is read to learn them."""
-
-    as_of: datetime  # the start of the as-of day, UTC
-    import_run_id: int  # the newest import run (0 before any)
-    policy_hash: str  # sha256 of the policy, Walkaway's version and NORMS_FORMAT
-
-
-def norms_day(as_of: datetime) -> datetime:
-    """When the norms of a review as of ``as_of`` are learned: the start of its UTC day."""
-    return datetime.combine(as_utc_naive(as_of).date(), time.min)
-
-
-def norms_key(store: Store, as_of: datetime, policy: Policy) -> NormsKey:
-    """The cache key of the norms as of ``as_of``; read it *before* the pipeline, so an
-    import landing in between gives a newer key, never stale norms under a new one."""
-    with store.connect() as conn:
-        run = conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar()
-    text = f"{NORMS_FORMAT}\n{__version__}\n{policy.to_toml()}"
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return NormsKey(norms_day(as_of), int(run or 0), digest)
-
-
-def _where(key: NormsKey) -> sa.ColumnElement[bool]:
-    c = norms_cache.c
-    return (
-        (c.as_of == key.as_of)
-        & (c.import_run_id == key.import_run_id)
-        & (c.policy_hash == key.policy_hash)
-    )
-
-
-def cached_norms(store: Store, key: NormsKey) -> Norms | None:
-    """The norms stored under ``key``, or None (also when the entry cannot be read)."""
-    with store.connect() as conn:
-        text = conn.execute(sa.select(norms_cache.c.norms).where(_where(key))).scalar()
-    if text is None:
-        return None
-    try:
-        return Norms.from_dict(json.loads(text))
-    except ValueError:  # written by another version: learn them again
-        return None
-
-
-def cache_norms(store: Store, key: NormsKey, norms: Norms) -> None:
-    """Keep ``norms`` under ``key``, dropping entries of older import runs (no key can
-    name them again). Best effort: a store that cannot take the write still reviews."""
-    row = {
-        "as_of": key.as_of,
-        "import_run_id": key.import_run_id,
-        "policy_hash": key.policy_hash,
-        "computed_at": now_utc(),
-        "norms": json.dumps(norms.to_dict()),
-    }
-    # IntegrityError: another process cached the same key first (the same norms);
-    # OperationalError or StoreError: a read-only or busy store. The review goes on.
-    refusals = (sa.exc.IntegrityError, sa.exc.OperationalError, StoreError)
-    with suppress(*refusals), store.begin() as conn:
-        stale = norms_cache.c.import_run_id < key.import_run_id
-        conn.execute(norms_cache.delete().where(stale | _where(key)))
-        conn.execute(norms_cache.insert().values(**row))
-
-
-def team_norms(
-    store: Store, key: NormsKey, policy: Policy, pipeline: Pipeline | None = None
-) -> Norms:
-    """The norms under ``key``: cached, or learned (from ``pipeline`` when given, which
-    must hold everything before ``key.as_of``) and cached."""
-    norms = cached_norms(store, key)
-    if norms is None:
-        if pipeline is None:
-            pipeline = load_pipeline(store, key.as_of)
-        norms = compute_norms(pipeline, key.as_of, policy)
-        cache_norms(store, key, norms)
-    return norms
 
 
 @dataclass(frozen=True)
@@ -216,23 +118,49 @@ def readiness_of(row: pl.DataFrame) -> dict[str, Any]:
 
 
 def review(
-    store: Store, as_of: datetime, *, owner: str | None = None, stage: str | None = None
+    store: Store,
+    as_of: datetime,
+    *,
+    owner: str | None = None,
+    stage: str | None = None,
+    batch_deals: int = BATCH_DEALS,
+    columnar: bool = True,
 ) -> Review:
     """The pipeline review: every deal open at ``as_of``, filtered by rep and stage.
 
-    Norms and yield come from the whole team's history whatever the filter.
+    Norms and yield come from the whole team's history whatever the filter. From the
+    columnar copy (unless not ``columnar``), the open deals are assessed ``batch_deals``
+    at a time (:func:`walkaway.service.reading.open_batches`).
     """
-    from walkaway.decision.assess import assess_frame
+    from walkaway.decision.assess import assess_frame, most_urgent_first
+    from walkaway.learning.prior import PriorModel
+    from walkaway.models import empty_activities, empty_deals
 
     policy = current_policy(store)
     key = norms_key(store, as_of, policy)  # first: see norms_key
     norms = cached_norms(store, key)
-    pipeline = load_pipeline(store, as_of, open_only=norms is not None)
-    if norms is None:
-        norms = compute_norms(pipeline, key.as_of, policy)
-        cache_norms(store, key, norms)
     model = model_for(store, as_of)
-    frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
+    copy = ensure_copy(store) if columnar else None
+    frame = None
+    if copy is not None:
+        with suppress(FileNotFoundError):  # removed under us: read the store instead
+            if norms is None:
+                everything = Pipeline(*read_pipeline(copy, as_of))
+                norms = learn_norms(store, key, policy, everything)
+                del everything
+            if model is None:  # the prior needs the norms only: fitted once for every batch
+                nothing = Pipeline(empty_deals(), empty_activities())
+                model = PriorModel(policy).fit(nothing, as_of, norms=norms)
+            frames = [
+                assess_frame(batch, as_of, policy, model, norms=norms, readiness=True)
+                for batch in open_batches(copy, as_of, batch_deals)
+            ]
+            frame = most_urgent_first(pl.concat(frames, how="vertical"))
+    if frame is None:
+        pipeline = load_pipeline(store, as_of, open_only=norms is not None, columnar=False)
+        if norms is None:
+            norms = learn_norms(store, key, policy, pipeline)
+        frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
     frame = with_human_decisions(store, frame, as_of)
     return Review(as_of, frame, summarise(frame, policy.currency))

@@ -32,7 +32,7 @@ from walkaway.decision.assess import assess_frame
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy, load_policy
-from walkaway.service.review import norms_day
+from walkaway.service.norms import learned_norms, norms_day
 from walkaway.signals.norms import Norms, compute_norms
 
 GROUP = "_walkaway_group"
@@ -171,7 +171,7 @@ def review_on_spark(
     deals, activities = known_at(deals, activities, moment)
     if history is None:
         history = collect_pipeline(deals, activities)
-    norms = compute_norms(history, norms_day(moment), policy)
+    norms = learned_norms(history, norms_day(moment), policy)
     if model is None:
         model = PriorModel(policy).fit(history, moment, norms=norms)
     schema = assessment_arrow_schema(policy, norms, model)

@@ -221,6 +221,8 @@ loss_reviews = sa.Table(
 # Team norms learned for a review as of a day (walkaway.service.review), so one `show`
 # need not read the whole history. An entry is valid only for the import run and the
 # policy (with Walkaway's version) it was computed under; a newer import makes it stale.
+# An open-ended entry (learned at import, as of the day after the newest dated row)
+# holds for that day and every later one: nothing in the store is dated after it.
 norms_cache = sa.Table(
     "norms_cache",
     metadata,
@@ -230,6 +232,7 @@ norms_cache = sa.Table(
     sa.Column("policy_hash", sa.String(64), nullable=False),
     sa.Column("computed_at", sa.DateTime, nullable=False),
     sa.Column("norms", sa.Text, nullable=False),
+    sa.Column("open_ended", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("as_of", "import_run_id", "policy_hash"),
 )
 

@@ -128,8 +128,15 @@ def write_deals(
 
 def write_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> tuple[int, int]:
     """Insert activities not already stored (same deal, time, kind and content)."""
+    fresh = add_activities(conn, incoming, run_id)
+    return fresh.height, incoming.height - fresh.height
+
+
+def add_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
+    """:func:`write_activities`, returning the activities it stored, in their order
+    (what the columnar copy of the run holds: :mod:`walkaway.store.columnar`)."""
     if incoming.height == 0:
-        return 0, 0
+        return incoming.select(ACTIVITY_COLUMNS)
     unique = _distinct(incoming)
     existing = _stored_alike(conn, unique)
     fresh = unique
@@ -140,7 +147,7 @@ def write_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> t
     # stable, so activities at the same moment keep the file's order.
     fresh = fresh.sort("deal_id", "at", maintain_order=True)
     insert_frame(conn, activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
-    return fresh.height, incoming.height - fresh.height
+    return fresh.select(ACTIVITY_COLUMNS)
 
 
 def _distinct(frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,218 @@
+"""The team norms of a review: learned once, kept in the store, read by every command.
+
+The norms (days per stage, reply gaps, hours still needed, what an hour earns) are
+learned from the deals closed before the **start of the as-of day** (00:00 UTC), so
+every review and ``show`` of one day shares them, and kept in the store (``norms_cache``)
+under that day, the newest import run and a hash of the policy (and of Walkaway's
+version). Deals and activities are written only by imports, each in the transaction of
+its run, so a new import (or another policy) means a new key and a stale entry is never
+read.
+
+**The horizon.** A review's norms use only rows dated before the start of its day. When
+the newest of those rows (a deal's creation or close, an activity) falls on an earlier
+day, there is nothing newer to learn from, and the norms are learned as of the day after
+it, the *horizon*: the window of "the last months" that sets what an hour earns then ends
+where the data ends, not months after it. Past the horizon of the whole store every day's
+norms are the same, so the import learns them once, at its end, as an *open-ended* entry:
+the reviews and shows of every day after the data (the everyday case: today, after this
+morning's import) never learn them again. Nothing dated at or after the as-of day is ever
+read, the horizon included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from walkaway import __version__
+from walkaway.errors import StoreError
+from walkaway.models import Pipeline, as_utc_naive
+from walkaway.policy import Policy
+from walkaway.signals.norms import Norms, compute_norms
+from walkaway.store import Store
+from walkaway.store.columnar import Copy
+from walkaway.store.schema import activities, deals, import_runs, norms_cache
+from walkaway.store.writing import now_utc
+
+# Bump when what the norms hold or how they are learned changes: old entries then miss.
+NORMS_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class NormsKey:
+    """What the team norms of a review depend on: nothing else is read to learn them."""
+
+    as_of: datetime  # the start of the as-of day, UTC
+    import_run_id: int  # the newest import run (0 before any)
+    policy_hash: str  # sha256 of the policy, Walkaway's version and NORMS_FORMAT
+
+
+def norms_day(as_of: datetime) -> datetime:
+    """The start of the UTC day of ``as_of``: the norms of a review as of ``as_of`` are
+    learned then, or at the horizon when that is earlier (:func:`learning_day`)."""
+    return datetime.combine(as_utc_naive(as_of).date(), time.min)
+
+
+def learning_day(day: datetime, horizon: datetime | None) -> datetime:
+    """When the norms of a review of ``day`` are learned: that day, or the horizon of
+    the rows dated before it when that is earlier."""
+    return day if horizon is None or day < horizon else horizon
+
+
+def norms_key(store: Store, as_of: datetime, policy: Policy) -> NormsKey:
+    """The cache key of the norms as of ``as_of``; read it *before* the pipeline, so an
+    import landing in between gives a newer key, never stale norms under a new one."""
+    with store.connect() as conn:
+        run = conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar()
+    return NormsKey(norms_day(as_of), int(run or 0), policy_hash(policy))
+
+
+def policy_hash(policy: Policy) -> str:
+    text = f"{NORMS_FORMAT}\n{__version__}\n{policy.to_toml()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _same_run(key: NormsKey) -> sa.ColumnElement[bool]:
+    c = norms_cache.c
+    return (c.import_run_id == key.import_run_id) & (c.policy_hash == key.policy_hash)
+
+
+def cached_norms(store: Store, key: NormsKey) -> Norms | None:
+    """The norms for ``key``: those learned for its day, or the open-ended ones of its
+    run when its day is past their horizon; None when there are none (or they cannot be
+    read)."""
+    c = norms_cache.c
+    held = (c.as_of == key.as_of) | (c.open_ended & (c.as_of <= key.as_of))
+    query = sa.select(c.norms).where(_same_run(key) & held).order_by(c.open_ended).limit(1)
+    with store.connect() as conn:
+        text = conn.execute(query).scalar()
+    if text is None:
+        return None
+    try:
+        return Norms.from_dict(json.loads(text))
+    except ValueError:  # written by another version: learn them again
+        return None
+
+
+def cache_norms(store: Store, key: NormsKey, norms: Norms, *, open_ended: bool = False) -> None:
+    """Keep ``norms`` under ``key``, dropping entries of older import runs (no key can
+    name them again). Best effort: a store that cannot take the write still reviews."""
+    row = {
+        "as_of": key.as_of,
+        "import_run_id": key.import_run_id,
+        "policy_hash": key.policy_hash,
+        "computed_at": now_utc(),
+        "norms": json.dumps(norms.to_dict()),
+        "open_ended": open_ended,
+    }
+    c = norms_cache.c
+    # IntegrityError: another process cached the same key first (the same norms);
+    # OperationalError or StoreError: a read-only or busy store. The review goes on.
+    refusals = (sa.exc.IntegrityError, sa.exc.OperationalError, StoreError)
+    with suppress(*refusals), store.begin() as conn:
+        mine = _same_run(key) & (c.as_of == key.as_of)
+        conn.execute(norms_cache.delete().where((c.import_run_id < key.import_run_id) | mine))
+        conn.execute(norms_cache.insert().values(**row))
+
+
+def horizon_of(newest: datetime | None) -> datetime | None:
+    """The start of the day after ``newest`` (the newest dated row): None for no data."""
+    return None if newest is None else norms_day(newest) + timedelta(days=1)
+
+
+def pipeline_horizon(pipeline: Pipeline, day: datetime) -> datetime | None:
+    """The horizon of the rows of ``pipeline`` dated before ``day``."""
+
+    def newest(frame: pl.DataFrame, column: str) -> datetime | None:
+        dated = pl.col(column)
+        found: datetime | None = frame.select(dated.filter(dated < day).max()).item()
+        return found
+
+    found = [
+        d
+        for d in (
+            newest(pipeline.deals, "created_at"),
+            newest(pipeline.deals, "closed_at"),
+            newest(pipeline.activities, "at"),
+        )
+        if d is not None
+    ]
+    return horizon_of(max(found)) if found else None
+
+
+def data_horizon(store: Store, copy: Copy | None = None) -> datetime | None:
+    """The horizon of everything in the store, from the columnar ``copy`` when there is
+    one (its columns' maxima), else from the store."""
+    if copy is not None:
+        dated = copy.deals().select(pl.max_horizontal(pl.col("created_at", "closed_at").max()))
+        newest_deal = dated.collect().item()
+        newest_activity = copy.activities().select(pl.col("at").max()).collect().item()
+    else:
+        with store.connect() as conn:
+            newest_deal = conn.execute(
+                sa.select(sa.func.max(deals.c.created_at), sa.func.max(deals.c.closed_at))
+            ).one()
+            newest_deal = max((d for d in newest_deal if d is not None), default=None)
+            newest_activity = conn.execute(sa.select(sa.func.max(activities.c.at))).scalar()
+    found = [d for d in (newest_deal, newest_activity) if d is not None]
+    return horizon_of(max(found)) if found else None
+
+
+def learned_norms(pipeline: Pipeline, day: datetime, policy: Policy) -> Norms:
+    """The norms of a review of ``day`` from ``pipeline`` (which holds at least every
+    row dated before ``day``): as of ``day``, or as of the horizon of what was known by
+    then when that is earlier."""
+    return compute_norms(pipeline, learning_day(day, pipeline_horizon(pipeline, day)), policy)
+
+
+def learn_norms(
+    store: Store, key: NormsKey, policy: Policy, pipeline: Pipeline, *, open_ended: bool = False
+) -> Norms:
+    """:func:`learned_norms` for ``key``'s day, cached under ``key`` (``open_ended``:
+    for that day and every later one, as the import's are)."""
+    norms = learned_norms(pipeline, key.as_of, policy)
+    cache_norms(store, key, norms, open_ended=open_ended)
+    return norms
+
+
+def team_norms(
+    store: Store, key: NormsKey, policy: Policy, pipeline: Pipeline | None = None
+) -> Norms:
+    """The norms under ``key``: cached, or learned (from ``pipeline`` when given, which
+    must hold everything before ``key.as_of``) and cached."""
+    norms = cached_norms(store, key)
+    if norms is not None:
+        return norms
+    from walkaway.service.reading import load_pipeline
+
+    if pipeline is None:
+        pipeline = load_pipeline(store, key.as_of)
+    return learn_norms(store, key, policy, pipeline)
+
+
+def after_import(store: Store, run: int, added: pl.DataFrame | None, policy: Policy) -> None:
+    """What an import does once its run ``run`` has committed, having added the
+    activities ``added``: bring the columnar copy up to date and learn the open-ended
+    norms (under the team's ``policy``) at the data's horizon, so no review or show
+    after it learns them again."""
+    from walkaway.service.reading import load_pipeline
+    from walkaway.store.columnar import extend_copy, read_pipeline
+
+    copy = extend_copy(store, run, added)
+    horizon = data_horizon(store, copy)
+    if horizon is None:
+        return
+    key = NormsKey(horizon, run, policy_hash(policy))
+    if cached_norms(store, key) is not None:
+        return
+    if copy is not None:
+        pipeline = Pipeline(*read_pipeline(copy, horizon))
+    else:
+        pipeline = load_pipeline(store, horizon, columnar=False)
+    learn_norms(store, key, policy, pipeline, open_ended=True)

@@ -1,0 +1,259 @@
+"""A columnar copy of the deals and activities, written at import, read by the review.
+
+The store stays the source of truth; this is a copy of two of its tables as Parquet, so
+a review of a whole pipeline reads columns (a second for millions of activities) instead
+of having SQLite hand over one Python object per value. It lives in a folder of its own:
+
+- beside a SQLite file ``team.db``: ``team.db.columnar/``;
+- for any other database (PostgreSQL): ``$WALKAWAY_COPY_DIR`` or the user's cache folder
+  (``$XDG_CACHE_HOME``, else ``~/.cache``) ``/walkaway/<hash of the URL>/``;
+- a SQLite store in memory has none: it is read straight from the store.
+
+In the folder, ``manifest.json`` names the import run the copy is of, the deals file
+(every deal, sorted by ``deal_id``) and the activities parts: one Parquet file per import
+run holding the rows that run added, sorted by ``(deal_id, at)`` in the order they were
+stored (a rebuilt copy has one part holding all). Activities are only ever added to the
+store, each by an import run (deals are added and updated by runs too): so an import
+appends one part and rewrites the deals file, and a copy whose run is the store's newest
+is exactly the store. A copy of another run (a run that wrote no copy: killed, or an
+older Walkaway) is stale and is rebuilt from the store on the next read.
+
+Every file is written under a temporary name and renamed, the manifest last: a reader
+sees the old copy or the new one, never half of one; files the manifest no longer names
+stay a while (:data:`GRACE_SECONDS`) for readers of the one before, and a reader that
+finds a file gone all the same reads the store instead. Writing the copy is best effort: a
+folder that cannot be written leaves the review reading the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Outcome
+from walkaway.store.database import Store
+from walkaway.store.frames import load_activities, load_deals
+from walkaway.store.schema import deals, import_runs
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+# Files no manifest names any more are removed once this old: a review that read the
+# previous manifest a moment ago is still reading them.
+GRACE_SECONDS = 600.0
+# Rows per Parquet row group: a batch of deals then reads only the groups holding them.
+ROW_GROUP = 250_000
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A columnar copy of the store as it was after import run ``run``."""
+
+    folder: Path
+    run: int
+    deals_file: str
+    parts: tuple[str, ...]
+
+    @property
+    def deal_path(self) -> Path:
+        return self.folder / self.deals_file
+
+    @property
+    def part_paths(self) -> list[Path]:
+        return [self.folder / part for part in self.parts]
+
+    def deals(self) -> pl.LazyFrame:
+        """Every deal (:data:`DEAL_SCHEMA`), sorted by ``deal_id``."""
+        return pl.scan_parquet(self.deal_path)
+
+    def activities(self) -> pl.LazyFrame:
+        """Every activity (:data:`ACTIVITY_SCHEMA`) with ``part`` and ``row`` (its place
+        in its part): sorted by ``deal_id, at, part, row`` they are in the store's order."""
+        if not self.parts:
+            empty = pl.DataFrame(schema=ACTIVITY_SCHEMA)
+            return empty.lazy().with_columns(part=pl.lit(0, pl.UInt32), row=pl.lit(0, pl.UInt32))
+        scans = [
+            pl.scan_parquet(path).with_row_index("row").with_columns(part=pl.lit(i, pl.UInt32))
+            for i, path in enumerate(self.part_paths)
+        ]
+        return pl.concat(scans, how="vertical")
+
+
+def copy_folder(store: Store) -> Path | None:
+    """Where the copy of ``store`` lives, or None (a SQLite store in memory)."""
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        path = Path(database).resolve()
+        return path.with_name(path.name + ".columnar")
+    named = os.environ.get("WALKAWAY_COPY_DIR")
+    if named:
+        base = Path(named)
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = Path(cache) / "walkaway"
+    identity = url.render_as_string(hide_password=True)
+    return base / hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def newest_run(conn: Connection) -> int:
+    """The store's newest import run (0 before any)."""
+    return int(conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar() or 0)
+
+
+def _run_before(conn: Connection, run: int) -> int:
+    found = conn.execute(sa.select(sa.func.max(import_runs.c.id)).where(import_runs.c.id < run))
+    return int(found.scalar() or 0)
+
+
+def _read_manifest(folder: Path) -> Copy | None:
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+        if data.get("format") != FORMAT:
+            return None
+        found = Copy(folder, int(data["run"]), str(data["deals"]), tuple(data["parts"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    files = [found.deal_path, *found.part_paths]
+    return found if all(path.is_file() for path in files) else None
+
+
+def current_copy(store: Store, run: int | None = None) -> Copy | None:
+    """The copy of the store after its newest run (or after ``run``), if it is there."""
+    folder = copy_folder(store)
+    if folder is None:
+        return None
+    if run is None:
+        with store.connect() as conn:
+            run = newest_run(conn)
+    found = _read_manifest(folder)
+    return found if found is not None and found.run == run else None
+
+
+def ensure_copy(store: Store) -> Copy | None:
+    """The current copy, rebuilt from the store when it is missing or stale; None when
+    there can be none (a store in memory, a folder that cannot be written)."""
+    found = current_copy(store)
+    return found if found is not None else rebuild_copy(store)
+
+
+def _write(folder: Path, name: str, frame: pl.DataFrame) -> str:
+    target = folder / name
+    temporary = folder / f".{name}.{os.getpid()}.tmp"
+    frame.write_parquet(temporary, row_group_size=ROW_GROUP, statistics=True)
+    os.replace(temporary, target)
+    return name
+
+
+def _publish(folder: Path, run: int, deals_file: str, parts: Sequence[str]) -> Copy:
+    """Make the copy the current one (the manifest last), then drop the files it no
+    longer names."""
+    manifest = {"format": FORMAT, "run": run, "deals": deals_file, "parts": list(parts)}
+    temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(manifest))
+    os.replace(temporary, folder / MANIFEST)
+    keep = {MANIFEST, deals_file, *parts}
+    retired = time.time() - GRACE_SECONDS
+    for path in folder.glob("*.parquet"):
+        with suppress(OSError):  # another process may have removed it first
+            if path.name not in keep and path.stat().st_mtime < retired:
+                path.unlink()
+    return Copy(folder, run, deals_file, tuple(parts))
+
+
+def rebuild_copy(store: Store) -> Copy | None:
+    """Copy the whole store (one activities part). Nothing is written when an import
+    lands during the read: the copy would be filed under a run it does not match."""
+    folder = copy_folder(store)
+    if folder is None:
+        return None
+    with store.connect() as conn:
+        run = newest_run(conn)
+        deal_rows = load_deals(conn)
+    with store.connect() as conn:
+        activity_rows = load_activities(conn)
+        if newest_run(conn) != run:
+            return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        deals_file = _write(folder, f"deals-{run:06d}.parquet", deal_rows)
+        part = _write(folder, f"activities-{run:06d}-all.parquet", activity_rows)
+        return _publish(folder, run, deals_file, [part])
+    except OSError:
+        return None
+
+
+def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | None:
+    """After import run ``run`` committed, having added the activities ``added`` (as it
+    stored them, in their order): the copy of the run before gets them as a part of its
+    own and the deals file is brought up to date with the deals ``run`` wrote. Any other
+    copy (missing, stale, of another run) is rebuilt from the store."""
+    folder = copy_folder(store)
+    if folder is None:
+        return None
+    found = _read_manifest(folder)
+    if found is not None and found.run == run:
+        return found  # brought up to date already
+    with store.connect() as conn:
+        follows = found is not None and newest_run(conn) == run
+        follows = follows and found is not None and found.run == _run_before(conn, run)
+        touched = load_deals(conn, deals.c.import_run_id == run) if follows else None
+    if found is None or touched is None:
+        return rebuild_copy(store)
+    try:
+        old = pl.read_parquet(found.deal_path)
+        kept = old.join(touched.select("deal_id"), on="deal_id", how="anti")
+        deal_rows = pl.concat([kept, touched]).sort("deal_id")
+        deals_file = _write(folder, f"deals-{run:06d}.parquet", deal_rows)
+        parts = list(found.parts)
+        if added is not None and added.height:
+            parts.append(_write(folder, f"activities-{run:06d}.parquet", added))
+        return _publish(folder, run, deals_file, parts)
+    except OSError:
+        return None
+
+
+def open_at(as_of: datetime) -> pl.Expr:
+    """Deals open at ``as_of`` as the snapshot sees them: created before it and still
+    open, or closed at or after it."""
+    return (pl.col("created_at") < as_of) & (
+        (pl.col("outcome") == Outcome.OPEN.value) | (pl.col("closed_at") >= as_of)
+    )
+
+
+def read_pipeline(
+    copy: Copy, as_of: datetime, *, deal_ids: pl.Series | None = None, open_only: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deals created before ``as_of`` and the activities dated before it, as
+    ``load_deals`` and ``load_activities`` read them from the store (same rows, order and
+    types): with ``open_only``, only the activities of the deals open then; with
+    ``deal_ids`` (sorted), only those deals' activities."""
+    deal_scan = copy.deals().filter(pl.col("created_at") < as_of)
+    acts = copy.activities().filter(pl.col("at") < as_of)
+    wanted: pl.LazyFrame | None = None
+    if deal_ids is not None:
+        wanted = deal_ids.to_frame("deal_id").lazy()
+        deal_scan = deal_scan.join(wanted, on="deal_id", how="semi", maintain_order="left")
+        if deal_ids.len():  # row groups outside the span are not read
+            low, high = pl.lit(deal_ids.min()), pl.lit(deal_ids.max())
+            acts = acts.filter(pl.col("deal_id").is_between(low, high))
+    deal_rows = deal_scan.collect()
+    if open_only:
+        opened = deal_rows.lazy().filter(open_at(as_of)).select("deal_id")
+        wanted = opened if wanted is None else wanted.join(opened, on="deal_id", how="semi")
+    if wanted is not None:
+        acts = acts.join(wanted, on="deal_id", how="semi")
+    ordered = acts.sort("deal_id", "at", "part", "row").select(list(ACTIVITY_SCHEMA))
+    return deal_rows.select(list(DEAL_SCHEMA)), ordered.collect()
