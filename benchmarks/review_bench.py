@@ -132,8 +132,6 @@ def build_store(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     summary, seconds = timed(lambda: import_files(store, *paths, format="generic"))
     store.close()
     print(f"imported in {seconds:.1f} s (rejected {summary.rejected})")
-    for path in paths:
-        path.unlink()
     built = {
         "built_at": datetime.now().isoformat(timespec="seconds"),
         "as_of": as_of.date().isoformat(),
@@ -318,6 +316,32 @@ def bench_subprocesses(store: Store, url: str, built: dict[str, Any], runs: int)
     line("walkaway show DEAL_ID, norms not cached (1 run)", median_of(1, cold(show)))
 
 
+def csv_files(folder: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """The store's pipeline as the CSV files it was imported from (drawn again from the
+    seed when they are gone), for the DuckDB floor."""
+    paths = folder / "deals.csv", folder / "activities.csv"
+    if not all(path.is_file() for path in paths):
+        deals, acts, _ = make_review_pipeline(args.open, args.closed, args.activities, args.seed)
+        write_pipeline(deals, acts, folder)
+    return paths
+
+
+def bench_floor(folder: Path, built: dict[str, Any], args: argparse.Namespace) -> None:
+    """The DuckDB floor (benchmarks/duckdb_floor.py), measured in this run."""
+    import importlib.util
+
+    if importlib.util.find_spec("duckdb") is None:
+        print("\nDuckDB floor: not measured (pip install -e '.[bench]')")
+        return
+    from duckdb_floor import floor_seconds
+
+    deals, acts = csv_files(folder, args)
+    middle, low, high, rows = floor_seconds(deals, acts, built["as_of"], args.runs)
+    print(f"\nDuckDB floor, one query over the CSV files ({rows:,} open deals):")
+    line("duckdb_floor.QUERY", (middle, low, high))
+    line("2x the floor", (2 * middle, 2 * low, 2 * high))
+
+
 def bench_in_process(store: Store, built: dict[str, Any], runs: int) -> None:
     as_of = datetime.fromisoformat(built["as_of"])
     review = review_in_process(store, as_of)
@@ -365,6 +389,7 @@ def main() -> None:
         f"{built['open']:,} open deals, {built['closed']:,} closed, {built['activities']:,} "
         f"activities; as of {built['as_of']}; show {built['deal_id']}\n{machine()}"
     )
+    bench_floor(folder, built, args)
     store = open_store(url)
     try:
         if not args.skip_cli:

@@ -25,7 +25,7 @@ from walkaway.service.norms import (
 )
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import current_policy, review
-from walkaway.store import Store, open_store
+from walkaway.store import Store, columnar, open_store
 from walkaway.store.columnar import (
     MANIFEST,
     copy_folder,
@@ -79,15 +79,18 @@ def test_the_import_writes_a_copy_that_is_the_store(sample_store: Store) -> None
         assert_same_pipeline(sample_store, moment, open_only=True)
 
 
+@pytest.mark.parametrize("compact", [True, False], ids=["merged", "in-parts"])
 def test_each_import_appends_a_part_and_the_copy_stays_the_store(
-    sample_store: Store, tmp_path: Path
+    sample_store: Store, tmp_path: Path, compact: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if not compact:  # a copy too big to merge at each import keeps a part per run
+        monkeypatch.setattr(columnar, "COMPACT_ROWS", 0)
     deal = load_pipeline(sample_store, AS_OF).deals["deal_id"][0]
     at = datetime(2026, 11, 10, 9, 30)
     for n, tag in enumerate(("M", "N"), start=2):
         import_files(sample_store, *write_more(tmp_path / tag, tag, deals_from=deal, at=at))
         copy = current_copy(sample_store)
-        assert copy is not None and len(copy.parts) == n
+        assert copy is not None and len(copy.parts) == (1 if compact else n)
         for moment in (*MOMENTS, at, at + timedelta(minutes=1)):
             assert_same_pipeline(sample_store, moment)
     # ties at one moment keep the order the store gives them (its ids: import order)

@@ -12,10 +12,11 @@ of having SQLite hand over one Python object per value. It lives in a folder of 
 In the folder, ``manifest.json`` names the import run the copy is of, the deals file
 (every deal, sorted by ``deal_id``) and the activities parts: one Parquet file per import
 run holding the rows that run added, sorted by ``(deal_id, at)`` in the order they were
-stored (a rebuilt copy has one part holding all). Activities are only ever added to the
-store, each by an import run (deals are added and updated by runs too): so an import
-appends one part and rewrites the deals file, and a copy whose run is the store's newest
-is exactly the store. A copy of another run (a run that wrote no copy: killed, or an
+stored. Up to :data:`COMPACT_ROWS` activities the import merges the parts into one (as a
+rebuilt copy has), so a review reads them in order without sorting. Activities are only
+ever added to the store, each by an import run (deals are added and updated by runs too):
+so an import appends one part and rewrites the deals file, and a copy whose run is the
+store's newest is exactly the store. A copy of another run (a run that wrote no copy: killed, or an
 older Walkaway) is stale and is rebuilt from the store on the next read.
 
 Every file is written under a temporary name and renamed, the manifest last: a reader
@@ -51,6 +52,8 @@ MANIFEST = "manifest.json"
 # Files no manifest names any more are removed once this old: a review that read the
 # previous manifest a moment ago is still reading them.
 GRACE_SECONDS = 600.0
+# Up to this many activities the parts are merged into one at each import.
+COMPACT_ROWS = 20_000_000
 # Rows per Parquet row group: a batch of deals then reads only the groups holding them.
 ROW_GROUP = 250_000
 
@@ -77,16 +80,19 @@ class Copy:
         return pl.scan_parquet(self.deal_path)
 
     def activities(self) -> pl.LazyFrame:
-        """Every activity (:data:`ACTIVITY_SCHEMA`) with ``part`` and ``row`` (its place
-        in its part): sorted by ``deal_id, at, part, row`` they are in the store's order."""
+        """Every activity (:data:`ACTIVITY_SCHEMA`), part after part: each part in the
+        store's order, so a stable sort by ``deal_id, at`` (:meth:`in_order`) gives the
+        store's order (ties in the order of their ids)."""
         if not self.parts:
-            empty = pl.DataFrame(schema=ACTIVITY_SCHEMA)
-            return empty.lazy().with_columns(part=pl.lit(0, pl.UInt32), row=pl.lit(0, pl.UInt32))
-        scans = [
-            pl.scan_parquet(path).with_row_index("row").with_columns(part=pl.lit(i, pl.UInt32))
-            for i, path in enumerate(self.part_paths)
-        ]
-        return pl.concat(scans, how="vertical")
+            return pl.DataFrame(schema=ACTIVITY_SCHEMA).lazy()
+        return pl.concat([pl.scan_parquet(path) for path in self.part_paths], how="vertical")
+
+    def in_order(self, activities: pl.LazyFrame) -> pl.LazyFrame:
+        """``activities`` (rows of :meth:`activities`, filtered) in the store's order:
+        one part is in it already, more are merged by a stable sort."""
+        if len(self.parts) <= 1:
+            return activities
+        return activities.sort("deal_id", "at", maintain_order=True)
 
 
 def copy_folder(store: Store) -> Path | None:
@@ -220,9 +226,24 @@ def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | No
         parts = list(found.parts)
         if added is not None and added.height:
             parts.append(_write(folder, f"activities-{run:06d}.parquet", added))
+            parts = _compacted(found, run, parts)
         return _publish(folder, run, deals_file, parts)
     except OSError:
         return None
+
+
+def _compacted(found: Copy, run: int, parts: list[str]) -> list[str]:
+    """``parts`` merged into one when they hold at most :data:`COMPACT_ROWS` rows, so
+    reviews need not merge them; bigger copies keep their parts (each batch of a review
+    merges its own rows)."""
+    merged = Copy(found.folder, run, found.deals_file, tuple(parts))
+    rows = sum(
+        pl.scan_parquet(path).select(pl.len()).collect().item() for path in merged.part_paths
+    )
+    if len(parts) <= 1 or rows > COMPACT_ROWS:
+        return parts
+    whole = merged.in_order(merged.activities()).collect()
+    return [_write(found.folder, f"activities-{run:06d}-all.parquet", whole)]
 
 
 def open_at(as_of: datetime) -> pl.Expr:
@@ -254,6 +275,6 @@ def read_pipeline(
         opened = deal_rows.lazy().filter(open_at(as_of)).select("deal_id")
         wanted = opened if wanted is None else wanted.join(opened, on="deal_id", how="semi")
     if wanted is not None:
-        acts = acts.join(wanted, on="deal_id", how="semi")
-    ordered = acts.sort("deal_id", "at", "part", "row").select(list(ACTIVITY_SCHEMA))
+        acts = acts.join(wanted, on="deal_id", how="semi", maintain_order="left")
+    ordered = copy.in_order(acts).select(list(ACTIVITY_SCHEMA))
     return deal_rows.select(list(DEAL_SCHEMA)), ordered.collect()
