@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from walkaway.models import ActivityKind, ActivityStatus, Direction
+from walkaway.signals.snapshot import by_deal, drop_group, group_id
 
 CLOSE_DATE_MOVED = (
     r"(?i)close[ _-]?date.*(\b(moved|pushed|slipped|postponed|delayed|changed)\b|\bfrom\b.+\bto\b)"
@@ -55,8 +56,9 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
         pl.col("detail").fill_null("").alias("detail"),
         pl.col("direction").fill_null(Direction.INTERNAL).alias("direction"),
     )
-    acts = acts.with_columns(_note_columns())
-    return acts.group_by("deal_id").agg(
+    acts, group = by_deal(acts.with_columns(_note_columns()))
+    aggregated = acts.group_by(group).agg(
+        *([] if group == "deal_id" else group_id()),
         *_responsiveness(),
         *_proposals(),
         *_notes(),
@@ -66,6 +68,7 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
         pl.col("at").max().alias("last_activity_at"),
         *_criteria(phrases),
     )
+    return drop_group(aggregated)
 
 
 def _note_columns() -> list[pl.Expr]:

@@ -130,7 +130,8 @@ def _signal_frame(
     deals = snap.open_deals
     if deal_ids is not None:
         deals = deals.filter(pl.col("deal_id").is_in(list(deal_ids)))
-    acts = snap.activities.join(deals.select("deal_id"), on="deal_id", how="semi")
+    theirs = deals.select("deal_id")
+    acts = snap.activities.join(theirs, on="deal_id", how="semi", maintain_order="left")
     frame = stage_signals(acts, deals, policy)
     frame = frame.join(activity_signals(acts, criteria_phrases(policy)), on="deal_id", how="left")
     frame = _with_norms(frame, policy, norms)

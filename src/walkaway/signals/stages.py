@@ -18,7 +18,7 @@ import polars as pl
 from walkaway.models import ActivityKind
 from walkaway.policy import Policy
 from walkaway.signals.activity import ACTIVITY_CRITERIA, criterion_column
-from walkaway.signals.snapshot import STAGE_KEY
+from walkaway.signals.snapshot import STAGE_KEY, by_deal, drop_group, group_id
 
 # Criteria read from the deal's fields (the others are met by activities).
 FIELD_CRITERIA: Mapping[str, pl.Expr] = {
@@ -64,13 +64,15 @@ def stage_signals(activities: pl.DataFrame, deals: pl.DataFrame, policy: Policy)
         for i, s in enumerate(policy.stages)
         if s.exit_criteria
     ]
-    history = rows.group_by("deal_id").agg(
+    rows, group = by_deal(rows)
+    history = rows.group_by(group).agg(
+        *([] if group == "deal_id" else group_id()),
         pl.col("stage").last().alias("last_stage"),
         pl.col("at").filter(new_run).last().alias("entered_at"),
         (idx < idx.forward_fill().shift(1)).sum().alias("stage_regressions"),
         *left,
     )
-    frame = deals.join(history, on="deal_id", how="left")
+    frame = deals.join(drop_group(history), on="deal_id", how="left")
     stage = pl.coalesce("last_stage", "stage")
     return frame.with_columns(
         stage.alias("stage"),
