@@ -205,15 +205,15 @@ class PriorModel:
             .group_by("deal_id", maintain_order=True)
             .agg(pl.col("evidence").head(3).alias("flag_reasons"))
         )
-        scored = scored.join(against, on="deal_id", how="left")
-        facts_for, facts_against = fact_reasons(self.facts_)
+        scored = scored.join(against, on="deal_id", how="left", maintain_order="left")
+        scored = scored.hstack(fact_reasons(scored, self.facts_))
         empty = pl.lit([], dtype=pl.List(pl.String))
         return scored.select(
             "deal_id",
             "win_probability",
-            pl.concat_list(_reasons_for(), facts_for).alias("reasons_for"),
+            pl.concat_list(_reasons_for(), "facts_for").alias("reasons_for"),
             pl.concat_list(
-                facts_against.list.head(2),
+                pl.col("facts_against").list.head(2),
                 pl.col("flag_reasons").fill_null(empty),
                 _time_reason(self.policy) if self.time_decays_ else pl.lit(None, pl.String),
             )

@@ -276,33 +276,47 @@ def _verdict(
     return CONFIRMED if agreement > 0 else OPPOSITE
 
 
-def fact_reasons(weights: FactWeights, threshold: float = 0.05) -> tuple[pl.Expr, pl.Expr]:
-    """Lists of sentences for and against (strongest first) from a deal's facts; the
-    frame needs :meth:`FactWeights.columns`."""
+def fact_reasons(
+    frame: pl.DataFrame, weights: FactWeights, threshold: float = 0.05
+) -> pl.DataFrame:
+    """``facts_for`` and ``facts_against``: for each row of ``frame`` (which needs
+    :meth:`FactWeights.columns`), in its order, the sentences of its facts that weigh
+    more than ``threshold`` either way, the strongest first (ties in field order).
+
+    Worked out long (a row per deal and fact, sorted once), not per row in a list: a few
+    hundred thousand deals then take a few hundredths of a second, not a second."""
     words: dict[str, dict[str, str]] = {}
     for w in weights.weights:
         if abs(w.weight) > threshold:
             words.setdefault(w.field, {})[w.value] = w.words
     empty = pl.lit([], dtype=pl.List(pl.String))
     if not words:
-        return empty, empty
-    parts = [
-        pl.struct(
-            pl.col(f"fact_{field}").alias("w"),
-            pl.col(field).replace_strict(said, default=None, return_dtype=pl.String).alias("text"),
-        )
-        for field, said in words.items()
-    ]
-    item = pl.element().struct
-    listed = pl.concat_list(parts).list.eval(
-        pl.element().sort_by(item.field("w").abs(), descending=True)
+        return frame.select(empty.alias("facts_for"), empty.alias("facts_against"))
+    row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
+    long = pl.concat(
+        [
+            frame.select(
+                row,
+                pl.col(f"fact_{field}").alias("w"),
+                pl.col(field)
+                .replace_strict(said, default=None, return_dtype=pl.String)
+                .alias("text"),
+            )
+            for field, said in words.items()
+        ]
     )
-    said = item.field("text").is_not_null()
-    side = [
-        listed.list.eval(pl.element().filter(keep & said).struct.field("text"))
-        for keep in (item.field("w") > 0, item.field("w") < 0)
-    ]
-    return side[0], side[1]
+    ordered = long.filter(pl.col("text").is_not_null() & (pl.col("w") != 0)).sort(
+        "row", pl.col("w").abs(), descending=[False, True], maintain_order=True
+    )
+    lists = ordered.group_by("row").agg(
+        pl.col("text").filter(pl.col("w") > 0).alias("facts_for"),
+        pl.col("text").filter(pl.col("w") < 0).alias("facts_against"),
+    )
+    every = frame.select(row)
+    joined = every.join(lists, on="row", how="left", maintain_order="left")
+    return joined.select(
+        pl.col("facts_for").fill_null(empty), pl.col("facts_against").fill_null(empty)
+    )
 
 
 def facts_frame(weights: FactWeights) -> pl.DataFrame:
