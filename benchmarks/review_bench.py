@@ -197,7 +197,7 @@ STEPS = (  # (module, function, label), in the order they run
     ("walkaway.decision.assess", "recommend", "assess: probability, economics, decision"),
     ("walkaway.decision.assess", "assessments_from_frame", "assess: Assessment objects"),
     ("walkaway.service.review", "summarise", "summary"),
-    ("walkaway.service.review", "review_json_text", "serialise (JSON text)"),
+    ("walkaway.service.review", "review_json_bytes", "serialise (JSON)"),
 )
 
 
@@ -230,7 +230,7 @@ def review_in_process(store: Store, as_of: datetime) -> Callable[[], object]:
     import walkaway.service.review as service
 
     def call() -> object:
-        return len(service.review_json_text(service.review(store, as_of)))
+        return len(service.review_json_bytes(service.review(store, as_of)))
 
     return call
 

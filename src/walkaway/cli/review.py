@@ -28,7 +28,7 @@ from walkaway.service.review import (
     exit_message,
     review,
     review_csv,
-    review_json_text,
+    review_json_bytes,
     show,
 )
 
@@ -128,7 +128,10 @@ def review_command(
         return
     result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
     if format is ListFormat.json:
-        sys.stdout.write(review_json_text(result) + "\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(review_json_bytes(result))
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.buffer.flush()
     elif format is ListFormat.csv:
         sys.stdout.write(review_csv(result))
     else:

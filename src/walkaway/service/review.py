@@ -8,6 +8,7 @@ once per as-of day before the data's horizon, and kept in the store), the pipeli
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from contextlib import suppress
@@ -374,12 +375,13 @@ def assessments_json(
     return rows
 
 
-def review_json_text(result: Review) -> str:
-    """The review as one JSON object, ``{"as_of": ..., "deals": [...], "summary": {...}}``;
-    list fields are lists even when empty.
+def review_json_bytes(result: Review) -> bytes:
+    """The review as one JSON object in UTF-8, ``{"as_of": ..., "deals": [...],
+    "summary": {...}}``; list fields are lists even when empty.
 
-    Polars writes the deals in one pass; turning 100,000 nested rows into Python objects
-    and back (what ``json.dumps`` of :func:`assessments_json` does) took ten times longer.
+    Polars writes the deals in one pass, straight into the bytes that go out (turning
+    100,000 nested rows into Python objects and back, what ``json.dumps`` of
+    :func:`assessments_json` does, took ten times longer; so does a detour through text).
     """
     schema = result.deals.schema
     frame = result.deals.with_columns(
@@ -389,7 +391,16 @@ def review_json_text(result: Review) -> str:
     )
     as_of = json.dumps(result.as_of.isoformat())
     summary = json.dumps(result.summary, ensure_ascii=False)
-    return f'{{"as_of": {as_of}, "deals": {frame.write_json()}, "summary": {summary}}}'
+    out = io.BytesIO()
+    out.write(f'{{"as_of": {as_of}, "deals": '.encode())
+    frame.write_json(out)
+    out.write(f', "summary": {summary}}}'.encode())
+    return out.getvalue()
+
+
+def review_json_text(result: Review) -> str:
+    """:func:`review_json_bytes` as text."""
+    return review_json_bytes(result).decode()
 
 
 def review_csv(result: Review) -> str:

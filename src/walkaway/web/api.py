@@ -15,7 +15,7 @@ from walkaway.errors import InputError
 from walkaway.models import Outcome
 from walkaway.policy import default_policy_text
 from walkaway.service import DealFilter, list_deals, save_policy, stored_policy_text
-from walkaway.service.review import review_csv, review_json_text
+from walkaway.service.review import review_csv, review_json_bytes
 from walkaway.web.auth import guard_api_write, require_manager
 from walkaway.web.cache import filtered
 from walkaway.web.context import (
@@ -96,7 +96,7 @@ def get_review(
         name = f"walkaway-review-{as_of:%Y-%m-%d}.csv"
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(review_csv(result), media_type="text/csv", headers=disposition)
-    return Response(review_json_text(result), media_type="application/json")
+    return Response(review_json_bytes(result), media_type="application/json")
 
 
 def _deals_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
