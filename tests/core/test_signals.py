@@ -16,6 +16,7 @@ from core_factories import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
@@ -238,3 +239,34 @@ def test_nothing_dated_at_or_after_as_of_changes_a_signal(
         [*deals, closed or build_deal(), *extra], [*acts, *healthy_activities(), *later]
     )
     assert compute_signals(changed, AS_OF, policy).equals(compute_signals(base, AS_OF, policy))
+
+
+NOTE_PIECES = st.sampled_from(
+    [
+        "Close date moved",
+        "CLOSE-DATE pushed",
+        "close date from 2026-05-01 to 2026-04-01",
+        "close date from 2026-04-01 to 2026-05-01",
+        "Amount from 12,000 to 9,000",
+        "aMoUnT changed from 5000.5 to 4000",
+        "renegotiating",
+        "Re-Negotiation",
+        "revised terms",
+        "reopened the contract",
+        "cloſe date slipped",  # the long s: a case of "s" to a Unicode-aware pattern
+        "Agenda",
+        "Call notes",
+        "Récapitulatif",
+        "",
+    ]
+)
+
+
+@given(st.lists(st.lists(NOTE_PIECES, max_size=3).map(" ".join), min_size=1, max_size=40))
+def test_notes_searched_only_where_a_pattern_could_match_read_as_all(notes: list[str]) -> None:
+    """The prefilter on the note patterns' words changes nothing: the note columns are
+    those of running every pattern on every note."""
+    from walkaway.signals.activity import _note_columns, _with_note_columns
+
+    acts = pl.DataFrame({"detail": notes, "n": range(len(notes))})
+    assert_frame_equal(_with_note_columns(acts), acts.with_columns(_note_columns()))

@@ -56,7 +56,7 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
         pl.col("detail").fill_null("").alias("detail"),
         pl.col("direction").fill_null(Direction.INTERNAL).alias("direction"),
     )
-    acts, group = by_deal(acts.with_columns(_note_columns()))
+    acts, group = by_deal(_with_note_columns(acts))
     aggregated = acts.group_by(group).agg(
         *([] if group == "deal_id" else group_id()),
         *_responsiveness(),
@@ -69,6 +69,35 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
         *_criteria(phrases),
     )
     return drop_group(aggregated)
+
+
+# Words one of the note patterns needs (ASCII case aside): a note in ASCII with none of
+# them matches none of the patterns, so only the few notes that have one (or any other
+# character, which a pattern's Unicode case folding might read as one) are searched.
+NOTE_WORDS = ("close", "amount", "negotiat", "terms", "reopen")
+
+
+def _with_note_columns(acts: pl.DataFrame) -> pl.DataFrame:
+    """``acts`` with ``is_push``, ``is_reneg`` and ``amount_from`` read from the notes:
+    the patterns run only on the rows holding one of :data:`NOTE_WORDS`."""
+    detail = pl.col("detail")
+    candidate = detail.str.contains_any(list(NOTE_WORDS), ascii_case_insensitive=True)
+    candidate = candidate | detail.str.contains(r"[^\x00-\x7F]")
+    acts = acts.with_columns(candidate.alias("_note"))
+    found = acts.filter("_note").select(_note_columns())
+    nothing = [
+        pl.lit(False).alias("is_push"),
+        pl.lit(False).alias("is_reneg"),
+        pl.lit(None, pl.Float64).alias("amount_from"),
+    ]
+    if found.height == 0:
+        return acts.drop("_note").with_columns(nothing)
+    # scatter the found values back into their rows, in order
+    where = acts.with_row_index("_row").filter("_note")["_row"]
+    filled = acts.drop("_note").with_columns(nothing)
+    return filled.with_columns(
+        filled[name].scatter(where, found[name]) for name in ("is_push", "is_reneg", "amount_from")
+    )
 
 
 def _note_columns() -> list[pl.Expr]:
