@@ -270,3 +270,21 @@ def test_notes_searched_only_where_a_pattern_could_match_read_as_all(notes: list
 
     acts = pl.DataFrame({"detail": notes, "n": range(len(notes))})
     assert_frame_equal(_with_note_columns(acts), acts.with_columns(_note_columns()))
+
+
+@given(
+    st.lists(st.lists(st.sampled_from([True, False, None]), min_size=4, max_size=4), max_size=30)
+)
+def test_labels_by_bits_are_the_labels_listed_one_by_one(rows: list[list[bool | None]]) -> None:
+    """with_labels (one bit per condition, a list per distinct number) gives what
+    concat_list of when/then and drop_nulls gives, empty lists and nulls included."""
+    from walkaway.signals.stages import with_labels
+
+    frame = pl.DataFrame(
+        {f"c{i}": [row[i] for row in rows] for i in range(4)},
+        schema={f"c{i}": pl.Boolean for i in range(4)},
+    )
+    conditions = [(pl.col(f"c{i}"), f"label {i}") for i in (2, 0, 3, 1)]
+    listed = pl.concat_list([pl.when(c).then(pl.lit(label)) for c, label in conditions])
+    expected = frame.with_columns(listed.list.drop_nulls().alias("labels"))
+    assert_frame_equal(with_labels(frame, "labels", conditions), expected)

@@ -291,7 +291,9 @@ def fact_reasons(
             words.setdefault(w.field, {})[w.value] = w.words
     empty = pl.lit([], dtype=pl.List(pl.String))
     if not words:
-        return frame.select(empty.alias("facts_for"), empty.alias("facts_against"))
+        return frame.with_columns(empty.alias("facts_for"), empty.alias("facts_against")).select(
+            "facts_for", "facts_against"
+        )
     row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
     long = pl.concat(
         [

@@ -18,7 +18,7 @@ from walkaway.policy import Policy
 from walkaway.signals.activity import activity_signals
 from walkaway.signals.norms import Norms, norms_from_snapshot
 from walkaway.signals.snapshot import Snapshot, days_between, take_snapshot
-from walkaway.signals.stages import criteria_phrases, skipped_steps, stage_signals
+from walkaway.signals.stages import criteria_phrases, stage_signals, with_skipped_steps
 
 # Every signal column, with its meaning (custom rules may use any of them by name).
 SIGNALS: dict[str, str] = {
@@ -135,7 +135,7 @@ def _signal_frame(
     frame = frame.join(activity_signals(acts, criteria_phrases(policy)), on="deal_id", how="left")
     frame = _with_norms(frame, policy, norms)
     frame = frame.with_columns(_derived(snap.as_of, policy, norms))
-    frame = frame.with_columns(skipped_steps(policy, snap.as_of).alias("skipped_steps"))
+    frame = with_skipped_steps(frame, policy, snap.as_of)
     return frame.sort("deal_id")
 
 

@@ -31,8 +31,9 @@ from walkaway.signals.snapshot import take_snapshot
 from walkaway.signals.stages import (
     FIELD_CRITERIA,
     criteria_phrases,
-    skipped_steps,
     stage_signals,
+    with_labels,
+    with_skipped_steps,
 )
 
 READINESS_SCHEMA: dict[str, pl.DataType] = {
@@ -65,9 +66,7 @@ def criteria_signals(
     frame = frame.join(met, on="deal_id", how="left").with_columns(
         pl.lit(snap.activities.height > 0).alias("tracks_activities")
     )
-    return frame.with_columns(skipped_steps(policy, snap.as_of).alias("skipped_steps")).sort(
-        "deal_id"
-    )
+    return with_skipped_steps(frame, policy, snap.as_of).sort("deal_id")
 
 
 def _met(name: str, schema: pl.Schema) -> pl.Expr:
@@ -95,18 +94,17 @@ def advance_readiness(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         frame = frame.with_columns(
             pl.col("stage").str.strip_chars().str.to_lowercase().alias("stage_key")
         )
-    items: list[pl.Expr] = []
-    for stage in policy.stages:
-        here = pl.col("stage_key") == stage.key
-        for name in stage.exit_criteria:
-            label = pl.lit(name.replace("_", " "))
-            items.append(pl.when(here & ~_met(name, frame.schema)).then(label))
-    missing = (
-        pl.concat_list(items).list.drop_nulls().fill_null(pl.lit([], dtype=pl.List(pl.String)))
-        if items
-        else pl.lit([], dtype=pl.List(pl.String))
+    conditions = [
+        (
+            (pl.col("stage_key") == stage.key) & ~_met(name, frame.schema),
+            name.replace("_", " "),
+        )
+        for stage in policy.stages
+        for name in stage.exit_criteria
+    ]
+    result = with_labels(frame, "missing_criteria", conditions).select(
+        "deal_id", "missing_criteria"
     )
-    result = frame.select(pl.col("deal_id"), missing.alias("missing_criteria"))
     return result.select(
         "deal_id",
         (pl.col("missing_criteria").list.len() == 0).alias("ready_to_advance"),
