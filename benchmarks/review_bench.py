@@ -116,30 +116,53 @@ def _shift_open_deals(
 
 
 def build_store(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Generate and import the pipeline into ``folder/review.db`` unless already there."""
+    """Generate and import the pipeline into ``folder/review.db`` unless already there:
+    in ``--chunks`` imports of a share of the deals each (as a team's pipeline grows,
+    and so no import holds all of a big one), the norms learned after the last."""
     marker = folder / "built.json"
     if marker.is_file():
         built: dict[str, Any] = json.loads(marker.read_text())
         print(f"reusing the store in {folder} (built {built['built_at']})")
         return built
     folder.mkdir(parents=True, exist_ok=True)
-    (deals, acts, as_of), seconds = timed(
-        lambda: make_review_pipeline(args.open, args.closed, args.activities, args.seed)
-    )
-    paths = write_pipeline(deals, acts, folder)
-    print(f"generated {deals.height:,} deals, {acts.height:,} activities in {seconds:.1f} s")
     store = open_store(f"sqlite:///{folder / 'review.db'}")
-    summary, seconds = timed(lambda: import_files(store, *paths, format="generic"))
+    chunks, as_of, first_open, imported, activities = max(1, args.chunks), None, None, 0.0, 0
+    for chunk in range(chunks):
+        (deals, acts, chunk_as_of), seconds = timed(
+            lambda chunk=chunk: make_review_pipeline(
+                args.open // chunks,
+                args.closed // chunks,
+                args.activities // chunks,
+                args.seed + chunk,
+            )
+        )
+        if chunks > 1:  # each chunk's deals are its own
+            renamed = pl.concat_str(pl.lit(f"C{chunk:02d}-"), pl.col("deal_id"))
+            deals = deals.with_columns(renamed.alias("deal_id"))
+            acts = acts.with_columns(renamed.alias("deal_id"))
+        paths = write_pipeline(deals, acts, folder / f"chunk-{chunk:02d}" if chunks > 1 else folder)
+        print(f"generated {deals.height:,} deals, {acts.height:,} activities in {seconds:.1f} s")
+        last = chunk == chunks - 1
+        summary, seconds = timed(
+            lambda paths=paths, last=last: import_files(store, *paths, format="generic", warm=last)
+        )
+        print(f"imported in {seconds:.1f} s (rejected {summary.rejected})")
+        imported += seconds
+        activities += acts.height
+        as_of = chunk_as_of if as_of is None else max(as_of, chunk_as_of)
+        if first_open is None:
+            first_open = deals.filter(pl.col("outcome") == "open")["deal_id"][0]
     store.close()
-    print(f"imported in {seconds:.1f} s (rejected {summary.rejected})")
+    assert as_of is not None
     built = {
         "built_at": datetime.now().isoformat(timespec="seconds"),
         "as_of": as_of.date().isoformat(),
-        "deal_id": deals.filter(pl.col("outcome") == "open")["deal_id"][0],
+        "deal_id": first_open,
         "open": args.open,
         "closed": args.closed,
-        "activities": acts.height,
-        "import_seconds": round(seconds, 1),
+        "activities": activities,
+        "chunks": chunks,
+        "import_seconds": round(imported, 1),
     }
     marker.write_text(json.dumps(built, indent=2))
     return built
@@ -319,6 +342,8 @@ def bench_subprocesses(store: Store, url: str, built: dict[str, Any], runs: int)
 def csv_files(folder: Path, args: argparse.Namespace) -> tuple[Path, Path]:
     """The store's pipeline as the CSV files it was imported from (drawn again from the
     seed when they are gone), for the DuckDB floor."""
+    if args.chunks > 1:  # DuckDB reads every chunk's file through a glob
+        return folder / "chunk-*" / "deals.csv", folder / "chunk-*" / "activities.csv"
     paths = folder / "deals.csv", folder / "activities.csv"
     if not all(path.is_file() for path in paths):
         deals, acts, _ = make_review_pipeline(args.open, args.closed, args.activities, args.seed)
@@ -374,12 +399,15 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--chunks", type=int, default=1, help="build the store in N imports")
     parser.add_argument("--workdir", type=Path, help="where the store is kept (default: tmp)")
     parser.add_argument("--build-only", action="store_true", help="build the store and stop")
     parser.add_argument("--skip-cli", action="store_true", help="no subprocess timings")
     parser.add_argument("--profile", action="store_true", help="cProfile one in-process review")
     args = parser.parse_args()
     name = f"walkaway-review-bench-{args.open}-{args.closed}-{args.activities}-{args.seed}"
+    if args.chunks > 1:
+        name += f"-{args.chunks}"
     folder = args.workdir or Path(tempfile.gettempdir()) / name
     built = build_store(folder, args)
     if args.build_only:

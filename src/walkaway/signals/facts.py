@@ -30,13 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from walkaway.models import QUALIFICATION_VALUES, Outcome
 from walkaway.policy import Policy
+
+if TYPE_CHECKING:  # NumPy loads when weights are learned, not for every command
+    import numpy as np
 
 FACT_FIELDS: tuple[str, ...] = tuple(QUALIFICATION_VALUES)
 MIN_DEALS_TO_DROP = 30  # closed deals with the fact known before it is judged
@@ -169,6 +171,8 @@ def learn_fact_weights(deals: pl.DataFrame, policy: Policy) -> FactWeights:
     """The weights re-estimated from ``deals`` (closed ones: outcome won or lost), each
     pulled towards the evidence, and each fact judged (module docstring); the evidence
     alone without such deals."""
+    import numpy as np
+
     prior = evidence_weights(policy)
     closed = deals.filter(pl.col("outcome").is_in([Outcome.WON.value, Outcome.LOST.value]))
     won = (closed["outcome"] == Outcome.WON.value).cast(pl.Float64).to_numpy()
@@ -208,6 +212,8 @@ def learn_fact_weights(deals: pl.DataFrame, policy: Policy) -> FactWeights:
 def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float) -> np.ndarray:
     """MAP weights of ``y ~ b0 + x @ b`` with a normal prior N(means, spread^2) on ``b``
     and a nearly flat one (sd 10) on the intercept ``b0``."""
+    import numpy as np
+
     precision = np.concatenate([[1 / 100.0], np.full(x.shape[1], 1 / spread**2)])
     centre = np.concatenate([[np.log(y.mean() / (1 - y.mean()))], means])
     design = np.column_stack([np.ones(len(y)), x])
@@ -234,6 +240,8 @@ def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float
 def _lift(has: np.ndarray, won: np.ndarray) -> tuple[int, int, float, float]:
     """Deals with the value, won among them, and the log odds ratio of winning with the
     value against every other closed deal (with its standard error; +0.5 per cell)."""
+    import numpy as np
+
     a, b = float(won[has].sum()), float((1 - won[has]).sum())
     c, d = float(won[~has].sum()), float((1 - won[~has]).sum())
     lift = float(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))))
@@ -249,6 +257,8 @@ def _verdict(
 ) -> str:
     """The fact's verdict from its values' win rates here (a chi-square test of the
     values, unknown included, against the outcome) and the evidence's direction."""
+    import numpy as np
+
     seen = [(w, lift) for w, (n, _, lift, _) in zip(rows, lifts, strict=True) if n > 0]
     known = sum(n for n, *_ in lifts)
     if not seen:
