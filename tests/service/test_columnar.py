@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from walkaway.service import import_files, sample_files
+from walkaway.service import import_files, norms, sample_files
 from walkaway.service.norms import (
     data_horizon,
     learned_norms,
@@ -124,10 +124,12 @@ def test_a_copy_missing_or_stale_is_rebuilt(sample_store: Store, tmp_path: Path)
     assert current_copy(sample_store) is None
     assert_frame_equal(review(sample_store, AS_OF).deals, expected.deals)
     assert current_copy(sample_store) is not None  # the review rebuilt it
-    # an import that leaves the copy behind (warm=False): stale, rebuilt when read
+    # an import killed between its commit and the copy: stale, rebuilt when read
     deal = expected.deals["deal_id"][0]
     paths = write_more(tmp_path / "M", "M", deals_from=deal, at=datetime(2026, 9, 1))
-    import_files(sample_store, *paths, warm=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(norms, "after_import", lambda *args, **kwargs: None)
+        import_files(sample_store, *paths)
     assert current_copy(sample_store) is None
     later = review(sample_store, AS_OF)
     assert_frame_equal(later.deals, review(sample_store, AS_OF, columnar=False).deals)
@@ -206,3 +208,19 @@ def test_norms_never_learn_from_what_is_dated_after_the_day(
     assert data_horizon(sample_store) == datetime(2027, 6, 2)
     again = review(sample_store, day)
     assert_frame_equal(again.deals, before.deals)
+
+
+def test_an_import_without_the_norms_still_brings_the_copy_up_to_date(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    deal = load_pipeline(sample_store, AS_OF).deals["deal_id"][0]
+    paths = write_more(tmp_path / "M", "M", deals_from=deal, at=datetime(2026, 11, 30))
+    from walkaway.service.norms import cached_norms
+
+    later, policy = datetime(2027, 1, 1), current_policy(sample_store)
+    assert cached_norms(sample_store, norms_key(sample_store, later, policy)) is not None
+    import_files(sample_store, *paths, warm=False)
+    assert current_copy(sample_store) is not None
+    assert_same_pipeline(sample_store, later)
+    # nothing learned for the new run (the old run's entry is never read again)
+    assert cached_norms(sample_store, norms_key(sample_store, later, policy)) is None

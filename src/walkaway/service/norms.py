@@ -196,15 +196,19 @@ def team_norms(
     return learn_norms(store, key, policy, pipeline)
 
 
-def after_import(store: Store, run: int, added: pl.DataFrame | None, policy: Policy) -> None:
+def after_import(
+    store: Store, run: int, added: pl.DataFrame | None, policy: Policy, *, learn: bool = True
+) -> None:
     """What an import does once its run ``run`` has committed, having added the
-    activities ``added``: bring the columnar copy up to date and learn the open-ended
-    norms (under the team's ``policy``) at the data's horizon, so no review or show
-    after it learns them again."""
+    activities ``added``: bring the columnar copy up to date and (with ``learn``) learn
+    the open-ended norms (under the team's ``policy``) at the data's horizon, so no
+    review or show after it learns them again."""
     from walkaway.service.reading import load_pipeline
     from walkaway.store.columnar import extend_copy, read_pipeline
 
     copy = extend_copy(store, run, added)
+    if not learn:
+        return
     horizon = data_horizon(store, copy)
     if horizon is None:
         return

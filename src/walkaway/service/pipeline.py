@@ -68,8 +68,8 @@ def import_files(
     Nothing is written when any row is invalid, unless ``skip_invalid``: then the valid
     rows land and the rejected ones go to ``rejects_path`` with their reason. Once it
     has landed, the columnar copy is brought up to date and the team norms are learned
-    at the data's horizon (:func:`walkaway.service.norms.after_import`), unless not
-    ``warm`` (a batch of imports, say, warming after the last).
+    at the data's horizon (:func:`walkaway.service.norms.after_import`); not the norms
+    when not ``warm`` (a batch of imports, say, learning them after the last).
     """
     from walkaway.importers import prepare_import
 
@@ -100,12 +100,11 @@ def import_files(
         acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
         counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
         finish_run(conn, run_id, counts, prepared.rejected)
-    if warm:
-        from walkaway.policy import load_policy
-        from walkaway.service.norms import after_import
+    from walkaway.policy import load_policy
+    from walkaway.service.norms import after_import
 
-        progress("updating the columnar copy and learning the team norms")
-        after_import(store, run_id, added, load_policy(stored_policy_text(store)))
+    progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
+    after_import(store, run_id, added, load_policy(stored_policy_text(store)), learn=warm)
     notes = (f"format detected: {prepared.format}",) if prepared.detected else ()
     return ImportSummary(
         format=prepared.format,
