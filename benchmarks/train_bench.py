@@ -158,15 +158,22 @@ def main() -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     card = model.card_
     scores = card.validation
+    skill = card.skill or {}
     print(
-        f"trained in {seconds:.1f} s wall, {cpu:.1f} s CPU: {card.training_looks:,} looks of "
-        f"{card.looked_deals:,} deals, {len(card.features)} features, {card.trees} trees, "
-        f"{card.calibration_method}; validation AUC "
+        f"trained in {seconds:.1f} s wall, {cpu:.1f} s CPU: {card.training_looks:,} looks "
+        f"({card.distinct_looks:,} distinct) of {card.looked_deals:,} deals, "
+        f"{len(card.features)} features, {card.scorer}, {card.trees} trees, {card.kind} "
+        f"(learned share {card.blend_weight:.2f}); validation AUC "
         f"{scores.auc if scores and scores.auc else float('nan'):.3f}, Brier "
-        f"{scores.brier if scores else float('nan'):.3f}"
+        f"{scores.brier if scores else float('nan'):.3f}; stack judged: prior log loss "
+        f"{skill.get('prior_log_loss', float('nan')):.4f}, blend "
+        f"{skill.get('blend_log_loss', float('nan')):.4f}"
     )
+    for label, log_loss, auc in card.tried:
+        print(f"  tried {label}: log loss {log_loss:.4f}, AUC {auc or float('nan'):.3f}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        profiler.dump_stats(os.environ.get("TRAIN_PROFILE", "benchmarks/out/train.prof"))
 
 
 if __name__ == "__main__":
