@@ -45,7 +45,7 @@ def booster_params(rows: int, leaves: int) -> dict[str, Any]:
         "cat_smooth": 10.0,
         "seed": SEED,
         "deterministic": True,
-        "force_col_wise": True,
+        "force_row_wise": True,  # same trees as col-wise; faster on these few, dense features
         "num_threads": THREADS,
         "verbose": -1,
     }
