@@ -148,7 +148,7 @@ def _activities_of(activities: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
         distinct = ids.filter(ids.ne_missing(ids.shift(1))).drop_nulls()
         if ids.null_count() == 0 and distinct.is_in(deals["deal_id"]).all():
             return activities
-    return activities.join(deals, on="deal_id", how="semi", maintain_order="left")
+    return activities.filter(pl.col("deal_id").is_in(deals["deal_id"].implode()))
 
 
 def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFrame:
