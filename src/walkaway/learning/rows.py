@@ -145,7 +145,7 @@ def training_rows(
     :data:`LOOK_EXTRAS` (with ``yield_source``); sorted by deal and cut. Empty when no
     deal closed before ``until``."""
     closed = closed_deals(pipeline.deals, until)
-    acts = pipeline.activities.filter(pl.col("deal_id").is_in(closed["deal_id"]))
+    acts = pipeline.activities.filter(pl.col("deal_id").is_in(closed["deal_id"].implode()))
     logged = pipeline.activities.filter(pl.col("at") < pl.lit(until, dtype=DATETIME)).height > 0
     moments = look_moments(closed, acts)
     if logged:

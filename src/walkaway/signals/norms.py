@@ -143,7 +143,7 @@ def compute_norms(pipeline: Pipeline, as_of: datetime, policy: Policy) -> Norms:
 
 def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     closed = snap.closed_deals
-    closed_acts = snap.activities.filter(pl.col("deal_id").is_in(closed["deal_id"]))
+    closed_acts = snap.activities.filter(pl.col("deal_id").is_in(closed["deal_id"].implode()))
     visits = stage_visits(closed, closed_acts)
     gap, samples = _reply_gap(closed, closed_acts, policy)
     team_yield, owner_yield = _yields(snap, policy)

@@ -106,6 +106,6 @@ def take_snapshot(pipeline: Pipeline, as_of: datetime) -> Snapshot:
     if future.height:
         # Every look back in time has some (a hash-set filter: ~15x a 2.5M-row anti join;
         # a null id matches nothing, as in the join).
-        known = pl.col("deal_id").is_in(future["deal_id"]).fill_null(False)
+        known = pl.col("deal_id").is_in(future["deal_id"].implode()).fill_null(False)
         activities = activities.filter(~known)
     return Snapshot(moment, deals, activities)
