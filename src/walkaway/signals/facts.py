@@ -243,6 +243,8 @@ def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float
 def _patterns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct rows of the 0/1 matrix ``x``, how many rows hold each, and the sum
     of ``y`` over them."""
+    import numpy as np
+
     packed = np.ascontiguousarray(np.packbits(x.astype(bool), axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
