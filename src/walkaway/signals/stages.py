@@ -101,17 +101,9 @@ def skipped_step_conditions(policy: Policy, as_of: datetime) -> list[tuple[pl.Ex
     return items
 
 
-def skipped_steps(policy: Policy, as_of: datetime) -> pl.Expr:
-    """``list[str]`` of "criterion (stage)" a deal left a stage without."""
-    items = [pl.when(c).then(pl.lit(label)) for c, label in skipped_step_conditions(policy, as_of)]
-    if not items:
-        return pl.lit([], dtype=pl.List(pl.String))
-    return pl.concat_list(items).list.drop_nulls()
-
-
 def with_skipped_steps(frame: pl.DataFrame, policy: Policy, as_of: datetime) -> pl.DataFrame:
-    """``frame`` with ``skipped_steps`` (:func:`skipped_steps`), worked out by
-    :func:`with_labels`."""
+    """``frame`` with ``skipped_steps``: the ``list[str]`` of "criterion (stage)" each
+    deal left a stage without (:func:`skipped_step_conditions`, :func:`with_labels`)."""
     return with_labels(frame, "skipped_steps", skipped_step_conditions(policy, as_of))
 
 
