@@ -140,6 +140,36 @@ def test_a_copy_missing_or_stale_is_rebuilt(sample_store: Store, tmp_path: Path)
     assert json.loads((folder / MANIFEST).read_text())["run"] > 1
 
 
+def test_the_first_import_is_its_own_copy_and_a_store_made_again_is_not_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    store = open_store(url)
+    # the first import writes what it added: it never reads the store back
+    monkeypatch.setattr(columnar, "load_activities", lambda *args: pytest.fail("read back"))
+    import_files(store, *sample_files(), format="generic")
+    monkeypatch.undo()
+    for moment in MOMENTS:
+        assert_same_pipeline(store, moment)
+    first = current_copy(store)
+    assert first is not None and first.run == 1
+    store.close()
+    # the file deleted and a smaller store made at the same path: its run 1 is not the
+    # old store's run 1, so the old copy is not taken for it
+    for path in tmp_path.glob("team.db*"):
+        if path.is_file():
+            path.unlink()
+    store = open_store(url)
+    deal = "X-1"
+    smaller = write_more(tmp_path / "X", "X", deals_from=deal, at=datetime(2026, 9, 1))
+    import_files(store, *smaller)
+    again = current_copy(store)
+    assert again is not None and again.run == 1 and again.stamp != first.stamp
+    assert_same_pipeline(store, datetime(2027, 1, 1))
+    assert review(store, datetime(2026, 9, 2)).deals.height == 2
+    store.close()
+
+
 def test_where_no_copy_can_be_written_the_store_is_read(tmp_path: Path) -> None:
     in_memory = open_store("sqlite://")
     assert copy_folder(in_memory) is None

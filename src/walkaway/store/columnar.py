@@ -9,7 +9,8 @@ of having SQLite hand over one Python object per value. It lives in a folder of 
   (``$XDG_CACHE_HOME``, else ``~/.cache``) ``/walkaway/<hash of the URL>/``;
 - a SQLite store in memory has none: it is read straight from the store.
 
-In the folder, ``manifest.json`` names the import run the copy is of, the deals file
+In the folder, ``manifest.json`` names the import run the copy is of (its number and when
+it ran: a store made afresh where an old one was counts its runs from 1 again), the deals file
 (every deal, sorted by ``deal_id``) and the activities parts: one Parquet file per import
 run holding the rows that run added, sorted by ``(deal_id, at)`` in the order they were
 stored. Up to :data:`COMPACT_ROWS` activities the import merges the parts into one (as a
@@ -47,7 +48,7 @@ from walkaway.store.database import Store
 from walkaway.store.frames import load_activities, load_deals
 from walkaway.store.schema import deals, import_runs
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 # Files no manifest names any more are removed once this old: a review that read the
 # previous manifest a moment ago is still reading them.
@@ -64,6 +65,7 @@ class Copy:
 
     folder: Path
     run: int
+    stamp: str  # when the run started and finished (see run_stamp)
     deals_file: str
     parts: tuple[str, ...]
 
@@ -119,6 +121,17 @@ def newest_run(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar() or 0)
 
 
+def run_stamp(conn: Connection, run: int) -> str:
+    """Import run ``run`` told apart from the run of the same number of another store
+    made at the same path (a deleted file made again): when it started and finished."""
+    found = conn.execute(
+        sa.select(import_runs.c.started_at, import_runs.c.finished_at).where(
+            import_runs.c.id == run
+        )
+    ).one_or_none()
+    return "" if found is None else f"{found[0]}/{found[1]}"
+
+
 def _run_before(conn: Connection, run: int) -> int:
     found = conn.execute(sa.select(sa.func.max(import_runs.c.id)).where(import_runs.c.id < run))
     return int(found.scalar() or 0)
@@ -129,7 +142,9 @@ def _read_manifest(folder: Path) -> Copy | None:
         data = json.loads((folder / MANIFEST).read_text())
         if data.get("format") != FORMAT:
             return None
-        found = Copy(folder, int(data["run"]), str(data["deals"]), tuple(data["parts"]))
+        found = Copy(
+            folder, int(data["run"]), str(data["stamp"]), str(data["deals"]), tuple(data["parts"])
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     files = [found.deal_path, *found.part_paths]
@@ -141,11 +156,13 @@ def current_copy(store: Store, run: int | None = None) -> Copy | None:
     folder = copy_folder(store)
     if folder is None:
         return None
-    if run is None:
-        with store.connect() as conn:
-            run = newest_run(conn)
     found = _read_manifest(folder)
-    return found if found is not None and found.run == run else None
+    if found is None:
+        return None
+    with store.connect() as conn:
+        run = newest_run(conn) if run is None else run
+        same = found.run == run and found.stamp == run_stamp(conn, run)
+    return found if same else None
 
 
 def ensure_copy(store: Store) -> Copy | None:
@@ -163,10 +180,16 @@ def _write(folder: Path, name: str, frame: pl.DataFrame) -> str:
     return name
 
 
-def _publish(folder: Path, run: int, deals_file: str, parts: Sequence[str]) -> Copy:
+def _publish(folder: Path, run: int, stamp: str, deals_file: str, parts: Sequence[str]) -> Copy:
     """Make the copy the current one (the manifest last), then drop the files it no
     longer names."""
-    manifest = {"format": FORMAT, "run": run, "deals": deals_file, "parts": list(parts)}
+    manifest = {
+        "format": FORMAT,
+        "run": run,
+        "stamp": stamp,
+        "deals": deals_file,
+        "parts": list(parts),
+    }
     temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(manifest))
     os.replace(temporary, folder / MANIFEST)
@@ -176,7 +199,7 @@ def _publish(folder: Path, run: int, deals_file: str, parts: Sequence[str]) -> C
         with suppress(OSError):  # another process may have removed it first
             if path.name not in keep and path.stat().st_mtime < retired:
                 path.unlink()
-    return Copy(folder, run, deals_file, tuple(parts))
+    return Copy(folder, run, stamp, deals_file, tuple(parts))
 
 
 def rebuild_copy(store: Store) -> Copy | None:
@@ -187,6 +210,7 @@ def rebuild_copy(store: Store) -> Copy | None:
         return None
     with store.connect() as conn:
         run = newest_run(conn)
+        stamp = run_stamp(conn, run)
         deal_rows = load_deals(conn)
     with store.connect() as conn:
         activity_rows = load_activities(conn)
@@ -196,7 +220,7 @@ def rebuild_copy(store: Store) -> Copy | None:
         folder.mkdir(parents=True, exist_ok=True)
         deals_file = _write(folder, f"deals-{run:06d}.parquet", deal_rows)
         part = _write(folder, f"activities-{run:06d}-all.parquet", activity_rows)
-        return _publish(folder, run, deals_file, [part])
+        return _publish(folder, run, stamp, deals_file, [part])
     except OSError:
         return None
 
@@ -204,30 +228,43 @@ def rebuild_copy(store: Store) -> Copy | None:
 def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | None:
     """After import run ``run`` committed, having added the activities ``added`` (as it
     stored them, in their order): the copy of the run before gets them as a part of its
-    own and the deals file is brought up to date with the deals ``run`` wrote. Any other
-    copy (missing, stale, of another run) is rebuilt from the store."""
+    own and the deals file is brought up to date with the deals ``run`` wrote; the first
+    run of a store is its own copy (nothing to read back). Any other copy (missing,
+    stale, of another run or another store) is rebuilt from the store."""
     folder = copy_folder(store)
     if folder is None:
         return None
     found = _read_manifest(folder)
-    if found is not None and found.run == run:
-        return found  # brought up to date already
     with store.connect() as conn:
-        follows = found is not None and newest_run(conn) == run
-        follows = follows and found is not None and found.run == _run_before(conn, run)
-        touched = load_deals(conn, deals.c.import_run_id == run) if follows else None
-    if found is None or touched is None:
+        stamp = run_stamp(conn, run)
+        if found is not None and found.run == run and found.stamp == stamp:
+            return found  # brought up to date already
+        before = _run_before(conn, run) if newest_run(conn) == run else None
+        first = before == 0
+        follows = (
+            before is not None
+            and found is not None
+            and found.run == before
+            and found.stamp == run_stamp(conn, before)
+        )
+        touched = load_deals(conn, deals.c.import_run_id == run) if first or follows else None
+    if touched is None:
         return rebuild_copy(store)
     try:
-        old = pl.read_parquet(found.deal_path)
-        kept = old.join(touched.select("deal_id"), on="deal_id", how="anti")
-        deal_rows = pl.concat([kept, touched]).sort("deal_id")
+        folder.mkdir(parents=True, exist_ok=True)
+        parts: list[str] = []
+        deal_rows = touched.sort("deal_id")
+        if found is not None and follows:
+            old = pl.read_parquet(found.deal_path)
+            kept = old.join(touched.select("deal_id"), on="deal_id", how="anti")
+            deal_rows = pl.concat([kept, touched]).sort("deal_id")
+            parts = list(found.parts)
         deals_file = _write(folder, f"deals-{run:06d}.parquet", deal_rows)
-        parts = list(found.parts)
-        if added is not None and added.height:
+        if added is not None and (added.height or first):
             parts.append(_write(folder, f"activities-{run:06d}.parquet", added))
-            parts = _compacted(found, run, parts)
-        return _publish(folder, run, deals_file, parts)
+            if found is not None and follows:
+                parts = _compacted(found, run, parts)
+        return _publish(folder, run, stamp, deals_file, parts)
     except OSError:
         return None
 
@@ -236,7 +273,7 @@ def _compacted(found: Copy, run: int, parts: list[str]) -> list[str]:
     """``parts`` merged into one when they hold at most :data:`COMPACT_ROWS` rows, so
     reviews need not merge them; bigger copies keep their parts (each batch of a review
     merges its own rows)."""
-    merged = Copy(found.folder, run, found.deals_file, tuple(parts))
+    merged = Copy(found.folder, run, found.stamp, found.deals_file, tuple(parts))
     rows = sum(
         pl.scan_parquet(path).select(pl.len()).collect().item() for path in merged.part_paths
     )
