@@ -25,7 +25,7 @@ from walkaway.service.norms import (
 )
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import current_policy, review
-from walkaway.store import Store, columnar, open_store
+from walkaway.store import Store, columnar, open_store, writing
 from walkaway.store.columnar import (
     MANIFEST,
     copy_folder,
@@ -168,6 +168,37 @@ def test_the_first_import_is_its_own_copy_and_a_store_made_again_is_not_the_old_
     assert_same_pipeline(store, datetime(2027, 1, 1))
     assert review(store, datetime(2026, 9, 2)).deals.height == 2
     store.close()
+
+
+@pytest.mark.parametrize("copy", ["current", "stale"])
+def test_a_re_import_finds_the_rows_it_has_in_the_copy_as_in_the_store(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: str
+) -> None:
+    deal = load_pipeline(sample_store, AS_OF).deals["deal_id"][0]
+    at = datetime(2026, 11, 10, 9, 30)
+    first = write_more(tmp_path / "M", "M", deals_from=deal, at=at)
+    import_files(sample_store, *first)
+    before = load_pipeline(sample_store, datetime(2027, 1, 1), columnar=False).activities
+    if copy == "stale":  # an import killed after its commit: the copy is of a run before
+        (tmp_path / "N").mkdir()
+        (tmp_path / "N" / "deals.csv").write_text(first[0].read_text())
+        with monkeypatch.context() as patch:
+            patch.setattr(norms, "after_import", lambda *args, **kwargs: None)
+            import_files(sample_store, tmp_path / "N" / "deals.csv")
+    # everything again, one activity changed and one more: two new, the rest known
+    acts = first[1].read_text().replace("Call M", "Call M again", 1)
+    acts += f"{deal},{at:%Y-%m-%dT%H:%M},note,,done,,,One more,Anna\n"
+    (tmp_path / "again.csv").write_text(acts)
+    with monkeypatch.context() as patch:
+        if copy == "current":  # the copy answers: the store's activities are not read
+            patch.setattr(writing, "load_activities", lambda *a, **k: pytest.fail("read"))
+        sample = import_files(sample_store, *sample_files())
+        assert sample.activities_new == 0 and sample.activities_unchanged > 0
+        summary = import_files(sample_store, first[0], tmp_path / "again.csv")
+    assert (summary.activities_new, summary.activities_unchanged) == (2, 5)
+    after = load_pipeline(sample_store, datetime(2027, 1, 1), columnar=False).activities
+    assert after.height == before.height + 2
+    assert_same_pipeline(sample_store, datetime(2027, 1, 1))
 
 
 def test_where_no_copy_can_be_written_the_store_is_read(tmp_path: Path) -> None:

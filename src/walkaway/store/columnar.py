@@ -99,7 +99,10 @@ class Copy:
 
 def copy_folder(store: Store) -> Path | None:
     """Where the copy of ``store`` lives, or None (a SQLite store in memory)."""
-    url = store.engine.url
+    return _folder_of(store.engine.url)
+
+
+def _folder_of(url: sa.URL) -> Path | None:
     if url.get_backend_name() == "sqlite":
         database = url.database
         if not database or database == ":memory:" or database.startswith("file:"):
@@ -163,6 +166,31 @@ def current_copy(store: Store, run: int | None = None) -> Copy | None:
         run = newest_run(conn) if run is None else run
         same = found.run == run and found.stamp == run_stamp(conn, run)
     return found if same else None
+
+
+def copy_as_found(conn: Connection, run: int) -> Copy | None:
+    """The copy of the store as import run ``run``, begun on ``conn`` and not yet
+    committed, found it: the copy of the run before, when it is current; else None."""
+    folder = _folder_of(conn.engine.url)
+    found = None if folder is None else _read_manifest(folder)
+    if found is None or found.run != _run_before(conn, run) or found.run == 0:
+        return None
+    return found if found.stamp == run_stamp(conn, found.run) else None
+
+
+def activities_alike(
+    copy: Copy, deal_ids: pl.Series, span: tuple[datetime, datetime]
+) -> pl.DataFrame:
+    """The activities of the deals ``deal_ids`` dated within ``span`` (both ends in), as
+    ``load_activities(conn, deal_ids=..., between=span, ordered=False)`` reads them from
+    the store the copy is of."""
+    wanted = deal_ids.unique().to_frame("deal_id").lazy()
+    low, high = pl.lit(deal_ids.min()), pl.lit(deal_ids.max())
+    acts = copy.activities().filter(
+        pl.col("deal_id").is_between(low, high) & pl.col("at").is_between(*span)
+    )
+    acts = acts.join(wanted, on="deal_id", how="semi")
+    return acts.select(list(ACTIVITY_SCHEMA)).collect()
 
 
 def ensure_copy(store: Store) -> Copy | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS
+from walkaway.store.columnar import activities_alike, copy_as_found
 from walkaway.store.frames import (
     insert_frame,
     load_activities,
@@ -138,7 +140,7 @@ def add_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.
     if incoming.height == 0:
         return incoming.select(ACTIVITY_COLUMNS)
     unique = _distinct(incoming)
-    existing = _stored_alike(conn, unique)
+    existing = _stored_alike(conn, unique, run_id)
     fresh = unique
     if existing.height:
         fresh = unique.join(existing, on=list(ACTIVITY_COLUMNS), how="anti", nulls_equal=True)
@@ -158,13 +160,20 @@ def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.unique(maintain_order=True)
 
 
-def _stored_alike(conn: Connection, incoming: pl.DataFrame) -> pl.DataFrame:
+def _stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
     """The stored activities that could equal an incoming one: same deals, same span.
 
-    Read through the ``(deal_id, at)`` index, unordered, straight from the driver.
+    Read from the columnar copy when it is the store as run ``run_id`` found it (the
+    daily re-export of everything is mostly rows stored already: the copy hands them
+    over in a tenth of the time); else through the ``(deal_id, at)`` index, unordered,
+    straight from the driver.
     """
-    ids = incoming["deal_id"].unique().to_list()
     span: Any = (incoming["at"].min(), incoming["at"].max())
+    found = copy_as_found(conn, run_id)
+    if found is not None:
+        with suppress(OSError, pl.exceptions.ComputeError):  # a file gone: the store
+            return activities_alike(found, incoming["deal_id"], span)
+    ids = incoming["deal_id"].unique().to_list()
     return load_activities(conn, deal_ids=ids, between=span, ordered=False)
 
 
