@@ -27,9 +27,9 @@ from walkaway.service.review import (
     assessments_json,
     exit_message,
     review,
-    review_csv,
-    review_json_bytes,
     show,
+    write_review_csv,
+    write_review_json,
 )
 
 AsOfOption = Annotated[
@@ -127,13 +127,14 @@ def review_command(
         spark_review(options, parse_as_of(as_of), db, json_out=format is ListFormat.json)
         return
     result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
-    if format is ListFormat.json:
+    if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
         sys.stdout.flush()
-        sys.stdout.buffer.write(review_json_bytes(result))
-        sys.stdout.buffer.write(b"\n")
+        if format is ListFormat.json:
+            write_review_json(result, sys.stdout.buffer)
+            sys.stdout.buffer.write(b"\n")
+        else:
+            write_review_csv(result, sys.stdout.buffer)
         sys.stdout.buffer.flush()
-    elif format is ListFormat.csv:
-        sys.stdout.write(review_csv(result))
     else:
         print_review(result, wide=wide)
 

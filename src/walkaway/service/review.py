@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 import sqlalchemy as sa
@@ -375,26 +375,43 @@ def assessments_json(
     return rows
 
 
-def review_json_bytes(result: Review) -> bytes:
-    """The review as one JSON object in UTF-8, ``{"as_of": ..., "deals": [...],
-    "summary": {...}}``; list fields are lists even when empty.
+# Rows a review writes out at a time: the text of one slice is in memory, never that of
+# a whole pipeline (3 GB for a million deals).
+WRITE_ROWS = 20_000
+
+
+def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) -> None:
+    """The review as one JSON object in UTF-8 onto ``out``, ``{"as_of": ..., "deals":
+    [...], "summary": {...}}``, ``rows`` deals at a time; list fields are lists even
+    when empty.
 
     Polars writes the deals in one pass, straight into the bytes that go out (turning
     100,000 nested rows into Python objects and back, what ``json.dumps`` of
     :func:`assessments_json` does, took ten times longer; so does a detour through text).
     """
-    schema = result.deals.schema
-    frame = result.deals.with_columns(
-        pl.col(name).fill_null(pl.lit([], dtype=dtype))
-        for name, dtype in schema.items()
-        if isinstance(dtype, pl.List)
-    )
     as_of = json.dumps(result.as_of.isoformat())
     summary = json.dumps(result.summary, ensure_ascii=False)
+    out.write(f'{{"as_of": {as_of}, "deals": ['.encode())
+    lists = [
+        pl.col(n).fill_null(pl.lit([], dtype=t))
+        for n, t in result.deals.schema.items()
+        if isinstance(t, pl.List)
+    ]
+    for start in range(0, result.deals.height, rows):
+        piece = io.BytesIO()
+        result.deals.slice(start, rows).with_columns(lists).write_json(piece)
+        text = piece.getbuffer()  # "[{...},{...}]": its rows go in the one array
+        if start:
+            out.write(b",")
+        out.write(text[1:-1])
+        del text
+    out.write(f'], "summary": {summary}}}'.encode())
+
+
+def review_json_bytes(result: Review) -> bytes:
+    """:func:`write_review_json` as bytes."""
     out = io.BytesIO()
-    out.write(f'{{"as_of": {as_of}, "deals": '.encode())
-    frame.write_json(out)
-    out.write(f', "summary": {summary}}}'.encode())
+    write_review_json(result, out)
     return out.getvalue()
 
 
@@ -404,12 +421,25 @@ def review_json_text(result: Review) -> str:
 
 
 def review_csv(result: Review) -> str:
-    """The review as CSV, one row per deal (``walkaway review --format csv`` and the
-    API's ``format=csv``): list columns joined into text, every cell safe to open in a
-    spreadsheet (no formula runs)."""
-    from walkaway.reporting.spreadsheet import csv_text
+    """The review as CSV, one row per deal (the API's ``format=csv``): list columns
+    joined into text, every cell safe to open in a spreadsheet (no formula runs)."""
+    out = io.BytesIO()
+    write_review_csv(result, out)
+    return out.getvalue().decode()
 
-    flat = result.deals.with_columns(
+
+def write_review_csv(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) -> None:
+    """:func:`review_csv` onto ``out`` in UTF-8, ``rows`` deals at a time (``walkaway
+    review --format csv``)."""
+    from walkaway.reporting.spreadsheet import spreadsheet_safe
+
+    for start in range(0, max(result.deals.height, 1), rows):
+        flat = _flat(result.deals.slice(start, rows))
+        spreadsheet_safe(flat).write_csv(out, include_header=start == 0)
+
+
+def _flat(deals: pl.DataFrame) -> pl.DataFrame:
+    flat = deals.with_columns(
         pl.col("flags").list.eval(pl.element().struct.field("code")).list.join(";"),
         *[
             pl.col(c).list.join(" | ")
@@ -422,4 +452,4 @@ def review_csv(result: Review) -> str:
         for name, dtype in flat.schema.items()
         if isinstance(dtype, pl.List)
     )
-    return csv_text(flat)
+    return flat

@@ -1,0 +1,53 @@
+"""The review written out a slice at a time is the review written whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+
+from walkaway.service import import_files, sample_files
+from walkaway.service.review import Review, review, write_review_csv, write_review_json
+from walkaway.store import Store
+
+AS_OF = datetime(2026, 10, 1)
+
+
+@pytest.fixture
+def result(store: Store) -> Review:
+    import_files(store, *sample_files(), format="generic")
+    found = review(store, AS_OF)
+    assert found.deals.height > 7
+    return found
+
+
+def written(write: object, result: Review, rows: int) -> bytes:
+    out = io.BytesIO()
+    write(result, out, rows=rows)  # type: ignore[operator]
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rows", [1, 3, 7])
+def test_slices_make_the_same_json_and_csv(result: Review, rows: int) -> None:
+    whole = written(write_review_json, result, result.deals.height)
+    assert written(write_review_json, result, rows) == whole
+    data = json.loads(whole)
+    assert [d["deal_id"] for d in data["deals"]] == result.deals["deal_id"].to_list()
+    assert data["summary"] == json.loads(json.dumps(result.summary))
+    assert all(isinstance(d["reasons"], list) for d in data["deals"])
+    whole_csv = written(write_review_csv, result, result.deals.height)
+    assert written(write_review_csv, result, rows) == whole_csv
+    table = list(csv.DictReader(io.StringIO(whole_csv.decode())))
+    assert [row["deal_id"] for row in table] == result.deals["deal_id"].to_list()
+
+
+def test_an_empty_review_is_still_json_and_a_csv_header(store: Store) -> None:
+    import_files(store, *sample_files(), format="generic")
+    nobody = review(store, AS_OF, owner="Nobody At All")
+    assert nobody.deals.height == 0
+    assert json.loads(written(write_review_json, nobody, 3))["deals"] == []
+    text = written(write_review_csv, nobody, 3).decode()
+    assert text.splitlines() == [",".join(nobody.deals.columns)]
