@@ -18,7 +18,8 @@ rebuilt copy has), so a review reads them in order without sorting. Activities a
 ever added to the store, each by an import run (deals are added and updated by runs too):
 so an import appends one part and rewrites the deals file, and a copy whose run is the
 store's newest is exactly the store. A copy of another run (a run that wrote no copy: killed, or an
-older Walkaway) is stale and is rebuilt from the store on the next read.
+older Walkaway) is stale and is rebuilt from the store on the next read. An import also
+reads from a current copy the stored rows it might repeat (:func:`copy_as_found`).
 
 Every file is written under a temporary name and renamed, the manifest last: a reader
 sees the old copy or the new one, never half of one; files the manifest no longer names

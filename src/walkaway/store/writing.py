@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS
@@ -175,9 +174,3 @@ def _stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.D
             return activities_alike(found, incoming["deal_id"], span)
     ids = incoming["deal_id"].unique().to_list()
     return load_activities(conn, deal_ids=ids, between=span, ordered=False)
-
-
-def delete_everything(conn: Connection) -> None:
-    """Used by the demo to start from a clean store."""
-    for table in (activities, outcomes, deals):
-        conn.execute(sa.delete(table))
