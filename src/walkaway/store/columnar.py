@@ -9,8 +9,8 @@ of having SQLite hand over one Python object per value. It lives in a folder of 
   (``$XDG_CACHE_HOME``, else ``~/.cache``) ``/walkaway/<hash of the URL>/``;
 - a SQLite store in memory has none: it is read straight from the store.
 
-In the folder, ``manifest.json`` names the import run the copy is of (its number and when
-it ran: a store made afresh where an old one was counts its runs from 1 again), the deals file
+In the folder, ``manifest.json`` names the import run the copy is of (its number and a
+hash of its record: a store made afresh where an old one was counts from 1 again), the deals file
 (every deal, sorted by ``deal_id``) and the activities parts: one Parquet file per import
 run holding the rows that run added, sorted by ``(deal_id, at)`` in the order they were
 stored. Up to :data:`COMPACT_ROWS` activities the import merges the parts into one (as a
@@ -66,7 +66,7 @@ class Copy:
 
     folder: Path
     run: int
-    stamp: str  # when the run started and finished (see run_stamp)
+    stamp: str  # the run's record, hashed (see run_stamp)
     deals_file: str
     parts: tuple[str, ...]
 
@@ -127,13 +127,12 @@ def newest_run(conn: Connection) -> int:
 
 def run_stamp(conn: Connection, run: int) -> str:
     """Import run ``run`` told apart from the run of the same number of another store
-    made at the same path (a deleted file made again): when it started and finished."""
-    found = conn.execute(
-        sa.select(import_runs.c.started_at, import_runs.c.finished_at).where(
-            import_runs.c.id == run
-        )
-    ).one_or_none()
-    return "" if found is None else f"{found[0]}/{found[1]}"
+    made at the same path (a deleted file made again): a hash of its whole record, when
+    it started and finished (to the second), its files and its counts."""
+    found = conn.execute(sa.select(import_runs).where(import_runs.c.id == run)).one_or_none()
+    if found is None:
+        return ""
+    return hashlib.sha256(repr(tuple(found)).encode()).hexdigest()[:16]
 
 
 def _run_before(conn: Connection, run: int) -> int:
