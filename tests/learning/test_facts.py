@@ -9,13 +9,22 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from walkaway.flags.rulebook import empty_flags, find_flags_frame
 from walkaway.learning.prior import PriorModel
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.sample import shapes
-from walkaway.signals.facts import CONFIRMED, NO_LIFT, NOT_RECORDED, OPPOSITE, TOO_FEW
+from walkaway.signals.facts import (
+    CONFIRMED,
+    NO_LIFT,
+    NOT_RECORDED,
+    OPPOSITE,
+    TOO_FEW,
+    independence_p,
+)
 from walkaway.signals.frame import compute_signals
 from walkaway.signals.norms import compute_norms
 
@@ -187,3 +196,21 @@ def test_the_prior_stores_its_facts(qualification: shapes.Shape, policy: Policy)
     assert back.facts().equals(model.facts()) and back.fact_centre_ == model.fact_centre_
     changed = replace(policy, probability=replace(policy.probability, max_fact_log_odds=0.5))
     assert PriorModel.from_state(changed, model.to_state()).facts_.cap == 0.5
+
+
+@given(
+    st.integers(2, 5).flatmap(
+        lambda rows: st.lists(
+            st.tuples(st.integers(1, 400), st.integers(0, 400)), min_size=rows, max_size=rows
+        )
+    )
+)
+def test_the_verdicts_chi_square_is_scipys(cells: list[tuple[int, int]]) -> None:
+    """The verdict's test of independence (values × won) is SciPy's chi2_contingency,
+    Yates' correction on 2×2 included, for tables with every row and column counted."""
+    from scipy.stats import chi2_contingency
+
+    counts = np.array(cells)
+    if counts[:, 1].sum() == 0:  # a column with no count: the verdict never tests it
+        counts[0, 1] = 1
+    assert independence_p(counts) == pytest.approx(chi2_contingency(counts)[1], rel=1e-9, abs=1e-12)

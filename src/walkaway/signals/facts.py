@@ -266,6 +266,24 @@ def _lift(has: np.ndarray, won: np.ndarray) -> tuple[int, int, float, float]:
     return int(a + b), int(a), lift, se
 
 
+def independence_p(counts: np.ndarray) -> float:
+    """The p-value of Pearson's chi-square test that the rows and columns of the table
+    ``counts`` (every row and column with a count) are independent, with Yates'
+    correction on a 2×2 table: ``scipy.stats.chi2_contingency``'s, without loading
+    ``scipy.stats`` (a third of a second) into every import that learns the norms."""
+    import numpy as np
+    from scipy.special import chdtrc
+
+    observed = counts.astype(np.float64)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    if dof == 1:  # Yates: each cell half a count nearer what independence expects
+        gap = expected - observed
+        observed = observed + np.sign(gap) * np.minimum(0.5, np.abs(gap))
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    return float(chdtrc(dof, statistic))
+
+
 def _verdict(
     rows: Sequence[FactWeight],
     lifts: Sequence[tuple[int, int, float, float]],
@@ -287,10 +305,8 @@ def _verdict(
         .pivot(on="won", index="v", values="won", aggregate_function="len")
         .fill_null(0)
     )
-    from scipy.stats import chi2_contingency
-
     counts = table.drop("v").to_numpy()
-    significant = counts.shape[0] > 1 and counts.shape[1] > 1 and chi2_contingency(counts)[1] < 0.05
+    significant = counts.shape[0] > 1 and counts.shape[1] > 1 and independence_p(counts) < 0.05
     evidence = np.array([w.evidence for w, _ in seen])
     observed = np.array([lift for _, lift in seen])
     evidence_range = float(np.ptp(evidence)) if len(seen) > 1 else abs(float(evidence[0]))
