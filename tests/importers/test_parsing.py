@@ -133,3 +133,20 @@ def test_plain_decimals_read_as_the_full_rules_read_them(
     raw = pl.Series("n", cells, dtype=pl.String)
     full = parsing._parse_messy_number(raw, delimiter)
     assert parse_number(raw, delimiter).to_list() == full.to_list()
+
+
+@given(
+    st.lists(st.sampled_from(["Call", "stage change", "Stage-Change", "e mail", "NOTE", None])),
+    st.lists(st.text(alphabet="aB -_x", max_size=6) | st.none(), max_size=40),
+)
+def test_choice_words_of_few_and_many_distinct_values_agree(
+    few: list[str | None], many: list[str | None]
+) -> None:
+    """Kinds, directions and statuses are normalised on their distinct values when they
+    are few, directly when not: the same words either way, nulls kept, row by row."""
+    from walkaway.importers.validate import _choice_words
+
+    for cells in (few * 300, few * 300 + many, many):
+        values = pl.Series("kind", cells, dtype=pl.String)
+        direct = values.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+        assert _choice_words(values).to_list() == direct.to_list()
