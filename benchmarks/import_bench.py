@@ -5,7 +5,10 @@ built with NumPy and Polars in one pass), writes it as CSV to a temporary folder
 times ``walkaway.service.import_files`` twice: the first import into an empty store and
 an idempotent re-import of the same files (nothing new to write). When the BPI 2012
 extract (``../shared/data/bpi2012`` or ``--bpi``) is there, it is timed the same way.
-Prints rows per second. ``--profile`` adds a cProfile of the first import.
+Prints rows per second, where each import's time went (by the steps it reports), and
+the SQLite floor of the same run: the same activities, already Python tuples in index
+order, put into an empty store of our schema by one bare ``executemany`` and a commit
+(no reading, checking, copy or norms). ``--profile`` adds a cProfile of each import.
 
 Examples::
 
@@ -157,18 +160,75 @@ def profiled(call: Callable[[], T], profile: bool, top: int = 30) -> tuple[T, fl
     return result, seconds, cpu, out.getvalue()
 
 
+class Steps:
+    """The import's progress calls, timed: how long each step it names took."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, step: str) -> None:
+        self.marks.append((step, time.perf_counter()))
+
+    def print(self, ended: float) -> None:
+        ends = [t for _, t in self.marks[1:]] + [ended]
+        for (step, began), end in zip(self.marks, ends, strict=True):
+            print(f"    {step:<56} {end - began:6.2f} s")
+
+
+def sqlite_floor(folder: Path, activities: pl.DataFrame, per_statement: int) -> float:
+    """Seconds SQLite itself takes to store ``activities`` in an empty store of our
+    schema (PRAGMAs, index and foreign key included): one bare ``executemany`` of
+    ``per_statement``-row ``INSERT``s whose values were made beforehand (in index order,
+    equal values one object), and the commit."""
+    store = open_store(f"sqlite:///{folder / f'floor-{per_statement}.db'}")
+    frame = activities.sort("deal_id", "at", maintain_order=True).with_columns(
+        pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), import_run_id=pl.lit(1)
+    )
+    whole = frame.height // per_statement * per_statement
+    # Equal values as one object, as the import makes them: SQLite's driver then
+    # encodes each distinct text once.
+    shared: dict[object, object] = {}
+    flat = [shared.setdefault(v, v) for row in frame.head(whole).iter_rows() for v in row]
+    step = per_statement * frame.width
+    values = [flat[i : i + step] for i in range(0, len(flat), step)]
+    row = f"({', '.join('?' for _ in frame.columns)})"
+    sql = f"INSERT INTO activities ({', '.join(frame.columns)}) VALUES " + ", ".join(
+        [row] * per_statement
+    )
+    ids = [(d,) for d in activities["deal_id"].unique().to_list()]
+    try:
+        with store.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.executemany(
+                "INSERT INTO deals (deal_id, amount, created_at, outcome, updated_at) VALUES "
+                "(?, 0, '2023-01-01 00:00:00', 'open', '2023-01-01 00:00:00')",
+                ids,
+            )
+            began = time.perf_counter()
+            cursor.executemany(sql, values)
+        return time.perf_counter() - began
+    finally:
+        store.close()
+
+
 def bench_files(store: Store, name: str, deals_csv: Path, acts_csv: Path, profile: bool) -> None:
     deals = pl.scan_csv(deals_csv, infer_schema=False).select(pl.len()).collect().item()
     acts = pl.scan_csv(acts_csv, infer_schema=False).select(pl.len()).collect().item()
     print(f"\n{name}: {deals:,} deals, {acts:,} activities ({store.dialect})")
+    steps = Steps()
     first, seconds, cpu, first_profile = profiled(
-        lambda: import_files(store, deals_csv, acts_csv), profile
+        lambda: import_files(store, deals_csv, acts_csv, progress=steps), profile
     )
+    ended = time.perf_counter()
     report("first import", first, seconds, cpu, deals, acts)
+    steps.print(ended)
+    steps = Steps()
     again, seconds, cpu, again_profile = profiled(
-        lambda: import_files(store, deals_csv, acts_csv), profile
+        lambda: import_files(store, deals_csv, acts_csv, progress=steps), profile
     )
+    ended = time.perf_counter()
     report("re-import (nothing new)", again, seconds, cpu, deals, acts)
+    steps.print(ended)
     assert again.activities_new == 0 and again.deals_new == 0, "re-import was not idempotent"
     for label, text in (("first import", first_profile), ("re-import", again_profile)):
         if text:
@@ -198,6 +258,12 @@ def main() -> None:
             for name in ("synthetic", "bpi2012")
         }
         bench_files(stores["synthetic"], "synthetic", *paths, args.profile)
+        if stores["synthetic"].dialect == "sqlite":
+            print("SQLite floor: the same activities' bare insert and commit, values made before")
+            for per in (1, 99):
+                floor = sqlite_floor(folder, acts, per)
+                label = f"  {per} row{'s' if per > 1 else ''} per INSERT"
+                print(f"{label:<28} {floor:8.2f} s  {acts.height / floor:>10,.0f} activity rows/s")
         bpi = args.bpi
         if (bpi / "deals.csv").is_file() and (bpi / "activities.csv").is_file():
             bench_files(
