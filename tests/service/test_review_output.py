@@ -51,3 +51,41 @@ def test_an_empty_review_is_still_json_and_a_csv_header(store: Store) -> None:
     assert json.loads(written(write_review_json, nobody, 3))["deals"] == []
     text = written(write_review_csv, nobody, 3).decode()
     assert text.splitlines() == [",".join(nobody.deals.columns)]
+
+
+def test_slices_made_ahead_come_in_order_and_few_wait() -> None:
+    """Slices are made on threads ahead of the writer, yet come out in order, with no
+    more than a few made and waiting (a million-deal review never held whole)."""
+    import threading
+    import time
+
+    from walkaway.service.review import made_ahead
+
+    made: list[int] = []
+    lock = threading.Lock()
+
+    def make(key: int) -> int:
+        time.sleep(0.002 * (key % 3))  # later keys sometimes done first
+        with lock:
+            made.append(key)
+        return key * key
+
+    taken = []
+    for value in made_ahead(make, range(40), ahead=2):
+        with lock:
+            waiting = len(made) - len(taken)
+        assert waiting <= 3
+        taken.append(value)
+    assert taken == [k * k for k in range(40)]
+
+
+def test_a_slice_that_fails_fails_the_write() -> None:
+    from walkaway.service.review import made_ahead
+
+    def make(key: int) -> int:
+        if key == 5:
+            raise ValueError("slice 5")
+        return key
+
+    with pytest.raises(ValueError, match="slice 5"):
+        list(made_ahead(make, range(10)))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -43,6 +43,11 @@ from walkaway.store import Store
 from walkaway.store.columnar import ensure_copy, read_pipeline
 from walkaway.store.frames import load_activities, load_deals, one_of
 from walkaway.store.schema import deals
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
 
 __all__ = [
     "NORMS_FORMAT",
@@ -397,15 +402,35 @@ def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) 
         for n, t in result.deals.schema.items()
         if isinstance(t, pl.List)
     ]
-    for start in range(0, result.deals.height, rows):
-        piece = io.BytesIO()
-        result.deals.slice(start, rows).with_columns(lists).write_json(piece)
-        text = piece.getbuffer()  # "[{...},{...}]": its rows go in the one array
-        if start:
+
+    def piece(start: int) -> bytes:
+        text = io.BytesIO()
+        result.deals.slice(start, rows).with_columns(lists).write_json(text)
+        return text.getvalue()
+
+    for index, text in enumerate(made_ahead(piece, range(0, result.deals.height, rows))):
+        if index:
             out.write(b",")
-        out.write(text[1:-1])
-        del text
+        out.write(memoryview(text)[1:-1])  # "[{...},{...}]": its rows go in the one array
     out.write(f'], "summary": {summary}}}'.encode())
+
+
+def made_ahead(make: Callable[[int], T], keys: Iterable[int], ahead: int = 2) -> Iterator[T]:
+    """``make(key)`` for each key, in order, made on ``ahead`` threads while the caller
+    writes the one before: Polars lets go of the interpreter while it writes, so the two
+    cores share the work. At most ``ahead`` results wait at a time (memory stays that
+    of a few slices, whatever the pipeline's size)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(ahead, thread_name_prefix="walkaway-write") as pool:
+        waiting: deque[Future[T]] = deque()
+        for key in keys:
+            waiting.append(pool.submit(make, key))
+            if len(waiting) > ahead:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
 
 
 def review_json_bytes(result: Review) -> bytes:
