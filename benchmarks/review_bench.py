@@ -12,7 +12,8 @@ a. ``walkaway review --format json --as-of DATE`` as a subprocess, stdout to /de
 b. ``walkaway show DEAL_ID --as-of DATE`` as a subprocess (start-up included);
 
 and breaks each down in-process: load from the store, assess, serialise. Also times
-importing what ``show`` loads (the floor that Python and the libraries set) and
+importing the libraries ``show`` stands on (Polars, SQLAlchemy, Typer, Rich: the floor
+under it), importing what ``show`` loads before its own work, and
 ``walkaway --help`` (which loads every command). ``--profile`` adds a cProfile of one
 in-process review.
 
@@ -301,6 +302,16 @@ def import_show() -> None:
     subprocess.run([sys.executable, "-c", "import walkaway.cli.review"], check=True)
 
 
+SHOW_LIBRARIES = "import polars, sqlalchemy, typer, rich.console, rich.panel, rich.table"
+
+
+def import_libraries() -> None:
+    """A fresh interpreter importing only the libraries ``show`` stands on (Polars for
+    the signals, SQLAlchemy for the store, Typer and Rich for the command line): the
+    floor under any ``show`` built on them, before a line of ours."""
+    subprocess.run([sys.executable, "-c", SHOW_LIBRARIES], check=True)
+
+
 def line(label: str, figures: tuple[float, float, float]) -> None:
     middle, low, high = figures
     print(f"  {label:<62} {middle:7.2f} s   ({low:.2f}–{high:.2f})")
@@ -330,6 +341,7 @@ def bench_subprocesses(store: Store, url: str, built: dict[str, Any], runs: int)
 
     print(f"\nsubprocesses (wall clock, median of {runs}, range in brackets):")
     quick = max(runs, SHOW_RUNS)  # a second each, and noisy: more runs
+    line(f"python -c '{SHOW_LIBRARIES[:40]}…' ({quick} runs)", median_of(quick, import_libraries))
     line(f"python -c 'import walkaway.cli.review' ({quick} runs)", median_of(quick, import_show))
     line("walkaway --help", median_of(runs, lambda: run_cli(["--help"])))
     line("walkaway review --format json, norms not cached", median_of(runs, cold(review)))
