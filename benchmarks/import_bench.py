@@ -6,9 +6,10 @@ times ``walkaway.service.import_files`` twice: the first import into an empty st
 an idempotent re-import of the same files (nothing new to write). When the BPI 2012
 extract (``../shared/data/bpi2012`` or ``--bpi``) is there, it is timed the same way.
 Prints rows per second, where each import's time went (by the steps it reports), and
-the SQLite floor of the same run: the same activities, already Python tuples in index
-order, put into an empty store of our schema by one bare ``executemany`` and a commit
-(no reading, checking, copy or norms). ``--profile`` adds a cProfile of each import.
+the SQLite floor of the same run: the same activities, their Python values made
+beforehand in index order, put into an empty store of our schema by one bare
+``executemany`` (one row, then 99 rows per ``INSERT``) and a commit (no reading,
+checking, copy or norms). ``--profile`` adds a cProfile of each import.
 
 Examples::
 

@@ -418,8 +418,8 @@ def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) 
 def made_ahead(make: Callable[[int], T], keys: Iterable[int], ahead: int = 2) -> Iterator[T]:
     """``make(key)`` for each key, in order, made on ``ahead`` threads while the caller
     writes the one before: Polars lets go of the interpreter while it writes, so the two
-    cores share the work. At most ``ahead`` results wait at a time (memory stays that
-    of a few slices, whatever the pipeline's size)."""
+    cores share the work. At most ``ahead + 1`` results are made or being made at a time
+    (memory stays that of a few slices, whatever the pipeline's size)."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
