@@ -20,12 +20,13 @@ away (its value per hour is far below the line), 0.9 does not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Self
 
 import polars as pl
 
+from walkaway.learning.prior import Scores
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import Policy
 from walkaway.signals.norms import Norms
@@ -170,6 +171,12 @@ class FixedModel:
     def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self:
         return self
 
+    def score(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
+    ) -> Scores:
+        p = self.predict_proba(signals, flags)
+        return Scores(signals["deal_id"], p, p)
+
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
         return (
             signals["deal_id"]
@@ -177,13 +184,10 @@ class FixedModel:
             .alias("win_probability")
         )
 
-    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    def reasons(self, scores: Scores) -> pl.DataFrame:
         empty = pl.lit([], dtype=pl.List(pl.String))
-        return signals.select(
-            "deal_id",
-            self.predict_proba(signals, flags),
-            empty.alias("reasons_for"),
-            empty.alias("reasons_against"),
+        return scores.deal_ids.to_frame("deal_id").select(
+            "deal_id", empty.alias("reasons_for"), empty.alias("reasons_against")
         )
 
     def summary(self) -> pl.DataFrame:

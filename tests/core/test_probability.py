@@ -57,7 +57,7 @@ def test_not_fitted_raises(policy: Policy) -> None:
     for use in (
         lambda: model.predict_proba(signals, empty_flags()),
         model.summary,
-        lambda: model.reasons(signals, empty_flags()),
+        lambda: model.score(signals, empty_flags()),
     ):
         with pytest.raises(NotFittedError):
             use()
@@ -134,7 +134,8 @@ def test_reasons_for_and_against(policy: Policy) -> None:
     pipeline = build_pipeline([build_deal(created_at=days_ago(42), fit="low")], acts)
     signals = compute_signals(pipeline, AS_OF, policy)
     found = find_flags_frame(signals, policy)
-    reasons = PriorModel(policy).fit(pipeline, AS_OF).reasons(signals, found).row(0, named=True)
+    prior = PriorModel(policy).fit(pipeline, AS_OF)
+    reasons = prior.reasons(prior.score(signals, found)).row(0, named=True)
     assert reasons["reasons_for"][0] == (
         "Deals in proposal are won about 45% of the time (policy, no history yet)"
     )

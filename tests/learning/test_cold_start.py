@@ -42,7 +42,9 @@ def test_with_little_history_the_prior_is_used_exactly(won: int, lost: int, poli
     assert model.card_.closed_deals == won + lost
     assert "not enough history" in model.card_.verdict
     assert model.predict_proba(signals, flags).equals(prior.predict_proba(signals, flags))
-    assert model.reasons(signals, flags).equals(prior.reasons(signals, flags))
+    assert model.reasons(model.score(signals, flags)).equals(
+        prior.reasons(prior.score(signals, flags))
+    )
 
 
 def test_the_blend_is_the_stack_of_the_prior_and_the_learned_score(policy: Policy) -> None:

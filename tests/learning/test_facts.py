@@ -137,7 +137,7 @@ def test_the_reasons_name_the_facts_that_count(policy: Policy) -> None:
     model = PriorModel(policy).fit(pipeline, AS_OF)
     flags = find_flags_frame(signals, policy)
     assert "budget_unknown" in flags.filter(deal_id="D1")["code"].to_list()
-    row = model.reasons(signals, flags).row(0, named=True)
+    row = model.reasons(model.score(signals, flags)).row(0, named=True)
     assert "A champion inside the buyer" in row["reasons_for"]
     assert row["reasons_against"][0] == "A competitor is the incumbent supplier"
     assert "The budget is not known" not in row["reasons_against"]  # unknown counts 0

@@ -45,8 +45,9 @@ def test_reasons_follow_the_contributions_order_and_sign(
 ) -> None:
     model, signals, flags = fitted
     wide = model.contributions(signals, flags)
-    explained = model.explain(signals, flags)
-    reasons = model.reasons(signals, flags)
+    scores = model.score(signals, flags)
+    explained = model.explain(scores)
+    reasons = model.reasons(scores)
     assert reasons["deal_id"].to_list() == signals["deal_id"].to_list()
     names = [f.name for f in model.features_]
     scale = model.effect_scale_
@@ -75,7 +76,7 @@ def test_a_quiet_buyer_is_a_reason_against_with_the_deals_own_numbers(
     fitted: tuple[LearnedWinModel, pl.DataFrame, pl.DataFrame],
 ) -> None:
     model, signals, flags = fitted
-    explained = model.explain(signals, flags).filter(
+    explained = model.explain(model.score(signals, flags)).filter(
         (pl.col("name") == "days_since_inbound") & (pl.col("side") == "against")
     )
     assert explained.height > 0
@@ -91,9 +92,10 @@ def test_the_rep_s_manual_probability_is_shown_and_never_changed(
     model, signals, flags = fitted
     manual = pl.Series("manual_probability", [0.9] * signals.height)
     given = signals.with_columns(manual)
-    reasons = model.reasons(given, flags)
+    scores = model.score(given, flags)
+    reasons = model.reasons(scores)
     assert reasons["manual_probability"].to_list() == [0.9] * signals.height
-    assert reasons["win_probability"].to_list() == model.predict_proba(signals, flags).to_list()
+    assert scores.probability.to_list() == model.predict_proba(signals, flags).to_list()
     assert given["manual_probability"].to_list() == [0.9] * signals.height
 
 
@@ -106,8 +108,10 @@ def test_blended_reasons_come_from_the_part_that_carries_the_probability(
     signals = compute_signals(pipeline, as_of, policy)
     flags = find_flags_frame(signals, policy)
     assert model.stack_ is not None
-    learned = model.learned_.reasons(signals, flags, scale=model.stack_.learned)
-    carried = model.reasons(signals, flags)
+    learned = model.learned_.reasons(
+        model.learned_.score(signals, flags), scale=model.stack_.learned
+    )
+    carried = model.reasons(model.score(signals, flags))
     pairs = zip(
         carried["reasons_against"].to_list(), learned["reasons_against"].to_list(), strict=True
     )
@@ -119,8 +123,8 @@ def test_blended_reasons_come_from_the_part_that_carries_the_probability(
     document["card"]["blend_weight"] = 0.1
     mostly_prior = BlendedWinModel.from_bytes(json.dumps(document).encode(), policy)
     mostly_prior.attach(pipeline.deals)
-    blended = mostly_prior.reasons(signals, flags)
-    prior = model.prior_.reasons(signals, flags)
+    blended = mostly_prior.reasons(mostly_prior.score(signals, flags))
+    prior = model.prior_.reasons(model.prior_.score(signals, flags))
     for mine, its in zip(blended["reasons_for"], prior["reasons_for"], strict=True):
         assert mine[0] == its[0] and len(mine) <= 5
 
@@ -132,6 +136,6 @@ def test_no_open_deal_no_reason(policy: Policy) -> None:
     assert signals.height == 0
     flags = find_flags_frame(signals, policy)
     assert model.predict_proba(signals, flags).len() == 0
-    reasons = model.reasons(signals, flags)
+    reasons = model.reasons(model.score(signals, flags))
     assert reasons.height == 0
-    assert reasons.columns == ["deal_id", "win_probability", "reasons_for", "reasons_against"]
+    assert reasons.columns == ["deal_id", "reasons_for", "reasons_against"]

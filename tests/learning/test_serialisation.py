@@ -35,7 +35,9 @@ def test_round_trip_gives_identical_predictions_reasons_and_card(
     assert loaded.predict_proba(signals, flags).to_list() == (
         model.predict_proba(signals, flags).to_list()
     )
-    assert loaded.reasons(signals, flags).equals(model.reasons(signals, flags))
+    assert loaded.reasons(loaded.score(signals, flags)).equals(
+        model.reasons(model.score(signals, flags))
+    )
     assert loaded.card_.to_dict() == model.card_.to_dict()
     assert loaded.to_bytes() == data
 

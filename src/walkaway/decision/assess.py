@@ -135,8 +135,9 @@ def recommend(
     """The decision for every deal in ``signals`` given its flags and a fitted model."""
     as_of = as_utc_naive(as_of)
     deciding = list(policy.decision.requalify_on)
-    probability = model.predict_proba(signals, flags)
-    answered = model.predict_proba(signals, flags.filter(~pl.col("code").is_in(deciding)))
+    scores = model.score(signals, flags, without=deciding)
+    probability, answered = scores.probability, scores.answered
+    reasons = model.reasons(scores)
     flags = _with_gut_flags(flags, signals, probability, policy)
     economics = compute_economics(signals, probability, norms, policy).with_columns(
         (answered * pl.col("value") / pl.col("hours_needed")).alias("value_per_hour_answered")
@@ -157,7 +158,7 @@ def recommend(
         )
         .join(economics, on="deal_id", how="left", maintain_order="left")
         .join(_per_deal_flags(flags, deciding), on="deal_id", how="left", maintain_order="left")
-        .join(model.reasons(signals, flags).drop("win_probability"), on="deal_id", how="left")
+        .join(reasons, on="deal_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("hard_stop").fill_null(False),
             pl.col("has_unknown").fill_null(False),

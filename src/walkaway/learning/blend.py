@@ -40,7 +40,7 @@ from walkaway.learning.calibration import validate
 from walkaway.learning.card import BLEND, CALIBRATED, PRIOR, ModelCard, WalkAwayLine
 from walkaway.learning.folds import TIME, Folds
 from walkaway.learning.model import LearnedWinModel, TrainingStats, out_of_sample
-from walkaway.learning.prior import PriorModel
+from walkaway.learning.prior import PriorModel, Scores
 from walkaway.learning.rows import MAX_PER_DEAL, training_rows
 from walkaway.learning.stack import Skill, Stack, judge
 from walkaway.models import Outcome, Pipeline, as_utc_naive
@@ -152,27 +152,44 @@ class BlendedWinModel:
             self.learned_.attach(deals)
         return self
 
-    def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
-        """The stack of the prior and the learned score (the prior alone without one)."""
+    def score(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
+    ) -> Scores:
+        """The stack of the prior and the learned score (the prior alone without one):
+        each part scores once, and the stack combines them."""
         self._check_fitted()
-        prior = self.prior_.predict_proba(signals, flags)
+        prior = self.prior_.score(signals, flags, without=without)
         if self.stack_ is None:
             return prior
-        z = _logit(prior.to_numpy())
-        s = self.learned_.raw_scores(signals, flags) if self.learned_ else np.zeros(z.size)
-        return pl.Series("win_probability", self.stack_.predict(z, s), dtype=pl.Float64)
+        learned = self.learned_.score(signals, flags, without=without) if self.learned_ else None
+        zero = np.zeros(signals.height)
+        s = learned.detail["raw"] if learned else zero
+        s_answered = learned.detail["raw_answered"] if learned else zero
+        return Scores(
+            prior.deal_ids,
+            _stacked(self.stack_, prior.probability, s),
+            _stacked(self.stack_, prior.answered, s_answered),
+            {"prior": prior, "learned": learned},
+        )
 
-    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
+        """The stack of the prior and the learned score (the prior alone without one)."""
+        return self.score(signals, flags).probability
+
+    def reasons(self, scores: Scores) -> pl.DataFrame:
         """Reasons of the part that carries the probability: the learned model's alone
         when it carries half of it or more (the prior's would explain a number no longer
         shown), else the prior's first, then the learned model's (at most
         :data:`MAX_BLENDED_REASONS` a side). When no feature stands out, the first reason
-        for says so."""
+        for says so. Read from a :meth:`score` pass: nothing is scored again."""
         self._check_fitted()
-        prior = self.prior_.reasons(signals, flags)
-        if self.learned_ is None or self.stack_ is None:
-            return prior.with_columns(self.predict_proba(signals, flags))
-        learned = self.learned_.reasons(signals, flags, scale=self.stack_.learned)
+        if self.stack_ is None:
+            return self.prior_.reasons(scores)
+        prior = self.prior_.reasons(scores.detail["prior"])
+        learned_scores: Scores | None = scores.detail["learned"]
+        if self.learned_ is None or learned_scores is None:
+            return prior
+        learned = self.learned_.reasons(learned_scores, scale=self.stack_.learned)
         parts = [learned] if self.weight_ >= 0.5 else [prior, learned]
         sides = ("reasons_for", "reasons_against")
         merged = (
@@ -184,7 +201,6 @@ class BlendedWinModel:
         )
         frame = merged.sort("__row").select(
             "deal_id",
-            self.predict_proba(signals, flags),
             *[
                 pl.col(side).list.unique(maintain_order=True).list.head(MAX_BLENDED_REASONS)
                 for side in sides
@@ -250,6 +266,11 @@ class BlendedWinModel:
         if not hasattr(self, "prior_"):
             return "BlendedWinModel(not fitted)"
         return f"BlendedWinModel(w={self.weight_:.3f}, {self.card_.kind})"
+
+
+def _stacked(stack: Stack, prior: pl.Series, s: np.ndarray) -> pl.Series:
+    p = stack.predict(_logit(prior.to_numpy()), s)
+    return pl.Series("win_probability", p, dtype=pl.Float64)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ from walkaway.learning.features import (
 )
 from walkaway.learning.folds import Folds, make_folds
 from walkaway.learning.guard import attribute_features, constant_guard, leak_guard, moving_fields
+from walkaway.learning.prior import Scores
 from walkaway.learning.reasons import explain, reason_lists, won_references
 from walkaway.learning.rows import MAX_PER_DEAL, flag_features, training_rows
 from walkaway.learning.scorers import Scorer, scorer_from_state
@@ -173,10 +174,49 @@ class LearnedWinModel:
         """The scorer's scores (log-odds, before the stack)."""
         return self.scorer_.raw(self._design(signals, flags))
 
+    def score(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
+    ) -> Scores:
+        """The learned model alone (Platt-calibrated on its out-of-sample scores), in one
+        pass of the scorer: each deal's design row and, for the deals that have a flag
+        named by ``without``, the same row with those flags cleared, split into what each
+        feature adds (the scores are their sums). ``detail["raw"]`` and
+        ``detail["raw_answered"]`` are the scores before calibration (for the stack)."""
+        self._check_fitted()
+        wanted = list(without)
+        answered_flags = flags.filter(~pl.col("code").is_in(wanted))
+        touched = flags.filter(pl.col("code").is_in(wanted)).select("deal_id").unique()
+        again = signals.join(touched, on="deal_id", how="semi", maintain_order="left")
+        frame = pl.concat(
+            [self._frame(signals, flags), self._frame(again, answered_flags)], how="vertical"
+        )
+        x = design_matrix(frame, self.features_)
+        contrib = self.scorer_.contributions(x)
+        raw_all = contrib.sum(axis=1)
+        n = signals.height
+        raw = raw_all[:n]
+        rows = signals.select("deal_id").with_row_index("row")
+        rows_again = again.select("deal_id").with_row_index("again", offset=n)
+        positions = rows.join(rows_again, on="deal_id", how="left", maintain_order="left")
+        raw_answered = raw_all[positions.select(pl.coalesce("again", "row")).to_series().to_numpy()]
+        detail = {
+            "raw": raw,
+            "raw_answered": raw_answered,
+            "design": x[:n],
+            "contributions": contrib[:n],
+            "signals": signals,
+            "flags": flags,
+        }
+        return Scores(
+            signals["deal_id"],
+            pl.Series("win_probability", self.calibrator_.apply(raw), dtype=pl.Float64),
+            pl.Series("win_probability", self.calibrator_.apply(raw_answered), dtype=pl.Float64),
+            detail,
+        )
+
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
         """The learned model alone, Platt-calibrated on its out-of-sample scores."""
-        p = self.calibrator_.apply(self.raw_scores(signals, flags))
-        return pl.Series("win_probability", p, dtype=pl.Float64)
+        return self.score(signals, flags).probability
 
     def contributions(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
         """``deal_id``, one column per feature and ``bias``: each score split into what
@@ -187,24 +227,27 @@ class LearnedWinModel:
             0, signals["deal_id"]
         )
 
-    def explain(
-        self, signals: pl.DataFrame, flags: pl.DataFrame, scale: float | None = None
-    ) -> pl.DataFrame:
-        """The strongest pushes per deal: ``row, deal_id, name, contribution, side, rank,
-        sentence``; ``scale`` is the final log-odds per unit of score (default: the
-        model's own calibration)."""
-        x = self._design(signals, flags)
-        contrib = self.scorer_.contributions(x)
+    def explain(self, scores: Scores, scale: float | None = None) -> pl.DataFrame:
+        """The strongest pushes per deal of a :meth:`score` pass: ``row, deal_id, name,
+        contribution, side, rank, sentence``; ``scale`` is the final log-odds per unit of
+        score (default: the model's own calibration)."""
+        detail = scores.detail
         used = self.effect_scale_ if scale is None else scale
-        return explain(contrib, x, signals, flags, self.features_, self.references_, used)
+        return explain(
+            detail["contributions"],
+            detail["design"],
+            detail["signals"],
+            detail["flags"],
+            self.features_,
+            self.references_,
+            used,
+        )
 
-    def reasons(
-        self, signals: pl.DataFrame, flags: pl.DataFrame, scale: float | None = None
-    ) -> pl.DataFrame:
-        """``deal_id, win_probability, reasons_for, reasons_against`` (strongest first),
-        and ``manual_probability`` when the signals carry it (never changed)."""
-        lists = reason_lists(self.explain(signals, flags, scale), signals["deal_id"])
-        frame = lists.insert_column(1, self.predict_proba(signals, flags))
+    def reasons(self, scores: Scores, scale: float | None = None) -> pl.DataFrame:
+        """``deal_id, reasons_for, reasons_against`` (strongest first) of a :meth:`score`
+        pass, and ``manual_probability`` when the signals carry it (never changed)."""
+        signals: pl.DataFrame = scores.detail["signals"]
+        frame = reason_lists(self.explain(scores, scale), signals["deal_id"])
         if "manual_probability" in signals.columns:
             frame = frame.with_columns(signals["manual_probability"])
         return frame

@@ -35,6 +35,8 @@ The result is clipped to [0.001, 0.999]: the prior never claims certainty.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Self
 
@@ -67,16 +69,36 @@ BASE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+@dataclass(frozen=True)
+class Scores:
+    """One scoring pass of a win model over a signals frame (its rows, in order).
+
+    ``probability`` is the win probability; ``answered`` the same with the flags named
+    by ``without`` cleared (the open questions answered well: what ``recommend`` weighs a
+    walk-away on), equal to ``probability`` when nothing was named. ``detail`` is what
+    the model's :meth:`WinModel.reasons` reads, so that reasons never score again.
+    """
+
+    deal_ids: pl.Series
+    probability: pl.Series
+    answered: pl.Series
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
 class WinModel(Protocol):
-    """What ``decide`` needs from a win-probability model (prior or learned)."""
+    """What ``recommend`` needs from a win-probability model (prior or learned)."""
 
     def fit(self, pipeline: Pipeline, as_of: datetime, *, norms: Norms | None = None) -> Self: ...
+
+    def score(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
+    ) -> Scores: ...
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series: ...
 
     def walk_away_floor(self) -> float | None: ...
 
-    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame: ...
+    def reasons(self, scores: Scores) -> pl.DataFrame: ...
 
     def summary(self) -> pl.DataFrame: ...
 
@@ -162,24 +184,33 @@ class PriorModel:
             pl.col("source").fill_null(POLICY),
         )
 
-    def _flag_factors(self, flags: pl.DataFrame) -> pl.DataFrame:
+    def _flag_factors(self, flags: pl.DataFrame, without: Collection[str]) -> pl.DataFrame:
+        """Each deal's flags as log-odds: all of them, and those not named by ``without``."""
         odds = self.policy.probability
         log_factor = {s.value: math.log(odds.odds(s)) for s in Severity}
         counted = flags.filter(~pl.col("code").is_in(list(NOT_IN_THE_ODDS)))
+        factor = pl.col("severity").replace_strict(log_factor, return_dtype=pl.Float64)
         return counted.group_by("deal_id").agg(
-            pl.col("severity")
-            .replace_strict(log_factor, return_dtype=pl.Float64)
-            .sum()
-            .alias("flag_log_odds")
+            factor.sum().alias("flag_log_odds"),
+            factor.filter(~pl.col("code").is_in(list(without))).sum().alias("answered_log_odds"),
         )
 
-    def _scored(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    def _scored(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, without: Collection[str] = ()
+    ) -> pl.DataFrame:
         self._check_fitted()
-        decay = math.log(self.policy.probability.decay_per_p90) if self.time_decays_ else 0.0
-        frame = self._base(signals).join(self._flag_factors(flags), on="deal_id", how="left")
+        factors = self._flag_factors(flags, without)
+        frame = self._base(signals).join(factors, on="deal_id", how="left", maintain_order="left")
         frame = frame.with_columns(self.facts_.columns())
+        return frame.with_columns(
+            self._probability("flag_log_odds").alias("win_probability"),
+            self._probability("answered_log_odds").alias("answered_probability"),
+        )
+
+    def _probability(self, flag_column: str) -> pl.Expr:
+        decay = math.log(self.policy.probability.decay_per_p90) if self.time_decays_ else 0.0
         facts = self.facts_.total() - self.fact_centre_
-        flagged = pl.col("flag_log_odds").fill_null(0.0)
+        flagged = pl.col(flag_column).fill_null(0.0)
         # Good qualification recorded earlier fades as the buyer's behaviour raises flags.
         faded = pl.when(facts > 0).then(facts * flagged.clip(upper_bound=0.0).exp())
         log_odds = (
@@ -188,18 +219,30 @@ class PriorModel:
             + flagged
             + overdue_spans(self.policy) * decay
         )
-        return frame.with_columns(
-            (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING).alias("win_probability")
+        return (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING)
+
+    def score(
+        self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
+    ) -> Scores:
+        """Win probability in 0-1 for each row of ``signals`` (same order), in one pass
+        with the one without the ``without`` flags, and what :meth:`reasons` needs."""
+        scored = self._scored(signals, flags, without)
+        return Scores(
+            scored["deal_id"],
+            scored["win_probability"],
+            scored["answered_probability"].alias("win_probability"),
+            {"scored": scored, "flags": flags},
         )
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:
         """Win probability in 0-1 for each row of ``signals`` (same order)."""
-        return self._scored(signals, flags)["win_probability"]
+        return self.score(signals, flags).probability
 
-    def reasons(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
-        """``deal_id, win_probability, reasons_for, reasons_against`` (lists of sentences,
-        the strongest first)."""
-        scored = self._scored(signals, flags)
+    def reasons(self, scores: Scores) -> pl.DataFrame:
+        """``deal_id, reasons_for, reasons_against`` (lists of sentences, the strongest
+        first) of a :meth:`score` pass."""
+        scored: pl.DataFrame = scores.detail["scored"]
+        flags: pl.DataFrame = scores.detail["flags"]
         against = (
             flags.filter((pl.col("severity") != "info") & ~pl.col("code").is_in(STATED_AS_FACTS))
             .group_by("deal_id", maintain_order=True)
@@ -210,7 +253,6 @@ class PriorModel:
         empty = pl.lit([], dtype=pl.List(pl.String))
         return scored.select(
             "deal_id",
-            "win_probability",
             pl.concat_list(_reasons_for(), "facts_for").alias("reasons_for"),
             pl.concat_list(
                 pl.col("facts_against").list.head(2),
