@@ -10,7 +10,7 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.guard import LEAK_AUC, PROBABILITY, USER, separation_auc
+from walkaway.learning.guard import PROBABILITY, SEPARATION_AUC, USER, telling_auc
 from walkaway.learning.model import LearnedWinModel
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
@@ -59,7 +59,7 @@ def test_a_planted_leak_is_dropped_and_named(
 ) -> None:
     model, _ = fitted
     reasons = {e.name: e.reason for e in model.excluded_}
-    assert reasons["close_value"].startswith("leak guard: tells won from lost on its own (AUC")
+    assert reasons["close_value"].startswith("recorded after the outcome? alone it tells won")
     assert reasons["crm_probability"] == PROBABILITY
     assert reasons["internal_score"] == USER
     assert "distinct values" in reasons["ticket"]
@@ -92,11 +92,18 @@ def test_predictions_read_attributes_from_the_attached_deals(
     assert attached.to_list() == inline.to_list()
 
 
-def test_separation_auc() -> None:
+def test_telling_auc() -> None:
     won = np.array([0, 0, 0, 1, 1, 1])
-    assert separation_auc(np.array([0.0, 0, 0, 5, 7, 9]), won, categorical=False) == 1.0
-    assert separation_auc(np.array([9.0, 8, 7, 1, 2, np.nan]), won, categorical=False) == 1.0
-    noise = separation_auc(np.array([1.0, 2, 3, 1, 2, 3]), won, categorical=False)
+    assert telling_auc(pl.Series([0.0, 0, 0, 5, 7, 9]), won) == 1.0
+    assert telling_auc(pl.Series([9.0, 8, 7, 1, 2, None]), won) == 1.0
+    noise = telling_auc(pl.Series([1.0, 2, 3, 1, 2, 3]), won)
     assert noise == pytest.approx(0.5)
-    many = np.tile([0.0, 1.0], 200)
-    assert separation_auc(many, np.tile([0, 1], 200), categorical=True) > LEAK_AUC
+    many = pl.Series(["a", "b"] * 200)
+    assert telling_auc(many, np.tile([0, 1], 200)) > SEPARATION_AUC
+
+
+def test_many_small_levels_tell_nothing_by_being_rare() -> None:
+    rng = np.random.default_rng(3)
+    levels = pl.Series([f"manager {i}" for i in rng.integers(0, 300, 3000)])
+    won = (rng.random(3000) < 0.3).astype(np.int64)  # no relation to the manager
+    assert telling_auc(levels, won) < 0.6

@@ -67,11 +67,13 @@ class BlendedWinModel:
         policy: Policy,
         *,
         exclude_attributes: Collection[str] = (),
+        keep_attributes: Collection[str] = (),
         max_per_deal: int = MAX_PER_DEAL,
         trained_at: datetime | None = None,
     ) -> None:
         self.policy = policy
         self.exclude_attributes = tuple(exclude_attributes)
+        self.keep_attributes = tuple(keep_attributes)
         self.max_per_deal = max_per_deal
         self.trained_at = trained_at
 
@@ -96,7 +98,10 @@ class BlendedWinModel:
     def _learn(self, pipeline: Pipeline, as_of: datetime) -> LearnedWinModel | None:
         rows = training_rows(pipeline, as_of, self.policy, max_per_deal=self.max_per_deal)
         learned = LearnedWinModel(
-            self.policy, exclude_attributes=self.exclude_attributes, max_per_deal=self.max_per_deal
+            self.policy,
+            exclude_attributes=self.exclude_attributes,
+            keep_attributes=self.keep_attributes,
+            max_per_deal=self.max_per_deal,
         )
         try:
             learned.fit(pipeline, as_of, rows=rows)
@@ -351,10 +356,16 @@ def train_win_model(
     policy: Policy,
     *,
     exclude_attributes: Collection[str] = (),
+    keep_attributes: Collection[str] = (),
     trained_at: datetime | None = None,
 ) -> BlendedWinModel:
     """The team's win model as of ``as_of``: the prior alone while history is thin, the
     prior calibrated on the history when the learned model earns no weight, their stack
     beyond (the card says which). Fitted, ready for ``assess_frame(..., model=...)``."""
-    model = BlendedWinModel(policy, exclude_attributes=exclude_attributes, trained_at=trained_at)
+    model = BlendedWinModel(
+        policy,
+        exclude_attributes=exclude_attributes,
+        keep_attributes=keep_attributes,
+        trained_at=trained_at,
+    )
     return model.fit(pipeline, as_of)

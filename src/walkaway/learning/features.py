@@ -36,6 +36,7 @@ SIGNAL, FLAGS, ATTRIBUTE = "signal", "flags", "attribute"
 MIN_FLAG_SHARE = 0.01
 MIN_CATEGORY_ROWS = 5
 MAX_STAGES = 40
+MAX_LEVELS = 500
 
 # Numeric signals used as they are, with the words a reason uses for them.
 NUMERIC_SIGNALS: Mapping[str, str] = {
@@ -72,8 +73,9 @@ CATEGORY_LABELS: Mapping[str, str] = {
     "fit": "Fit",
     "potential": "Account potential",
 }
-# Fields recorded once per deal (as they stood at the export): the leak guard checks them.
+# Fields recorded once per deal (as they stood at the export): the leak guards check them.
 STATIC_SIGNALS = (
+    "owner",
     "amount",
     "margin",
     "discount_requested",
@@ -118,15 +120,19 @@ class Exclusion:
 
 
 def signal_features(rows: pl.DataFrame) -> list[Feature]:
-    """Numeric signals, categorical fields, the stage, skipped steps and flag counts."""
+    """Numeric signals, categorical fields, the stage, the rep, skipped steps and flag
+    counts (``rows``: the training looks)."""
     features = [Feature(c, SIGNAL, c, NUMERIC, label) for c, label in NUMERIC_SIGNALS.items()]
     features.append(Feature("skipped_steps", SIGNAL, "skipped_steps", NUMERIC, "skipped steps"))
     features += [
         Feature(c, SIGNAL, c, CATEGORICAL, label, QUALIFICATION_VALUES[c])
         for c, label in CATEGORY_LABELS.items()
     ]
-    stages = _frequent(rows, "stage_key", MAX_STAGES)
+    stages = frequent_levels(rows["stage_key"], MAX_STAGES) if rows.height else ()
     features.append(Feature("stage", SIGNAL, "stage_key", CATEGORICAL, "Stage", stages))
+    deals = rows.unique("deal_id", keep="first") if rows.height else rows
+    owners = frequent_levels(deals["owner"]) if "owner" in deals.columns else ()
+    features.append(Feature("owner", SIGNAL, "owner", CATEGORICAL, "Rep", owners))
     features += [
         Feature(f"flags_{s.value}", FLAGS, f"flags_{s.value}", NUMERIC, f"{s.value} red flags")
         for s in Severity
@@ -146,13 +152,15 @@ def flag_code_features(rows: pl.DataFrame) -> list[Feature]:
     return [Feature(f"flag_{c}", FLAGS, c, NUMERIC, c.replace("_", " ")) for c in codes]
 
 
-def _frequent(rows: pl.DataFrame, column: str, most: int) -> tuple[str, ...]:
-    """Values seen on at least :data:`MIN_CATEGORY_ROWS` rows, most common first."""
-    if rows.height == 0:
+def frequent_levels(values: pl.Series, most: int = MAX_LEVELS) -> tuple[str, ...]:
+    """Values seen on at least :data:`MIN_CATEGORY_ROWS` rows, most common first (ties
+    by value, so the same data gives the same codes)."""
+    filled = values.drop_nulls().cast(pl.String).rename("level")
+    if filled.len() == 0:
         return ()
-    counts = rows.select(pl.col(column).drop_nulls().value_counts(sort=True)).unnest(column)
-    kept = counts.filter(pl.col("count") >= MIN_CATEGORY_ROWS).head(most)
-    return tuple(str(v) for v in kept[column].to_list())
+    counts = filled.value_counts(name="n").sort(["n", "level"], descending=[True, False])
+    kept = counts.filter(pl.col("n") >= MIN_CATEGORY_ROWS).head(most)
+    return tuple(str(v) for v in kept["level"].to_list())
 
 
 def attribute_name(key: str, taken: Sequence[str] = ()) -> str:
@@ -195,19 +203,3 @@ def design_matrix(frame: pl.DataFrame, features: Sequence[Feature]) -> np.ndarra
     if not features:
         return np.zeros((frame.height, 0))
     return design_frame(frame, features).to_numpy().astype(np.float64)
-
-
-def display_values(frame: pl.DataFrame, features: Sequence[Feature]) -> pl.DataFrame:
-    """Each feature's value as a rep reads it: categories by name, numbers as numbers.
-
-    Columns ``<name>`` (Float64) and, for categories, ``<name>__text`` (String)."""
-    numbers = design_frame(frame, features)
-    texts = [
-        numbers[f.name]
-        .cast(pl.Int64)
-        .replace_strict(dict(enumerate(f.categories)), default=None, return_dtype=pl.String)
-        .alias(f"{f.name}__text")
-        for f in features
-        if f.kind == CATEGORICAL
-    ]
-    return numbers.with_columns(texts)

@@ -46,9 +46,10 @@ from walkaway.learning.reasons import explain, reason_lists, won_references
 from walkaway.learning.rows import MAX_PER_DEAL, flag_features, training_rows
 from walkaway.learning.scorers import Scorer, scorer_from_state
 from walkaway.learning.serial import learned_state, parts_from_state
-from walkaway.models import Pipeline, as_utc_naive
+from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.norms import Norms
+from walkaway.signals.snapshot import known_deals
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class TrainingStats:
 class LearnedWinModel:
     """The chosen scorer on point-in-time looks at closed deals, with reasons.
 
-    ``exclude_attributes`` names attributes never to use (on top of the guard).
+    ``exclude_attributes`` names attributes never to use (on top of the guards);
+    ``keep_attributes`` names fields kept whatever the leak guards say.
     """
 
     def __init__(
@@ -76,10 +78,12 @@ class LearnedWinModel:
         policy: Policy,
         *,
         exclude_attributes: Collection[str] = (),
+        keep_attributes: Collection[str] = (),
         max_per_deal: int = MAX_PER_DEAL,
     ) -> None:
         self.policy = policy
         self.exclude_attributes = tuple(exclude_attributes)
+        self.keep_attributes = tuple(keep_attributes)
         self.max_per_deal = max_per_deal
 
     def fit(
@@ -100,7 +104,9 @@ class LearnedWinModel:
                 "too little closed history to learn from: it takes won and lost deals that "
                 "were open at one weekly look at least"
             )
-        features, self.excluded_ = self._choose(rows)
+        features, self.excluded_ = self._choose(rows, pipeline.deals)
+        if not features:
+            raise InputError("every candidate feature was left out (card: 'Left out')")
         self.features_ = tuple(features)
         looks = distinct_looks(rows, design_frame(rows, features))
         design = design_frame(looks, features)
@@ -132,14 +138,23 @@ class LearnedWinModel:
         )
         return self.attach(pipeline.deals)
 
-    def _choose(self, rows: pl.DataFrame) -> tuple[list[Feature], tuple[Exclusion, ...]]:
-        deals = rows.unique("deal_id", keep="first", maintain_order=True)
-        attributes, excluded = attribute_features(deals, self.exclude_attributes)
+    def _choose(
+        self, rows: pl.DataFrame, deals: pl.DataFrame
+    ) -> tuple[list[Feature], tuple[Exclusion, ...]]:
+        """The features, and what was left out: by the user, as identifiers, as moving
+        fields, by the leak guards (comparing the closed deals with the deals open at
+        ``as_of``, the ones the model will score) and as constants."""
+        looked = rows.unique("deal_id", keep="first", maintain_order=True)
+        attributes, excluded = attribute_features(looked, self.exclude_attributes)
         features = signal_features(rows) + flag_code_features(rows) + attributes
         moving = moving_fields()
         features = [f for f in features if f.name not in {e.name for e in moving}]
         excluded += moving
-        features, leaking = leak_guard(deals, features)
+        closed = looked.select("deal_id", "won").join(
+            deals, on="deal_id", how="inner", maintain_order="left"
+        )
+        open_deals = known_deals(deals, self.as_of_).filter(pl.col("outcome") == Outcome.OPEN)
+        features, leaking = leak_guard(closed, open_deals, features, self.keep_attributes)
         features, constant = constant_guard(design_matrix(rows, features), features)
         return features, tuple(excluded + leaking + constant)
 

@@ -46,6 +46,8 @@ def won_references(
 ) -> dict[str, dict[str, float]]:
     """Median of each numeric feature over the won looks: per stage and for all."""
     numeric = [f.name for f in features if f.kind == NUMERIC]
+    if not numeric or rows.height == 0:
+        return {name: {} for name in numeric}
     won = (
         design.select(numeric)
         .with_columns(rows["stage_key"].fill_null(ALL_STAGES).alias("__stage"))
@@ -169,7 +171,7 @@ def _template(feature: Feature) -> str:
     if feature.source == FLAGS:
         return "flag_count" if feature.column.startswith("flags_") else "flag"
     if feature.kind == CATEGORICAL:
-        return "stage" if feature.name == "stage" else "category"
+        return feature.name if feature.name in ("stage", "owner") else "category"
     return feature.name
 
 

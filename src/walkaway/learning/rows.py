@@ -65,13 +65,15 @@ LOOK_EXTRAS = ("prior_logit", "yield_per_hour", "hours_after", "days_after")
 
 
 def closed_deals(deals: pl.DataFrame, until: datetime) -> pl.DataFrame:
-    """Deals won or lost with a close date before ``until`` (and after their creation)."""
+    """Deals won or lost with a close date before ``until`` (and created before it: a deal
+    closed on or before its creation date is looked at once, at its creation)."""
     outcome = pl.col("outcome").str.to_lowercase()
+    cutoff = pl.lit(until, dtype=DATETIME)
     return deals.filter(
         outcome.is_in([Outcome.WON.value, Outcome.LOST.value])
         & pl.col("closed_at").is_not_null()
-        & (pl.col("closed_at") < pl.lit(until, dtype=DATETIME))
-        & (pl.col("closed_at") > pl.col("created_at"))
+        & (pl.col("closed_at") < cutoff)
+        & (pl.col("created_at") < cutoff)
     ).with_columns((outcome == Outcome.WON.value).cast(pl.Int8).alias("won"))
 
 
@@ -100,7 +102,13 @@ def look_moments(closed: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame
         .filter((pl.col("cut") > pl.col("created_at")) & (pl.col("cut") < pl.col("closed_at")))
         .select("deal_id", "cut")
     )
-    return pl.concat([weekly, changes]).unique().sort("deal_id", "cut")
+    # A deal that closed before any weekly look (within a day, or dated on or before its
+    # creation, as some exports have it) is looked at once, just after its creation.
+    found = pl.concat([weekly, changes])
+    at_creation = closed.join(found, on="deal_id", how="anti").select(
+        "deal_id", (pl.col("created_at") + pl.duration(seconds=1)).alias("cut")
+    )
+    return pl.concat([found, at_creation]).unique().sort("deal_id", "cut")
 
 
 def look_schedule(
@@ -132,6 +140,7 @@ def checkpoints(cuts: pl.Series) -> tuple[datetime, timedelta]:
     """The first norms checkpoint and the step between checkpoints."""
     first, last = cuts.min(), cuts.max()
     assert isinstance(first, datetime) and isinstance(last, datetime)
+    first = datetime.combine(first.date(), datetime.min.time())  # checkpoints at midnight
     span = (last - first).days + 1
     days = max(MIN_CHECKPOINT_DAYS, -(-span // MAX_CHECKPOINTS))
     return first, timedelta(days=days)
@@ -230,13 +239,14 @@ def _aligned_copies(
 ) -> Pipeline:
     """Each look's deal as its own deal (id = the look's number), moved in time so its
     cut falls on ``anchor``, with only the activities dated before its cut."""
-    shift_days = (pl.lit(anchor, dtype=DATETIME) - pl.col("cut")).dt.total_days()
-    shift = pl.duration(days=shift_days)
+    shift = pl.lit(anchor, dtype=DATETIME) - pl.col("cut")
     keys = batch.select("look", "deal_id", "cut")
+    # A deal dated closed at or before its cut (looked at at creation) is open at it.
+    closes = pl.max_horizontal(pl.col("closed_at"), pl.col("cut") + DAY)
     deals = keys.join(closed.drop("won"), on="deal_id").with_columns(
         pl.col("look").cast(pl.String).alias("deal_id"),
         pl.col("created_at") + shift,
-        pl.col("closed_at") + shift,
+        (closes + shift).alias("closed_at"),
         pl.col("expected_close") + shift,
         pl.lit(None, dtype=pl.String).alias("stage"),  # the stage at the close: see above
     )

@@ -142,6 +142,14 @@ def _other_templates() -> dict[str, pl.Expr]:
         "stage": pl.when(category.is_null())
         .then(pl.lit("Stage not known"))
         .otherwise(_by_side(text("Reached ", stage), text("Still in ", stage))),
+        "owner": pl.when(category.is_null())
+        .then(pl.lit("Rep not recorded"))
+        .otherwise(
+            _by_side(
+                text(category, "'s deals are won more often here"),
+                text(category, "'s deals are won less often here"),
+            )
+        ),
         "category": named,
         "attribute_category": named,
         "flag": pl.when(X == 1)
