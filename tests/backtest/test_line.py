@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from walkaway.backtest.line import walk_away_line
+from walkaway.learning.card import describe_line
 from walkaway.policy import Policy, load_policy
 
 CUT = datetime(2025, 3, 1)
@@ -57,7 +58,7 @@ def test_the_floor_gives_up_no_more_wins_than_the_policy_allows(
     sacrificed = sum(p < line.floor for p in p_won) / len(p_won)
     assert sacrificed == pytest.approx(line.point.wins_sacrificed) and sacrificed <= allowed
     # the highest such floor: just above it, one more win would go
-    if line.floor < 1.0:
+    if not line.capped:
         assert sum(p <= line.floor for p in p_won) / len(p_won) > allowed
     saved = sum(10.0 for p in p_lost if p < line.floor) / (10.0 * len(p_lost))
     assert line.point.effort_saved == pytest.approx(saved)
@@ -70,7 +71,18 @@ def test_deals_the_economics_keep_are_never_walked_away_from(policy: Policy) -> 
     line = walk_away_line(history([0.1, 0.5], [0.01, 0.02], amount=10_000_000.0), policy)
     assert line is not None
     assert all(p.walked == 0 for p in line.curve)
-    assert line.floor == 1.0  # nothing to hold back: the economics alone
+    # nothing to hold back: the economics alone would allow any floor, so the line is
+    # the history's win rate (2 of 4 deals won), a probability a person can act on
+    assert line.floor == 0.5 and line.capped
+    assert "only below a win probability of 50.0% (the history's win rate" in "\n".join(
+        describe_line(line)
+    )
+
+
+def test_the_line_is_never_above_the_history_s_win_rate(policy: Policy) -> None:
+    line = walk_away_line(history([0.6, 0.7, 0.8], [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]), policy)
+    assert line is not None
+    assert line.floor <= 3 / 9
 
 
 def test_without_hours_logged_the_effort_is_days_to_the_close(policy: Policy) -> None:

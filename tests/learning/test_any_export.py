@@ -11,7 +11,7 @@ from tests.learning.exports import Export, export
 from walkaway.backtest.line import with_line
 from walkaway.decision.assess import assess_frame
 from walkaway.learning.blend import BlendedWinModel, train_win_model
-from walkaway.learning.card import PRIOR
+from walkaway.learning.card import PRIOR, PRIOR_ALONE
 from walkaway.policy import Policy, load_policy
 
 
@@ -104,3 +104,50 @@ def test_deals_closed_on_or_before_their_creation_are_learned_from(policy: Polic
     closed = data.pipeline.deals.filter(pl.col("outcome") != "open").height
     assert model.card_.kind != PRIOR
     assert model.card_.looked_deals == closed
+
+
+def _votes(data: Export, columns: int, accuracy: float, seed: int) -> Export:
+    """``data`` with ``columns`` attributes that each agree with the outcome on
+    ``accuracy`` of the closed deals: none too good alone, together nearly perfect."""
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    deals = data.pipeline.deals
+    won = (deals["outcome"] == "won").to_numpy()
+    rows = []
+    for attributes, is_won in zip(deals["attributes"].to_list(), won, strict=True):
+        row = json.loads(attributes)
+        for k in range(columns):
+            agrees = rng.random() < accuracy
+            row[f"note_{k}"] = "good" if agrees == is_won else "bad"
+        rows.append(json.dumps(row))
+    pipeline = type(data.pipeline)(
+        deals.with_columns(pl.Series("attributes", rows)), data.pipeline.activities
+    )
+    return Export(pipeline, data.as_of, data.outcomes)
+
+
+def test_a_validation_too_good_to_be_true_drives_nothing(policy: Policy) -> None:
+    data = _votes(export(1200, seed=7, open_share=0.0001), columns=5, accuracy=0.84, seed=7)
+    model = _trained(data, policy)
+    reasons = _left_out(model)
+    assert not any(name.startswith("note_") for name in reasons)  # each passes alone
+    card = model.card_
+    assert card.suspect is not None and card.suspect >= 0.95
+    assert card.verdict.startswith("suspect: the learned model validated at AUC")
+    assert model.learned_ is None and card.in_force == PRIOR_ALONE
+
+
+def test_the_card_says_one_figure_per_model_and_the_verdict_agrees(policy: Policy) -> None:
+    model = _trained(export(1500, seed=8, categories={"origin": (6, 0.9)}), policy)
+    card = model.card_
+    labels = [label for label, _, _ in card.tried]
+    assert len(labels) == len(set(labels)) and card.in_force in labels
+    in_force = next(row for row in card.tried if row[0] == card.in_force)
+    assert card.validation is not None and in_force[2] == pytest.approx(card.validation.auc)
+    assert f"AUC {card.validation.auc:.2f}" in card.verdict
+    text = card.to_text()
+    assert text.count("<- in force") == 1
+    assert "100.0%" not in "\n".join(line for line in text.splitlines() if "Walk-away line" in line)

@@ -101,7 +101,7 @@ def test_an_unfitted_model_says_so(policy: Policy) -> None:
         BlendedWinModel(policy).predict_proba(signals, flags)
 
 
-def test_deals_closed_within_a_day_give_nothing_to_learn_and_the_card_says_why(
+def test_deals_alike_in_everything_give_nothing_to_learn_and_the_card_says_why(
     policy: Policy,
 ) -> None:
     from datetime import timedelta
@@ -119,4 +119,5 @@ def test_deals_closed_within_a_day_give_nothing_to_learn_and_the_card_says_why(
     ]
     model = train_win_model(frames(deals, []), START + timedelta(days=100), policy)
     assert model.weight_ == 0.0 and model.card_.kind == PRIOR
-    assert model.card_.verdict.startswith("nothing to learn from yet")
+    # closed within a day, each is looked at once, at its creation: and nothing differs
+    assert model.card_.verdict.startswith("nothing learned: no column tells one closed deal")

@@ -14,8 +14,10 @@ deals (not looks):
 - **precision**: the share of the walked-away deals that were lost anyway.
 
 The floor in force is the highest one that sacrifices no more than the policy's
-``decision.max_wins_sacrificed`` of the wins (1, the economics alone, when they already
-do); the card keeps the trade-off curve at the quantiles of the probabilities seen.
+``decision.max_wins_sacrificed`` of the wins, and never above the history's win rate (a
+deal likelier than the average deal to be won is never one to walk away from, whatever
+the economics: a line a person can act on); the card keeps the trade-off curve at the
+quantiles of the probabilities seen.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def walk_away_line(history: pl.DataFrame, policy: Policy) -> WalkAwayLine | None
     if won == 0 or lost == 0:
         return None
     allowed = policy.decision.max_wins_sacrificed
-    floor = _highest_floor(looks, won, allowed)
+    highest = _highest_floor(looks, won, allowed)
+    base_rate = round(won / deals.height, 4)
+    floor = min(highest, base_rate)
     eligible = looks.filter(pl.col("economic"))["p"].to_numpy()
     quantiles = np.quantile(eligible, np.linspace(0, 1, GRID_POINTS)) if eligible.size else []
     grid = sorted({float(q) for q in quantiles if q > 0} | {1.0, floor})
@@ -61,6 +65,7 @@ def walk_away_line(history: pl.DataFrame, policy: Policy) -> WalkAwayLine | None
         effort="hours" if bool(looks["hours_logged"].any()) else "days",
         deals=deals.height,
         curve=_thinned(curve, point),
+        capped=highest > base_rate,
     )
 
 

@@ -34,15 +34,34 @@ from typing import Any, Self
 
 import numpy as np
 import polars as pl
+from sklearn.metrics import roc_auc_score
 
 from walkaway.errors import InputError, NotFittedError
 from walkaway.learning.calibration import validate
-from walkaway.learning.card import BLEND, CALIBRATED, PRIOR, ModelCard, WalkAwayLine
+from walkaway.learning.card import (
+    BLEND,
+    CALIBRATED,
+    PRIOR,
+    PRIOR_ALONE,
+    STACKED,
+    ModelCard,
+    WalkAwayLine,
+)
+from walkaway.learning.features import Exclusion
 from walkaway.learning.folds import TIME, Folds
 from walkaway.learning.model import LearnedWinModel, TrainingStats, out_of_sample
 from walkaway.learning.prior import PriorModel, Scores
 from walkaway.learning.rows import MAX_PER_DEAL, training_rows
-from walkaway.learning.stack import Skill, Stack, judge
+from walkaway.learning.stack import (
+    Judgement,
+    Skill,
+    Stack,
+    Trial,
+    fit_prior_only,
+    held_out,
+    judge,
+    weighted_log_loss,
+)
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.facts import facts_frame
@@ -55,6 +74,7 @@ MIN_DEALS = 20
 MIN_EACH = 5
 TOP_FEATURES = 10
 MAX_BLENDED_REASONS = 5
+SUSPECT_AUC = 0.95  # a validation this good is no honest sales model's
 FORMAT = "walkaway-win-model"
 VERSION = 2
 
@@ -83,11 +103,17 @@ class BlendedWinModel:
         as_of = as_utc_naive(as_of)
         self.prior_ = PriorModel(self.policy).fit(pipeline, as_of, norms=norms)
         closed = known_deals(pipeline.deals, as_of).filter(pl.col("outcome") != Outcome.OPEN)
+        last = closed["closed_at"].max()
+        self.horizon_: datetime | None = last if isinstance(last, datetime) else None
         won = int((closed["outcome"] == Outcome.WON).sum())
         self.learned_: LearnedWinModel | None = None
         self.stack_: Stack | None = None
         self.skill_: Skill | None = None
         self.history_: pl.DataFrame | None = None
+        self.trials_: tuple[Trial, ...] = ()
+        self.suspect_: float | None = None
+        self.not_learned_: str | None = None
+        self.left_out_: tuple[Exclusion, ...] = ()
         tried: LearnedWinModel | None = None
         if closed.height >= MIN_DEALS and min(won, closed.height - won) >= MIN_EACH:
             tried = self._learn(pipeline, as_of)
@@ -105,19 +131,30 @@ class BlendedWinModel:
         )
         try:
             learned.fit(pipeline, as_of, rows=rows)
-        except InputError:
-            return None  # e.g. every deal closed before a look: nothing to learn from
+        except InputError as error:
+            self.not_learned_ = str(error)
+            self.left_out_ = tuple(getattr(learned, "excluded_", ()))
+            return None
         looks, folds = out_of_sample(learned)
         scored = folds.scored()
         history = looks.filter(pl.Series(scored))
         z, s = history["prior_logit"].to_numpy(), history["score"].to_numpy()
         y, w = history["won"].to_numpy().astype(np.float64), history["weight"].to_numpy()
-        stack, skill, tested = judge(z, s, y, w, _stack_splits(folds, scored))
-        self.stack_, self.skill_ = stack, skill
+        splits = _stack_splits(folds, scored)
+        judged = judge(z, s, y, w, splits)
+        trials = _trials(judged, learned, scored, y, w, splits)
+        stack, skill = judged.stack, judged.skill
+        stacked = trials[-1]
+        if stack.learned > 0 and stacked.auc is not None and stacked.auc >= SUSPECT_AUC:
+            # Too good for sales data: a column recorded after the outcome, most likely.
+            self.suspect_ = stacked.auc
+            stack, skill = fit_prior_only(z, y, w), replace(skill, earned=False)
+            judged = replace(judged, stack=stack, skill=skill)
+        self.stack_, self.skill_, self.trials_ = stack, skill, tuple(trials)
         self.learned_ = learned if stack.learned > 0 else None
         self.history_ = history.with_columns(
             pl.Series("win_probability", stack.predict(z, s)),
-            pl.Series("tested_probability", tested),
+            pl.Series("tested_probability", judged.tested),
         )
         return learned
 
@@ -263,6 +300,7 @@ class BlendedWinModel:
         learned = document["learned"]
         model.learned_ = LearnedWinModel.from_state(policy, learned) if learned else None
         model.skill_, model.history_ = None, None
+        model.horizon_ = card.horizon
         model.weight_ = card.blend_weight
         model.card_ = card
         return model
@@ -294,14 +332,43 @@ def _stack_splits(folds: Folds, scored: np.ndarray) -> list[tuple[np.ndarray, np
     return [(fold != k, fold == k) for k in range(folds.count)]
 
 
+def _trials(
+    judged: Judgement,
+    learned: LearnedWinModel,
+    scored: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[Trial]:
+    """Every model on the same held-out looks: the prior alone (calibrated), each learned
+    candidate (Platt-calibrated on the same splits), and their stack — last."""
+    held = [(PRIOR_ALONE, judged.prior_p)]
+    for label, scores in learned.candidate_scores_.items():
+        held.append((label, held_out(scores[scored], y, w, splits)))
+    held.append((STACKED, judged.blend_p))
+    tested = np.isfinite(judged.blend_p)
+    two = np.unique(y[tested]).size == 2
+    return [
+        Trial(
+            label,
+            weighted_log_loss(p[tested], y[tested], w[tested]),
+            float(roc_auc_score(y[tested], p[tested], sample_weight=w[tested])) if two else None,
+        )
+        for label, p in held
+    ]
+
+
 def _card(
     model: BlendedWinModel, tried: LearnedWinModel | None, as_of: datetime, won: int, lost: int
 ) -> ModelCard:
     trained_at = model.trained_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     facts = tuple(facts_frame(model.prior_.facts_).to_dicts())
-    base = ModelCard(PRIOR, trained_at, as_of, won, lost, 0.0, facts=facts)
+    base = ModelCard(
+        PRIOR, trained_at, as_of, won, lost, 0.0, facts=facts, horizon=model.horizon_,
+        not_learned=model.not_learned_,
+    )  # fmt: skip
     if tried is None or model.stack_ is None or model.history_ is None:
-        return base
+        return replace(base, excluded=model.left_out_)
     stats, history, stack = tried.stats_, model.history_, model.stack_
     reported = _reported(history)
     y = reported["won"].to_numpy().astype(np.int64)
@@ -323,7 +390,9 @@ def _card(
         excluded=tried.excluded_,
         scorer=stats.scorer,
         trees=stats.trees,
-        tried=tuple((t.label, t.log_loss, t.auc) for t in stats.tried),
+        tried=tuple((t.label, t.log_loss, t.auc) for t in model.trials_),
+        in_force=STACKED if stack.learned > 0 else PRIOR_ALONE,
+        suspect=model.suspect_,
         scheme=stats.scheme_text,
         stack=(stack.prior, stack.learned, stack.intercept),
         skill=_skill(model.skill_),

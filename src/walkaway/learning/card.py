@@ -19,6 +19,9 @@ from walkaway.learning.calibration import CalibrationBin, Scores, calibration_er
 from walkaway.learning.features import Exclusion
 
 PRIOR, CALIBRATED, BLEND = "prior", "calibrated", "blend"
+# The rows of the validation table that are not a learned candidate.
+PRIOR_ALONE = "the prior alone, calibrated"
+STACKED = "prior + learned model, stacked"
 WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
 MIN_DEALS, MIN_EACH = 20, 5  # walkaway.learning.blend tries to learn from here on
 
@@ -45,6 +48,7 @@ class WalkAwayLine:
     effort: str  # "hours" (logged) or "days" (to the close) when no hours are logged
     deals: int  # closed deals in the history it was set on
     curve: tuple[CurvePoint, ...] = ()
+    capped: bool = False  # the floor is the history's win rate: the economics allowed more
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +62,7 @@ class WalkAwayLine:
             effort=str(data["effort"]),
             deals=int(data["deals"]),
             curve=tuple(CurvePoint(**p) for p in data["curve"]),
+            capped=bool(data.get("capped", False)),
         )
 
 
@@ -89,6 +94,16 @@ class ModelCard:
     top_features: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     facts: tuple[Mapping[str, Any], ...] = ()  # walkaway.signals.facts.facts_frame rows
     line: WalkAwayLine | None = None
+    # the last outcome learned from: the model is valid as of any moment after it
+    horizon: datetime | None = None
+    not_learned: str | None = None  # why nothing was learned, when it was not
+    in_force: str | None = None  # the row of ``tried`` whose probabilities are used
+    suspect: float | None = None  # the held-out AUC that was too good to be true
+
+    @property
+    def valid_from(self) -> datetime:
+        """The model may assess deals as of any moment after this one."""
+        return self.horizon if self.horizon is not None else self.until
 
     @property
     def closed_deals(self) -> int:
@@ -103,14 +118,22 @@ class ModelCard:
         """How far to trust the probabilities, in one sentence."""
         if self.kind == PRIOR:
             return _prior_verdict(self)
-        skill = self.skill or {}
-        auc = skill.get("learned_auc")
-        if self.kind == CALIBRATED:
-            shown = f"AUC {auc:.2f}" if auc is not None else "no AUC"
+        if self.suspect is not None:
+            leaned = ", ".join(f"{name} ({share:.0%})" for name, share in self.top_features[:3])
             return (
-                f"the learned model did not beat the prior on looks it was not fitted on "
-                f"({shown}; log loss {skill.get('blend_log_loss', 0):.3f} against the "
-                f"prior's {skill.get('prior_log_loss', 0):.3f}): it gets no weight — the "
+                f"suspect: the learned model validated at AUC {self.suspect:.2f}, better than "
+                "any honest sales column allows — a column recorded after the outcome is "
+                f"likely{f' (it leaned most on {leaned})' if leaned else ''}; it gets no "
+                "weight: the prior, calibrated on your history, is used"
+            )
+        if self.kind == CALIBRATED:
+            skill = self.skill or {}
+            learned = _row(self, self.scorer)
+            shown = f"AUC {learned[2]:.2f}" if learned and learned[2] is not None else "no AUC"
+            return (
+                f"the learned model did not beat the prior on the held-out looks ({shown}; "
+                f"log loss {skill.get('blend_log_loss', 0):.3f} with it against "
+                f"{skill.get('prior_log_loss', 0):.3f} without): it gets no weight — the "
                 "prior, calibrated on your history, is used"
             )
         return _blend_verdict(self)
@@ -128,6 +151,8 @@ class ModelCard:
         data["tried"] = [{"model": m, "log_loss": ll, "auc": a} for m, ll, a in self.tried]
         data["facts"] = [dict(f) for f in self.facts]
         data["line"] = self.line.to_dict() if self.line is not None else None
+        data["horizon"] = self.horizon.isoformat() if self.horizon else None
+        data["valid_from"] = self.valid_from.isoformat()
         if self.validation is not None:
             data["validation"]["calibration_error"] = calibration_error(self.validation.calibration)
         data.update(closed_deals=self.closed_deals, base_rate=self.base_rate, verdict=self.verdict)
@@ -164,6 +189,10 @@ class ModelCard:
             top_features=tuple((t["feature"], float(t["share"])) for t in data["top_features"]),
             facts=tuple(data.get("facts") or ()),
             line=WalkAwayLine.from_dict(data["line"]) if data.get("line") else None,
+            horizon=datetime.fromisoformat(data["horizon"]) if data.get("horizon") else None,
+            not_learned=data.get("not_learned"),
+            in_force=data.get("in_force"),
+            suspect=data.get("suspect"),
             **dates,
         )
 
@@ -172,12 +201,6 @@ class ModelCard:
         lines = _header(self)
         if self.validation is not None:
             lines += _validation_lines(self, self.validation)
-        if self.tried:
-            lines.append("Models tried (out of sample; the lowest log loss was kept):")
-            lines += [
-                f"  {label:<44} log loss {loss:.3f}   AUC {'—' if auc is None else f'{auc:.3f}'}"
-                for label, loss, auc in self.tried
-            ]
         if self.top_features:
             lines.append("What the learned model leans on most (share of its weight):")
             lines += [f"  {name:<32} {share:>5.0%}" for name, share in self.top_features]
@@ -188,22 +211,25 @@ class ModelCard:
             for e in self.excluded:
                 grouped.setdefault(e.reason, []).append(e.name)
             lines += [f"  {', '.join(names)} — {reason}" for reason, names in grouped.items()]
-        lines += _line_lines(self.line)
+        lines += describe_line(self.line)
         return "\n".join(lines)
 
 
 def _prior_verdict(card: ModelCard) -> str:
     enough = card.closed_deals >= MIN_DEALS and min(card.won_deals, card.lost_deals) >= MIN_EACH
     if enough:
-        return (
-            "nothing to learn from yet: no won and lost deals were open at a weekly look "
-            "(they closed within a day) — the prior is used"
-        )
+        why = card.not_learned or "no won and lost deals were open at a look"
+        return f"nothing learned: {why} — the prior is used"
     return (
         f"not enough history yet: {card.closed_deals} closed deals ({card.won_deals} won, "
         f"{card.lost_deals} lost); learning starts at {MIN_DEALS} closed deals with at least "
         f"{MIN_EACH} won and {MIN_EACH} lost — the prior is used"
     )
+
+
+def _row(card: ModelCard, label: str | None) -> tuple[str, float, float | None] | None:
+    """The validation table's row of a model (``tried``), if it has one."""
+    return next((row for row in card.tried if row[0] == label), None)
 
 
 def _blend_verdict(card: ModelCard) -> str:
@@ -223,7 +249,8 @@ def _blend_verdict(card: ModelCard) -> str:
     else:
         said = f"strong validation: AUC {auc:.2f} — ranks deals well"
     return (
-        f"{said}; the learned model earned {card.blend_weight:.0%} of the weight on held-out looks"
+        f"{said} on {card.validation_looks:,} held-out looks; the learned model carries "
+        f"{card.blend_weight:.0%} of the weight"
     )
 
 
@@ -238,7 +265,9 @@ def _header(card: ModelCard) -> list[str]:
         title,
         f"  verdict          {card.verdict}",
         f"  trained at       {card.trained_at:%Y-%m-%d %H:%M} UTC",
-        f"  learned from     deals closed before {card.until:%Y-%m-%d %H:%M}",
+        f"  learned from     deals closed before {card.until:%Y-%m-%d %H:%M}"
+        + (f" (the last on {card.horizon:%Y-%m-%d})" if card.horizon else ""),
+        f"  valid            for reviews as of any date after {card.valid_from:%Y-%m-%d}",
         f"  closed deals     {card.closed_deals:,} ({card.won_deals:,} won, "
         f"{card.lost_deals:,} lost; base rate {base})",
     ]
@@ -266,23 +295,20 @@ def _validation_lines(card: ModelCard, scores: Scores) -> list[str]:
     period = ""
     if card.validation_from and card.validation_to:
         period = f" (closed {card.validation_from:%Y-%m-%d} to {card.validation_to:%Y-%m-%d})"
-    auc = f"{scores.auc:.3f}" if scores.auc is not None else "—"
     low, mid, high = scores.spread
-    skill = card.skill or {}
     lines = [
-        f"Validation on {card.validation_looks:,} looks no model was fitted on{period}:",
-        f"  AUC {auc}   Brier {scores.brier:.3f} (always the base rate: "
-        f"{scores.brier_base_rate:.3f})   log loss {scores.log_loss:.3f}   "
-        f"calibration error {calibration_error(scores.calibration):.3f}",
+        f"Validation on {card.validation_looks:,} looks no model was fitted on{period};",
+        "every model below is measured on these same looks (lower log loss is better):",
+        f"  {'model':<46} {'AUC':>6} {'log loss':>9}",
     ]
-    if skill:
-        learned = skill.get("learned_auc")
-        lines.append(
-            f"  the prior alone, calibrated: log loss {skill['prior_log_loss']:.3f}; with the "
-            f"learned model: {skill['blend_log_loss']:.3f}; learned scores' own AUC "
-            f"{'—' if learned is None else f'{learned:.3f}'}"
-        )
+    for label, loss, auc in card.tried:
+        mark = "  <- in force" if label == card.in_force else ""
+        shown = "—" if auc is None else f"{auc:.3f}"
+        lines.append(f"  {label:<46} {shown:>6} {loss:>9.3f}{mark}")
     lines += [
+        f"The model in force there: Brier {scores.brier:.3f} (always the base rate: "
+        f"{scores.brier_base_rate:.3f}), calibration error "
+        f"{calibration_error(scores.calibration):.3f};",
         f"  won share of the looks {scores.base_rate:.1%}; predictions 10th-50th-90th "
         f"percentile {low:.0%} / {mid:.0%} / {high:.0%}",
         "  calibration     predicted   observed    looks",
@@ -323,12 +349,18 @@ def facts_text(facts: tuple[Mapping[str, Any], ...]) -> list[str]:
     return lines
 
 
-def _line_lines(line: WalkAwayLine | None) -> list[str]:
+def describe_line(line: WalkAwayLine | None) -> list[str]:
+    """The walk-away line's lines of the card: the floor, why, and its trade-off curve."""
     if line is None:
         return ["Walk-away line: the policy's k alone (no history to set a probability floor on)"]
     point = line.point
+    capped = (
+        " (the history's win rate: a deal likelier than the average is never walked away from)"
+        if line.capped
+        else ""
+    )
     lines = [
-        f"Walk-away line: only below a win probability of {line.floor:.1%} — on the "
+        f"Walk-away line: only below a win probability of {line.floor:.1%}{capped} — on the "
         f"{line.deals:,} closed deals of the history that gives up {point.wins_sacrificed:.1%} "
         f"of the wins (at most {line.max_wins_sacrificed:.0%}) and saves "
         f"{point.effort_saved:.0%} of the {line.effort} spent on lost deals",

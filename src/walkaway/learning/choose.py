@@ -72,6 +72,7 @@ class Chosen:
     oof: np.ndarray
     tried: tuple[Tried, ...]
     trees: int | None
+    scores: dict[str, np.ndarray]  # every candidate's out-of-sample scores, by label
 
 
 def candidates(deals: int) -> list[Candidate]:
@@ -104,7 +105,8 @@ def choose_scorer(looks: Looks, features: Sequence[Feature], folds: Folds, deals
             looks.x, looks.won, looks.weight, features, rounds, int(candidate.setting)
         )
         scorer, trees = BoosterScorer(booster, int(candidate.setting)), rounds
-    return Chosen(scorer, candidate.label, oof, tuple(r[3] for r in results), trees)
+    scores = {r[0].label: r[1] for r in results}
+    return Chosen(scorer, candidate.label, oof, tuple(r[3] for r in results), trees, scores)
 
 
 def _out_of_sample(

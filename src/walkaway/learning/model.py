@@ -106,7 +106,10 @@ class LearnedWinModel:
             )
         features, self.excluded_ = self._choose(rows, pipeline.deals)
         if not features:
-            raise InputError("every candidate feature was left out (card: 'Left out')")
+            raise InputError(
+                "no column tells one closed deal from another: each was the same on every "
+                "deal or was left out (see 'Left out')"
+            )
         self.features_ = tuple(features)
         looks = distinct_looks(rows, design_frame(rows, features))
         design = design_frame(looks, features)
@@ -119,6 +122,7 @@ class LearnedWinModel:
         deals = looks["deal_id"].n_unique()
         chosen = choose_scorer(arrays, features, self.folds_, deals)
         self.scorer_: Scorer = chosen.scorer
+        self.candidate_scores_ = chosen.scores  # kept for the card's validation, not stored
         self.looks_ = looks.with_columns(pl.Series("score", chosen.oof))
         scored = self.folds_.scored()
         self.calibrator_ = fit_calibrator(

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 MIN_GAIN = 0.002  # log loss per look
 MIN_AUC = 0.55
+FLOOR, CEILING = 0.001, 0.999
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Stack:
         return out
 
     def predict(self, z: np.ndarray, s: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.clip(expit(self.logit(z, s)), 0.001, 0.999)
+        out: np.ndarray = np.clip(expit(self.logit(z, s)), FLOOR, CEILING)
         return out
 
     def learned_share(self, z: np.ndarray, s: np.ndarray) -> float:
@@ -76,7 +77,7 @@ def _fit(inputs: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
             full = [coef.get(i, 0.0) for i in range(inputs.shape[1])]
             return np.array([*full, float(model.intercept_[0])])
         keep = [i for i in keep if i not in negative]
-    rate = float(np.clip(weight @ y / weight.sum(), 0.001, 0.999))
+    rate = float(np.clip(weight @ y / weight.sum(), FLOOR, CEILING))
     return np.array([0.0] * inputs.shape[1] + [np.log(rate / (1 - rate))])
 
 
@@ -90,28 +91,49 @@ def fit_prior_only(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Stack:
     return Stack(float(a), 0.0, float(c))
 
 
-def _log_loss(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
-    w = weight / weight.sum()
-    return float(-np.sum(w * (y * np.log(p) + (1 - y) * np.log(1 - p))))
+def weighted_log_loss(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
+    """Log loss per look, weighted (probabilities within [0.001, 0.999])."""
+    return float(log_loss(y, np.clip(p, FLOOR, CEILING), sample_weight=weight, labels=[0, 1]))
 
 
-def cross_fitted(
-    z: np.ndarray,
-    s: np.ndarray,
+def held_out(
+    x: np.ndarray,
     y: np.ndarray,
     weight: np.ndarray,
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Prior-only and stacked probabilities of each split's test looks from stacks
-    fitted on its training looks (NaN elsewhere)."""
-    prior_p, blend_p = np.full(z.size, np.nan), np.full(z.size, np.nan)
+) -> np.ndarray:
+    """Each split's test looks' probabilities from a logistic on the one input ``x``
+    fitted on its training looks (a Platt calibration; NaN where no split tests)."""
+    p = np.full(x.size, np.nan)
     for train, test in splits:
-        if not train.any() or not test.any():
-            continue
-        prior_p[test] = fit_prior_only(z[train], y[train], weight[train]).predict(z[test], s[test])
-        stacked = fit_stack(z[train], s[train], y[train], weight[train])
-        blend_p[test] = stacked.predict(z[test], s[test])
-    return prior_p, blend_p
+        if train.any() and test.any():
+            p[test] = fit_prior_only(x[train], y[train], weight[train]).predict(x[test], x[test])
+    return p
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A model's figures on the held-out looks: weighted log loss and AUC."""
+
+    label: str
+    log_loss: float
+    auc: float | None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The stack in force, its skill, and the held-out probabilities of the prior alone
+    (calibrated) and of the stack, on the looks the splits test (NaN elsewhere)."""
+
+    stack: Stack
+    skill: Skill
+    prior_p: np.ndarray
+    blend_p: np.ndarray
+
+    @property
+    def tested(self) -> np.ndarray:
+        """The held-out probabilities of the kind in force."""
+        return self.blend_p if self.stack.learned > 0 else self.prior_p
 
 
 def judge(
@@ -120,20 +142,27 @@ def judge(
     y: np.ndarray,
     weight: np.ndarray,
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
-) -> tuple[Stack, Skill, np.ndarray]:
+) -> Judgement:
     """The stack in force (fitted on every given look), its skill, and each look's
-    out-of-sample probability from the stack in force's kind (NaN where none)."""
-    prior_p, blend_p = cross_fitted(z, s, y, weight, splits)
+    held-out probability from the prior alone and from the stack (NaN where none)."""
+    prior_p, blend_p = held_out(z, y, weight, splits), np.full(z.size, np.nan)
+    for train, test in splits:
+        if train.any() and test.any():
+            stacked = fit_stack(z[train], s[train], y[train], weight[train])
+            blend_p[test] = stacked.predict(z[test], s[test])
     tested = np.isfinite(blend_p)
     if not tested.any():
-        return fit_prior_only(z, y, weight), Skill(np.nan, np.nan, None, False), prior_p
+        return Judgement(
+            fit_prior_only(z, y, weight), Skill(np.nan, np.nan, None, False), prior_p, blend_p
+        )
     yt, wt = y[tested], weight[tested]
     auc = float(roc_auc_score(yt, s[tested], sample_weight=wt)) if np.unique(yt).size == 2 else None
-    prior_loss, blend_loss = _log_loss(prior_p[tested], yt, wt), _log_loss(blend_p[tested], yt, wt)
+    prior_loss = weighted_log_loss(prior_p[tested], yt, wt)
+    blend_loss = weighted_log_loss(blend_p[tested], yt, wt)
     earned = auc is not None and auc > MIN_AUC and blend_loss < prior_loss - MIN_GAIN
-    skill = Skill(prior_loss, blend_loss, auc, bool(earned))
     if earned:
         stacked = fit_stack(z, s, y, weight)
         if stacked.learned > 0:
-            return stacked, skill, blend_p
-    return fit_prior_only(z, y, weight), Skill(prior_loss, blend_loss, auc, False), prior_p
+            return Judgement(stacked, Skill(prior_loss, blend_loss, auc, True), prior_p, blend_p)
+    skill = Skill(prior_loss, blend_loss, auc, False)
+    return Judgement(fit_prior_only(z, y, weight), skill, prior_p, blend_p)
