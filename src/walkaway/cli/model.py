@@ -59,6 +59,15 @@ def train_command(
             "at the close.",
         ),
     ] = None,
+    keep_attribute: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep-attribute",
+            help="A column to learn from even though the leak guards left it out (it "
+            "tells won from lost too well, or is filled differently on open deals); repeat "
+            "for more.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Learn win probabilities from your closed deals; print the model card."""
@@ -66,7 +75,12 @@ def train_command(
     with progress_bar("learning from the closed deals"):
         from walkaway.service.models import train  # LightGBM loads only to train
 
-        card = train(store, parse_until(until), tuple(exclude_attribute or ()))
+        card = train(
+            store,
+            parse_until(until),
+            tuple(exclude_attribute or ()),
+            keep_attributes=tuple(keep_attribute or ()),
+        )
     out.print(card.to_text(), markup=False, highlight=False)
 
 

@@ -38,7 +38,11 @@ def _policy(store: Store) -> Policy:
 
 
 def train(
-    store: Store, until: datetime | None = None, exclude_attributes: Sequence[str] = ()
+    store: Store,
+    until: datetime | None = None,
+    exclude_attributes: Sequence[str] = (),
+    *,
+    keep_attributes: Sequence[str] = (),
 ) -> ModelCard:
     """Learn from the deals closed before ``until`` (default: now) and put the model in
     force. Returns its card."""
@@ -53,6 +57,7 @@ def train(
         moment,
         policy,
         exclude_attributes=exclude_attributes,
+        keep_attributes=keep_attributes,
         trained_at=trained_at,
     )
     model = with_line(model, policy)
