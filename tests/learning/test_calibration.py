@@ -11,10 +11,6 @@ from tests.learning.synthetic import START, silence_pipeline
 from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning.blend import train_win_model
 from walkaway.learning.calibration import (
-    ISOTONIC,
-    ISOTONIC_MIN_DEALS,
-    SIGMOID,
-    calibration_method,
     calibration_table,
     fit_calibrator,
     validate,
@@ -89,18 +85,12 @@ def test_without_signal_the_learned_model_gets_no_weight_and_stays_near_the_base
     assert card.base_rate is not None and abs(low - card.base_rate) < 0.1
 
 
-def test_isotonic_from_many_deals_sigmoid_below() -> None:
-    assert calibration_method(ISOTONIC_MIN_DEALS) == ISOTONIC
-    assert calibration_method(ISOTONIC_MIN_DEALS - 1) == SIGMOID
-
-
-@pytest.mark.parametrize("method", [ISOTONIC, SIGMOID])
-def test_a_calibrator_recovers_a_distorted_score(method: str) -> None:
+def test_a_calibrator_recovers_a_distorted_score() -> None:
     rng = np.random.default_rng(4)
     score = rng.normal(0, 2, 20_000)
     true = 1 / (1 + np.exp(-(0.5 * score - 0.7)))  # the score is twice too sharp
     won = (rng.random(score.size) < true).astype(np.int64)
-    calibrator = fit_calibrator(score, won, np.ones(score.size), method)
+    calibrator = fit_calibrator(score, won, np.ones(score.size))
     p = calibrator.apply(score)
     assert np.abs(p - true).mean() < 0.03
     assert p.min() >= 0.001 and p.max() <= 0.999

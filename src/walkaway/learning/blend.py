@@ -34,13 +34,22 @@ from typing import Any, Self
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning.calibration import validate
+from walkaway.learning.calibration import (
+    Skill,
+    Stack,
+    Trial,
+    fit_prior_only,
+    held_out_trials,
+    judge,
+    validate,
+)
 from walkaway.learning.card import (
     BLEND,
     CALIBRATED,
+    MIN_DEALS,
+    MIN_EACH,
     PRIOR,
     PRIOR_ALONE,
     STACKED,
@@ -48,20 +57,10 @@ from walkaway.learning.card import (
     WalkAwayLine,
 )
 from walkaway.learning.features import Exclusion
-from walkaway.learning.folds import TIME, Folds
-from walkaway.learning.model import LearnedWinModel, TrainingStats, out_of_sample
+from walkaway.learning.model import LearnedWinModel, TrainingStats
 from walkaway.learning.prior import PriorModel, Scores
 from walkaway.learning.rows import MAX_PER_DEAL, training_rows
-from walkaway.learning.stack import (
-    Judgement,
-    Skill,
-    Stack,
-    Trial,
-    fit_prior_only,
-    held_out,
-    judge,
-    weighted_log_loss,
-)
+from walkaway.logistic import logit
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.facts import facts_frame
@@ -70,8 +69,6 @@ from walkaway.signals.snapshot import known_deals
 
 __all__ = ["BlendedWinModel", "LearnedWinModel", "ModelCard", "TrainingStats", "train_win_model"]
 
-MIN_DEALS = 20
-MIN_EACH = 5
 TOP_FEATURES = 10
 MAX_BLENDED_REASONS = 5
 SUSPECT_AUC = 0.95  # a validation this good is no honest sales model's
@@ -135,14 +132,14 @@ class BlendedWinModel:
             self.not_learned_ = str(error)
             self.left_out_ = tuple(getattr(learned, "excluded_", ()))
             return None
-        looks, folds = out_of_sample(learned)
+        looks, folds = learned.looks_, learned.folds_
         scored = folds.scored()
         history = looks.filter(pl.Series(scored))
         z, s = history["prior_logit"].to_numpy(), history["score"].to_numpy()
         y, w = history["won"].to_numpy().astype(np.float64), history["weight"].to_numpy()
-        splits = _stack_splits(folds, scored)
+        splits = folds.stack_splits(scored)
         judged = judge(z, s, y, w, splits)
-        trials = _trials(judged, learned, scored, y, w, splits)
+        trials = held_out_trials(judged, learned.candidate_scores_, scored, y, w, splits)
         stack, skill = judged.stack, judged.skill
         stacked = trials[-1]
         if stack.learned > 0 and stacked.auc is not None and stacked.auc >= SUSPECT_AUC:
@@ -312,50 +309,8 @@ class BlendedWinModel:
 
 
 def _stacked(stack: Stack, prior: pl.Series, s: np.ndarray) -> pl.Series:
-    p = stack.predict(_logit(prior.to_numpy()), s)
+    p = stack.predict(logit(prior.to_numpy()), s)
     return pl.Series("win_probability", p, dtype=pl.Float64)
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    clipped = np.clip(p, 1e-6, 1 - 1e-6)
-    out: np.ndarray = np.log(clipped / (1 - clipped))
-    return out
-
-
-def _stack_splits(folds: Folds, scored: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Where the stack is judged, over the scored looks: on time, fitted on the blocks
-    before the latest and judged on it; in folds, each fold in turn."""
-    fold = folds.fold[scored]
-    if folds.scheme == TIME:
-        last = folds.count - 1
-        return [(fold < last, fold == last)]
-    return [(fold != k, fold == k) for k in range(folds.count)]
-
-
-def _trials(
-    judged: Judgement,
-    learned: LearnedWinModel,
-    scored: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    splits: list[tuple[np.ndarray, np.ndarray]],
-) -> list[Trial]:
-    """Every model on the same held-out looks: the prior alone (calibrated), each learned
-    candidate (Platt-calibrated on the same splits), and their stack — last."""
-    held = [(PRIOR_ALONE, judged.prior_p)]
-    for label, scores in learned.candidate_scores_.items():
-        held.append((label, held_out(scores[scored], y, w, splits)))
-    held.append((STACKED, judged.blend_p))
-    tested = np.isfinite(judged.blend_p)
-    two = np.unique(y[tested]).size == 2
-    return [
-        Trial(
-            label,
-            weighted_log_loss(p[tested], y[tested], w[tested]),
-            float(roc_auc_score(y[tested], p[tested], sample_weight=w[tested])) if two else None,
-        )
-        for label, p in held
-    ]
 
 
 def _card(

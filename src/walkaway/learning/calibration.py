@@ -1,108 +1,87 @@
-"""Calibration of the booster's scores into probabilities, and how good they are.
+"""How scores become probabilities, how prior and learned model are stacked, how good it is.
 
-Two calibrators, both stored as plain numbers (no pickle):
+**Platt calibration.** The learned scorer's scores (log-odds) become probabilities by
+``p = 1 / (1 + exp(-(slope * score + intercept)))``, fitted on its out-of-sample scores
+with Platt's smoothed targets: two numbers, hard to overfit. (On generated deals whose
+true win chance is known, this was closer to the truth than a monotone step function
+from 1,500 up to 10,000 deals.) Probabilities stay within [0.001, 0.999].
 
-- **isotonic** (a monotone step function through the thresholds ``x`` -> ``y``) when
-  at least :data:`ISOTONIC_MIN_DEALS` closed deals were looked at: flexible, needs data;
-- **sigmoid** (Platt: ``p = 1 / (1 + exp(-(slope * score + intercept)))``, fitted with
-  Platt's smoothed targets) below that: two numbers, hard to overfit.
+**The stack.** On the looks scored out of sample, the one logistic fit
+(:func:`walkaway.logistic.map_logistic`) combines the prior's log-odds ``z`` (as of each
+look) and the learned scorer's score ``s``:
 
-The calibrator learns from out-of-time scores of models trained on fewer deals than the
-final one, whose scores are a little sharper; a step function follows those
-differences, two numbers do not. On generated deals whose true win chance is known,
-sigmoid was closer to the truth than isotonic from 1,500 up to 10,000 deals (mean
-error 0.04 against 0.05 at 3,000 deals), and on BPI 2012 as good; hence the threshold.
+    p = 1 / (1 + exp(-(a z + b s + c)))
 
-Probabilities are kept within [0.001, 0.999], as the prior's are.
+(stacking, which is also the calibration). Neither input may weigh against its own
+direction (a coefficient below 0 drops that input). Whether the learned part earns any
+weight is decided on looks the stack was not fitted on (the latest time block, or each
+fold in turn): it keeps ``b`` only if the stack's log loss there beats the prior's own,
+recalibrated (``a z + c``) by at least :data:`MIN_GAIN`, and its own scores rank the
+looks better than chance (AUC above :data:`MIN_AUC`). Otherwise ``b = 0``: the prior,
+calibrated on the team's history. A model that validates at AUC 0.5 gets no weight.
 
-:func:`validate` scores probabilities against outcomes: AUC, Brier score (and that of
-always saying the base rate), log loss, and a calibration table of 10 equal-width bins
-(mean predicted vs observed share won, looks in the bin). Looks carry weights
-(see :mod:`walkaway.learning.rows`); every figure is weighted by them.
+**How good.** :func:`validate` scores probabilities against outcomes with
+scikit-learn's metrics: AUC, Brier score (and that of always saying the base rate), log
+loss, and a calibration table of 10 equal-width bins (mean predicted vs observed share
+won, looks in the bin). Looks carry weights (see :mod:`walkaway.learning.rows`); every
+figure is weighted by them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
-from sklearn.isotonic import IsotonicRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
-FLOOR, CEILING = 0.001, 0.999
-ISOTONIC_MIN_DEALS = 10_000
-ISOTONIC, SIGMOID = "isotonic", "sigmoid"
+from walkaway.logistic import CEILING, FLOOR, clip_probability, expit, map_logistic
+
+# The rows of the card's validation table that are not a learned candidate.
+PRIOR_ALONE_LABEL = "the prior alone, calibrated"
+STACKED_LABEL = "prior + learned model, stacked"
+MIN_GAIN = 0.002  # log loss per look
+MIN_AUC = 0.55
+STACK_PRECISION = 1e-4  # nearly flat: two inputs and thousands of looks
 BINS = 10
 
 
 @dataclass(frozen=True)
 class Calibrator:
-    """Booster score (log-odds) -> probability."""
+    """Learned score (log-odds) -> probability, by Platt's sigmoid."""
 
-    method: str
     slope: float = 1.0
     intercept: float = 0.0
-    x: tuple[float, ...] = ()
-    y: tuple[float, ...] = ()
 
     def apply(self, raw: np.ndarray) -> np.ndarray:
-        if self.method == ISOTONIC:
-            p = np.interp(raw, np.asarray(self.x), np.asarray(self.y))
-        else:
-            p = expit(self.slope * raw + self.intercept)
-        clipped: np.ndarray = np.clip(p, FLOOR, CEILING)
-        return clipped
+        return clip_probability(expit(self.slope * raw + self.intercept))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "x": list(self.x), "y": list(self.y)}
+        return {"method": "sigmoid", **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calibrator:
-        return cls(
-            method=str(data["method"]),
-            slope=float(data["slope"]),
-            intercept=float(data["intercept"]),
-            x=tuple(float(v) for v in data["x"]),
-            y=tuple(float(v) for v in data["y"]),
-        )
+        return cls(slope=float(data["slope"]), intercept=float(data["intercept"]))
 
 
-def calibration_method(closed_deals: int) -> str:
-    return ISOTONIC if closed_deals >= ISOTONIC_MIN_DEALS else SIGMOID
-
-
-def fit_calibrator(raw: np.ndarray, won: np.ndarray, weight: np.ndarray, method: str) -> Calibrator:
+def fit_calibrator(raw: np.ndarray, won: np.ndarray, weight: np.ndarray) -> Calibrator:
     """Fit the calibrator on out-of-sample scores ``raw`` and outcomes ``won``."""
-    if method == ISOTONIC:
-        model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-        model.fit(raw, won.astype(np.float64), sample_weight=weight)
-        xs = tuple(float(v) for v in model.X_thresholds_)
-        ys = tuple(float(v) for v in model.y_thresholds_)
-        return Calibrator(ISOTONIC, x=xs, y=ys)
     slope, intercept = _platt(raw, won, weight)
-    return Calibrator(SIGMOID, slope=slope, intercept=intercept)
+    return Calibrator(slope=slope, intercept=intercept)
 
 
 def _platt(raw: np.ndarray, won: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
-    """Platt scaling by Newton's method, smoothed targets, a touch of L2 on the slope."""
+    """Platt scaling: the one logistic fit on the score, with Platt's smoothed targets
+    and a touch of L2 on the slope."""
     positives = float(weight[won == 1].sum())
     negatives = float(weight[won == 0].sum())
     target = np.where(won == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    x = np.column_stack([raw, np.ones_like(raw)])
-    ridge = np.diag([1e-3, 1e-9])
-    theta = np.array([1.0, 0.0])
-    for _ in range(50):
-        p = expit(x @ theta)
-        gradient = x.T @ (weight * (p - target)) + ridge @ theta
-        hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return float(theta[0]), float(theta[1])
+    design = np.column_stack([raw, np.ones_like(raw)])
+    slope, intercept = map_logistic(
+        design, weight, weight * target, precision=np.array([1e-3, 0.0])
+    )
+    return float(slope), float(intercept)
 
 
 def log_odds_slope(calibrator: Calibrator, raw: np.ndarray) -> float:
@@ -113,7 +92,7 @@ def log_odds_slope(calibrator: Calibrator, raw: np.ndarray) -> float:
         return 0.0
     low, high = np.percentile(raw, [10, 90])
     if high - low < 1e-9:
-        return max(0.0, calibrator.slope) if calibrator.method == SIGMOID else 0.0
+        return max(0.0, calibrator.slope)
     p_low, p_high = calibrator.apply(np.array([low, high]))
     rise = np.log(p_high / (1 - p_high)) - np.log(p_low / (1 - p_low))
     return max(0.0, float(rise / (high - low)))
@@ -146,15 +125,15 @@ class Scores:
 def validate(p: np.ndarray, won: np.ndarray, weight: np.ndarray, reference: float) -> Scores:
     """Score probabilities ``p``; ``reference`` is the base rate learned in training."""
     y = won.astype(np.float64)
-    w = weight / weight.sum()
-    clipped = np.clip(p, FLOOR, CEILING)
     auc = float(roc_auc_score(y, p, sample_weight=weight)) if np.unique(y).size == 2 else None
     return Scores(
         auc=auc,
-        brier=float(np.sum(w * (p - y) ** 2)),
-        brier_base_rate=float(np.sum(w * (reference - y) ** 2)),
-        log_loss=float(-np.sum(w * (y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))),
-        base_rate=float(np.sum(w * y)),
+        brier=float(brier_score_loss(y, p, sample_weight=weight)),
+        brier_base_rate=float(
+            brier_score_loss(y, np.full(y.size, reference), sample_weight=weight)
+        ),
+        log_loss=weighted_log_loss(p, y, weight),
+        base_rate=float(np.average(y, weights=weight)),
         calibration=calibration_table(p, y, weight),
         spread=_spread(p),
     )
@@ -196,3 +175,171 @@ def calibration_error(table: tuple[CalibrationBin, ...]) -> float:
         return 0.0
     gaps = (abs((b.mean_predicted or 0.0) - (b.observed or 0.0)) * b.count for b in counted)
     return float(sum(gaps) / total)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """``p = sigmoid(prior * z + learned * s + intercept)``."""
+
+    prior: float
+    learned: float
+    intercept: float
+
+    def logit(self, z: np.ndarray, s: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self.prior * z + self.learned * np.nan_to_num(s) + self.intercept
+        return out
+
+    def predict(self, z: np.ndarray, s: np.ndarray) -> np.ndarray:
+        out: np.ndarray = clip_probability(expit(self.logit(z, s)))
+        return out
+
+    def learned_share(self, z: np.ndarray, s: np.ndarray) -> float:
+        """The learned part's share of how much the log-odds vary from look to look."""
+        if self.learned == 0.0 or z.size == 0:
+            return 0.0
+        own = self.learned * float(np.std(s))
+        return own / (own + self.prior * float(np.std(z)) or 1.0)
+
+
+@dataclass(frozen=True)
+class Skill:
+    """Log loss per look, on looks the stack was not fitted on: prior alone, and with the
+    learned part; the learned scores' own AUC there."""
+
+    prior_log_loss: float
+    blend_log_loss: float
+    learned_auc: float | None
+    earned: bool
+
+
+def _fit(inputs: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Coefficients (inputs..., intercept), refitted without any input that comes out
+    below 0; with none left, the intercept alone (the base rate's log-odds)."""
+    keep = list(range(inputs.shape[1]))
+    trials = weight / weight.mean()
+    while keep and np.unique(y).size == 2:
+        design = np.column_stack([inputs[:, keep], np.ones(y.size)])
+        precision = np.array([STACK_PRECISION] * len(keep) + [0.0])
+        found = map_logistic(design, trials, trials * y, precision=precision)
+        coef = dict(zip(keep, (float(c) for c in found[:-1]), strict=True))
+        negative = [i for i, c in coef.items() if c < 0]
+        if not negative:
+            full = [coef.get(i, 0.0) for i in range(inputs.shape[1])]
+            return np.array([*full, float(found[-1])])
+        keep = [i for i in keep if i not in negative]
+    rate = float(clip_probability(np.array(weight @ y / weight.sum())))
+    return np.array([0.0] * inputs.shape[1] + [np.log(rate / (1 - rate))])
+
+
+def fit_stack(z: np.ndarray, s: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Stack:
+    a, b, c = _fit(np.column_stack([z, s]), y, weight)
+    return Stack(float(a), float(b), float(c))
+
+
+def fit_prior_only(z: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Stack:
+    a, c = _fit(z[:, None], y, weight)
+    return Stack(float(a), 0.0, float(c))
+
+
+def weighted_log_loss(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
+    """Log loss per look, weighted (probabilities within [0.001, 0.999])."""
+    return float(log_loss(y, np.clip(p, FLOOR, CEILING), sample_weight=weight, labels=[0, 1]))
+
+
+def held_out(
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Each split's test looks' probabilities from a logistic on the one input ``x``
+    fitted on its training looks (a Platt calibration; NaN where no split tests)."""
+    p = np.full(x.size, np.nan)
+    for train, test in splits:
+        if train.any() and test.any():
+            p[test] = fit_prior_only(x[train], y[train], weight[train]).predict(x[test], x[test])
+    return p
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A model's figures on the held-out looks: weighted log loss and AUC."""
+
+    label: str
+    log_loss: float
+    auc: float | None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The stack in force, its skill, and the held-out probabilities of the prior alone
+    (calibrated) and of the stack, on the looks the splits test (NaN elsewhere)."""
+
+    stack: Stack
+    skill: Skill
+    prior_p: np.ndarray
+    blend_p: np.ndarray
+
+    @property
+    def tested(self) -> np.ndarray:
+        """The held-out probabilities of the kind in force."""
+        return self.blend_p if self.stack.learned > 0 else self.prior_p
+
+
+def judge(
+    z: np.ndarray,
+    s: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> Judgement:
+    """The stack in force (fitted on every given look), its skill, and each look's
+    held-out probability from the prior alone and from the stack (NaN where none)."""
+    prior_p, blend_p = held_out(z, y, weight, splits), np.full(z.size, np.nan)
+    for train, test in splits:
+        if train.any() and test.any():
+            stacked = fit_stack(z[train], s[train], y[train], weight[train])
+            blend_p[test] = stacked.predict(z[test], s[test])
+    tested = np.isfinite(blend_p)
+    if not tested.any():
+        return Judgement(
+            fit_prior_only(z, y, weight), Skill(np.nan, np.nan, None, False), prior_p, blend_p
+        )
+    yt, wt = y[tested], weight[tested]
+    auc = float(roc_auc_score(yt, s[tested], sample_weight=wt)) if np.unique(yt).size == 2 else None
+    prior_loss = weighted_log_loss(prior_p[tested], yt, wt)
+    blend_loss = weighted_log_loss(blend_p[tested], yt, wt)
+    earned = auc is not None and auc > MIN_AUC and blend_loss < prior_loss - MIN_GAIN
+    if earned:
+        stacked = fit_stack(z, s, y, weight)
+        if stacked.learned > 0:
+            return Judgement(stacked, Skill(prior_loss, blend_loss, auc, True), prior_p, blend_p)
+    skill = Skill(prior_loss, blend_loss, auc, False)
+    return Judgement(fit_prior_only(z, y, weight), skill, prior_p, blend_p)
+
+
+def held_out_trials(
+    judged: Judgement,
+    candidates: Mapping[str, np.ndarray],
+    scored: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> list[Trial]:
+    """Every model on the same held-out looks: the prior alone (calibrated), each learned
+    candidate (its out-of-sample ``scores`` over every look, Platt-calibrated on the same
+    splits as the stack) and the stack, last, labelled as the card shows them."""
+    held = [(PRIOR_ALONE_LABEL, judged.prior_p)]
+    for label, scores in candidates.items():
+        held.append((label, held_out(scores[scored], y, w, splits)))
+    held.append((STACKED_LABEL, judged.blend_p))
+    tested = np.isfinite(judged.blend_p)
+    two = np.unique(y[tested]).size == 2
+    return [
+        Trial(
+            label,
+            weighted_log_loss(p[tested], y[tested], w[tested]),
+            float(roc_auc_score(y[tested], p[tested], sample_weight=w[tested])) if two else None,
+        )
+        for label, p in held
+    ]

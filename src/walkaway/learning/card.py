@@ -15,15 +15,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from walkaway.learning.calibration import CalibrationBin, Scores, calibration_error
+from walkaway.learning.calibration import (
+    PRIOR_ALONE_LABEL,
+    STACKED_LABEL,
+    CalibrationBin,
+    Scores,
+    calibration_error,
+)
 from walkaway.learning.features import Exclusion
 
 PRIOR, CALIBRATED, BLEND = "prior", "calibrated", "blend"
-# The rows of the validation table that are not a learned candidate.
-PRIOR_ALONE = "the prior alone, calibrated"
-STACKED = "prior + learned model, stacked"
+PRIOR_ALONE, STACKED = PRIOR_ALONE_LABEL, STACKED_LABEL
 WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
-MIN_DEALS, MIN_EACH = 20, 5  # walkaway.learning.blend tries to learn from here on
+MIN_DEALS, MIN_EACH = 20, 5  # closed deals, and won and lost each: learning starts here
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,18 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from walkaway.learning.booster import out_of_sample, train_booster
-from walkaway.learning.calibration import fit_calibrator
+from walkaway.learning.calibration import fit_calibrator, weighted_log_loss
 from walkaway.learning.features import Feature
 from walkaway.learning.folds import Folds
-from walkaway.learning.scorers import BOOSTER, LINEAR, BoosterScorer, LinearScorer, Scorer
+from walkaway.learning.scorers import (
+    BOOSTER,
+    LINEAR,
+    BoosterScorer,
+    LinearScorer,
+    Scorer,
+    booster_out_of_sample,
+    train_booster,
+)
 
 MANY_DEALS = 1_000
 LINEAR_MAX_DEALS = 20_000
@@ -114,7 +121,7 @@ def _out_of_sample(
 ) -> tuple[np.ndarray, int]:
     splits = folds.splits()
     if candidate.kind == BOOSTER:
-        return out_of_sample(
+        return booster_out_of_sample(
             looks.x, looks.won, looks.weight, features, splits, int(candidate.setting)
         )
     scores = np.full(looks.x.shape[0], np.nan)
@@ -131,8 +138,7 @@ def _out_of_sample(
 
 def _tried(candidate: Candidate, oof: np.ndarray, looks: Looks, scored: np.ndarray) -> Tried:
     raw, won, weight = oof[scored], looks.won[scored], looks.weight[scored]
-    p = fit_calibrator(raw, won, weight, "sigmoid").apply(raw)
-    w = weight / weight.sum()
-    log_loss = float(-np.sum(w * (won * np.log(p) + (1 - won) * np.log(1 - p))))
+    p = fit_calibrator(raw, won, weight).apply(raw)
+    log_loss = weighted_log_loss(p, won, weight)
     auc = float(roc_auc_score(won, raw, sample_weight=weight)) if np.unique(won).size == 2 else None
     return Tried(candidate.label, log_loss, auc)

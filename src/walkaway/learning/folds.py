@@ -55,6 +55,15 @@ class Folds:
             return last
         return self.scored()
 
+    def stack_splits(self, scored: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Where the stack is judged, over the scored looks: on time, fitted on the blocks
+        before the latest and judged on it; in folds, each fold in turn."""
+        fold = self.fold[scored]
+        if self.scheme == TIME:
+            last = self.count - 1
+            return [(fold < last, fold == last)]
+        return [(fold != k, fold == k) for k in range(self.count)]
+
     def describe(self) -> str:
         if self.scheme == TIME:
             return (

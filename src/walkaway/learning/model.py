@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from walkaway.errors import InputError, NotFittedError
-from walkaway.learning.calibration import fit_calibrator, log_odds_slope
+from walkaway.learning.calibration import Calibrator, fit_calibrator, log_odds_slope
 from walkaway.learning.choose import Looks, Tried, choose_scorer
 from walkaway.learning.features import (
     Exclusion,
@@ -39,13 +39,12 @@ from walkaway.learning.features import (
     flag_code_features,
     signal_features,
 )
-from walkaway.learning.folds import Folds, make_folds
+from walkaway.learning.folds import make_folds
 from walkaway.learning.guard import attribute_features, constant_guard, leak_guard, moving_fields
 from walkaway.learning.prior import Scores
 from walkaway.learning.reasons import explain, reason_lists, won_references
 from walkaway.learning.rows import MAX_PER_DEAL, flag_features, training_rows
 from walkaway.learning.scorers import Scorer, scorer_from_state
-from walkaway.learning.serial import learned_state, parts_from_state
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.norms import Norms
@@ -126,7 +125,7 @@ class LearnedWinModel:
         self.looks_ = looks.with_columns(pl.Series("score", chosen.oof))
         scored = self.folds_.scored()
         self.calibrator_ = fit_calibrator(
-            chosen.oof[scored], arrays.won[scored], arrays.weight[scored], "sigmoid"
+            chosen.oof[scored], arrays.won[scored], arrays.weight[scored]
         )
         self.effect_scale_ = log_odds_slope(self.calibrator_, chosen.oof[scored])
         self.references_ = won_references(looks, design, features)
@@ -291,28 +290,39 @@ class LearnedWinModel:
         ).sort("gain_share", "feature", descending=[True, False])
 
     def to_state(self) -> dict[str, Any]:
-        """Everything needed to predict again, as JSON-ready data (no pickle)."""
+        """Everything needed to predict again, as JSON-ready data (no pickle): the
+        features, exclusions, calibrator, references and the scorer's own state
+        (coefficients, or LightGBM's text model)."""
         self._check_fitted()
-        return learned_state(
-            as_of=self.as_of_,
-            features=self.features_,
-            excluded=self.excluded_,
-            calibrator=self.calibrator_,
-            references=self.references_,
-            scorer=self.scorer_.to_state(),
-            exclude_attributes=self.exclude_attributes,
-            effect_scale=self.effect_scale_,
-        )
+        return {
+            "as_of": self.as_of_.isoformat(),
+            "features": [f.to_dict() for f in self.features_],
+            "excluded": [{"name": e.name, "reason": e.reason} for e in self.excluded_],
+            "calibrator": self.calibrator_.to_dict(),
+            "references": {name: dict(by) for name, by in self.references_.items()},
+            "exclude_attributes": list(self.exclude_attributes),
+            "keep_attributes": list(self.keep_attributes),
+            "effect_scale": self.effect_scale_,
+            "scorer": self.scorer_.to_state(),
+        }
 
     @classmethod
     def from_state(cls, policy: Policy, state: dict[str, Any]) -> LearnedWinModel:
         """A fitted model back from :meth:`to_state` (attach the deals for attributes)."""
-        model = cls(policy, exclude_attributes=state.get("exclude_attributes", ()))
-        as_of, features, excluded, calibrator, references, scorer = parts_from_state(state)
-        model.as_of_, model.features_, model.excluded_ = as_of, features, excluded
-        model.calibrator_ = calibrator
-        model.references_ = references
-        model.scorer_ = scorer_from_state(features, scorer)
+        model = cls(
+            policy,
+            exclude_attributes=state.get("exclude_attributes", ()),
+            keep_attributes=state.get("keep_attributes", ()),
+        )
+        model.as_of_ = datetime.fromisoformat(state["as_of"])
+        model.features_ = tuple(Feature.from_dict(f) for f in state["features"])
+        model.excluded_ = tuple(Exclusion(e["name"], e["reason"]) for e in state["excluded"])
+        model.calibrator_ = Calibrator.from_dict(state["calibrator"])
+        model.references_ = {
+            name: {stage: float(v) for stage, v in by.items()}
+            for name, by in state["references"].items()
+        }
+        model.scorer_ = scorer_from_state(model.features_, state["scorer"])
         model.effect_scale_ = float(state["effect_scale"])
         return model
 
@@ -335,10 +345,3 @@ def distinct_looks(rows: pl.DataFrame, design: pl.DataFrame) -> pl.DataFrame:
         pl.all().exclude("weight", *keys).first(), pl.col("weight").sum()
     )
     return merged.select(rows.columns).sort("deal_id", "cut")
-
-
-def out_of_sample(model: LearnedWinModel) -> tuple[pl.DataFrame, Folds]:
-    """The model's looks with their out-of-sample ``score`` (null where no split tested
-    them), and the folds: what the stack is fitted and judged on."""
-    model._check_fitted()
-    return model.looks_, model.folds_

@@ -42,7 +42,9 @@ import numpy as np
 import polars as pl
 
 from walkaway.flags.rulebook import find_flags_frame
+from walkaway.learning.folds import SEED
 from walkaway.learning.prior import PriorModel
+from walkaway.logistic import logit
 from walkaway.models import DATETIME, DEAL_COLUMNS, ActivityKind, Outcome, Pipeline, Severity
 from walkaway.policy import Policy
 from walkaway.signals.frame import SIGNALS, signals_from_snapshot
@@ -52,7 +54,6 @@ from walkaway.signals.snapshot import days_between, take_snapshot
 LOOK_EVERY_DAYS = 7
 MAX_PER_DEAL = 12
 MAX_LOOKS = 200_000
-SEED = 20_240_601
 MIN_CHECKPOINT_DAYS = 28
 MAX_CHECKPOINTS = 8
 DAY = timedelta(days=1)
@@ -179,7 +180,7 @@ def training_rows(
         found = find_flags_frame(signals, policy)
         prior = PriorModel(policy).fit(copies, anchor, norms=norms)
         signals = norms.with_yield(signals).with_columns(
-            _logit(prior.predict_proba(signals, found)).alias("prior_logit")
+            pl.Series("prior_logit", logit(prior.predict_proba(signals, found).to_numpy()))
         )
         parts.append(_joined(signals, flag_features(found)))
     looked = pl.concat(parts, how="vertical_relaxed").with_columns(pl.col("deal_id").cast(pl.Int64))
@@ -190,11 +191,6 @@ def training_rows(
     return rows.select(*ROW_KEYS, *[c for c in rows.columns if c not in ROW_KEYS]).sort(
         "deal_id", "cut"
     )
-
-
-def _logit(p: pl.Series) -> pl.Series:
-    clipped = p.clip(1e-6, 1 - 1e-6)
-    return (clipped / (1 - clipped)).log()
 
 
 def _with_effort_after(rows: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame:

@@ -214,29 +214,16 @@ def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float
     and a nearly flat one (sd 10) on the intercept ``b0``."""
     import numpy as np
 
+    from walkaway.logistic import map_logistic  # NumPy loads when norms are learned
+
     precision = np.concatenate([[1 / 100.0], np.full(x.shape[1], 1 / spread**2)])
     centre = np.concatenate([[np.log(y.mean() / (1 - y.mean()))], means])
     # The deals take few patterns of facts: the likelihood summed per pattern (its deals
     # and wins) is the same sum, over a handful of rows instead of every closed deal.
     patterns, deals, wins = _patterns(x, y)
     design = np.column_stack([np.ones(len(patterns)), patterns])
-
-    def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        eta = design @ beta
-        log_lik = float(wins @ eta - deals @ np.logaddexp(0.0, eta))
-        penalty = 0.5 * float(precision @ (beta - centre) ** 2)
-        gradient = design.T @ (deals / (1.0 + np.exp(-eta)) - wins) + precision * (beta - centre)
-        return penalty - log_lik, gradient
-
-    def hessian(beta: np.ndarray) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-        curvature: np.ndarray = (design.T * (deals * p * (1 - p))) @ design + np.diag(precision)
-        return curvature
-
-    from scipy.optimize import minimize  # only when norms are learned, not for every show
-
-    found = minimize(objective, centre, jac=True, hess=hessian, method="trust-exact")
-    weights: np.ndarray = np.asarray(found.x)[1:]
+    found = map_logistic(design, deals, wins, mean=centre, precision=precision)
+    weights: np.ndarray = found[1:]
     return weights
 
 
