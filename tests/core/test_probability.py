@@ -232,3 +232,34 @@ def test_time_costs_odds_only_where_the_history_says_sitting_costs_deals(
     p = float(model.predict_proba(signals, empty_flags())[0])
     base = float(model._base(signals)["base_rate"][0])
     assert (p < base / 2) if decays else p == pytest.approx(base)
+
+
+def test_a_deal_older_than_won_deals_get_loses_odds_even_without_an_activity_log(
+    policy: Policy,
+) -> None:
+    # A history with no stage changes and no activities, as some CRMs export it: won
+    # deals closed within 30 days of their creation, their stage the close ("Closed"),
+    # the open deals in a stage nobody has history of.
+    closed = [
+        build_deal(
+            deal_id=f"C{i}",
+            stage="Closed",
+            created_at=days_ago(400 - i),
+            closed_at=days_ago(400 - i - 10 - i % 20),
+            outcome="won" if i % 3 else "lost",
+        )
+        for i in range(60)
+    ]
+    young = build_deal(deal_id="YOUNG", stage="Engaging", created_at=days_ago(10))
+    old = build_deal(deal_id="OLD", stage="Engaging", created_at=days_ago(164))
+    pipeline = build_pipeline([*closed, young, old])
+    signals = compute_signals(pipeline, AS_OF, policy)
+    model = PriorModel(policy).fit(pipeline, AS_OF)
+    scores = model.score(signals, empty_flags())
+    p = dict(zip(scores.deal_ids, scores.probability, strict=True))
+    assert p["OLD"] < p["YOUNG"] / 3  # never the flat base rate
+    reasons = model.reasons(scores).filter(pl.col("deal_id") == "OLD")
+    against = reasons["reasons_against"][0].to_list()
+    assert any(
+        r.startswith("Open 164 days, longer than 90% of the won deals took") for r in against
+    )

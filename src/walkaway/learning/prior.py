@@ -24,8 +24,11 @@
    out too: time is counted by step 4.
 4. **Time.** Once a deal has sat in its stage longer than the team's won deals needed
    (their 90th percentile there; without that history, the policy's stage limit; never
-   under ``decay_min_days``), its odds are multiplied by ``decay_per_p90`` for every
-   further such span — unless the team's history shows that sitting does not cost deals
+   under ``decay_min_days``), or has lived longer than 90% of the team's won deals took
+   from creation to close (:attr:`~walkaway.signals.norms.Norms.won_age_days`: this
+   counts where no stage history or activity log says anything), its odds are
+   multiplied by ``decay_per_p90`` for every further such span (of the two, whichever
+   is further along) — unless the team's history shows that sitting does not cost deals
    here (:attr:`~walkaway.signals.norms.Norms.time_decays`: deals that lived longer than
    the won ones needed were won at least as often as the rest).
 
@@ -123,6 +126,27 @@ def overdue_spans(policy: Policy) -> pl.Expr:
     return ((pl.col("days_in_stage") - span) / span).clip(lower_bound=0.0).fill_null(0.0)
 
 
+def age_span(policy: Policy, won_age_days: float | None) -> float | None:
+    """Days of one decay span by age: how old 90% of the won deals were at their close
+    (never under ``decay_min_days``); None without that history."""
+    if won_age_days is None:
+        return None
+    return max(won_age_days, policy.probability.decay_min_days)
+
+
+def aged_spans(policy: Policy, won_age_days: float | None) -> pl.Expr:
+    """How many decay spans a deal has lived beyond the won deals' usual age (0 if not)."""
+    span = age_span(policy, won_age_days)
+    if span is None:
+        return pl.lit(0.0)
+    return ((pl.col("days_open") - span) / span).clip(lower_bound=0.0).fill_null(0.0)
+
+
+def time_spans(policy: Policy, won_age_days: float | None) -> pl.Expr:
+    """The spans time counts against a deal: by stage or by age, whichever is further."""
+    return pl.max_horizontal(overdue_spans(policy), aged_spans(policy, won_age_days))
+
+
 class PriorModel:
     """Stage base rates from history (Beta prior towards the policy), adjusted by flags
     and time. ``fit`` it on the pipeline as of a date, then ``predict_proba``."""
@@ -157,6 +181,7 @@ class PriorModel:
         self.as_of_ = norms.as_of
         self.facts_, self.fact_centre_ = norms.facts, norms.fact_centre
         self.time_decays_ = norms.time_decays
+        self.won_age_days_ = norms.won_age_days
         return self
 
     def walk_away_floor(self) -> float | None:
@@ -217,7 +242,7 @@ class PriorModel:
             _odds(pl.col("base_rate")).log()
             + faded.otherwise(facts)
             + flagged
-            + overdue_spans(self.policy) * decay
+            + time_spans(self.policy, self.won_age_days_) * decay
         )
         return (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING)
 
@@ -257,7 +282,9 @@ class PriorModel:
             pl.concat_list(
                 pl.col("facts_against").list.head(2),
                 pl.col("flag_reasons").fill_null(empty),
-                _time_reason(self.policy) if self.time_decays_ else pl.lit(None, pl.String),
+                _time_reason(self.policy, self.won_age_days_)
+                if self.time_decays_
+                else pl.lit(None, pl.String),
             )
             .list.drop_nulls()
             .alias("reasons_against"),
@@ -284,6 +311,7 @@ class PriorModel:
             "facts": self.facts_.to_records(),
             "fact_centre": self.fact_centre_,
             "time_decays": self.time_decays_,
+            "won_age_days": self.won_age_days_,
         }
 
     @classmethod
@@ -297,6 +325,8 @@ class PriorModel:
         prior.facts_ = FactWeights.from_records(state["facts"], cap)
         prior.fact_centre_ = float(state["fact_centre"])
         prior.time_decays_ = bool(state["time_decays"])
+        age = state.get("won_age_days")  # absent from models stored before it counted
+        prior.won_age_days_ = None if age is None else float(age)
         return prior
 
     def __repr__(self) -> str:
@@ -335,15 +365,35 @@ def _reasons_for() -> pl.Expr:
     return pl.concat_list(positives).list.drop_nulls()
 
 
-def _time_reason(policy: Policy) -> pl.Expr:
-    over = overdue_spans(policy)
-    share = 1 - pl.lit(policy.probability.decay_per_p90).pow(over)
-    return pl.when(over > 0).then(
-        text(
-            whole(pl.col("days_in_stage")),
-            " days in ",
-            pl.col("stage"),
-            ", longer than won deals needed, lowers the odds by ",
-            percent(share),
-        )
+def _time_reason(policy: Policy, won_age_days: float | None) -> pl.Expr:
+    """Why time lowers the odds: the stage or the age, whichever counts."""
+    by_stage, by_age = overdue_spans(policy), aged_spans(policy, won_age_days)
+    effect = odds_effect(
+        pl.lit(policy.probability.decay_per_p90).pow(pl.max_horizontal(by_stage, by_age))
+    )
+    stage = pl.coalesce(pl.col("stage"), pl.lit("this stage"))
+    span = age_span(policy, won_age_days)
+    in_stage = text(
+        whole(pl.col("days_in_stage")),
+        " days in ",
+        stage,
+        ", longer than won deals needed, ",
+        effect,
+    )
+    aged = text(
+        "Open ",
+        whole(pl.col("days_open")),
+        f" days, longer than 90% of the won deals took ({span or 0:.0f} days), ",
+        effect,
+    )
+    return pl.when((by_stage > 0) & (by_stage >= by_age)).then(in_stage).when(by_age > 0).then(aged)
+
+
+def odds_effect(factor: pl.Expr) -> pl.Expr:
+    """Words for multiplying the odds by ``factor`` (below 1): "lowers the odds by 40%",
+    or, once that would read 90% or more, "divides the odds by 12"."""
+    return (
+        pl.when(factor > 0.1)
+        .then(text("lowers the odds by ", percent(1 - factor)))
+        .otherwise(text("divides the odds by ", whole(1 / factor)))
     )

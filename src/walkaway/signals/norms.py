@@ -57,6 +57,9 @@ class Norms:
     facts: FactWeights  # the qualification facts' weights (walkaway.signals.facts)
     fact_centre: float  # the closed deals' average fact total
     time_lift: float | None = None  # odds ratio of winning once past the won deals' age
+    # how old 90% of the won deals were at their close (None with fewer than
+    # history.min_deals of them): a deal older than that has outlived the usual win
+    won_age_days: float | None = None
 
     @property
     def time_decays(self) -> bool:
@@ -95,6 +98,7 @@ class Norms:
             "fact_cap": self.facts.cap,
             "fact_centre": self.fact_centre,
             "time_lift": self.time_lift,
+            "won_age_days": self.won_age_days,
         }
 
     @classmethod
@@ -116,6 +120,7 @@ class Norms:
                 facts=FactWeights.from_records(data["facts"], float(data["fact_cap"])),
                 fact_centre=float(data["fact_centre"]),
                 time_lift=None if data["time_lift"] is None else float(data["time_lift"]),
+                won_age_days=None if data["won_age_days"] is None else float(data["won_age_days"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -165,7 +170,21 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         facts=facts,
         fact_centre=_fact_centre(ordered, facts, policy),
         time_lift=time_lift(closed),
+        won_age_days=won_age_days(closed, policy.history.min_deals),
     )
+
+
+def won_age_days(closed: pl.DataFrame, least: int) -> float | None:
+    """How old 90% of the won deals were at their close, in days (None with fewer than
+    ``least`` won deals closed after their creation)."""
+    won = closed.filter(
+        (pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") > pl.col("created_at"))
+    )
+    if won.height < max(least, 1):
+        return None
+    days = won.select(days_between(pl.col("closed_at"), pl.col("created_at")))
+    value = days.to_series().quantile(0.9, "linear")
+    return None if value is None else float(value)
 
 
 def time_lift(closed: pl.DataFrame) -> float | None:
