@@ -4,6 +4,8 @@ separators, and plurals."""
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
@@ -33,8 +35,30 @@ def number(expr: pl.Expr) -> pl.Expr:
 
 
 def percent(expr: pl.Expr) -> pl.Expr:
-    """A fraction as a percentage: 0.153 -> "15%"."""
-    return whole(expr * 100) + pl.lit("%")
+    """A fraction as a percentage: 0.153 -> "15%"; never "0%" or "100%" for what is
+    neither: 0.0013 -> "<1%", 0.998 -> ">99%"."""
+    rounded = (expr * 100).round(0)
+    return (
+        pl.when((rounded == 0) & (expr > 0))
+        .then(pl.lit("<1%"))
+        .when((rounded == 100) & (expr < 1))
+        .then(pl.lit(">99%"))
+        .otherwise(rounded.cast(pl.Int64).cast(pl.String) + pl.lit("%"))
+    )
+
+
+def percent_text(value: float | None, digits: int = 0) -> str:
+    """:func:`percent` for one Python number ("—" when unknown): "15%", "<1%", ">99%"
+    (halves rounded to even, as Polars rounds them)."""
+    if value is None or math.isnan(value):
+        return "—"
+    step = 1 / 10**digits
+    shown = round(value * 100, digits)
+    if shown == 0 and value > 0:
+        return f"<{step:.{digits}f}%"
+    if shown == 100 and value < 1:
+        return f">{100 - step:.{digits}f}%"
+    return f"{shown:.{digits}f}%"
 
 
 def _grouped(n: pl.Expr) -> pl.Expr:
