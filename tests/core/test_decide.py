@@ -19,7 +19,7 @@ from core_factories import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess, assess_frame
+from walkaway.decision.assess import ASSESSMENT_COLUMNS, CAUSES, assess, assess_frame
 from walkaway.errors import NotFittedError
 from walkaway.learning.blend import BlendedWinModel
 from walkaway.learning.card import CurvePoint, WalkAwayLine
@@ -317,3 +317,64 @@ def test_a_hard_stop_walks_away_whatever_the_line(plain_policy: Policy) -> None:
     pipeline = build_pipeline([build_deal(discount_requested=0.4)], healthy_activities())
     result = assess(pipeline, AS_OF, plain_policy, _with_line(pipeline, plain_policy, 0.0))[0]
     assert result.recommendation is Recommendation.WALK_AWAY and result.hard_stop
+
+
+FIRST_LINE = {
+    "hard_stop": "Hard stop: ",
+    "no_value": "No amount is recorded",
+    "economics_walk": "Expected ",
+    "economics_pursue": "Expected ",
+    "economics_between": "Expected ",
+    "history_floor": "The hours are worth more elsewhere, but at ",
+    "too_unlikely": "At ",
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fields=st.lists(random_deal, min_size=1, max_size=6),
+    acts=st.lists(random_activity, max_size=15),
+    floor=st.none() | st.floats(0.0, 0.9),
+)
+def test_the_line_under_each_call_names_what_decided_it(
+    fields: list[dict[str, Any]], acts: list[Row], floor: float | None
+) -> None:
+    policy = load_policy()
+    deals, activities = make_pipeline(fields, acts)
+    pipeline = build_pipeline(deals, activities)
+    model = None if floor is None else _with_line(pipeline, policy, floor)
+    frame = assess_frame(pipeline, AS_OF, policy, model)
+    deciding = set(policy.decision.requalify_on)
+    for row in frame.iter_rows(named=True):
+        cause, first = row["decided_by"], row["reasons"][0]
+        assert row["recommendation"] == CAUSES[cause].value
+        if cause == "open_question":
+            raised = {f["evidence"] for f in row["flags"] if f["code"] in deciding}
+            assert first in raised
+        else:
+            assert first.startswith(FIRST_LINE[cause]), (cause, first)
+        if cause == "economics_between":
+            assert "above the walk-away line of" in first
+        if cause == "too_unlikely":
+            assert "too unlikely to pursue" in first
+        if row["recommendation"] == "pursue":
+            assert row["win_probability"] >= policy.decision.min_pursue_probability
+
+
+def test_a_deal_too_unlikely_to_win_is_not_pursued_however_well_it_would_pay(
+    plain_policy: Policy,
+) -> None:
+    from tests.backtest.history import FixedModel
+
+    pipeline = build_pipeline([build_deal(amount=50_000_000.0)], healthy_activities())
+    unlikely = FixedModel({"D1": 0.05})  # the hours would pay a hundred times over
+    result = assess_frame(pipeline, AS_OF, plain_policy, unlikely).row(0, named=True)
+    assert result["value_per_hour"] > result["opportunity_rate"]
+    assert result["recommendation"] == "requalify" and result["decided_by"] == "too_unlikely"
+    assert result["reasons"][0] == (
+        "At 5% this deal is too unlikely to pursue as it stands (a pursue needs 10%): find "
+        "out what would make it likely"
+    )
+    assert result["questions"][0].startswith("What would make this deal likely")
+    likely = FixedModel({"D1": 0.5})
+    assert assess_frame(pipeline, AS_OF, plain_policy, likely)["recommendation"][0] == "pursue"

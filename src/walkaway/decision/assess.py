@@ -11,7 +11,12 @@ With V, H, p and the opportunity rate from :mod:`walkaway.decision.economics`:
    also below that floor; above it the deal is re-qualified, and the reason says why;
 4. a deciding fact unknown (a ``requalify_on`` flag: budget, authority, need unknown,
    a requirement unmet, the buyer possibly gone) -> ``requalify``;
-5. p x V / H at or above the rate -> ``pursue``; otherwise ``requalify``.
+5. p x V / H at or above the rate -> ``pursue``, if p is at least
+   ``decision.min_pursue_probability`` (below it: ``requalify``, what would make the
+   deal likely?); otherwise ``requalify``.
+
+Each call keeps the one cause that decided it (:data:`CAUSES`, the column
+``decided_by``), and its first reason is that cause's sentence.
 
 A re-qualification carries the questions of its flags (unknown facts first) and a
 deadline (``as_of`` + ``decision.requalify_days``); a walk-away a revisit date
@@ -39,6 +44,17 @@ from walkaway.signals.norms import Norms, norms_from_snapshot
 from walkaway.signals.snapshot import take_snapshot
 
 URGENCY = {Recommendation.WALK_AWAY: 0, Recommendation.REQUALIFY: 1, Recommendation.PURSUE: 2}
+# What decided a call, and the call it makes.
+CAUSES: dict[str, Recommendation] = {
+    "hard_stop": Recommendation.WALK_AWAY,
+    "no_value": Recommendation.REQUALIFY,
+    "economics_walk": Recommendation.WALK_AWAY,
+    "history_floor": Recommendation.REQUALIFY,
+    "open_question": Recommendation.REQUALIFY,
+    "too_unlikely": Recommendation.REQUALIFY,
+    "economics_pursue": Recommendation.PURSUE,
+    "economics_between": Recommendation.REQUALIFY,
+}
 MAX_FLAG_REASONS = 3
 MAX_QUESTIONS = 4
 
@@ -51,6 +67,7 @@ ASSESSMENT_COLUMNS = (
     "amount",
     "currency",
     "recommendation",
+    "decided_by",
     "win_probability",
     "expected_value",
     "cost_to_pursue",
@@ -164,7 +181,13 @@ def recommend(
             pl.col("has_unknown").fill_null(False),
             pl.lit(model.walk_away_floor(), dtype=pl.Float64).alias("walk_away_floor"),
         )
-        .with_columns(_rule().alias("recommendation"))
+        .with_columns(_cause(policy).alias("decided_by"))
+        .with_columns(
+            pl.col("decided_by")
+            .replace_strict({k: v.value for k, v in CAUSES.items()}, return_dtype=pl.String)
+            .alias("recommendation"),
+            pl.lit(policy.decision.min_pursue_probability).alias("pursue_floor"),
+        )
         .with_columns(_dates(policy, as_of, decays=norms.time_decays))
         .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
     )
@@ -200,21 +223,28 @@ def _per_deal_flags(flags: pl.DataFrame, deciding: list[str]) -> pl.DataFrame:
     )
 
 
-def _rule() -> pl.Expr:
+def _cause(policy: Policy) -> pl.Expr:
+    """What decides each call (the module docstring's steps, in order)."""
     value_per_hour, line = pl.col("value_per_hour"), pl.col("walk_away_rate")
     below_floor = (pl.col("win_probability") < pl.col("walk_away_floor")).fill_null(True)
+    below_line = pl.col("value_per_hour_answered") < line
+    likely = pl.col("win_probability") >= policy.decision.min_pursue_probability
     return (
         pl.when(pl.col("hard_stop"))
-        .then(pl.lit(Recommendation.WALK_AWAY.value))
+        .then(pl.lit("hard_stop"))
         .when(pl.col("value").is_null())
-        .then(pl.lit(Recommendation.REQUALIFY.value))
-        .when((pl.col("value_per_hour_answered") < line) & below_floor)
-        .then(pl.lit(Recommendation.WALK_AWAY.value))
+        .then(pl.lit("no_value"))
+        .when(below_line & below_floor)
+        .then(pl.lit("economics_walk"))
+        .when(below_line)
+        .then(pl.lit("history_floor"))
         .when(pl.col("has_unknown"))
-        .then(pl.lit(Recommendation.REQUALIFY.value))
+        .then(pl.lit("open_question"))
+        .when((value_per_hour >= pl.col("opportunity_rate")) & ~likely)
+        .then(pl.lit("too_unlikely"))
         .when(value_per_hour >= pl.col("opportunity_rate"))
-        .then(pl.lit(Recommendation.PURSUE.value))
-        .otherwise(pl.lit(Recommendation.REQUALIFY.value))
+        .then(pl.lit("economics_pursue"))
+        .otherwise(pl.lit("economics_between"))
     )
 
 

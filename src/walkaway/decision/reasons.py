@@ -74,9 +74,10 @@ def crossing_date(policy: Policy, as_of: datetime) -> pl.Expr:
     )
 
 
-def _hour_sentence() -> pl.Expr:
+def _elsewhere() -> pl.Expr:
+    """What an hour earns elsewhere, and whose figure it is."""
     currency = pl.col("currency")
-    elsewhere = (
+    return (
         pl.when(pl.col("opportunity_rate") > pl.col("yield_per_hour"))
         .then(text("an hour of your time costs ", money(pl.col("opportunity_rate"), currency)))
         .when(pl.col("yield_source") == "owner")
@@ -85,19 +86,36 @@ def _hour_sentence() -> pl.Expr:
         .then(text("the team's deals earn ", money(pl.col("yield_per_hour"), currency), " an hour"))
         .otherwise(text("the policy values an hour at ", money(pl.col("yield_per_hour"), currency)))
     )
+
+
+def _hour_sentence() -> pl.Expr:
+    """The economics, said the way the call reads them: above what an hour earns
+    elsewhere (pursue), below the walk-away line (walk away), or in between."""
+    currency = pl.col("currency")
+    expected = text(
+        "Expected ",
+        money(pl.col("value_per_hour"), currency),
+        " per remaining hour (",
+        percent(pl.col("win_probability")),
+        " of ",
+        money(pl.col("value"), currency),
+        " over ",
+        number(pl.col("hours_needed")),
+        " hours)",
+    )
+    between = pl.col("decided_by") == "economics_between"
     return pl.when(pl.col("value").is_not_null()).then(
-        text(
-            "Expected ",
-            money(pl.col("value_per_hour"), currency),
-            " per remaining hour (",
-            percent(pl.col("win_probability")),
-            " of ",
-            money(pl.col("value"), currency),
-            " over ",
-            number(pl.col("hours_needed")),
-            " hours); ",
-            elsewhere,
+        pl.when(between)
+        .then(
+            text(
+                expected,
+                ": below what an hour earns elsewhere (",
+                _elsewhere(),
+                "), above the walk-away line of ",
+                money(pl.col("walk_away_rate"), currency),
+            )
         )
+        .otherwise(text(expected, "; ", _elsewhere()))
     )
 
 
@@ -115,12 +133,7 @@ def _answered_sentence() -> pl.Expr:
 
 def _floor_sentence() -> pl.Expr:
     """Why a deal below the economic line is not walked away from: the team's history."""
-    held = (
-        (pl.col("recommendation") != Recommendation.WALK_AWAY)
-        & (pl.col("value_per_hour_answered") < pl.col("walk_away_rate"))
-        & (pl.col("win_probability") >= pl.col("walk_away_floor"))
-    )
-    return pl.when(held.fill_null(False)).then(
+    return pl.when(pl.col("decided_by") == "history_floor").then(
         text(
             "The hours are worth more elsewhere, but at ",
             percent(pl.col("win_probability")),
@@ -131,13 +144,39 @@ def _floor_sentence() -> pl.Expr:
     )
 
 
-def reasons_expr() -> pl.Expr:
-    """``list[str]`` of reasons; needs the columns assembled by ``decide.recommend``."""
-    rec = pl.col("recommendation")
-    walking = rec == Recommendation.WALK_AWAY
-    no_value = pl.when(pl.col("value").is_null()).then(
+def _unlikely_sentence() -> pl.Expr:
+    """Why a deal whose hours would pay is not pursued: it is too unlikely to be won."""
+    return pl.when(pl.col("decided_by") == "too_unlikely").then(
+        text(
+            "At ",
+            percent(pl.col("win_probability")),
+            " this deal is too unlikely to pursue as it stands (a pursue needs ",
+            percent(pl.col("pursue_floor")),
+            "): find out what would make it likely",
+        )
+    )
+
+
+def _no_value_sentence() -> pl.Expr:
+    return pl.when(pl.col("value").is_null()).then(
         pl.lit("No amount is recorded, so the deal's value cannot be weighed against its hours")
     )
+
+
+def _first(cause: str, *sentences: pl.Expr) -> pl.Expr:
+    """``sentences`` when the call was decided by ``cause``, else nothing."""
+    return pl.when(pl.col("decided_by") == cause).then(pl.concat_list(*sentences))
+
+
+def reasons_expr() -> pl.Expr:
+    """``list[str]`` of reasons, **the one that decided the call first** (its
+    ``decided_by``: the hard stop, the missing amount, the economics, the history's
+    floor, the open question or the probability too low to pursue); then the rest.
+    Needs the columns assembled by ``assess.recommend``."""
+    rec = pl.col("recommendation")
+    walking = rec == Recommendation.WALK_AWAY
+    hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element()).fill_null(EMPTY)
+    unknown = pl.col("unknown_reasons").fill_null(EMPTY)
     crossing = pl.when(~walking & pl.col("walk_away_on").is_not_null()).then(
         text(
             "If nothing changes, it crosses the walk-away line on ",
@@ -153,20 +192,32 @@ def reasons_expr() -> pl.Expr:
             " hours already spent are not counted: only the hours ahead matter",
         )
     )
-    hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element())
-    return pl.concat_list(
-        hard.fill_null(EMPTY),
-        no_value,
-        _hour_sentence(),
-        _answered_sentence(),
-        _floor_sentence(),
-        pl.col("unknown_reasons").fill_null(EMPTY),
-        pl.col("flag_reasons").fill_null(EMPTY),
-        crossing,
-        deadline,
-        sunk,
-        pl.col("gut_reasons").fill_null(EMPTY),
-    ).list.drop_nulls()
+    deciding = pl.coalesce(
+        _first("hard_stop", hard),
+        _first("no_value", _no_value_sentence()),
+        _first("history_floor", _floor_sentence()),
+        _first("open_question", unknown),
+        _first("too_unlikely", _unlikely_sentence()),
+        pl.concat_list(_hour_sentence()),
+    )
+    return (
+        pl.concat_list(
+            deciding,
+            hard,
+            _no_value_sentence(),
+            _hour_sentence(),
+            _answered_sentence(),
+            _unlikely_sentence(),
+            unknown,
+            pl.col("flag_reasons").fill_null(EMPTY),
+            crossing,
+            deadline,
+            sunk,
+            pl.col("gut_reasons").fill_null(EMPTY),
+        )
+        .list.drop_nulls()
+        .list.unique(maintain_order=True)
+    )
 
 
 def questions_expr() -> pl.Expr:
@@ -174,10 +225,14 @@ def questions_expr() -> pl.Expr:
     value_question = pl.when(pl.col("value").is_null()).then(
         pl.lit("What is this deal worth: which amount is the buyer considering?")
     )
+    likely = pl.when(pl.col("decided_by") == "too_unlikely").then(
+        pl.lit("What would make this deal likely: who decides, with what budget, by when?")
+    )
     generic = pl.when(
         (pl.col("recommendation") == Recommendation.REQUALIFY)
         & (pl.col("flag_questions").list.len().fill_null(0) == 0)
+        & (pl.col("decided_by") != "too_unlikely")
     ).then(pl.lit("What would it take for you to decide, and by when?"))
     return pl.concat_list(
-        value_question, pl.col("flag_questions").fill_null(EMPTY), generic
+        value_question, likely, pl.col("flag_questions").fill_null(EMPTY), generic
     ).list.drop_nulls()

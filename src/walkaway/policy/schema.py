@@ -106,6 +106,7 @@ class DecisionPolicy:
     revisit_months: int = field(metadata={"min": 1})
     requalify_on: tuple[str, ...] = ()
     max_wins_sacrificed: float = field(default=0.05, metadata=_FRACTION)
+    min_pursue_probability: float = field(default=0.1, metadata=_FRACTION)
 
 
 @dataclass(frozen=True)

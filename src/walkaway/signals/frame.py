@@ -146,7 +146,7 @@ def _activities_of(activities: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
     ids = activities["deal_id"]
     if ids.len() and ids.is_sorted():
         distinct = ids.filter(ids.ne_missing(ids.shift(1))).drop_nulls()
-        if ids.null_count() == 0 and distinct.is_in(deals["deal_id"]).all():
+        if ids.null_count() == 0 and distinct.is_in(deals["deal_id"].implode()).all():
             return activities
     return activities.filter(pl.col("deal_id").is_in(deals["deal_id"].implode()))
 
