@@ -154,6 +154,15 @@ def test_most_urgent_first(plain_policy: Policy) -> None:
     assert order == ["dead", "unknown", "healthy"]
 
 
+def test_within_a_call_what_is_at_stake_comes_first_never_the_id(plain_policy: Policy) -> None:
+    amounts = {"A-small": 8_000.0, "B-large": 90_000.0, "C-middle": 30_000.0}
+    deals = [build_deal(deal_id=d, amount=a, budget="unknown") for d, a in amounts.items()]
+    acts = [a for d in amounts for a in healthy_activities(d)]
+    frame = assess_frame(build_pipeline(deals, acts), AS_OF, plain_policy)
+    assert set(frame["recommendation"]) == {"requalify"}
+    assert frame["deal_id"].to_list() == ["B-large", "C-middle", "A-small"]
+
+
 def test_one_deal_takes_the_same_path(policy: Policy) -> None:
     won, acts = won_history(12)
     deals = [*won, build_deal(), build_deal(deal_id="D2", fit="low")]
@@ -346,7 +355,7 @@ def test_the_line_under_each_call_names_what_decided_it(
     frame = assess_frame(pipeline, AS_OF, policy, model)
     deciding = set(policy.decision.requalify_on)
     for row in frame.iter_rows(named=True):
-        cause, first = row["decided_by"], row["reasons"][0]
+        cause, first = row["cause"], row["reasons"][0]
         assert row["recommendation"] == CAUSES[cause].value
         if cause == "open_question":
             raised = {f["evidence"] for f in row["flags"] if f["code"] in deciding}
@@ -370,7 +379,7 @@ def test_a_deal_too_unlikely_to_win_is_not_pursued_however_well_it_would_pay(
     unlikely = FixedModel({"D1": 0.05})  # the hours would pay a hundred times over
     result = assess_frame(pipeline, AS_OF, plain_policy, unlikely).row(0, named=True)
     assert result["value_per_hour"] > result["opportunity_rate"]
-    assert result["recommendation"] == "requalify" and result["decided_by"] == "too_unlikely"
+    assert result["recommendation"] == "requalify" and result["cause"] == "too_unlikely"
     assert result["reasons"][0] == (
         "At 5% this deal is too unlikely to pursue as it stands (a pursue needs 10%): find "
         "out what would make it likely"

@@ -137,7 +137,8 @@ def test_reasons_for_and_against(policy: Policy) -> None:
     prior = PriorModel(policy).fit(pipeline, AS_OF)
     reasons = prior.reasons(prior.score(signals, found)).row(0, named=True)
     assert reasons["reasons_for"][0] == (
-        "Deals in proposal are won about 45% of the time (policy, no history yet)"
+        "Deals in proposal are won about 45% of the time (the policy's figure: no closed "
+        "deal here reached it yet)"
     )
     assert "Budget confirmed" in reasons["reasons_for"]
     assert "42 days in proposal; the stage limit is 21 days" in reasons["reasons_against"]
@@ -262,4 +263,9 @@ def test_a_deal_older_than_won_deals_get_loses_odds_even_without_an_activity_log
     against = reasons["reasons_against"][0].to_list()
     assert any(
         r.startswith("Open 164 days, longer than 90% of the won deals took") for r in against
+    )
+    # the base rate is the team's own, not the policy's: say so, with the counts
+    said = reasons["reasons_for"][0].to_list()[0]
+    assert (
+        said == "Deals closed here were won 40 of 60 times (67%); none on record reached Engaging"
     )

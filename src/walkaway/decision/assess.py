@@ -16,7 +16,7 @@ With V, H, p and the opportunity rate from :mod:`walkaway.decision.economics`:
    deal likely?); otherwise ``requalify``.
 
 Each call keeps the one cause that decided it (:data:`CAUSES`, the column
-``decided_by``), and its first reason is that cause's sentence.
+``cause``), and its first reason is that cause's sentence.
 
 A re-qualification carries the questions of its flags (unknown facts first) and a
 deadline (``as_of`` + ``decision.requalify_days``); a walk-away a revisit date
@@ -67,7 +67,7 @@ ASSESSMENT_COLUMNS = (
     "amount",
     "currency",
     "recommendation",
-    "decided_by",
+    "cause",
     "win_probability",
     "expected_value",
     "cost_to_pursue",
@@ -181,9 +181,9 @@ def recommend(
             pl.col("has_unknown").fill_null(False),
             pl.lit(model.walk_away_floor(), dtype=pl.Float64).alias("walk_away_floor"),
         )
-        .with_columns(_cause(policy).alias("decided_by"))
+        .with_columns(_cause(policy).alias("cause"))
         .with_columns(
-            pl.col("decided_by")
+            pl.col("cause")
             .replace_strict({k: v.value for k, v in CAUSES.items()}, return_dtype=pl.String)
             .alias("recommendation"),
             pl.lit(policy.decision.min_pursue_probability).alias("pursue_floor"),
@@ -269,16 +269,29 @@ def _dates(policy: Policy, as_of: datetime, *, decays: bool) -> list[pl.Expr]:
     ]
 
 
+def stake() -> pl.Expr:
+    """What is at stake in a call, in money: for a walk-away, the value given up times
+    how far below the walk-away line the deal's hours pay (a big deal far below it
+    first: the clearest cleaning of the pipeline); for a re-qualification or a pursue,
+    the expected value riding on it. Without a value, the amount."""
+    value = pl.coalesce(pl.col("value"), pl.col("amount"), pl.lit(0.0))
+    below = (1 - pl.col("value_per_hour") / pl.col("walk_away_rate")).clip(0.0, 1.0)
+    walking = pl.col("recommendation") == Recommendation.WALK_AWAY
+    at_risk = pl.when(pl.col("hard_stop")).then(value).otherwise(value * below.fill_null(1.0))
+    expected = pl.coalesce(pl.col("expected_value"), pl.col("amount"), pl.lit(0.0))
+    return pl.when(walking).then(at_risk).otherwise(expected).fill_nan(0.0)
+
+
 def most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
-    """The order of a review: walk-aways and hard stops first, then by what is at stake."""
+    """The order of a review: walk-aways (hard stops first), re-qualifications, then
+    deals to pursue by the date they cross the walk-away line; within each, by what is
+    at stake (:func:`stake`), never by id alone (it breaks only exact ties)."""
     urgency = pl.col("recommendation").replace_strict(
         {k.value: v for k, v in URGENCY.items()}, return_dtype=pl.Int32
     )
-    walking = pl.col("recommendation") == Recommendation.WALK_AWAY
-    stake = pl.when(walking).then(pl.col("cost_to_pursue")).otherwise(pl.col("expected_value"))
     return frame.sort(
-        [urgency, pl.col("hard_stop"), pl.col("walk_away_on"), stake.fill_null(0.0), "deal_id"],
-        descending=[False, True, False, True, False],
+        [urgency, pl.col("hard_stop"), pl.col("walk_away_on"), stake(), "amount", "deal_id"],
+        descending=[False, True, False, True, True, False],
         nulls_last=True,
     )
 

@@ -103,7 +103,7 @@ def _hour_sentence() -> pl.Expr:
         number(pl.col("hours_needed")),
         " hours)",
     )
-    between = pl.col("decided_by") == "economics_between"
+    between = pl.col("cause") == "economics_between"
     return pl.when(pl.col("value").is_not_null()).then(
         pl.when(between)
         .then(
@@ -133,7 +133,7 @@ def _answered_sentence() -> pl.Expr:
 
 def _floor_sentence() -> pl.Expr:
     """Why a deal below the economic line is not walked away from: the team's history."""
-    return pl.when(pl.col("decided_by") == "history_floor").then(
+    return pl.when(pl.col("cause") == "history_floor").then(
         text(
             "The hours are worth more elsewhere, but at ",
             percent(pl.col("win_probability")),
@@ -146,7 +146,7 @@ def _floor_sentence() -> pl.Expr:
 
 def _unlikely_sentence() -> pl.Expr:
     """Why a deal whose hours would pay is not pursued: it is too unlikely to be won."""
-    return pl.when(pl.col("decided_by") == "too_unlikely").then(
+    return pl.when(pl.col("cause") == "too_unlikely").then(
         text(
             "At ",
             percent(pl.col("win_probability")),
@@ -165,12 +165,12 @@ def _no_value_sentence() -> pl.Expr:
 
 def _first(cause: str, *sentences: pl.Expr) -> pl.Expr:
     """``sentences`` when the call was decided by ``cause``, else nothing."""
-    return pl.when(pl.col("decided_by") == cause).then(pl.concat_list(*sentences))
+    return pl.when(pl.col("cause") == cause).then(pl.concat_list(*sentences))
 
 
 def reasons_expr() -> pl.Expr:
     """``list[str]`` of reasons, **the one that decided the call first** (its
-    ``decided_by``: the hard stop, the missing amount, the economics, the history's
+    ``cause``: the hard stop, the missing amount, the economics, the history's
     floor, the open question or the probability too low to pursue); then the rest.
     Needs the columns assembled by ``assess.recommend``."""
     rec = pl.col("recommendation")
@@ -225,13 +225,13 @@ def questions_expr() -> pl.Expr:
     value_question = pl.when(pl.col("value").is_null()).then(
         pl.lit("What is this deal worth: which amount is the buyer considering?")
     )
-    likely = pl.when(pl.col("decided_by") == "too_unlikely").then(
+    likely = pl.when(pl.col("cause") == "too_unlikely").then(
         pl.lit("What would make this deal likely: who decides, with what budget, by when?")
     )
     generic = pl.when(
         (pl.col("recommendation") == Recommendation.REQUALIFY)
         & (pl.col("flag_questions").list.len().fill_null(0) == 0)
-        & (pl.col("decided_by") != "too_unlikely")
+        & (pl.col("cause") != "too_unlikely")
     ).then(pl.lit("What would it take for you to decide, and by when?"))
     return pl.concat_list(
         value_question, likely, pl.col("flag_questions").fill_null(EMPTY), generic

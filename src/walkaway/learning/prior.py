@@ -46,6 +46,7 @@ from typing import Any, Protocol, Self
 import polars as pl
 
 from walkaway.errors import NotFittedError
+from walkaway.logistic import CEILING, FLOOR
 from walkaway.models import Pipeline, Severity
 from walkaway.policy import Policy
 from walkaway.signals.facts import (
@@ -58,7 +59,7 @@ from walkaway.signals.facts import (
 from walkaway.signals.norms import HISTORY, POLICY, Norms, compute_norms
 from walkaway.wording import percent, text, whole
 
-FLOOR, CEILING = 0.001, 0.999
+TEAM = "team"  # a stage neither history nor policy knows: the team's overall win rate
 TIME_COUNTED_ELSEWHERE = frozenset({"stalled"})
 STATED_AS_FACTS = frozenset(FACT_FLAGS) | QUESTION_FLAGS  # their reasons come from the facts
 NOT_IN_THE_ODDS = TIME_COUNTED_ELSEWHERE | STATED_AS_FACTS
@@ -179,6 +180,7 @@ class PriorModel:
             .alias("source"),
         )
         self.as_of_ = norms.as_of
+        self.closed_deals_, self.won_deals_ = norms.closed_deals, norms.won_deals
         self.facts_, self.fact_centre_ = norms.facts, norms.fact_centre
         self.time_decays_ = norms.time_decays
         self.won_age_days_ = norms.won_age_days
@@ -206,7 +208,14 @@ class PriorModel:
             ),
             pl.col("reached").fill_null(0),
             pl.col("won").fill_null(0),
-            pl.col("source").fill_null(POLICY),
+            # a stage neither the history nor the policy knows: the team's overall rate
+            pl.col("source").fill_null(
+                pl.when(pl.col("stage_key").is_in(list(priors)))
+                .then(pl.lit(POLICY))
+                .otherwise(pl.lit(TEAM))
+            ),
+            pl.lit(self.closed_deals_, dtype=pl.Int64).alias("team_closed"),
+            pl.lit(self.won_deals_, dtype=pl.Int64).alias("team_won"),
         )
 
     def _flag_factors(self, flags: pl.DataFrame, without: Collection[str]) -> pl.DataFrame:
@@ -312,6 +321,8 @@ class PriorModel:
             "fact_centre": self.fact_centre_,
             "time_decays": self.time_decays_,
             "won_age_days": self.won_age_days_,
+            "closed_deals": self.closed_deals_,
+            "won_deals": self.won_deals_,
         }
 
     @classmethod
@@ -327,6 +338,8 @@ class PriorModel:
         prior.time_decays_ = bool(state["time_decays"])
         age = state.get("won_age_days")  # absent from models stored before it counted
         prior.won_age_days_ = None if age is None else float(age)
+        prior.closed_deals_ = int(state.get("closed_deals", 0))
+        prior.won_deals_ = int(state.get("won_deals", 0))
         return prior
 
     def __repr__(self) -> str:
@@ -335,29 +348,42 @@ class PriorModel:
 
 
 def _reasons_for() -> pl.Expr:
+    # The share said is the counts' own (the base rate behind p is pulled towards the
+    # policy while the history is short; a sentence must agree with its own numbers).
     history = text(
-        "Deals that reached ",
-        pl.col("stage"),
-        " were won ",
-        percent(pl.col("base_rate")),
-        " of the time here (",
-        whole(pl.col("won")),
-        " of ",
-        whole(pl.col("reached")),
-        ")",
-    )
+        "Deals that reached ", pl.col("stage"), " were won ",
+        whole(pl.col("won")), " of ", whole(pl.col("reached")), " times here (",
+        percent(pl.col("won") / pl.col("reached")), ")",
+    )  # fmt: skip
+    stage = pl.coalesce(pl.col("stage"), pl.lit("an unknown stage"))
     prior = text(
         "Deals in ",
-        pl.col("stage"),
+        stage,
         " are won about ",
         percent(pl.col("base_rate")),
-        " of the time (policy, no history yet)",
+        " of the time (the policy's figure: no closed deal here reached it yet)",
     )
+    team = text(
+        "Deals closed here were won ", whole(pl.col("team_won")), " of ",
+        whole(pl.col("team_closed")), " times (",
+        percent(pl.col("team_won") / pl.col("team_closed")),
+        "); none on record reached ", stage,
+    )  # fmt: skip
+    guess = text(
+        "Deals are won about ", percent(pl.col("base_rate")),
+        " of the time (the policy's figure: no history yet)",
+    )  # fmt: skip
     recent = (pl.col("days_since_inbound") <= pl.col("team_reply_gap").fill_null(7.0)).fill_null(
         False
     ) & (pl.col("inbound_touches") > 0)
     positives = [
-        pl.when(pl.col("source") == HISTORY).then(history).otherwise(prior),
+        pl.when(pl.col("source") == HISTORY)
+        .then(history)
+        .when(pl.col("source") == POLICY)
+        .then(prior)
+        .when(pl.col("team_closed") > 0)
+        .then(team)
+        .otherwise(guess),
         pl.when(recent).then(
             text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
         ),
