@@ -289,8 +289,10 @@ def most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
     urgency = pl.col("recommendation").replace_strict(
         {k.value: v for k, v in URGENCY.items()}, return_dtype=pl.Int32
     )
+    pursuing = pl.col("recommendation") == Recommendation.PURSUE
+    crossing = pl.when(pursuing).then(pl.col("walk_away_on"))
     return frame.sort(
-        [urgency, pl.col("hard_stop"), pl.col("walk_away_on"), stake(), "amount", "deal_id"],
+        [urgency, pl.col("hard_stop"), crossing, stake(), "amount", "deal_id"],
         descending=[False, True, False, True, True, False],
         nulls_last=True,
     )
