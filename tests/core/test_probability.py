@@ -218,7 +218,9 @@ def test_time_costs_odds_only_where_the_history_says_sitting_costs_deals(
     plain_policy: Policy, lost_linger: bool, decays: bool
 ) -> None:
     """Lost deals that linger: a deal past the won deals' norm decays. Lost deals that
-    close fast and won ones that take their time (as in Maven's data): it does not."""
+    close fast and won ones that take their time (as in Maven's data): a deal within the
+    won deals' lives does not; one older than any won deal ever was still does (nothing
+    in the history speaks for it)."""
     won = [40 + 60 * i / 399 for i in range(400)]
     lost = (
         [10 + 150 * i / 399 for i in range(400)]
@@ -232,7 +234,14 @@ def test_time_costs_odds_only_where_the_history_says_sitting_costs_deals(
     signals = compute_signals(pipeline, AS_OF, plain_policy).filter(deal_id="old")
     p = float(model.predict_proba(signals, empty_flags())[0])
     base = float(model._base(signals)["base_rate"][0])
-    assert (p < base / 2) if decays else p == pytest.approx(base)
+    assert p < base / 2  # 400 days: past the norm, and older than any won deal
+    within = build_deal(deal_id="within", created_at=days_ago(80))
+    pipeline = build_pipeline([*_lives(won, lost), within])
+    signals = compute_signals(pipeline, AS_OF, plain_policy).filter(deal_id="within")
+    model = PriorModel(plain_policy).fit(pipeline, AS_OF)
+    p = float(model.predict_proba(signals, empty_flags())[0])
+    base = float(model._base(signals)["base_rate"][0])
+    assert (p < base) if decays else p == pytest.approx(base)
 
 
 def test_a_deal_older_than_won_deals_get_loses_odds_even_without_an_activity_log(

@@ -184,6 +184,7 @@ class PriorModel:
         self.facts_, self.fact_centre_ = norms.facts, norms.fact_centre
         self.time_decays_ = norms.time_decays
         self.won_age_days_ = norms.won_age_days
+        self.won_age_longest_ = norms.won_age_longest
         return self
 
     def walk_away_floor(self) -> float | None:
@@ -242,7 +243,7 @@ class PriorModel:
         )
 
     def _probability(self, flag_column: str) -> pl.Expr:
-        decay = math.log(self.policy.probability.decay_per_p90) if self.time_decays_ else 0.0
+        decay = math.log(self.policy.probability.decay_per_p90)
         facts = self.facts_.total() - self.fact_centre_
         flagged = pl.col(flag_column).fill_null(0.0)
         # Good qualification recorded earlier fades as the buyer's behaviour raises flags.
@@ -251,9 +252,22 @@ class PriorModel:
             _odds(pl.col("base_rate")).log()
             + faded.otherwise(facts)
             + flagged
-            + time_spans(self.policy, self.won_age_days_) * decay
+            + self._time_spans() * decay
         )
         return (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING)
+
+    def _time_spans(self) -> pl.Expr:
+        """Spans of time held against a deal (module docstring, step 4). Where the
+        history shows that sitting does not cost deals here, only an age beyond the
+        oldest won deal's counts: nothing in the history speaks for a deal that old."""
+        if self.time_decays_:
+            return time_spans(self.policy, self.won_age_days_)
+        return aged_spans(self.policy, self.won_age_longest_)
+
+    def _time_reason(self) -> pl.Expr:
+        if self.time_decays_:
+            return _time_reason(self.policy, self.won_age_days_)
+        return _time_reason(self.policy, self.won_age_longest_, stage=False, oldest=True)
 
     def score(
         self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
@@ -291,9 +305,7 @@ class PriorModel:
             pl.concat_list(
                 pl.col("facts_against").list.head(2),
                 pl.col("flag_reasons").fill_null(empty),
-                _time_reason(self.policy, self.won_age_days_)
-                if self.time_decays_
-                else pl.lit(None, pl.String),
+                self._time_reason(),
             )
             .list.drop_nulls()
             .alias("reasons_against"),
@@ -321,6 +333,7 @@ class PriorModel:
             "fact_centre": self.fact_centre_,
             "time_decays": self.time_decays_,
             "won_age_days": self.won_age_days_,
+            "won_age_longest": self.won_age_longest_,
             "closed_deals": self.closed_deals_,
             "won_deals": self.won_deals_,
         }
@@ -338,6 +351,8 @@ class PriorModel:
         prior.time_decays_ = bool(state["time_decays"])
         age = state.get("won_age_days")  # absent from models stored before it counted
         prior.won_age_days_ = None if age is None else float(age)
+        longest = state.get("won_age_longest")
+        prior.won_age_longest_ = None if longest is None else float(longest)
         prior.closed_deals_ = int(state.get("closed_deals", 0))
         prior.won_deals_ = int(state.get("won_deals", 0))
         return prior
@@ -391,27 +406,26 @@ def _reasons_for() -> pl.Expr:
     return pl.concat_list(positives).list.drop_nulls()
 
 
-def _time_reason(policy: Policy, won_age_days: float | None) -> pl.Expr:
+def _time_reason(
+    policy: Policy, won_age_days: float | None, *, stage: bool = True, oldest: bool = False
+) -> pl.Expr:
     """Why time lowers the odds: the stage or the age, whichever counts."""
-    by_stage, by_age = overdue_spans(policy), aged_spans(policy, won_age_days)
+    by_stage = overdue_spans(policy) if stage else pl.lit(0.0)
+    by_age = aged_spans(policy, won_age_days)
     effect = odds_effect(
         pl.lit(policy.probability.decay_per_p90).pow(pl.max_horizontal(by_stage, by_age))
     )
-    stage = pl.coalesce(pl.col("stage"), pl.lit("this stage"))
+    named = pl.coalesce(pl.col("stage"), pl.lit("this stage"))
     span = age_span(policy, won_age_days)
+    than = "any won deal here took" if oldest else "90% of the won deals took"
     in_stage = text(
-        whole(pl.col("days_in_stage")),
-        " days in ",
-        stage,
-        ", longer than won deals needed, ",
+        whole(pl.col("days_in_stage")), " days in ", named, ", longer than won deals needed, ",
         effect,
-    )
+    )  # fmt: skip
     aged = text(
-        "Open ",
-        whole(pl.col("days_open")),
-        f" days, longer than 90% of the won deals took ({span or 0:.0f} days), ",
+        "Open ", whole(pl.col("days_open")), f" days, longer than {than} ({span or 0:.0f} days), ",
         effect,
-    )
+    )  # fmt: skip
     return pl.when((by_stage > 0) & (by_stage >= by_age)).then(in_stage).when(by_age > 0).then(aged)
 
 

@@ -60,6 +60,7 @@ class Norms:
     # how old 90% of the won deals were at their close (None with fewer than
     # history.min_deals of them): a deal older than that has outlived the usual win
     won_age_days: float | None = None
+    won_age_longest: float | None = None  # the oldest a won deal ever was at its close
 
     @property
     def time_decays(self) -> bool:
@@ -99,6 +100,7 @@ class Norms:
             "fact_centre": self.fact_centre,
             "time_lift": self.time_lift,
             "won_age_days": self.won_age_days,
+            "won_age_longest": self.won_age_longest,
         }
 
     @classmethod
@@ -121,6 +123,7 @@ class Norms:
                 fact_centre=float(data["fact_centre"]),
                 time_lift=None if data["time_lift"] is None else float(data["time_lift"]),
                 won_age_days=None if data["won_age_days"] is None else float(data["won_age_days"]),
+                won_age_longest=_number(data["won_age_longest"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -171,19 +174,24 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         fact_centre=_fact_centre(ordered, facts, policy),
         time_lift=time_lift(closed),
         won_age_days=won_age_days(closed, policy.history.min_deals),
+        won_age_longest=won_age_days(closed, policy.history.min_deals, quantile=1.0),
     )
 
 
-def won_age_days(closed: pl.DataFrame, least: int) -> float | None:
-    """How old 90% of the won deals were at their close, in days (None with fewer than
-    ``least`` won deals closed after their creation)."""
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def won_age_days(closed: pl.DataFrame, least: int, quantile: float = 0.9) -> float | None:
+    """How old ``quantile`` of the won deals were at their close, in days (None with
+    fewer than ``least`` won deals closed after their creation)."""
     won = closed.filter(
         (pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") > pl.col("created_at"))
     )
     if won.height < max(least, 1):
         return None
     days = won.select(days_between(pl.col("closed_at"), pl.col("created_at")))
-    value = days.to_series().quantile(0.9, "linear")
+    value = days.to_series().quantile(quantile, "linear")
     return None if value is None else float(value)
 
 
