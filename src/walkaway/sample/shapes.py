@@ -19,14 +19,23 @@ test or a benchmark can tell whether a model learned what is there and nothing e
 Each returns a :class:`Shape`: the whole pipeline with every outcome, and the true win
 chance of every deal. :func:`split_history` turns it into what a user would import: a
 share of the deals closed (the history) and the rest open, with their outcomes kept
-aside for scoring.
+aside for scoring; :func:`write_export` writes that import as the CSV files a CRM
+export would be (extra columns as columns of their own).
+
+Shapes that carry a trap (:mod:`walkaway.sample.traps`) name their trap columns in
+``Shape.traps``: :data:`AT_CLOSE`, a column the CRM fills only when a deal closes (the
+split empties it on every deal still open, as the export would show it), or
+:data:`AFTER_OUTCOME`, a column written after the outcome into every row of a one-off
+export (kept on the open deals too: that is how such exports come).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -35,6 +44,8 @@ from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 
 START = datetime(2025, 1, 6)
 DAY = timedelta(days=1)
+AT_CLOSE = "at close"  # filled by the CRM when the deal closes: empty while it is open
+AFTER_OUTCOME = "after outcome"  # written after the outcome, on every row of the export
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Shape:
     pipeline: Pipeline  # every deal closed (won or lost), with its activities
     truth: pl.DataFrame  # deal_id, p (the true win chance), won (0/1)
     as_of: datetime  # the day after the last activity and close
+    traps: Mapping[str, str] = field(default_factory=dict)  # attribute key -> AT_CLOSE, ...
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,13 @@ class Split:
     open_outcomes: pl.DataFrame  # deal_id, won: what became of the deals left open
 
 
-def _days(days: np.ndarray) -> np.ndarray:
+def as_durations(days: np.ndarray) -> np.ndarray:
     """Days (fractions too) as NumPy microsecond durations, for columnar date arithmetic."""
     return (np.asarray(days) * 86_400e6).astype("timedelta64[us]")
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function: log-odds to a probability."""
     out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
     return out
 
@@ -112,7 +125,7 @@ def qualification_only(n: int = 450, *, seed: int = 11) -> Shape:
     attributes["seller"] = np.array([f"seller {s + 1}" for s in seller])
     attributes["client"] = rng.permutation(np.arange(1001, 1001 + n)).astype(str)  # an id
     attributes["ref"] = np.array([f"Q-{i:06d}" for i in rng.permutation(n)])  # an id too
-    p = _sigmoid(logit)
+    p = sigmoid(logit)
     won = rng.random(n) < p
     ids = [f"Q{i:04d}" for i in range(n)]
     closed_at = START + timedelta(days=60)
@@ -129,7 +142,7 @@ def qualification_only(n: int = 450, *, seed: int = 11) -> Shape:
         }
     )
     truth = pl.DataFrame({"deal_id": ids, "p": p, "won": won.astype(np.int8)})
-    return Shape("qualification-only", _pipeline(deals, None), truth, closed_at + DAY)
+    return Shape("qualification-only", pipeline_of(deals, None), truth, closed_at + DAY)
 
 
 def _attribute_json(columns: dict[str, np.ndarray], n: int) -> list[str]:
@@ -137,7 +150,8 @@ def _attribute_json(columns: dict[str, np.ndarray], n: int) -> list[str]:
     return [json.dumps({k: str(columns[k][i]) for k in names}) for i in range(n)]
 
 
-def _pipeline(deals: pl.DataFrame, activities: pl.DataFrame | None) -> Pipeline:
+def pipeline_of(deals: pl.DataFrame, activities: pl.DataFrame | None) -> Pipeline:
+    """``deals`` and ``activities`` (None: none) with every column of the schemas, typed."""
     full = deals.with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in DEAL_SCHEMA.items() if c not in deals.columns]
     ).select([pl.col(c).cast(t) for c, t in DEAL_SCHEMA.items()])
@@ -162,12 +176,12 @@ def activity_funnel(
     often its buyer answers, and (for lost deals) when the buyer goes quiet."""
     rng = np.random.default_rng(seed)
     quality = rng.normal(0.0, 1.2, n)
-    p = _sigmoid(quality - 0.6)
+    p = sigmoid(quality - 0.6)
     won = rng.random(n) < p
-    created = np.datetime64(START, "us") + _days(rng.uniform(0, 330, n))
+    created = np.datetime64(START, "us") + as_durations(rng.uniform(0, 330, n))
     length = rng.uniform(20, 70, n) * np.where(won, 1.0, 1.4)
     ids = [f"F{i:05d}" for i in range(n)]
-    reply = np.clip(_sigmoid(quality) * 0.9, 0.05, 0.9)
+    reply = np.clip(sigmoid(quality) * 0.9, 0.05, 0.9)
     acts = _touches(rng, ids, created, length, reply, won, stages)
     deals = pl.DataFrame(
         {
@@ -176,7 +190,7 @@ def activity_funnel(
             "stage": [stages[-1]] * n,
             "amount": rng.choice([8_000.0, 20_000.0, 60_000.0], n),
             "created_at": created,
-            "closed_at": created + _days(length),
+            "closed_at": created + as_durations(length),
             "outcome": np.where(won, "won", "lost"),
         }
     )
@@ -189,7 +203,7 @@ def activity_funnel(
     last = max(deals["closed_at"].max(), acts["at"].max())  # type: ignore[type-var]
     assert isinstance(last, datetime)
     as_of = datetime.combine(last.date(), datetime.min.time()) + DAY
-    return Shape("activity-funnel", _pipeline(deals, acts), truth, as_of)
+    return Shape("activity-funnel", pipeline_of(deals, acts), truth, as_of)
 
 
 def _touches(
@@ -214,7 +228,7 @@ def _touches(
     touches = pl.DataFrame(
         {
             "deal_id": np.array(ids)[owner],
-            "at": created[owner] + _days(offset),
+            "at": created[owner] + as_durations(offset),
             "kind": "email",
             "direction": np.where(inbound, "inbound", "outbound"),
             "hours": np.where(inbound, 0.0, 0.5),
@@ -222,7 +236,7 @@ def _touches(
     ).filter(pl.Series(keep))
     k = len(stages)
     step = np.repeat(np.arange(k)[None, :], len(ids), axis=0)
-    at = created[:, None] + _days(step * length[:, None] / (k + 1) + 0.01)
+    at = created[:, None] + as_durations(step * length[:, None] / (k + 1) + 0.01)
     changes = pl.DataFrame(
         {
             "deal_id": np.repeat(np.array(ids), k),
@@ -251,12 +265,19 @@ def tiny_team(*, seed: int = 17) -> Shape:
 
 
 def split_history(
-    shape: Shape, open_share: float = 0.3, *, closed: int | None = None, seed: int = 1
+    shape: Shape,
+    open_share: float = 0.3,
+    *,
+    closed: int | None = None,
+    history: int | None = None,
+    seed: int = 1,
 ) -> Split:
     """A user's import of ``shape``: when every close falls on one date, a random
     ``open_share`` of the deals is left open; otherwise the deals closed after a cut
     (the cut that leaves about that share, or the day after the ``closed``-th close) are
-    open at it, with their activities up to it. Their outcomes go to ``open_outcomes``."""
+    open at it, with their activities up to it and the stage they stood in then. Their
+    outcomes go to ``open_outcomes``; their :data:`AT_CLOSE` columns are emptied. With
+    ``history``, only the latest ``history`` closes before the cut stay in the export."""
     deals, acts = shape.pipeline.deals, shape.pipeline.activities
     if deals["closed_at"].n_unique() == 1:
         rng = np.random.default_rng(seed)
@@ -270,6 +291,10 @@ def split_history(
         deals = deals.filter(pl.col("created_at") < as_of)
         still_open = deals["closed_at"] >= as_of
         acts = acts.filter(pl.col("at") < as_of)
+    if history is not None:
+        latest = deals.filter(~still_open).sort("closed_at", descending=True).head(history)
+        keep = still_open | deals["deal_id"].is_in(latest["deal_id"].implode())
+        deals, still_open = deals.filter(keep), still_open.filter(keep)
     outcomes = deals.filter(still_open).select(
         "deal_id", (pl.col("outcome") == "won").cast(pl.Int8).alias("won")
     )
@@ -277,5 +302,66 @@ def split_history(
         pl.when(still_open).then(pl.lit("open")).otherwise(pl.col("outcome")).alias("outcome"),
         pl.when(still_open).then(None).otherwise(pl.col("closed_at")).alias("closed_at"),
     )
+    opened = _stage_then(opened, acts, still_open)
+    emptied = [key for key, kind in shape.traps.items() if kind == AT_CLOSE]
+    if emptied:
+        opened = opened.with_columns(_emptied(opened["attributes"], emptied, still_open))
     acts = acts.join(opened.select("deal_id"), on="deal_id", how="semi")
     return Split(Pipeline(opened, acts), as_of, outcomes)
+
+
+def _stage_then(deals: pl.DataFrame, acts: pl.DataFrame, still_open: pl.Series) -> pl.DataFrame:
+    """Open deals with the stage they last entered before the cut (their stage history's)."""
+    last = (
+        acts.filter(pl.col("kind") == "stage_change")
+        .sort("at")
+        .group_by("deal_id")
+        .agg(pl.col("stage").last().alias("__then"))
+    )
+    if last.is_empty():
+        return deals
+    return (
+        deals.with_columns(still_open.alias("__open"))
+        .join(last, on="deal_id", how="left")
+        .with_columns(
+            pl.when(pl.col("__open") & pl.col("__then").is_not_null())
+            .then(pl.col("__then"))
+            .otherwise(pl.col("stage"))
+            .alias("stage")
+        )
+        .drop("__open", "__then")
+    )
+
+
+def _emptied(attributes: pl.Series, keys: list[str], rows: pl.Series) -> pl.Series:
+    """``attributes`` with ``keys`` null on ``rows``, as an export shows a field not yet set."""
+    struct = attributes.str.json_decode(infer_schema_length=None)
+    unnested = struct.struct.unnest().with_columns(
+        [pl.when(rows).then(None).otherwise(pl.col(k)).alias(k) for k in keys]
+    )
+    return unnested.select(pl.struct(pl.all()).struct.json_encode().alias("attributes"))[
+        "attributes"
+    ]
+
+
+def write_export(pipeline: Pipeline, folder: Path) -> tuple[Path, Path]:
+    """``pipeline`` as a CRM export in the generic format (FORMAT.md): ``deals.csv``
+    with each attribute as a column of its own (the importer keeps them as attributes)
+    and no column that is empty throughout, and ``activities.csv``."""
+    deals = pipeline.deals
+    if deals["attributes"].drop_nulls().len():
+        extra = deals["attributes"].str.json_decode(infer_schema_length=None).struct.unnest()
+        deals = pl.concat([deals.drop("attributes"), extra], how="horizontal")
+    else:
+        deals = deals.drop("attributes")
+    deals = deals.select([c for c in deals.columns if deals[c].null_count() < deals.height])
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "deals.csv", folder / "activities.csv"
+    acts = pipeline.activities
+    required = ("deal_id", "at", "kind")
+    activities = acts.select(
+        [c for c in acts.columns if c in required or acts[c].null_count() < acts.height]
+    )
+    for frame, path in zip((deals, activities), paths, strict=True):
+        frame.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S", date_format="%Y-%m-%d")
+    return paths
