@@ -5,6 +5,11 @@ normal importer and scores them as of :data:`SAMPLE_AS_OF`, the sample's "today"
 the demo says the same thing on any day it is run. Nothing in the files is dated on or
 after that day. The files are made by :mod:`walkaway.sample.generate`, whose docstring
 lists which deals illustrate which situation.
+
+Generated pipelines of other shapes, each with its truth, for tests and benchmarks:
+:mod:`walkaway.sample.shapes` (and the split into what a user imports),
+:mod:`walkaway.sample.traps` and :mod:`walkaway.sample.leads` (the traps of real
+exports), :mod:`walkaway.sample.edges` (the edges of what an import allows).
 """
 
 from __future__ import annotations
