@@ -2,6 +2,7 @@
 beside simple baselines, each figure with a bootstrap interval.
 
     .venv/bin/python benchmarks/generalization.py [--only NAME ...] [--boot 200] [--data DIR]
+                                                  [--library]
 
 Data sets (``../shared/data`` when present, else only the generated ones):
 
@@ -15,7 +16,14 @@ Data sets (``../shared/data`` when present, else only the generated ones):
   the guard must find it);
 - generated (``walkaway.sample.shapes``): ``qualification-only`` (one stage, no
   activities, 450 deals), ``activity-funnel``, ``one-stage`` and ``tiny-team`` (40 closed
-  deals), split the same way (by time where the closes spread).
+  deals), split the same way (by time where the closes spread);
+- the trap shapes of issue 26 (``walkaway.sample.traps``, run by ``trap_shapes.py``):
+  ``close-time-columns``, ``close-time-40``, ``bids``, ``lead-funnel``, ``mql-funnel``,
+  through the CLI as a user would (``--library``: in this process), beside a plain
+  LightGBM and logistic regression on the history without the trap columns; each
+  followed by what the trained model made of the traps and a PASS/FAIL line per
+  criterion of the issue; ``edges``: the small edge shapes (``walkaway.sample.edges``),
+  each imported, trained and reviewed, PASS when nothing crashes.
 
 Methods: ``cold`` (the prior from evidence, learning nothing: for a one-off export with
 every deal open), ``prior`` (the prior with the history's stage rates and fact weights),
@@ -43,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import trap_shapes
 from backtest_real import IBM_AT_CLOSE  # the columns measured at the close, found there
 
 from walkaway.backtest.replay import learned_model, prior_model, run_backtest
@@ -345,7 +354,7 @@ def generated(make: Callable[[], shapes.Shape], policy: Policy) -> Scored:
     return score_split(shape.name, split, policy, cold=one_date)
 
 
-def run(names: set[str] | None, data: Path, boots: int) -> pl.DataFrame:
+def run(names: set[str] | None, data: Path, boots: int, *, cli: bool = True) -> pl.DataFrame:
     policy = load_policy()
     jobs: list[tuple[str, Callable[[], Scored]]] = [
         ("qualification-only", lambda: generated(shapes.qualification_only, policy)),
@@ -369,7 +378,50 @@ def run(names: set[str] | None, data: Path, boots: int) -> pl.DataFrame:
         print(f"\n{name}: {scored.note} ({time.perf_counter() - started:.0f} s)")
         print(render(table))
         tables.append(table)
-    return pl.concat(tables)
+    for name in trap_shapes.JOBS:
+        if names and name not in names:
+            continue
+        found = trap(name, policy, boots, cli=cli)
+        if found is not None:
+            tables.append(found)
+    if not names or "edges" in names:
+        print("\nedges (walkaway.sample.edges): import, train, review; no traceback")
+        for line in trap_shapes.run_edges(policy, cli=cli):
+            print(line)
+    return pl.concat(tables) if tables else pl.DataFrame()
+
+
+def trap(name: str, policy: Policy, boots: int, *, cli: bool) -> pl.DataFrame | None:
+    """One trap shape: its figures, what the model made of the traps, the issue's
+    criteria. Whatever fails is said in one line; the benchmark goes on."""
+    started = time.perf_counter()
+    try:
+        run = trap_shapes.run_trap(name, policy, cli=cli)
+        rows, methods, lines = run.rows, [], []
+        for method in run.methods:
+            missing = rows[f"p_{method}"].null_count()
+            if missing:
+                lines.append(f"{method}: no score for {missing} of {rows.height} open deals")
+            else:
+                methods.append(method)
+        scored = Scored(name, rows, tuple(methods), run.note)
+        table = bootstrap(scored, boots)
+    except Exception as error:
+        print(f"\n{name}: the benchmark itself failed: {type(error).__name__}: {error}")
+        return None
+    print(f"\n{name}: {run.note} ({time.perf_counter() - started:.0f} s)")
+    print(render(table))
+    share = "—" if run.trap_share is None else f"{run.trap_share:.0%}"
+    if run.traps:
+        named = ", ".join(run.named) or "none"
+        print(f"trap columns {', '.join(run.traps)}: {share} of the learned weight; named "
+              f"on the card: {named}")  # fmt: skip
+    print(f"honest columns the learned model does not use: {', '.join(run.unused) or 'none'}")
+    for line in [*lines, *run.crashes]:
+        print(f"crash or refusal: {line}" if line in run.crashes else line)
+    for line in trap_shapes.verdicts(run, table):
+        print(line)
+    return table
 
 
 def render(table: pl.DataFrame) -> str:
@@ -394,8 +446,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="data sets by name")
     parser.add_argument("--boot", type=int, default=200, help="bootstrap resamples")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--library", action="store_true", help="trap shapes in this process, not through the CLI"
+    )
     args = parser.parse_args()
-    run(set(args.only) if args.only else None, args.data, args.boot)
+    run(set(args.only) if args.only else None, args.data, args.boot, cli=not args.library)
 
 
 if __name__ == "__main__":
