@@ -13,6 +13,7 @@ where it stood while open.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,10 +24,16 @@ from walkaway.sample.shapes import Split
 
 
 def attribute_table(deals: pl.DataFrame) -> pl.DataFrame:
+    """The deals' extra columns as text, in the order of the export."""
     attributes = deals["attributes"].fill_null("{}").str.json_decode(infer_schema_length=None)
     if not isinstance(attributes.dtype, pl.Struct):
         return pl.DataFrame()
-    return attributes.struct.unnest().select(pl.all().cast(pl.String))
+    table = attributes.struct.unnest()
+    first = json.loads(deals["attributes"].drop_nulls().first() or "{}")  # type: ignore[arg-type]
+    order = [k for k in first if k in table.columns]
+    return table.select([*order, *(c for c in table.columns if c not in order)]).select(
+        pl.all().cast(pl.String)
+    )
 
 
 def _plain_table(deals: pl.DataFrame, trap_columns: tuple[str, ...]) -> pl.DataFrame:

@@ -12,6 +12,9 @@ before the cut is the history; what was open at it is scored against what became
   own on a temporary SQLite store; the model in force is then read back from the store
   for its card and weights. Or **in this process** (``--library``): ``train_win_model``
   on the history, ``with_line``, ``assess_frame`` as of the cut.
+- ``by_hand`` (shapes with traps): trained again with each trap column excluded by
+  hand (``walkaway train --exclude-attribute NAME``), and reviewed: what a user who knew
+  the traps would get.
 - ``cold``: the prior with every deal open (a first import, nothing closed), in process.
 - ``lightgbm`` and ``logistic``: plain models on the history's honest columns (every
   extra column but the traps, the owner, the amount: ``plain_models.py``).
@@ -79,14 +82,14 @@ def run_trap(name: str, policy: Policy, *, cli: bool = True) -> TrapRun:
     shape = make()
     split = split_history(shape, **how)
     crashes: list[str] = []
-    run = _through_cli if cli else _in_process
-    prior, trained, model, card = run(split, policy, crashes)
+    walked = (_through_cli if cli else _in_process)(split, tuple(shape.traps), crashes, policy)
+    model, card = walked.model, walked.card
     rows = split.open_outcomes.select(
         "deal_id", pl.lit(split.as_of).alias("cut"), "won", pl.lit(1.0).alias("effort")
     )
     methods = []
-    for method, frame in (("cold", _cold(split, policy, crashes)), ("prior", prior),
-                          ("trained", trained)):  # fmt: skip
+    for method, frame in (("cold", _cold(split, policy, crashes)), ("prior", walked.prior),
+                          ("trained", walked.trained), ("by_hand", walked.by_hand)):  # fmt: skip
         if frame is not None:
             rows = rows.join(_calls(frame, method), on="deal_id", how="left")
             methods.append(method)
@@ -121,8 +124,8 @@ def run_edges(policy: Policy, *, cli: bool = True) -> list[str]:
     for name in EDGES:
         crashes: list[str] = []
         split = split_history(edge_shape(name))
-        run = _through_cli if cli else _in_process
-        _, trained, _, card = run(split, policy, crashes)
+        walked = (_through_cli if cli else _in_process)(split, (), crashes, policy)
+        trained, card = walked.trained, walked.card
         crashed = [c for c in crashes if "traceback" in c]
         kind = "—" if card is None else str(getattr(card, "kind", "?"))
         closed = split.pipeline.deals.filter(pl.col("outcome") != "open").height
@@ -138,12 +141,25 @@ def run_edges(policy: Policy, *, cli: bool = True) -> list[str]:
 # -- running Walkaway ----------------------------------------------------------------
 
 
+@dataclass
+class Walked:
+    """What Walkaway said about the open deals, and the model that said it."""
+
+    prior: pl.DataFrame | None = None  # the review before any training
+    trained: pl.DataFrame | None = None  # after training as a user would
+    by_hand: pl.DataFrame | None = None  # after training with the traps excluded by hand
+    model: Any = None  # the trained model in force (None: the prior)
+    card: Any = None  # its card
+
+
 def _through_cli(
-    split: Split, policy: Policy, crashes: list[str]
-) -> tuple[pl.DataFrame | None, pl.DataFrame | None, Any, Any]:
+    split: Split, traps: tuple[str, ...], crashes: list[str], policy: Policy
+) -> Walked:
+    """Through the CLI (module docstring); the store keeps the default ``policy``."""
     from walkaway.service.models import active_model, model_card
     from walkaway.store import open_store
 
+    walked = Walked()
     folder = Path(tempfile.mkdtemp(prefix="walkaway-traps-"))
     deals_csv, activities_csv = write_export(split.pipeline, folder / "export")
     db = f"sqlite:///{folder / 'walkaway.db'}"
@@ -152,18 +168,23 @@ def _through_cli(
     if split.pipeline.activities.height:
         files += ["--activities", str(activities_csv)]
     if _walkaway(crashes, "import", *files, "--format", "generic", "--db", db) is None:
-        return None, None, None, None
-    prior = _review(crashes, cut, db)
+        return walked
+    walked.prior = _review(crashes, cut, db)
     _walkaway(crashes, "train", "--until", cut, "--db", db)
-    trained = _review(crashes, cut, db)
+    walked.trained = _review(crashes, cut, db)
     store = open_store(db)
     try:
         found = active_model(store)
-        card = model_card(store)
+        walked.model, walked.card = None if found is None else found[0], model_card(store)
     except Exception as error:  # the stored model must load: a crash of its own
         crashes.append(f"loading the stored model: {_line(error)}")
-        return prior, trained, None, None
-    return prior, trained, None if found is None else found[0], card
+    if traps:
+        hand = [f"--exclude-attribute={t}" for t in traps]
+        by_hand: list[str] = []
+        _walkaway(by_hand, "train", "--until", cut, *hand, "--db", db)
+        walked.by_hand = _review(by_hand, cut, db)
+        crashes += [f"{c} (traps excluded by hand)" for c in by_hand]
+    return walked
 
 
 def _walkaway(crashes: list[str], *args: str) -> str | None:
@@ -195,32 +216,36 @@ def _review(crashes: list[str], cut: str, db: str) -> pl.DataFrame | None:
     )
 
 
-def _in_process(
-    split: Split, policy: Policy, crashes: list[str]
-) -> tuple[pl.DataFrame | None, pl.DataFrame | None, Any, Any]:
+def _in_process(split: Split, traps: tuple[str, ...], crashes: list[str], policy: Policy) -> Walked:
     from walkaway.backtest.line import with_line
     from walkaway.decision import assess_frame
     from walkaway.learning import train_win_model
 
-    prior = _guarded(
+    deals = split.pipeline.deals
+    walked = Walked()
+    walked.prior = _guarded(
         crashes, "the prior", lambda: assess_frame(split.pipeline, split.as_of, policy)
     )
-    model = _guarded(
-        crashes,
-        "train",
-        lambda: with_line(train_win_model(split.pipeline, split.as_of, policy), policy),
-    )
-    if model is None:
-        return prior, None, None, None
-    trained = _guarded(
-        crashes,
-        "review",
-        lambda: assess_frame(
-            split.pipeline, split.as_of, policy, model.attach(split.pipeline.deals)
-        ),
-    )
-    learned = getattr(model, "learned_", None)
-    return prior, trained, model if learned is not None else None, model.card_
+
+    def trained(exclude: tuple[str, ...]) -> Any:
+        model = train_win_model(split.pipeline, split.as_of, policy, exclude_attributes=exclude)
+        return with_line(model, policy)
+
+    def review(model: Any) -> pl.DataFrame:
+        return assess_frame(split.pipeline, split.as_of, policy, model.attach(deals))
+
+    model = _guarded(crashes, "train", lambda: trained(()))
+    if model is not None:
+        walked.trained = _guarded(crashes, "review", lambda: review(model))
+        walked.model = model if getattr(model, "learned_", None) is not None else None
+        walked.card = model.card_
+    if traps:
+        hand = _guarded(crashes, "train (traps excluded by hand)", lambda: trained(traps))
+        if hand is not None:
+            walked.by_hand = _guarded(
+                crashes, "review (traps excluded by hand)", lambda: review(hand)
+            )
+    return walked
 
 
 def _cold(split: Split, policy: Policy, crashes: list[str]) -> pl.DataFrame | None:
@@ -308,14 +333,15 @@ def _named(card: Any, trap_columns: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def _honest(deals: pl.DataFrame, trap_columns: Mapping[str, str]) -> tuple[str, ...]:
-    """The owner and the extra columns but the traps, each with a second value (an empty
-    cell counts) on at least 1% of the closed deals: nearly constant ones can tell nothing."""
+    """The owner and the extra columns but the traps, on at least 1% of the closed deals
+    other than their commonest value (an empty cell counts): nearly constant ones can
+    tell nothing."""
     closed = deals.filter(pl.col("outcome") != "open")
     table = pl.concat([closed.select("owner"), attribute_table(closed)], how="horizontal")
 
     def varies(column: pl.Series) -> bool:
-        counts = column.value_counts(sort=True)["count"]
-        return counts.len() > 1 and counts[1] >= 0.01 * column.len()
+        commonest = int(column.value_counts(sort=True)["count"][0]) if column.len() else 0
+        return column.len() - commonest >= 0.01 * column.len() > 0
 
     return tuple(c for c in table.columns if c not in trap_columns and varies(table[c]))
 
