@@ -22,21 +22,24 @@ Data sets (``../shared/data`` when present, else only the generated ones):
   through the CLI as a user would (``--library``: in this process), beside a plain
   LightGBM and logistic regression on the history without the trap columns; each
   followed by what the trained model made of the traps and a PASS/FAIL line per
-  criterion of the issue; ``edges``: the small edge shapes (``walkaway.sample.edges``),
-  each imported, trained and reviewed, PASS when nothing crashes.
+  criterion of the issue, and a summary table of the shapes at the end; ``edges``: the
+  small edge shapes (``walkaway.sample.edges``), each imported, trained and reviewed,
+  PASS when nothing crashes.
 
 Methods: ``cold`` (the prior from evidence, learning nothing: for a one-off export with
 every deal open), ``prior`` (the prior with the history's stage rates and fact weights),
 ``trained`` (``walkaway train``: the stack, with its walk-away line), and the baselines
 ``stage`` (the stage's historical win rate), ``idle`` (fewer days idle = likelier) and
-``logistic`` (a plain L2 logistic regression on the same deal columns, one-hot).
-Figures: AUC (at each cut, averaged over the cuts by their deals), Brier and ECE (10
-bins) over every deal-cut row, walk-away precision, wins sacrificed, effort saved
-(replayed as the policy runs: a deal walked away from at its first walk-away; effort in
-logged hours, else days to the close, else deals), each with a 95% interval from
-resampling deals ("—" where undefined). The stage rate, the idle rule and the plain
-logistic model are scores, not calls: only their ranking (AUC) is shown. Figures and
-their reading: docs/benchmarks.md.
+``logistic`` (a plain L2 logistic regression on the same deal columns, one-hot); the
+trap shapes add ``by_hand`` (trained with the trap columns excluded by hand), a plain
+``lightgbm``, and ``truth`` (each deal's true win chance), and their own ``logistic``
+without the trap columns (``trap_shapes.py``). Figures: AUC (at each cut, averaged over
+the cuts by their deals), Brier and ECE (10 bins) over every deal-cut row, walk-away
+precision, wins sacrificed, effort saved (replayed as the policy runs: a deal walked
+away from at its first walk-away; effort in logged hours, else days to the close, else
+deals), each with a 95% interval from resampling deals ("—" where undefined). The stage
+rate, the idle rule and the plain models are scores, not calls: only their ranking
+(AUC) is shown. Figures and their reading: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -378,12 +381,19 @@ def run(names: set[str] | None, data: Path, boots: int, *, cli: bool = True) -> 
         print(f"\n{name}: {scored.note} ({time.perf_counter() - started:.0f} s)")
         print(render(table))
         tables.append(table)
+    summary = []
     for name in trap_shapes.JOBS:
         if names and name not in names:
             continue
         found = trap(name, policy, boots, cli=cli)
         if found is not None:
-            tables.append(found)
+            tables.append(found[0])
+            summary.append(found[1])
+    if summary:
+        print("\n| " + " | ".join(trap_shapes.SUMMARY) + " |")
+        print("|" + "---|" * len(trap_shapes.SUMMARY))
+        for cells in summary:
+            print("| " + " | ".join(cells) + " |")
     if not names or "edges" in names:
         print("\nedges (walkaway.sample.edges): import, train, review; no traceback")
         for line in trap_shapes.run_edges(policy, cli=cli):
@@ -391,7 +401,9 @@ def run(names: set[str] | None, data: Path, boots: int, *, cli: bool = True) -> 
     return pl.concat(tables) if tables else pl.DataFrame()
 
 
-def trap(name: str, policy: Policy, boots: int, *, cli: bool) -> pl.DataFrame | None:
+def trap(
+    name: str, policy: Policy, boots: int, *, cli: bool
+) -> tuple[pl.DataFrame, list[str]] | None:
     """One trap shape: its figures, what the model made of the traps, the issue's
     criteria. Whatever fails is said in one line; the benchmark goes on."""
     started = time.perf_counter()
@@ -421,7 +433,7 @@ def trap(name: str, policy: Policy, boots: int, *, cli: bool) -> pl.DataFrame | 
         print(f"crash or refusal: {line}" if line in run.crashes else line)
     for line in trap_shapes.verdicts(run, table):
         print(line)
-    return table
+    return table, trap_shapes.summary_row(run, table)
 
 
 def render(table: pl.DataFrame) -> str:

@@ -17,7 +17,8 @@ before the cut is the history; what was open at it is scored against what became
   the traps would get.
 - ``cold``: the prior with every deal open (a first import, nothing closed), in process.
 - ``lightgbm`` and ``logistic``: plain models on the history's honest columns (every
-  extra column but the traps, the owner, the amount: ``plain_models.py``).
+  extra column but the traps, the owner, the amount: ``plain_models.py``);
+- ``truth``: each deal's true win chance (what its honest columns give): the ceiling.
 
 Besides the figures: the share of the learned model's weight (gain) on the trap
 columns, which trap columns its card names as left out, which honest columns it does
@@ -96,6 +97,8 @@ def run_trap(name: str, policy: Policy, *, cli: bool = True) -> TrapRun:
     for method, scores in plain_scores(split, tuple(shape.traps), crashes).items():
         rows = rows.join(scores, on="deal_id", how="left")
         methods.append(method)
+    truth = shape.truth.select("deal_id", pl.col("p").alias("p_truth"))
+    rows, methods = rows.join(truth, on="deal_id", how="left"), [*methods, "truth"]
     history = split.pipeline.deals.filter(pl.col("outcome") != "open").height
     kind = "—" if card is None else str(getattr(card, "kind", "?"))
     note = (
@@ -425,6 +428,27 @@ def verdicts(run: TrapRun, table: pl.DataFrame) -> list[str]:
     crashed = [c for c in run.crashes if "traceback" in c]
     lines.append(_verdict(not crashed, "no traceback", "; ".join(crashed) if crashed else "none"))
     return lines
+
+
+SUMMARY = ("shape", "trained", "lightgbm", "logistic", "cold", "prior", "by_hand", "truth",
+           "wins given up", "trap weight", "traps named", "crash")  # fmt: skip
+
+
+def summary_row(run: TrapRun, table: pl.DataFrame) -> list[str]:
+    """One shape's line of the summary table (columns: :data:`SUMMARY`)."""
+
+    def value(method: str, figure: str) -> float:
+        row = table.filter((pl.col("method") == method) & (pl.col("figure") == figure))
+        return float(row["value"][0]) if row.height else float("nan")
+
+    aucs = [value(m, "auc") for m in SUMMARY[1:8]]
+    given_up = value("trained", "wins_sacrificed")
+    share = "—" if not run.traps else f"{run.trap_share or 0.0:.0%}"
+    named = "—" if not run.traps else f"{len(run.named)} of {len(run.traps)}"
+    crashed = "yes" if any("traceback" in c for c in run.crashes) else "no"
+    cells = [f"{a:.3f}" if np.isfinite(a) else "—" for a in aucs]
+    shown = f"{given_up:.1%}" if np.isfinite(given_up) else "—"
+    return [run.name, *cells, shown, share, named, crashed]
 
 
 def _verdict(passed: bool, criterion: str, detail: str) -> str:
