@@ -16,6 +16,7 @@ from walkaway.sample import leads, traps
 from walkaway.sample.shapes import (
     AFTER_OUTCOME,
     AT_CLOSE,
+    MILD_LEAK,
     Shape,
     split_history,
     write_export,
@@ -184,7 +185,7 @@ def test_the_lead_funnel_has_its_columns_its_seconds_and_a_tag_written_after(
     deals = funnel.pipeline.deals
     table = attributes(deals)
     assert deals.height == 9200 and table.width == 34
-    assert funnel.traps == {"tags": AFTER_OUTCOME, "lead_quality": AFTER_OUTCOME}
+    assert funnel.traps == {"tags": AFTER_OUTCOME, "lead_quality": MILD_LEAK}
     assert table["country"].drop_nulls().n_unique() == 33
     seconds = table["time_on_site_seconds"].cast(pl.Int64)
     assert seconds.n_unique() > 1000 and seconds.max() <= 2300  # type: ignore[operator]

@@ -6,11 +6,11 @@
   always "No", country with 33 values, specialisation, occupation, city, the
   Asymmetrique indices and scores, ...), ``time_on_site_seconds`` (whole seconds dense
   over 0-2,300 with some 1,400 distinct values: it looks like a running number, and it
-  predicts), and two columns written after the outcome (both
-  :data:`~walkaway.sample.shapes.AFTER_OUTCOME`, on every row of the export): ``tags``,
-  the sales team's note, drawn from a distribution per outcome so that it alone tells
-  converted from not with an AUC of about 0.94, and ``lead_quality``, filled after
-  qualification, a mild leak (AUC about 0.6).
+  predicts), and two columns written after the outcome, on every row of the export:
+  ``tags``, the sales team's note, drawn from a distribution per outcome so that it
+  alone tells converted from not with an AUC of about 0.94
+  (:data:`~walkaway.sample.shapes.AFTER_OUTCOME`), and ``lead_quality``, filled after
+  qualification, a mild leak (AUC about 0.6: :data:`~walkaway.sample.shapes.MILD_LEAK`).
 - :func:`mql_funnel`: marketing-qualified leads, ~8,000 over a year, one stage, the
   same amount on every lead and two text columns (``origin``, 8 values, and
   ``landing_page``, 30) with a weak signal: no numeric column at all.
@@ -34,7 +34,7 @@ from walkaway.sample.draws import (
     on_days,
     shape_of,
 )
-from walkaway.sample.shapes import AFTER_OUTCOME, Shape
+from walkaway.sample.shapes import AFTER_OUTCOME, MILD_LEAK, Shape
 
 YES_NO_NOISE = (
     "search",
@@ -145,7 +145,7 @@ def lead_funnel(n: int = 9200, *, seed: int = 28) -> Shape:
             "attributes": attributes_json(columns),
         }
     )
-    traps = {"tags": AFTER_OUTCOME, "lead_quality": AFTER_OUTCOME}
+    traps = {"tags": AFTER_OUTCOME, "lead_quality": MILD_LEAK}
     return shape_of("lead-funnel", deals, p, won, traps)
 
 

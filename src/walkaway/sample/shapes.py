@@ -24,9 +24,11 @@ export would be (extra columns as columns of their own).
 
 Shapes that carry a trap (:mod:`walkaway.sample.traps`) name their trap columns in
 ``Shape.traps``: :data:`AT_CLOSE`, a column the CRM fills only when a deal closes (the
-split empties it on every deal still open, as the export would show it), or
+split empties it on every deal still open, as the export would show it);
 :data:`AFTER_OUTCOME`, a column written after the outcome into every row of a one-off
-export (kept on the open deals too: that is how such exports come).
+export (kept on the open deals too: that is how such exports come); :data:`MILD_LEAK`,
+one written after the outcome that tells little (nothing can tell it from an honest
+column: a model should merely not lean on it).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ START = datetime(2025, 1, 6)
 DAY = timedelta(days=1)
 AT_CLOSE = "at close"  # filled by the CRM when the deal closes: empty while it is open
 AFTER_OUTCOME = "after outcome"  # written after the outcome, on every row of the export
+MILD_LEAK = "mild leak"  # written after the outcome too, but it tells little
 
 
 @dataclass(frozen=True)

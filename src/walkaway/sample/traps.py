@@ -21,8 +21,9 @@ in ``Shape.traps``, and every other extra column an honest one:
 - :func:`~walkaway.sample.leads.lead_funnel`: a B2C lead funnel, ~9,200 leads, 34 extra
   columns (many weak or constant, country with 33 values, a count of seconds on the site
   that looks like a running number and predicts) and a ``tags`` column written after the
-  outcome that alone nearly tells converted from not (with ``lead_quality``, a mild leak:
-  both :data:`~walkaway.sample.shapes.AFTER_OUTCOME`);
+  outcome that alone nearly tells converted from not
+  (:data:`~walkaway.sample.shapes.AFTER_OUTCOME`; ``lead_quality``, a
+  :data:`~walkaway.sample.shapes.MILD_LEAK`);
 - :func:`~walkaway.sample.leads.mql_funnel`: ~8,000 marketing-qualified leads, a
   constant amount and two text columns: no numeric column at all.
 
