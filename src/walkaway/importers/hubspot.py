@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from walkaway.importers import crm
+from walkaway.importers import mapping
 from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
 from walkaway.importers.reading import RawTable
 
@@ -108,7 +108,7 @@ def map_deals(table: RawTable) -> Mapped:
     columns: dict[str, pl.Expr] = {}
     if "account" in mapped.frame.columns:
         columns["account"] = pl.col("account").str.replace(_RECORD_ID_AFTER_NAME, "")
-    return crm.finish_opportunities(mapped, columns, percent=False)
+    return mapping.finish_opportunities(mapped, columns, percent=False)
 
 
 def _first_of(table: RawTable, spellings: tuple[str, ...]) -> list[str]:
@@ -139,7 +139,7 @@ def _direction_label(label: pl.Expr) -> pl.Expr:
         .then(pl.lit("inbound"))
         .when(word == "NOTE")
         .then(pl.lit("internal"))
-        .otherwise(crm.direction_from_label(label))
+        .otherwise(mapping.direction_from_label(label))
     )
 
 
@@ -157,7 +157,7 @@ def _sources(table: RawTable) -> tuple[pl.DataFrame, dict[str, str]]:
     if durations:
         raw = table.frame[durations[0]]
         per_hour = _duration_per_hour(durations[0])
-        hours = crm.duration_hours(raw, per_hour, table.delimiter, minutes_seconds=True)
+        hours = mapping.duration_hours(raw, per_hour, table.delimiter, minutes_seconds=True)
         frame = frame.with_columns(hours.alias("hours")) if frame.width else hours.to_frame("hours")
         origins["hours"] = durations[0]
     return frame, origins
@@ -167,16 +167,18 @@ def map_activities(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _ACTIVITY_ALIASES, keep_extras=False)
     sources, origins = _sources(table)
     frame = pl.concat([mapped.frame, sources], how="horizontal")
-    frame = crm.ensure_columns(frame, ["detail", *(a for a in _ACTIVITY_ALIASES if a[0] == "_")])
+    frame = mapping.ensure_columns(
+        frame, ["detail", *(a for a in _ACTIVITY_ALIASES if a[0] == "_")]
+    )
     explicit = pl.coalesce(
-        crm.direction_from_label(pl.col("_call_direction")),
+        mapping.direction_from_label(pl.col("_call_direction")),
         _direction_label(pl.col("_email_direction")),
         _direction_label(pl.col("_type")),
     )
-    frame = frame.filter(~crm.is_planned(pl.col("_task_status")))
-    frame = frame.with_columns(kind=crm.kind_from_label(pl.col("_type"))).with_columns(
-        direction=crm.direction(pl.col("kind"), pl.col("detail"), explicit),
-        status=crm.status_from_label(pl.col("_outcome"), pl.col("detail")),
+    frame = frame.filter(~mapping.is_planned(pl.col("_task_status")))
+    frame = frame.with_columns(kind=mapping.kind_from_label(pl.col("_type"))).with_columns(
+        direction=mapping.direction(pl.col("kind"), pl.col("detail"), explicit),
+        status=mapping.status_from_label(pl.col("_outcome"), pl.col("detail")),
     )
     if "deal_id" in frame.columns:
         frame = _one_row_per_deal(frame)
@@ -186,7 +188,7 @@ def map_activities(table: RawTable) -> Mapped:
         status=mapped.origin("_outcome"),
     )
     temps = [c for c in frame.columns if c.startswith("_") and not c.startswith("__")]
-    return crm.derive(crm.with_frame(mapped, frame), {}, origins=origins, drop=temps)
+    return mapping.derive(mapping.with_frame(mapped, frame), {}, origins=origins, drop=temps)
 
 
 def _one_row_per_deal(frame: pl.DataFrame) -> pl.DataFrame:

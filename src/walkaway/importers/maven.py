@@ -27,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from walkaway.errors import InputError
-from walkaway.importers import crm, parsing
+from walkaway.importers import mapping, parsing
 from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
 from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
 
@@ -87,7 +87,7 @@ def _sibling(path: Path | None, name: str, key: str, wanted: tuple[str, ...]) ->
 def _join_siblings(frame: pl.DataFrame, path: Path | None) -> pl.DataFrame:
     for name, (key, on, wanted) in _SIBLINGS.items():
         if on not in frame.columns:
-            frame = crm.ensure_columns(frame, wanted)
+            frame = mapping.ensure_columns(frame, wanted)
             continue
         extra = _sibling(path, name, key, wanted)
         frame = frame.with_columns(_loose(pl.col(on)).alias("__key"))
@@ -105,9 +105,9 @@ def _snapshot_day(frame: pl.DataFrame) -> str | None:
 def map_deals(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _ALIASES)
     helpers = ["stage", "account", "product", "close_value", "_engage", "_close"]
-    frame = _join_siblings(crm.ensure_columns(mapped.frame, helpers), table.path)
+    frame = _join_siblings(mapping.ensure_columns(mapped.frame, helpers), table.path)
     price, value, product = pl.col("sales_price"), pl.col("close_value"), pl.col("product")
-    outcome = crm.outcome_from_stage(pl.col("stage"))
+    outcome = mapping.outcome_from_stage(pl.col("stage"))
     columns = {
         "outcome": outcome,
         "closed_at": pl.when(outcome != "open").then(pl.col("_close")),
@@ -126,8 +126,8 @@ def map_deals(table: RawTable) -> Mapped:
         "amount": "sales_price (products.csv) or close_value",
         "outcome": mapped.origins.get("stage"),
     }
-    return crm.derive(
-        crm.with_frame(mapped, frame),
+    return mapping.derive(
+        mapping.with_frame(mapped, frame),
         columns,
         origins=origins,
         extras=attributes,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from walkaway.importers import crm
+from walkaway.importers import mapping
 from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases, snake
 from walkaway.importers.reading import RawTable
 
@@ -87,15 +87,15 @@ def detect(headers: list[str]) -> float:
 
 def map_deals(table: RawTable) -> Mapped:
     mapped = _unprefixed_extras(rename_by_aliases(table, _DEAL_ALIASES))
-    frame = crm.ensure_columns(mapped.frame, ["stage", *_DEAL_TEMPS])
+    frame = mapping.ensure_columns(mapped.frame, ["stage", *_DEAL_TEMPS])
     status = pl.col("_status").str.to_lowercase().str.strip_chars()
     frame = frame.filter(status.is_null() | (status != "deleted")).with_columns(
         pl.when(status.is_in(["won", "lost", "open"]))
         .then(status)
-        .otherwise(crm.outcome_from_stage(pl.col("stage")))
+        .otherwise(mapping.outcome_from_stage(pl.col("stage")))
         .alias("outcome")
     )
-    mapped = crm.with_frame(mapped, frame)
+    mapped = mapping.with_frame(mapped, frame)
     outcome = pl.col("outcome")
     columns: dict[str, pl.Expr] = {
         "closed_at": pl.when(outcome == "won")
@@ -105,7 +105,7 @@ def map_deals(table: RawTable) -> Mapped:
     }
     extras = []
     if "_probability" in mapped.origins:
-        probability = crm.fraction_text(frame["_probability"], table.delimiter, percent=True)
+        probability = mapping.fraction_text(frame["_probability"], table.delimiter, percent=True)
         columns["crm_probability"] = pl.lit(probability)
         extras.append("crm_probability")
     closing = [
@@ -116,7 +116,7 @@ def map_deals(table: RawTable) -> Mapped:
         "outcome": mapped.origins.get("_status"),
         "crm_probability": mapped.origins.get("_probability"),
     }
-    return crm.derive(mapped, columns, origins=origins, extras=extras, drop=_DEAL_TEMPS)
+    return mapping.derive(mapped, columns, origins=origins, extras=extras, drop=_DEAL_TEMPS)
 
 
 def _unprefixed_extras(mapped: Mapped) -> Mapped:
@@ -138,9 +138,11 @@ def _unprefixed_extras(mapped: Mapped) -> Mapped:
 
 def map_activities(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _ACTIVITY_ALIASES, keep_extras=False)
-    frame = crm.ensure_columns(mapped.frame, ["detail", *_ACTIVITY_TEMPS])
+    frame = mapping.ensure_columns(mapped.frame, ["detail", *_ACTIVITY_TEMPS])
     done = pl.col("_done").str.to_lowercase().str.strip_chars()
-    not_done = crm.is_false(pl.col("_done")) | done.is_in(["to do", "todo", "not done", "undone"])
+    not_done = mapping.is_false(pl.col("_done")) | done.is_in(
+        ["to do", "todo", "not done", "undone"]
+    )
     frame = frame.filter(~not_done.fill_null(False))
     if "deal_id" in frame.columns:
         frame = frame.filter(pl.col("deal_id").is_not_null())
@@ -149,21 +151,23 @@ def map_activities(table: RawTable) -> Mapped:
     moment = pl.when(pl.col("_time").is_not_null()).then(day + pl.lit(" ") + pl.col("_time"))
     subject = pl.col("detail")
     frame = frame.with_columns(
-        kind=crm.kind_from_label(pl.col("_type")),
+        kind=mapping.kind_from_label(pl.col("_type")),
         at=pl.coalesce(moment, day, pl.col("_done_time")),
     ).with_columns(
-        direction=crm.direction(pl.col("kind"), subject),
-        status=crm.status_from_label(pl.lit(None, dtype=pl.String), subject),
+        direction=mapping.direction(pl.col("kind"), subject),
+        status=mapping.status_from_label(pl.lit(None, dtype=pl.String), subject),
     )
-    when = crm.joined_origin(mapped, "_date", "_done_time")
+    when = mapping.joined_origin(mapped, "_date", "_done_time")
     origins = {"at": when, "kind": mapped.origins.get("_type")}
     if "_duration" in mapped.origins:
-        hours = crm.duration_hours(frame["_duration"], 60, table.delimiter)
+        hours = mapping.duration_hours(frame["_duration"], 60, table.delimiter)
         frame = frame.with_columns(hours.alias("hours"))
         origins["hours"] = mapped.origins["_duration"]
     if not when:
         frame = frame.drop("at")  # reported once as a missing column
-    return crm.derive(crm.with_frame(mapped, frame), {}, origins=origins, drop=_ACTIVITY_TEMPS)
+    return mapping.derive(
+        mapping.with_frame(mapped, frame), {}, origins=origins, drop=_ACTIVITY_TEMPS
+    )
 
 
 FORMAT = SourceFormat(

@@ -42,7 +42,7 @@ from __future__ import annotations
 import polars as pl
 
 from walkaway.errors import InputError
-from walkaway.importers import crm, parsing
+from walkaway.importers import mapping, parsing
 from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
 from walkaway.importers.reading import ROW_COLUMN, RawTable
 
@@ -163,12 +163,12 @@ def long_ids(ids: pl.Expr) -> pl.Expr:
 
 
 def map_deals(table: RawTable) -> Mapped:
-    mapped = rename_by_aliases(crm.drop_report_footer(table), _DEAL_ALIASES)
+    mapped = rename_by_aliases(mapping.drop_report_footer(table), _DEAL_ALIASES)
     stage, reason = pl.col("stage"), pl.col("loss_reason")
     lost = pl.col("outcome") == "lost"
     columns = {
         "loss_reason": pl.when(lost)
-        .then(pl.coalesce(reason, crm.loss_reason_from_stage(stage)))
+        .then(pl.coalesce(reason, mapping.loss_reason_from_stage(stage)))
         .otherwise(reason)
     }
     if "deal_id" in mapped.frame.columns:
@@ -176,12 +176,12 @@ def map_deals(table: RawTable) -> Mapped:
     # The other spellings of the id (15 beside 18 digits) say nothing new.
     id_keys = {header_key(h) for h in _OPPORTUNITY_IDS}
     spare_ids = [e for e in mapped.extras if header_key(mapped.origin(e)) in id_keys]
-    return crm.finish_opportunities(mapped, columns, percent=True, drop=spare_ids)
+    return mapping.finish_opportunities(mapped, columns, percent=True, drop=spare_ids)
 
 
 def map_activities(table: RawTable) -> Mapped:
     """Stage history, tasks or events, told apart by their headers."""
-    table = crm.drop_report_footer(table)
+    table = mapping.drop_report_footer(table)
     keys = {header_key(h) for h in table.headers}
     if keys & _HISTORY_MARKERS and "subject" not in keys:
         return _map_history(table)
@@ -203,7 +203,7 @@ def _helpers(aliases: dict[str, tuple[str, ...]]) -> list[str]:
 
 def _map_history(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _HISTORY_ALIASES, keep_extras=False)
-    frame = crm.ensure_columns(mapped.frame, ["stage", "_from", "_field", "_new"])
+    frame = mapping.ensure_columns(mapped.frame, ["stage", "_from", "_field", "_new"])
     origins = {"kind": mapped.origins.get("stage")}
     if "_field" in mapped.origins:
         field = pl.col("_field").str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
@@ -216,8 +216,8 @@ def _map_history(table: RawTable) -> Mapped:
         kind=pl.lit("stage_change"),
         detail=pl.when(pl.col("_from").is_not_null()).then(pl.lit("from ") + pl.col("_from")),
     )
-    return crm.derive(
-        crm.with_frame(mapped, frame), {}, origins=origins, drop=("_from", "_field", "_new")
+    return mapping.derive(
+        mapping.with_frame(mapped, frame), {}, origins=origins, drop=("_from", "_field", "_new")
     )
 
 
@@ -240,10 +240,10 @@ def _stage_changes_only(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _map_tasks(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _TASK_ALIASES, keep_extras=False)
-    frame = crm.ensure_columns(mapped.frame, ["detail", *_helpers(_TASK_ALIASES)])
-    by_label = crm.kind_from_label(pl.col("_type"))
-    by_subject = pl.coalesce(crm.kind_from_subject(pl.col("detail")), by_label, pl.lit("other"))
-    frame = frame.filter(~crm.is_planned(pl.col("_status"))).with_columns(
+    frame = mapping.ensure_columns(mapped.frame, ["detail", *_helpers(_TASK_ALIASES)])
+    by_label = mapping.kind_from_label(pl.col("_type"))
+    by_subject = pl.coalesce(mapping.kind_from_subject(pl.col("detail")), by_label, pl.lit("other"))
+    frame = frame.filter(~mapping.is_planned(pl.col("_status"))).with_columns(
         kind=pl.when(by_label.is_null() | (by_label == "other"))
         .then(by_subject)
         .otherwise(by_label)
@@ -253,8 +253,10 @@ def _map_tasks(table: RawTable) -> Mapped:
 
 def _map_events(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _EVENT_ALIASES, keep_extras=False)
-    frame = crm.ensure_columns(mapped.frame, ["detail", *_helpers(_EVENT_ALIASES), "_direction"])
-    by_label = crm.kind_from_label(pl.col("_type"))
+    frame = mapping.ensure_columns(
+        mapped.frame, ["detail", *_helpers(_EVENT_ALIASES), "_direction"]
+    )
+    by_label = mapping.kind_from_label(pl.col("_type"))
     frame = frame.with_columns(
         kind=pl.when(pl.col("detail").str.contains(r"(?i)\bdemo"))
         .then(pl.lit("demo"))
@@ -271,7 +273,7 @@ def _engagements(
     """What tasks and events share: the moment, direction, status, hours, and keeping
     only rows related to an opportunity."""
     present = [m for m in moments if m in mapped.origins]
-    origins = {"at": crm.joined_origin(mapped, *moments)}
+    origins = {"at": mapping.joined_origin(mapped, *moments)}
     if present:
         frame = frame.with_columns(pl.coalesce(present).alias("at"))
     if "deal_id" in frame.columns:
@@ -282,18 +284,18 @@ def _engagements(
         frame = frame.with_columns(long_ids(pl.col("deal_id")).alias("deal_id"))
     subject = pl.col("detail")
     frame = frame.with_columns(
-        direction=crm.direction(pl.col("kind"), subject, pl.col("_direction")),
-        status=crm.status_from_label(pl.col("_status"), subject),
+        direction=mapping.direction(pl.col("kind"), subject, pl.col("_direction")),
+        status=mapping.status_from_label(pl.col("_status"), subject),
     )
     if duration in mapped.origins:
-        hours = crm.duration_hours(frame[duration], per_hour, mapped.delimiter)
+        hours = mapping.duration_hours(frame[duration], per_hour, mapped.delimiter)
         frame = frame.with_columns(hours.alias("hours"))
         origins["hours"] = mapped.origins[duration]
     origins["kind"] = mapped.origins.get("_type")
     origins["direction"] = mapped.origins.get("_direction")
     origins["status"] = mapped.origins.get("_status")
     temps = [c for c in frame.columns if c.startswith("_") and c != ROW_COLUMN]
-    return crm.derive(crm.with_frame(mapped, frame), {}, origins=origins, drop=temps)
+    return mapping.derive(mapping.with_frame(mapped, frame), {}, origins=origins, drop=temps)
 
 
 FORMAT = SourceFormat(
