@@ -61,7 +61,7 @@ def percent_text(value: float | None, digits: int = 0) -> str:
     return f"{shown:.{digits}f}%"
 
 
-def _grouped(n: pl.Expr) -> pl.Expr:
+def _group_thousands(n: pl.Expr) -> pl.Expr:
     """A non-negative whole number with thousands separators (up to 10^15)."""
 
     def pad(e: pl.Expr) -> pl.Expr:
@@ -89,7 +89,7 @@ def money(amount: pl.Expr, currency: pl.Expr | str) -> pl.Expr:
     code = pl.lit(currency) if isinstance(currency, str) else currency
     n = amount.abs().round(0).cast(pl.Int64)
     sign = pl.when(amount.round(0) < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str([sign, symbol(code), _grouped(n)])
+    return pl.concat_str([sign, symbol(code), _group_thousands(n)])
 
 
 def plural(count: pl.Expr, one: str, many: str) -> pl.Expr:

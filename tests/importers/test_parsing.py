@@ -117,7 +117,7 @@ def test_parsing_by_sample_equals_trying_every_notation(cells: list[str], sample
     same result as trying every notation on every cell in order of preference."""
     raw = pl.Series("d", cells)
     text = parsing._normalise_datetime_text(raw)
-    every = parsing._first_parsed(pl.DataFrame({"t": text}), parsing._datetime_candidates(text))
+    every = parsing._coalesce_parsed(pl.DataFrame({"t": text}), parsing._datetime_candidates(text))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parsing, "_SAMPLE_CELLS", sample)
         assert parse_datetime(raw).to_list() == every.to_list()

@@ -43,7 +43,7 @@ def with_line(model: BlendedWinModel, policy: Policy) -> BlendedWinModel:
 
 def walk_away_line(history: pl.DataFrame, policy: Policy) -> WalkAwayLine | None:
     """The line of the module docstring; None without both won and lost deals."""
-    looks = _walkable(history, policy)
+    looks = _mark_walkable(history, policy)
     deals = looks.group_by("deal_id").agg(pl.col("won").first(), pl.col("effort").max())
     won, lost = int(deals["won"].sum()), int((deals["won"] == 0).sum())
     if won == 0 or lost == 0:
@@ -64,12 +64,12 @@ def walk_away_line(history: pl.DataFrame, policy: Policy) -> WalkAwayLine | None
         point=point,
         effort="hours" if bool(looks["hours_logged"].any()) else "days",
         deals=deals.height,
-        curve=_thinned(curve, point),
+        curve=_thin_curve(curve, point),
         capped=highest > base_rate,
     )
 
 
-def _walkable(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+def _mark_walkable(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Each look's probability, whether its economics say walk away, and its effort."""
     econ = economics_with_yield(history, history["win_probability"], policy)
     logs_hours = bool((history["hours_after"] > 0).any())
@@ -118,7 +118,7 @@ def _point(looks: pl.DataFrame, floor: float, won: int, total_lost: float) -> Cu
     )
 
 
-def _thinned(curve: list[CurvePoint], point: CurvePoint) -> tuple[CurvePoint, ...]:
+def _thin_curve(curve: list[CurvePoint], point: CurvePoint) -> tuple[CurvePoint, ...]:
     """About :data:`CURVE_POINTS` points of the curve, always with the policy's."""
     step = max(1, len(curve) // CURVE_POINTS)
     kept = {p.floor: p for p in curve[::step]} | {curve[-1].floor: curve[-1], point.floor: point}

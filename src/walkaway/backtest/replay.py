@@ -150,7 +150,7 @@ def run_backtest(
 ) -> BacktestResult:
     """Replay the policy at every cut (see the module's docstring) and measure it."""
     settings = settings or BacktestSettings()
-    moments = _checked_cuts(pipeline, cuts)
+    moments = _check_cuts(pipeline, cuts)
     outcomes = final_outcomes(pipeline)
     frames, models = [], []
     for cut in moments:
@@ -187,7 +187,7 @@ def _per_cut(rows: pl.DataFrame, cuts: Sequence[datetime]) -> tuple[Metrics, ...
     return tuple(results)
 
 
-def _checked_cuts(pipeline: Pipeline, cuts: Sequence[datetime]) -> list[datetime]:
+def _check_cuts(pipeline: Pipeline, cuts: Sequence[datetime]) -> list[datetime]:
     moments = sorted({as_utc_naive(c) for c in cuts})
     if not moments:
         raise InputError("a backtest needs at least one cut date")

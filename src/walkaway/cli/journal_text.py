@@ -57,7 +57,7 @@ def _call(word: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _since(row: dict[str, Any]) -> str:
+def _describe_since(row: dict[str, Any]) -> str:
     """What happened after a decision, in a line."""
     parts = [str(row["fate"]).replace("_", " ")]
     if row["outcome_after"]:
@@ -74,7 +74,7 @@ def _since(row: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _decided(row: dict[str, Any]) -> str:
+def _describe_decision(row: dict[str, Any]) -> str:
     data = decision_words(row["recommendation"])
     return (
         f"by {row['decided_by'] or 'unknown'} (data then: {data}, "
@@ -115,7 +115,7 @@ def _entries_table(entries: pl.DataFrame) -> Table:
             _call(row["recommendation"]),
             f"{row['win_probability']:.0%}",
             row["reason"] or "",
-            _since(row),
+            _describe_since(row),
         )
     return table
 
@@ -133,7 +133,7 @@ def _scorecard_table(scorecard: pl.DataFrame) -> Table:
 def _journal_row(row: dict[str, Any]) -> Row:
     deal = f"{row['deal_id']} {row['name'] or ''}".strip()
     cells = (f"{row['decided_at']:%Y-%m-%d}", deal, row["owner"] or "", _call(row["decision"]))
-    return Row(cells, (_decided(row), f"since: {_since(row)}"))
+    return Row(cells, (_describe_decision(row), f"since: {_describe_since(row)}"))
 
 
 def print_journal(result: Journal, *, wide: bool = False) -> None:

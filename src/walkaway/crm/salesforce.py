@@ -133,14 +133,14 @@ def connect(config: CrmConfig) -> Any:
         )
 
 
-def _flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"Owner": {"Name": "Ann"}}`` -> ``{"Owner.Name": "Ann"}``; no ``attributes``."""
     flat: dict[str, Any] = {}
     for key, value in record.items():
         if key == "attributes":
             continue
         if isinstance(value, Mapping):
-            flat.update(_flat(value, f"{prefix}{key}."))
+            flat.update(_flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat
@@ -169,7 +169,7 @@ class SalesforceSource:
 
     def _page(self, obj: str, records: list[dict[str, Any]]) -> Page:
         base, renames = QUERIES[obj]
-        rows = [{renames.get(k, k): v for k, v in _flat(r).items()} for r in records]
+        rows = [{renames.get(k, k): v for k, v in _flatten(r).items()} for r in records]
         fields = base.split("SELECT ", 1)[1].split(" FROM ", 1)[0].split(", ")
         headers = [renames.get(f, f) for f in fields if f != "SystemModstamp"]
         table = records_table(f"Salesforce {obj} (API)", rows, headers)

@@ -88,11 +88,11 @@ def _template(template: str, path: str, schema: pl.Schema) -> pl.Expr:
         if literal:
             parts.append(pl.lit(literal))
         if field is not None:
-            parts.append(_shown(field, _signal(field, path, schema)))
+            parts.append(_show_as_text(field, _signal(field, path, schema)))
     return pl.concat_str(parts) if parts else pl.lit("")
 
 
-def _shown(name: str, dtype: pl.DataType) -> pl.Expr:
+def _show_as_text(name: str, dtype: pl.DataType) -> pl.Expr:
     column = pl.col(name)
     if dtype.is_numeric():
         shown = number(column)

@@ -13,12 +13,12 @@ from walkaway.wording import percent, plural, text
 DECIDERS = ("economic_buyer", "decision_maker")
 
 
-def _fixed(fires: pl.Expr, evidence: str, question: str) -> RuleExprs:
+def _make_fixed_rule(fires: pl.Expr, evidence: str, question: str) -> RuleExprs:
     return RuleExprs(fires=fires, evidence=pl.lit(evidence), question=ask(question))
 
 
 def no_budget(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("budget", "none"),
         "The buyer has no budget for this",
         "Is there budget in the next cycle, and who controls it?",
@@ -26,7 +26,7 @@ def no_budget(_: Policy) -> RuleExprs:
 
 
 def budget_unknown(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         not_known("budget"),
         "The budget is not known",
         "Is there a budget set aside for this, and how much?",
@@ -45,7 +45,7 @@ def budget_required(policy: Policy) -> RuleExprs:
 
 
 def no_authority(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("authority", "none"),
         "No one with a say in the purchase is involved",
         "Who signs off on this, and can we meet them?",
@@ -53,7 +53,7 @@ def no_authority(_: Policy) -> RuleExprs:
 
 
 def authority_unknown(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         not_known("authority"),
         "Who decides is not known",
         "Who else is involved in the decision, and who has the final say?",
@@ -74,7 +74,7 @@ def decision_maker_required(policy: Policy) -> RuleExprs:
 
 
 def no_champion(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("champion", "no"),
         "No champion inside the buyer's organisation",
         "Who inside would push for this when we are not in the room?",
@@ -82,7 +82,7 @@ def no_champion(_: Policy) -> RuleExprs:
 
 
 def unclear_need(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("need", "vague"),
         "The buyer's need is vague",
         "What problem must this solve, and what does it cost you today?",
@@ -90,7 +90,7 @@ def unclear_need(_: Policy) -> RuleExprs:
 
 
 def no_need(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("need", "none"),
         "The buyer sees no need for this",
         "What would make solving this a priority?",
@@ -98,7 +98,7 @@ def no_need(_: Policy) -> RuleExprs:
 
 
 def need_unknown(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         not_known("need"),
         "The buyer's need is not known",
         "What problem are you trying to solve, and why now?",
@@ -178,7 +178,7 @@ def missing_features(policy: Policy) -> RuleExprs:
 
 
 def poor_fit(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("fit", "low"),
         "The account is a poor fit for our ideal customer",
         "What would make this account succeed where similar ones have not?",
@@ -186,7 +186,7 @@ def poor_fit(_: Policy) -> RuleExprs:
 
 
 def competitor(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("competitor", "present"),
         "A competitor is in the deal",
         "What would make you choose us over the alternative?",
@@ -194,7 +194,7 @@ def competitor(_: Policy) -> RuleExprs:
 
 
 def incumbent_competitor(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("competitor", "incumbent"),
         "A competitor is the incumbent supplier",
         "What would it take to switch, and who is pushing for the change?",
@@ -202,7 +202,7 @@ def incumbent_competitor(_: Policy) -> RuleExprs:
 
 
 def stakeholders_misaligned(_: Policy) -> RuleExprs:
-    return _fixed(
+    return _make_fixed_rule(
         is_value("stakeholders_aligned", "no"),
         "The buyer's stakeholders do not agree",
         "Who disagrees, and what does each of them need to say yes?",

@@ -46,7 +46,7 @@ def rule_doc(code: str) -> RuleSpec:
     return next(rule for rule in RULES if rule.code == code)
 
 
-def _applied(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, bool, RuleExprs]]:
+def _build_rules(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, bool, RuleExprs]]:
     """(code, severity, hard_stop, expressions) of every rule switched on."""
     applied = []
     for spec in RULES:
@@ -63,6 +63,7 @@ def _applied(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, boo
 def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Every flag of every deal in ``signals``, most severe first within a deal."""
     lazy = signals.lazy()
+    rules = _build_rules(policy, signals.schema)
     parts = [
         lazy.filter(exprs.fires).select(
             pl.col("deal_id"),
@@ -73,7 +74,7 @@ def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
             pl.lit(hard_stop).alias("hard_stop"),
             pl.lit(order, dtype=pl.Int32).alias("order"),
         )
-        for order, (code, severity, hard_stop, exprs) in enumerate(_applied(policy, signals.schema))
+        for order, (code, severity, hard_stop, exprs) in enumerate(rules)
     ]
     if not parts:
         return empty_flags()

@@ -111,7 +111,7 @@ def map_deals(table: RawTable) -> Mapped:
     return mapping.finish_opportunities(mapped, columns, percent=False)
 
 
-def _first_of(table: RawTable, spellings: tuple[str, ...]) -> list[str]:
+def _find_headers(table: RawTable, spellings: tuple[str, ...]) -> list[str]:
     """The headers present among ``spellings``, in that order."""
     by_key = {header_key(h): h for h in table.headers}
     found = [by_key.get(header_key(s)) for s in spellings]
@@ -148,7 +148,7 @@ def _sources(table: RawTable) -> tuple[pl.DataFrame, dict[str, str]]:
     columns: dict[str, pl.Expr] = {}
     origins: dict[str, str] = {}
     for name, spellings in (("at", _MOMENTS), ("detail", _DETAILS)):
-        headers = _first_of(table, spellings)
+        headers = _find_headers(table, spellings)
         if headers:
             columns[name] = pl.coalesce(headers)
             origins[name] = " / ".join(headers)

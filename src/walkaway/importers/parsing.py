@@ -168,7 +168,7 @@ def _datetime_candidates(text: pl.Series) -> list[pl.Expr]:
     return [c.cast(DATETIME).alias(f"c{i}") for i, c in enumerate(candidates)]
 
 
-def _first_parsed(frame: pl.DataFrame, candidates: list[pl.Expr]) -> pl.Series:
+def _coalesce_parsed(frame: pl.DataFrame, candidates: list[pl.Expr]) -> pl.Series:
     if not candidates:
         return pl.Series("t", [None] * frame.height, dtype=DATETIME)
     return frame.select(pl.coalesce(candidates).alias("t")).to_series()
@@ -199,10 +199,10 @@ def parse_datetime(raw: pl.Series) -> pl.Series:
     # notations exclude one another (a cell reads in one, or as the same moment in
     # two), so this is what trying them all in order gives, at a fraction of the work.
     sample = frame.filter(pl.col("t").is_not_null()).head(_SAMPLE_CELLS)
-    parsed = _first_parsed(frame, _notations_used(sample, candidates))
+    parsed = _coalesce_parsed(frame, _notations_used(sample, candidates))
     unparsed = text.is_not_null() & parsed.is_null()
     if unparsed.any():
-        rest = _first_parsed(frame.filter(unparsed), candidates)
+        rest = _coalesce_parsed(frame.filter(unparsed), candidates)
         parsed = parsed.scatter(unparsed.arg_true(), rest)
     return parsed.rename(raw.name)
 

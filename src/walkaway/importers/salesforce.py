@@ -94,6 +94,7 @@ _TASK_ALIASES: dict[str, tuple[str, ...]] = {
     "_status": ("Status",),
     "_seconds": ("Call Duration (seconds)", "Call Duration", "CallDurationInSeconds"),
 }
+_TASK_TEMPS = [a for a in _TASK_ALIASES if a.startswith("_")]
 _EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     "deal_id": _RELATED_IDS,
     "detail": ("Subject",),
@@ -104,6 +105,7 @@ _EVENT_ALIASES: dict[str, tuple[str, ...]] = {
     "_status": ("Status", "Event Status", "Meeting Status", "Outcome"),
     "_minutes": ("Duration (minutes)", "Duration", "Duration In Minutes", "DurationInMinutes"),
 }
+_EVENT_TEMPS = [a for a in _EVENT_ALIASES if a.startswith("_")]
 # The generic format's own columns: a file with them is generic, whatever else it has.
 _GENERIC = {"dealid", "createdat"}
 _HISTORY_MARKERS = {"tostage", "stage", "stagename", "fieldevent", "newvalue"}
@@ -197,10 +199,6 @@ def map_activities(table: RawTable) -> Mapped:
     )
 
 
-def _helpers(aliases: dict[str, tuple[str, ...]]) -> list[str]:
-    return [name for name in aliases if name.startswith("_")]
-
-
 def _map_history(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _HISTORY_ALIASES, keep_extras=False)
     frame = mapping.ensure_columns(mapped.frame, ["stage", "_from", "_field", "_new"])
@@ -240,7 +238,7 @@ def _stage_changes_only(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _map_tasks(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _TASK_ALIASES, keep_extras=False)
-    frame = mapping.ensure_columns(mapped.frame, ["detail", *_helpers(_TASK_ALIASES)])
+    frame = mapping.ensure_columns(mapped.frame, ["detail", *_TASK_TEMPS])
     by_label = mapping.kind_from_label(pl.col("_type"))
     by_subject = pl.coalesce(mapping.kind_from_subject(pl.col("detail")), by_label, pl.lit("other"))
     frame = frame.filter(~mapping.is_planned(pl.col("_status"))).with_columns(
@@ -253,9 +251,7 @@ def _map_tasks(table: RawTable) -> Mapped:
 
 def _map_events(table: RawTable) -> Mapped:
     mapped = rename_by_aliases(table, _EVENT_ALIASES, keep_extras=False)
-    frame = mapping.ensure_columns(
-        mapped.frame, ["detail", *_helpers(_EVENT_ALIASES), "_direction"]
-    )
+    frame = mapping.ensure_columns(mapped.frame, ["detail", *_EVENT_TEMPS, "_direction"])
     by_label = mapping.kind_from_label(pl.col("_type"))
     frame = frame.with_columns(
         kind=pl.when(pl.col("detail").str.contains(r"(?i)\bdemo"))

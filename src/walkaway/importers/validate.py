@@ -271,12 +271,12 @@ def problem_lines(problems: pl.DataFrame) -> list[str]:
         if value is None:
             lines.append(f"{file}: row {row}, column '{column}': empty; expected {expected}")
         else:
-            shown = _shown(value)
+            shown = _quote_cell(value)
             lines.append(f"{file}: row {row}, column '{column}': {shown} is not {expected}")
     return lines
 
 
-def _shown(value: str) -> str:
+def _quote_cell(value: str) -> str:
     """A cell as a problem line quotes it: on one line, and a huge one cut short."""
     if len(value) <= SHOWN_CHARS:
         return repr(value)

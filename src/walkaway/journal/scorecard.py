@@ -141,14 +141,14 @@ def follow_up(
     return frame.sort("decided_at", "decision_id")
 
 
-def _after(decisions: pl.DataFrame, events: pl.DataFrame, at: str) -> pl.DataFrame:
+def _join_after(decisions: pl.DataFrame, events: pl.DataFrame, at: str) -> pl.DataFrame:
     keys = decisions.select("decision_id", "deal_id", "decided_at")
     joined = keys.join(events, on="deal_id", how="inner")
     return joined.filter(pl.col(at) >= pl.col("decided_at"))
 
 
 def _outcomes_after(decisions: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
-    after = _after(decisions, outcomes, "happened_at").sort("happened_at")
+    after = _join_after(decisions, outcomes, "happened_at").sort("happened_at")
     word, at = pl.col("outcome"), pl.col("happened_at")
     return after.group_by("decision_id").agg(
         at.filter(word == "won").min().alias("won_at"),
@@ -161,7 +161,7 @@ def _outcomes_after(decisions: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataF
 
 
 def _inbound_after(decisions: pl.DataFrame, inbound: pl.DataFrame) -> pl.DataFrame:
-    after = _after(decisions, inbound, "at").filter(pl.col("at") > pl.col("decided_at"))
+    after = _join_after(decisions, inbound, "at").filter(pl.col("at") > pl.col("decided_at"))
     return after.group_by("decision_id").agg(
         pl.col("at").min().alias("first_inbound_after"),
         pl.len().cast(pl.Int64).alias("inbound_after"),

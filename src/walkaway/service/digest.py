@@ -104,15 +104,15 @@ def weekly_digests(
             owner=name,
             week_start=week_start,
             week_end=week_end,
-            walk_aways=tuple(_walk_away(r) for r in _of(walks, name)),
-            deadlines=tuple(_due_item(r) for r in _of(deadlines, name)),
-            revisits=tuple(_due_item(r) for r in _of(revisits, name)),
+            walk_aways=tuple(_walk_away(r) for r in _select_for_owner(walks, name)),
+            deadlines=tuple(_due_item(r) for r in _select_for_owner(deadlines, name)),
+            revisits=tuple(_due_item(r) for r in _select_for_owner(revisits, name)),
         )
         for name in owners
     ]
 
 
-def _of(rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+def _select_for_owner(rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
     """The rows of ``owner``, earliest due first."""
     mine = [r for r in rows if _owner_of(r) == owner]
     return sorted(mine, key=lambda r: (r.get("due_on") or datetime.min.date(), str(r["deal_id"])))

@@ -134,7 +134,7 @@ def _signal_frame(
     frame = stage_signals(acts, deals, policy)
     frame = frame.join(activity_signals(acts, criteria_phrases(policy)), on="deal_id", how="left")
     frame = _with_norms(frame, policy, norms)
-    frame = frame.with_columns(_derived(snap.as_of, policy, norms))
+    frame = frame.with_columns(_derive_signals(snap.as_of, policy, norms))
     frame = with_skipped_steps(frame, policy, snap.as_of)
     return frame.sort("deal_id")
 
@@ -174,7 +174,7 @@ def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFra
     )
 
 
-def _derived(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Expr]:
+def _derive_signals(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Expr]:
     now = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
     created = pl.col("created_at")
     before, amount = pl.col("amount_before"), pl.col("amount")
@@ -202,11 +202,11 @@ def _derived(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Expr]:
         (pl.col("hours_logged").fill_null(0.0) + pl.col("hours_invested").fill_null(0.0)).alias(
             "hours_invested"
         ),
-        *_tidied(norms),
+        *_tidy_signals(norms),
     ]
 
 
-def _tidied(norms: Norms) -> list[pl.Expr]:
+def _tidy_signals(norms: Norms) -> list[pl.Expr]:
     """Counts without nulls, categorical fields in lower case, what the team tracks."""
     counts = (
         "outbound_since_inbound",

@@ -169,7 +169,7 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         owner_yield=owner_yield,
         closed_deals=closed.height,
         won_deals=won,
-        tracked_fields=_tracked_fields(snap.deals) | _logged(snap.activities),
+        tracked_fields=_tracked_fields(snap.deals) | _find_logged(snap.activities),
         facts=facts,
         fact_centre=_fact_centre(ordered, facts, policy),
         time_lift=time_lift(closed),
@@ -392,7 +392,7 @@ def _fact_centre(closed: pl.DataFrame, facts: FactWeights, policy: Policy) -> fl
     return share * mean_total(closed, facts)
 
 
-def _logged(activities: pl.DataFrame) -> frozenset[str]:
+def _find_logged(activities: pl.DataFrame) -> frozenset[str]:
     """``{"activities"}`` when the team logs activities at all: an export without an
     activity log says nothing about a deal's silence."""
     return frozenset({ACTIVITIES}) if activities.height else frozenset()

@@ -102,7 +102,7 @@ def _schema_of(what: str) -> dict[str, pl.DataType]:
     return DEAL_SCHEMA if what == "deals" else ACTIVITY_SCHEMA
 
 
-def _conformed(frame: Any, what: str, label: str) -> Any:
+def _conform(frame: Any, what: str, label: str) -> Any:
     """The generic columns in order and type; absent optional ones null."""
     from pyspark.sql import functions as F
 
@@ -128,7 +128,7 @@ def _read_parquet(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
         frame = spark.read.parquet(path)
     except Exception as error:  # AnalysisException: a path that is not there
         raise InputError(f"{path}: cannot read it as Parquet ({_first_line(error)})") from None
-    return _conformed(frame, what, path)
+    return _conform(frame, what, path)
 
 
 def _read_csv(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
@@ -144,7 +144,7 @@ def _read_csv(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
     extras = [c for c in raw.columns if c not in schema]
     if what == "deals" and extras and "attributes" not in raw.columns:
         raw = raw.withColumn("attributes", F.to_json(F.struct(*extras)))
-    frame = _conformed(raw, what, path)
+    frame = _conform(raw, what, path)
     _check_casts(raw, what, path)
     return frame
 
@@ -189,7 +189,7 @@ def _read_jdbc(spark: Any, spec: SourceSpec, table: str, what: str) -> Any:
         raise InputError(
             f"{spec.jdbc_url} {table}: cannot read it ({_first_line(error)})"
         ) from None
-    return _conformed(frame, what, f"{spec.jdbc_url} {table}")
+    return _conform(frame, what, f"{spec.jdbc_url} {table}")
 
 
 def _first_line(error: Exception) -> str:

@@ -291,13 +291,13 @@ def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | No
         if added is not None and (added.height or first):
             parts.append(_write(folder, f"activities-{run:06d}.parquet", added))
             if found is not None and follows:
-                parts = _compacted(found, run, parts)
+                parts = _compact(found, run, parts)
         return _publish(folder, run, stamp, deals_file, parts)
     except OSError:
         return None
 
 
-def _compacted(found: Copy, run: int, parts: list[str]) -> list[str]:
+def _compact(found: Copy, run: int, parts: list[str]) -> list[str]:
     """``parts`` merged into one when they hold at most :data:`COMPACT_ROWS` rows, so
     reviews need not merge them; bigger copies keep their parts (each batch of a review
     merges its own rows)."""

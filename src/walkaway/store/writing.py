@@ -139,7 +139,7 @@ def add_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.
     if incoming.height == 0:
         return incoming.select(ACTIVITY_COLUMNS)
     unique = _distinct(incoming)
-    existing = _stored_alike(conn, unique, run_id)
+    existing = _read_stored_alike(conn, unique, run_id)
     fresh = unique
     if existing.height:
         fresh = unique.join(existing, on=list(ACTIVITY_COLUMNS), how="anti", nulls_equal=True)
@@ -159,7 +159,7 @@ def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.unique(maintain_order=True)
 
 
-def _stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
+def _read_stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
     """The stored activities that could equal an incoming one: same deals, same span.
 
     Read from the columnar copy when it is the store as run ``run_id`` found it (the
