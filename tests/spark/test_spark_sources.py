@@ -48,12 +48,12 @@ def _run(*args: str) -> Any:
     return result
 
 
-def test_review_engine_spark_writes_the_assessment_as_parquet(spark: Any, tmp_path: Path) -> None:
+def test_spark_review_writes_the_assessment_as_parquet(spark: Any, tmp_path: Path) -> None:
     deals_csv, activities_csv = sample_files()
     store, _ = build_demo(f"sqlite:///{tmp_path / 'demo.db'}")
     out = tmp_path / "review"
     result = _run(
-        "review", "--engine", "spark", "--deals", str(deals_csv), "--activities",
+        "spark", "review", "--deals", str(deals_csv), "--activities",
         str(activities_csv), "--out", str(out), "--as-of", SAMPLE_AS_OF, "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -68,12 +68,12 @@ def test_review_engine_spark_writes_the_assessment_as_parquet(spark: Any, tmp_pa
     store.close()
 
 
-def test_review_engine_spark_keeps_one_owner(spark: Any, tmp_path: Path) -> None:
+def test_spark_review_keeps_one_owner(spark: Any, tmp_path: Path) -> None:
     deals_csv, activities_csv = sample_files()
     owner = pl.read_csv(deals_csv)["owner"][0]
     out = tmp_path / "one-owner"
     result = _run(
-        "review", "--engine", "spark", "--deals", str(deals_csv), "--activities",
+        "spark", "review", "--deals", str(deals_csv), "--activities",
         str(activities_csv), "--out", str(out), "--as-of", SAMPLE_AS_OF, "--owner", owner.upper(),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -91,7 +91,7 @@ def test_a_postgresql_store_over_jdbc_equals_its_local_review(
     import_files(store, deals_csv, activities_csv, format="generic")
     out = tmp_path / "pg-review"
     result = _run(
-        "review", "--engine", "spark", "--db", postgres_url, "--out", str(out),
+        "spark", "review", "--db", postgres_url, "--out", str(out),
         "--as-of", SAMPLE_AS_OF,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -102,23 +102,11 @@ def test_a_postgresql_store_over_jdbc_equals_its_local_review(
 
 def test_spark_without_out_or_with_a_sqlite_store_is_one_line(tmp_path: Path) -> None:
     deals_csv, activities_csv = sample_files()
-    no_out = _run(
-        "review",
-        "--engine",
-        "spark",
-        "--deals",
-        str(deals_csv),
-        "--activities",
-        str(activities_csv),
-    )
-    assert no_out.exit_code == 2 and "pass --out FOLDER" in no_out.output
-    sqlite = _run(
-        "review", "--engine", "spark", "--out", str(tmp_path / "o"), "--db", str(tmp_path / "x.db")
-    )
+    no_out = _run("spark", "review", "--deals", str(deals_csv), "--activities", str(activities_csv))
+    assert no_out.exit_code == 2 and "Missing option '--out'" in no_out.output
+    sqlite = _run("spark", "review", "--out", str(tmp_path / "o"), "--db", str(tmp_path / "x.db"))
     assert sqlite.exit_code == 2 and "needs PostgreSQL" in sqlite.output
-    half = _run(
-        "review", "--engine", "spark", "--deals", str(deals_csv), "--out", str(tmp_path / "o")
-    )
+    half = _run("spark", "review", "--deals", str(deals_csv), "--out", str(tmp_path / "o"))
     assert half.exit_code == 2 and "--deals and --activities go together" in half.output
 
 
@@ -134,3 +122,9 @@ def test_the_spark_submit_entry_point_reviews_and_says_what_it_wrote(
     summary = json.loads(capsys.readouterr().out)
     assert summary["open_deals"] == pl.read_parquet(out / "*.parquet").height > 0
     assert main([*args, "--as-of", SAMPLE_AS_OF, "--policy", str(tmp_path / "none.toml")]) == 2
+
+
+def test_the_local_review_takes_no_spark_options(tmp_path: Path) -> None:
+    for option in ("--engine", "--out", "--deals", "--activities", "--jdbc", "--cores"):
+        result = _run("review", option, "x", "--db", str(tmp_path / "x.db"))
+        assert result.exit_code == 2 and f"No such option: {option}" in result.output, option

@@ -46,6 +46,11 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class ImportFormat(StrEnum):
     auto = "auto"
     generic = "generic"

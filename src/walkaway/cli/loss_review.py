@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 import polars as pl
@@ -10,7 +9,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, TextOrJson, app, edge, open_from, out
 from walkaway.cli.journal import parse_day, write_json
 from walkaway.errors import InputError
 from walkaway.journal.loss.team import TeamLossReview
@@ -22,11 +21,6 @@ from walkaway.service.loss_review import (
     rows_json,
     team_loss_review,
 )
-
-
-class TextOrJson(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _p(value: float | None) -> str:

@@ -50,11 +50,6 @@ class ShowFormat(StrEnum):
     json = "json"
 
 
-class Engine(StrEnum):
-    local = "local"
-    spark = "spark"
-
-
 class Tone(StrEnum):
     warm = "warm"
     direct = "direct"
@@ -100,32 +95,8 @@ def review_command(
     ] = ListFormat.table,
     wide: WideOption = False,
     db: DbOption = None,
-    engine: Annotated[
-        Engine, typer.Option("--engine", help="local (this process) or spark.")
-    ] = Engine.local,
-    deals: Annotated[
-        str | None,
-        typer.Option("--deals", help="Spark: deals in the generic format (Parquet, CSV)."),
-    ] = None,
-    activities: Annotated[
-        str | None, typer.Option("--activities", help="Spark: their activities (Parquet, CSV).")
-    ] = None,
-    jdbc: Annotated[
-        str | None,
-        typer.Option("--jdbc", help="Spark: a JDBC URL with tables deals and activities."),
-    ] = None,
-    out_path: Annotated[
-        str | None, typer.Option("--out", help="Spark: the Parquet folder to write.")
-    ] = None,
-    cores: Annotated[int, typer.Option("--cores", help="Spark: local cores.", min=1)] = 2,
 ) -> None:
     """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
-    if engine is Engine.spark:
-        from walkaway.cli.spark_review import SparkOptions, spark_review
-
-        options = SparkOptions(deals, activities, jdbc, out_path, cores, owner, stage)
-        spark_review(options, parse_as_of(as_of), db, json_out=format is ListFormat.json)
-        return
     result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
     if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
         sys.stdout.flush()

@@ -1,4 +1,4 @@
-"""``walkaway review --engine spark``: read, review on Spark, write Parquet, count.
+"""``walkaway spark review``: read, review on Spark, write Parquet, count.
 
 The assessment is written to a folder beside the target and moved into place once
 Spark has committed every file, so a failed run leaves the previous result (or
@@ -51,7 +51,7 @@ def jdbc_source_for(store_url: str) -> SourceSpec:
     url = sa.engine.make_url(normalise_url(store_url))
     if not url.drivername.startswith("postgresql"):
         raise InputError(
-            f"the Spark engine reads a store over JDBC, which needs PostgreSQL; {store_url!r} "
+            f"the Spark review reads a store over JDBC, which needs PostgreSQL; {store_url!r} "
             "is not: pass --deals and --activities (Parquet or CSV) instead"
         )
     port = f":{url.port}" if url.port else ""

@@ -1,7 +1,7 @@
 """A Spark session in local mode, set up for the review.
 
 On a cluster the session comes from ``spark-submit`` (see docs/benchmarks.md); this is
-what ``walkaway review --engine spark`` starts on one machine.
+what ``walkaway spark review`` starts on one machine.
 """
 
 from __future__ import annotations

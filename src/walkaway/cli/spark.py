@@ -1,4 +1,4 @@
-"""``walkaway review --engine spark``: the options and the printing (PySpark loads here)."""
+"""``walkaway spark review``: the review on Apache Spark (PySpark loads only when it runs)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,32 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from walkaway.cli.common import open_from, out
+import typer
+
+from walkaway.cli.common import DbOption, TextOrJson, app, edge, open_from, out
+from walkaway.cli.review import AsOfOption, parse_as_of
 from walkaway.errors import InputError
 from walkaway.settings import Settings
 
 if TYPE_CHECKING:
     from walkaway.spark.sources import SourceSpec
 
+spark_app = typer.Typer(
+    help="The review on Apache Spark (local mode): 'pip install walkaway[spark]' and Java 17+."
+)
+app.add_typer(spark_app, name="spark")
+
 
 @dataclass(frozen=True)
 class SparkOptions:
     """Where the Spark review reads and writes."""
 
-    deals: str | None
-    activities: str | None
-    jdbc: str | None
-    out: str | None
+    out: str
+    deals: str | None = None
+    activities: str | None = None
+    jdbc: str | None = None
     cores: int = 2
     owner: str | None = None
     stage: str | None = None
@@ -49,8 +57,6 @@ def spark_review(options: SparkOptions, as_of: datetime, db: str | None, *, json
     """Run the review on a local Spark and say what it wrote."""
     from walkaway.spark.run import run_spark_review
 
-    if not options.out:
-        raise InputError("--engine spark writes Parquet: pass --out FOLDER")
     source = _source(options, db)
     from_store = db is not None or (source.kind == "jdbc" and options.jdbc is None)
     store = open_from(db) if from_store else None
@@ -73,3 +79,37 @@ def spark_review(options: SparkOptions, as_of: datetime, db: str | None, *, json
         f"{counts['pursue']:,} pursue; the assessment is in {summary.out}",
         highlight=False,
     )
+
+
+@spark_app.command("review")
+@edge
+def spark_review_command(
+    out_path: Annotated[
+        str, typer.Option("--out", help="The Parquet folder to write (replaced once complete).")
+    ],
+    deals: Annotated[
+        str | None,
+        typer.Option("--deals", help="Deals in the generic format (Parquet or CSV)."),
+    ] = None,
+    activities: Annotated[
+        str | None, typer.Option("--activities", help="Their activities (Parquet or CSV).")
+    ] = None,
+    jdbc: Annotated[
+        str | None,
+        typer.Option("--jdbc", help="A JDBC URL with tables deals and activities."),
+    ] = None,
+    db: DbOption = None,
+    cores: Annotated[int, typer.Option("--cores", help="Local cores.", min=1)] = 2,
+    as_of: AsOfOption = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
+    format: Annotated[
+        TextOrJson, typer.Option("--format", help="text or json (the summary).")
+    ] = TextOrJson.text,
+) -> None:
+    """The review on a local Spark, from files, JDBC or a PostgreSQL store, written as Parquet.
+
+    Without --deals/--activities or --jdbc it reads the store's own tables (PostgreSQL);
+    with --db the store's policy and trained model are used."""
+    options = SparkOptions(out_path, deals, activities, jdbc, cores, owner, stage)
+    spark_review(options, parse_as_of(as_of), db, json_out=format is TextOrJson.json)
