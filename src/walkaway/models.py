@@ -185,15 +185,6 @@ class Flag:
     question: str
 
 
-@dataclass(frozen=True)
-class DealRef:
-    """Identifies a deal in messages and lists."""
-
-    deal_id: str
-    name: str | None
-    owner: str | None
-
-
 def as_utc_naive(moment: datetime | date) -> datetime:
     """A date means the start of that day (00:00 UTC); an aware datetime goes to UTC."""
     if not isinstance(moment, datetime):

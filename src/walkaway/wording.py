@@ -96,8 +96,3 @@ def plural(count: pl.Expr, one: str, many: str) -> pl.Expr:
     """ "1 touch", "4 touches"."""
     word = pl.when(count == 1).then(pl.lit(one)).otherwise(pl.lit(many))
     return pl.concat_str([whole(count), word], separator=" ")
-
-
-def money_text(amount: float, currency: str) -> str:
-    """The same as :func:`money` for one Python number."""
-    return str(pl.select(money(pl.lit(amount), currency)).item())

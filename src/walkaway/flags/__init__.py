@@ -17,7 +17,6 @@ from walkaway.flags.rulebook import (
     find_flags,
     find_flags_frame,
     flags_by_deal,
-    rule_doc,
 )
 
 __all__ = [
@@ -27,5 +26,4 @@ __all__ = [
     "find_flags",
     "find_flags_frame",
     "flags_by_deal",
-    "rule_doc",
 ]

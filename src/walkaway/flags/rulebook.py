@@ -41,11 +41,6 @@ def empty_flags() -> pl.DataFrame:
     return pl.DataFrame(schema=FLAG_SCHEMA)
 
 
-def rule_doc(code: str) -> RuleSpec:
-    """The documentation of a built-in rule."""
-    return next(rule for rule in RULES if rule.code == code)
-
-
 def _build_rules(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, bool, RuleExprs]]:
     """(code, severity, hard_stop, expressions) of every rule switched on."""
     applied = []

@@ -70,7 +70,6 @@ ROLE_AREAS: Final = (
     Area.STAGNATION,
     Area.WELLBEING,
 )
-COUNTERWEIGHT_AREAS: Final = (Area.DEPENDENCY, Area.CONTEXT, Area.READINESS)
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from walkaway.models import QUALIFICATION_VALUES, Outcome
+from walkaway.models import Outcome
 from walkaway.policy import Policy
 
 if TYPE_CHECKING:  # NumPy loads when weights are learned, not for every command
     import numpy as np
 
-FACT_FIELDS: tuple[str, ...] = tuple(QUALIFICATION_VALUES)
 MIN_DEALS_TO_DROP = 30  # closed deals with the fact known before it is judged
 NO_LIFT_SHARE = 0.5
 CONFIRMED, NO_LIFT, OPPOSITE, UNCLEAR = (
