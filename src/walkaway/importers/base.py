@@ -42,6 +42,17 @@ class SourceFormat:
     description: str = ""
 
 
+# A CRM export whose marker columns are there scores at least this; more of its own
+# headers raise the score towards 1 (see score_signature).
+SIGNATURE_FLOOR = 0.6
+
+
+def score_signature(share: float) -> float:
+    """How sure a CRM format is of a deals file with its marker columns, given ``share``:
+    the part of the file's headers that are the CRM's own (0 to 1)."""
+    return SIGNATURE_FLOOR + (1.0 - SIGNATURE_FLOOR) * share
+
+
 def header_key(header: str) -> str:
     """Headers compare case-, space- and punctuation-insensitively."""
     return "".join(ch for ch in header.lower() if ch.isalnum())

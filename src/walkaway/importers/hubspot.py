@@ -32,7 +32,13 @@ from __future__ import annotations
 import polars as pl
 
 from walkaway.importers import mapping
-from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
+from walkaway.importers.base import (
+    Mapped,
+    SourceFormat,
+    header_key,
+    rename_by_aliases,
+    score_signature,
+)
 from walkaway.importers.reading import RawTable
 
 _RECORD_ID = r"\((\d+)\)\s*$"
@@ -100,7 +106,7 @@ def detect(headers: list[str]) -> float:
         return 0.0
     if {"dealid", "createdat"} <= keys:
         return 0.0  # the generic format, with a deal name among its attributes
-    return 0.6 + 0.4 * len(keys & _SIGNATURE) / len(keys)
+    return score_signature(len(keys & _SIGNATURE) / len(keys))
 
 
 def map_deals(table: RawTable) -> Mapped:
@@ -121,12 +127,12 @@ def _find_headers(table: RawTable, spellings: tuple[str, ...]) -> list[str]:
 def _duration_per_hour(header: str) -> float:
     unit = header.lower()
     if "(s" in unit or "second" in unit:
-        return 3600.0
+        return mapping.SECONDS_PER_HOUR
     if "min" in unit:
-        return 60.0
+        return mapping.MINUTES_PER_HOUR
     if "(h" in unit or "hour" in unit:
         return 1.0
-    return 3_600_000.0  # milliseconds, HubSpot's own unit
+    return mapping.SECONDS_PER_HOUR * 1000.0  # milliseconds, HubSpot's own unit
 
 
 def _direction_label(label: pl.Expr) -> pl.Expr:

@@ -30,6 +30,9 @@ _SYMBOLS = {"CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "US$": "USD"}
 # Subjects of a mail that answers one: the other side wrote first (RE:, German AW:, ...).
 REPLY_SUBJECT = r"(?i)^\s*(?:(?:e-?mail|mail)\s*:\s*)?(?:re|aw|sv|antw|odp)\s*:"
 PLANNED_STATUS = r"(?i)not.?started|in.?progress|waiting|deferred|^\s*to.?do\s*$|^\s*open\s*$"
+# How many of a duration's unit make an hour (``per_hour`` of duration_hours).
+MINUTES_PER_HOUR = 60
+SECONDS_PER_HOUR = 3600
 
 
 def ensure_columns(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
@@ -209,15 +212,16 @@ def duration_hours(
     raw: pl.Series, per_hour: float, delimiter: str | None, *, minutes_seconds: bool = False
 ) -> pl.Series:
     """Hours from a duration: a number in the column's unit (``per_hour`` of them make
-    an hour: 3600 for seconds, 60 for minutes) or clock text ``1:30`` / ``0:05:32``.
+    an hour: SECONDS_PER_HOUR, MINUTES_PER_HOUR) or clock text ``1:30`` / ``0:05:32``.
     Two-part clock text is hours:minutes, or minutes:seconds with ``minutes_seconds``."""
     clock = r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$"
     frame = pl.DataFrame({"t": raw.cast(pl.String), "n": parsing.parse_number(raw, delimiter)})
     a, b, c = (pl.col("t").str.extract(clock, i).cast(pl.Float64) for i in (1, 2, 3))
-    two_parts = a / 60 + b / 3600 if minutes_seconds else a + b / 60
+    minutes, seconds = MINUTES_PER_HOUR, SECONDS_PER_HOUR
+    two_parts = a / minutes + b / seconds if minutes_seconds else a + b / minutes
     hours = (
         pl.when(c.is_not_null())
-        .then(a + b / 60 + c / 3600)
+        .then(a + b / minutes + c / seconds)
         .when(a.is_not_null())
         .then(two_parts)
         .otherwise(pl.col("n") / per_hour)

@@ -28,7 +28,14 @@ from __future__ import annotations
 import polars as pl
 
 from walkaway.importers import mapping
-from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases, snake
+from walkaway.importers.base import (
+    Mapped,
+    SourceFormat,
+    header_key,
+    rename_by_aliases,
+    score_signature,
+    snake,
+)
 from walkaway.importers.reading import RawTable
 
 _DEAL = "Deal - "
@@ -79,9 +86,9 @@ def detect(headers: list[str]) -> float:
     keys = {header_key(h) for h in headers}
     prefixed = sum(h.lower().startswith(_DEAL.lower()) for h in headers)
     if prefixed >= 3 and {"dealtitle", "dealvalue"} <= keys:
-        return 0.6 + 0.4 * prefixed / len(headers)
+        return score_signature(prefixed / len(headers))
     if keys >= _UNPREFIXED and keys & _SIGNATURE and "dealname" not in keys:
-        return 0.6 + 0.4 * len(keys & (_SIGNATURE | _UNPREFIXED)) / len(keys)
+        return score_signature(len(keys & (_SIGNATURE | _UNPREFIXED)) / len(keys))
     return 0.0
 
 
@@ -160,7 +167,9 @@ def map_activities(table: RawTable) -> Mapped:
     when = mapping.joined_origin(mapped, "_date", "_done_time")
     origins = {"at": when, "kind": mapped.origins.get("_type")}
     if "_duration" in mapped.origins:
-        hours = mapping.duration_hours(frame["_duration"], 60, table.delimiter)
+        hours = mapping.duration_hours(
+            frame["_duration"], mapping.MINUTES_PER_HOUR, table.delimiter
+        )
         frame = frame.with_columns(hours.alias("hours"))
         origins["hours"] = mapped.origins["_duration"]
     if not when:

@@ -43,7 +43,13 @@ import polars as pl
 
 from walkaway.errors import InputError
 from walkaway.importers import mapping, parsing
-from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
+from walkaway.importers.base import (
+    Mapped,
+    SourceFormat,
+    header_key,
+    rename_by_aliases,
+    score_signature,
+)
 from walkaway.importers.reading import ROW_COLUMN, RawTable
 
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -145,7 +151,7 @@ def detect(headers: list[str]) -> float:
         return 0.0
     if keys & {"salesagent", "engagedate", "dealstage", "dealname"} or keys >= _GENERIC:
         return 0.0
-    return 0.6 + 0.4 * len(keys & _SIGNATURE) / len(keys)
+    return score_signature(len(keys & _SIGNATURE) / len(keys))
 
 
 def long_ids(ids: pl.Expr) -> pl.Expr:
@@ -246,7 +252,9 @@ def _map_tasks(table: RawTable) -> Mapped:
         .then(by_subject)
         .otherwise(by_label)
     )
-    return _engagements(mapped, frame, ("_done_at", "_date", "_created"), "_seconds", 3600)
+    return _engagements(
+        mapped, frame, ("_done_at", "_date", "_created"), "_seconds", mapping.SECONDS_PER_HOUR
+    )
 
 
 def _map_events(table: RawTable) -> Mapped:
@@ -260,7 +268,7 @@ def _map_events(table: RawTable) -> Mapped:
         .then(by_label)
         .otherwise(pl.lit("meeting"))
     )
-    return _engagements(mapped, frame, ("at", "_date"), "_minutes", 60)
+    return _engagements(mapped, frame, ("at", "_date"), "_minutes", mapping.MINUTES_PER_HOUR)
 
 
 def _engagements(
