@@ -106,8 +106,8 @@ class BacktestResult:
     pooled: tuple[Metrics, ...]
     calibration: pl.DataFrame
     curves: pl.DataFrame
+    max_wins_sacrificed: float  # the policy's: where the walk-away line sits
     models: tuple[str, ...] = field(default=())
-    max_wins_sacrificed: float = 0.05  # the policy's: where the walk-away line sits
 
     def pooled_for(self, method: str) -> Metrics:
         return next(m for m in self.pooled if m.method == method)
@@ -172,8 +172,8 @@ def run_backtest(
         curves=pl.concat(
             [precision_effort_curve(rows, m, settings.curve_points) for m in CURVE_METHODS]
         ),
-        models=tuple(models),
         max_wins_sacrificed=policy.decision.max_wins_sacrificed,
+        models=tuple(models),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from walkaway.backtest.baselines import DEFAULT_IDLE_DAYS
 from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
@@ -141,9 +142,8 @@ def backtest_command(
     ] = None,
     every: Annotated[str, typer.Option("--every", help="Time between cuts: Nd or Nw.")] = "7d",
     idle_days: Annotated[
-        float | None,
-        typer.Option("--idle-days", help="The idle baseline's limit in days (default 14).", min=1),
-    ] = None,
+        float, typer.Option("--idle-days", help="The idle baseline's limit in days.", min=1)
+    ] = DEFAULT_IDLE_DAYS,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Write metrics.json, the PNG plots and report.html here."),
@@ -159,7 +159,7 @@ def backtest_command(
     from walkaway.service.backtest import BacktestPlan, backtest, write_report
 
     plan = BacktestPlan(parse_day(start, "--from"), parse_day(end, "--to"), parse_interval(every))
-    settings = BacktestSettings() if idle_days is None else BacktestSettings(idle_days=idle_days)
+    settings = BacktestSettings(idle_days=idle_days)
     result = backtest(open_from(db), plan, settings)
     if out_dir is not None:
         write_report(result, out_dir)

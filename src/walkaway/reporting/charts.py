@@ -32,6 +32,8 @@ RECOMMENDATION_COLOURS = {"walk_away": "#c53030", "requalify": "#d69e2e", "pursu
 FORECAST_COLOUR = "#2b6cb0"
 OPEN_COLOUR = "#cbd2d9"
 LOG_SCALE_RATIO = 30.0  # amounts spanning more than this use a log axis
+LEGEND_Y = 18  # the legend's baseline, above the plot
+BELOW_AXIS = 18  # where a label under the x axis sits, below the axis
 
 
 @dataclass(frozen=True)
@@ -64,20 +66,24 @@ def _empty(svg: ET.Element, width: int, height: int) -> Markup:
     return to_markup(svg)
 
 
+def _y_tick(svg: ET.Element, label: str, at: float, left: float, right: float) -> None:
+    """A gridline across the plot at height ``at``, its label left of the plot."""
+    gridline(svg, left, at, right, at)
+    node(svg, "text", label, x=left - 6, y=at + 4, text_anchor="end", fill=MUTED)
+
+
 def _value_axis(
     svg: ET.Element, ticks: list[float], y: Scale, left: int, right: int, cur: str
 ) -> None:
     for tick in ticks:
-        gridline(svg, left, y(tick), right, y(tick))
-        label = short_money(tick, cur)
-        node(svg, "text", label, x=left - 6, y=y(tick) + 4, text_anchor="end", fill=MUTED)
+        _y_tick(svg, short_money(tick, cur), y(tick), left, right)
 
 
 def value_by_stage_chart(bars: Sequence[StackedBar], currency: str) -> Markup:
     """Open value per stage, stacked by recommendation (walk-away candidates on top)."""
     width, height, left, right, top, bottom = 640, 320, 64, 624, 44, 276
     svg = canvas(width, height, "Open pipeline value by stage and recommendation")
-    legend(svg, left, 18, _legend_items())
+    legend(svg, left, LEGEND_Y, _legend_items())
     if not bars:
         return _empty(svg, width, height)
     ticks = nice_ticks(max(sum(bar.values.values()) for bar in bars))
@@ -93,7 +99,7 @@ def value_by_stage_chart(bars: Sequence[StackedBar], currency: str) -> Markup:
             "text",
             clip(bar.label, max(4, int(band / 7))),
             x=x + bar_width / 2,
-            y=bottom + 18,
+            y=bottom + BELOW_AXIS,
             text_anchor="middle",
         )
     node(svg, "line", x1=left, y1=bottom, x2=right, y2=bottom, stroke=AXIS)
@@ -179,7 +185,7 @@ def probability_scatter(points: Sequence[Point], currency: str) -> Markup:
     """Each open deal at (amount, win probability), coloured by recommendation."""
     width, height = 960, 340
     svg = canvas(width, height, "Win probability against amount, one dot per open deal")
-    legend(svg, 64, 18, _legend_items())
+    legend(svg, 64, LEGEND_Y, _legend_items())
     if not points:
         return _empty(svg, width, height)
     x, x_ticks = _amount_scale(points, 64, 940)
@@ -193,11 +199,10 @@ def _scatter_axes(svg: ET.Element, x: Scale, x_ticks: list[float], y: Scale, cur
     left, right, bottom, top = x.start, x.end, y.start, y.end
     muted = {"fill": MUTED, "text_anchor": "middle"}
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        gridline(svg, left, y(tick), right, y(tick))
-        node(svg, "text", percent(tick), x=left - 6, y=y(tick) + 4, text_anchor="end", fill=MUTED)
+        _y_tick(svg, percent(tick), y(tick), left, right)
     for tick in x_ticks:
         node(svg, "line", x1=x(tick), y1=bottom, x2=x(tick), y2=bottom + 4, stroke=AXIS)
-        node(svg, "text", short_money(tick, cur), x=x(tick), y=bottom + 18, **muted)
+        node(svg, "text", short_money(tick, cur), x=x(tick), y=bottom + BELOW_AXIS, **muted)
     node(svg, "line", x1=left, y1=bottom, x2=right, y2=bottom, stroke=AXIS)
     title = f"Deal amount ({cur}, {'log scale' if x.log else 'linear'})"
     node(svg, "text", title, x=(left + right) / 2, y=bottom + 36, **muted)

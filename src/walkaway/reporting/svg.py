@@ -19,6 +19,10 @@ INK = "#1f2933"
 MUTED = "#616e7c"
 GRID = "#e4e7eb"
 AXIS = "#9aa5b1"
+# Float error a computed tick may carry: 3.0000000001 steps are 3, not 4.
+SLACK = 1e-9
+# A legend's label starts this far right of its colour square (which is 10 wide).
+SWATCH_TO_LABEL = 14
 
 
 def _attribute(value: object) -> str:
@@ -97,7 +101,7 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
     raw = high / count
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    steps = math.ceil(high / step - 1e-9)
+    steps = math.ceil(high / step - SLACK)
     return [i * step for i in range(steps + 1)]
 
 
@@ -107,8 +111,8 @@ def log_ticks(low: float, high: float) -> list[float]:
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
     multiples = (1,) if last - first > 3 else (1, 2, 5)
     ticks = [m * 10.0**e for e in range(first, last + 1) for m in multiples]
-    start = max(t for t in ticks if t <= low * (1 + 1e-9))
-    end = min(t for t in ticks if t >= high * (1 - 1e-9))
+    start = max(t for t in ticks if t <= low * (1 + SLACK))
+    end = min(t for t in ticks if t >= high * (1 - SLACK))
     return [t for t in ticks if start <= t <= end]
 
 
@@ -116,8 +120,8 @@ def legend(parent: ET.Element, x: float, y: float, items: Sequence[tuple[str, st
     """Coloured squares and their labels in a row starting at ``(x, y)``."""
     for label, colour in items:
         node(parent, "rect", x=x, y=y - 9, width=10, height=10, rx=2, fill=colour)
-        node(parent, "text", label, x=x + 14, y=y, fill=MUTED)
-        x += 14 + 6.8 * len(label) + 18
+        node(parent, "text", label, x=x + SWATCH_TO_LABEL, y=y, fill=MUTED)
+        x += SWATCH_TO_LABEL + 6.8 * len(label) + 18
 
 
 def gridline(parent: ET.Element, x1: float, y1: float, x2: float, y2: float) -> None:

@@ -39,7 +39,7 @@ class LossReview:
     deal: dict[str, Any]  # deal_id, name, owner, amount, currency, created_at, lost_at, ...
     timeline: pl.DataFrame  # loss_timeline.TIMELINE_SCHEMA, oldest cut first
     turn: dict[str, Any] | None  # a row of loss_timeline.turning_points
-    events: pl.DataFrame  # activities from the turn's onset to the turn (at most 10)
+    events: pl.DataFrame  # activities from the turn's onset to the turn (at most MAX_EVENTS)
     warning_signs: pl.DataFrame  # code, severity, first_seen, evidence
     questions: tuple[str, ...]
     move_on_by: date

@@ -51,7 +51,7 @@ class TeamLossReview:
 
 def team_grid(start: datetime, end: datetime, max_cuts: int) -> tuple[list[datetime], int]:
     """Cuts every ``step`` days after ``start`` up to ``end``, and the step in days."""
-    span = max((end - start).total_seconds() / 86_400, 0.0)
+    span = max((end - start) / timedelta(days=1), 0.0)
     step = max(MIN_STEP_DAYS, math.ceil(span / max(max_cuts, 1)))
     count = min(max_cuts, math.floor(span / step))
     return [start + timedelta(days=step * (i + 1)) for i in range(count)], step
