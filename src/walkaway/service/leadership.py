@@ -23,11 +23,9 @@ from walkaway.leadership.check import (
     parse_answers,
     score_check,
 )
-from walkaway.models import as_utc_naive
+from walkaway.models import SHORT_TEXT, as_utc_naive
 from walkaway.store import Store
 from walkaway.store.schema import leadership_checks
-
-MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -75,9 +73,9 @@ def read_answers(path: Path) -> AnswerSheet:
 
 def _name(taken_by: str) -> str:
     name = taken_by.strip()
-    if not name or len(name) > MAX_NAME:
+    if not name or len(name) > SHORT_TEXT:
         raise InputError(
-            f"the name of who took the check is {taken_by!r}: expected 1 to {MAX_NAME} "
+            f"the name of who took the check is {taken_by!r}: expected 1 to {SHORT_TEXT} "
             "characters (--by NAME)"
         )
     return name

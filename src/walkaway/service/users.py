@@ -19,12 +19,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from walkaway.errors import InputError, NotFound
+from walkaway.models import SHORT_TEXT
 from walkaway.store import Store
 from walkaway.store.schema import api_tokens, users
 from walkaway.store.writing import now_utc
 
 MIN_PASSWORD = 8
-MAX_NAME = 200
 TOKEN_PREFIX = "wa_"
 _HASHER = PasswordHasher()
 
@@ -58,8 +58,8 @@ class User:
 
 def _clean_name(text: str, what: str) -> str:
     name = text.strip()
-    if not name or len(name) > MAX_NAME:
-        raise InputError(f"{what} {text!r}: expected 1 to {MAX_NAME} characters")
+    if not name or len(name) > SHORT_TEXT:
+        raise InputError(f"{what} {text!r}: expected 1 to {SHORT_TEXT} characters")
     return name
 
 

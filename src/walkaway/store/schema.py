@@ -252,7 +252,7 @@ crm_pushed_calls = sa.Table(
     "crm_pushed_calls",
     metadata,
     sa.Column("crm", sa.String(32), primary_key=True),
-    sa.Column("deal_id", sa.String(200), primary_key=True),
+    sa.Column("deal_id", sa.String(SHORT_TEXT), primary_key=True),
     sa.Column("recommendation", sa.String(16), nullable=False),
     sa.Column("win_probability", sa.Float, nullable=False),
     sa.Column("top_reason", sa.Text),
