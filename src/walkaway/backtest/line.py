@@ -14,7 +14,9 @@ deals (not looks):
 - **precision**: the share of the walked-away deals that were lost anyway.
 
 The floor in force is the highest one that sacrifices no more than the policy's
-``decision.max_wins_sacrificed`` of the wins, and never above the history's win rate (a
+``decision.max_wins_sacrificed`` of the wins — with room for chance: the upper end of
+the share's 95% interval, since the floor is chosen on the very history it is judged
+on — and never above the history's win rate (a
 deal likelier than the average deal to be won is never one to walk away from, whatever
 the economics: a line a person can act on); the card keeps the trade-off curve at the
 quantiles of the probabilities seen.
@@ -31,6 +33,7 @@ from walkaway.learning.card import CurvePoint, WalkAwayLine
 from walkaway.policy import Policy
 
 GRID_POINTS = 41
+WILSON_Z = 1.645  # one-sided 95%
 CURVE_POINTS = 9
 
 
@@ -86,8 +89,11 @@ def _mark_walkable(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
 
 def _highest_floor(looks: pl.DataFrame, won: int, allowed: float) -> float:
-    """The highest floor that walks away from at most ``allowed`` of the ``won`` deals:
-    the lowest walkable probability of the won deal just past the allowance."""
+    """The highest floor that walks away from at most ``allowed`` of the ``won`` deals,
+    with room for chance: the floor is chosen on the history it is judged on, so the
+    share sacrificed there must stay under ``allowed`` even at the upper end of its 95%
+    interval (Wilson). With few won deals that is none of them. The floor is the lowest
+    walkable probability of the won deal just past what may be sacrificed."""
     lowest = (
         looks.filter(pl.col("economic") & (pl.col("won") == 1))
         .group_by("deal_id")
@@ -95,8 +101,21 @@ def _highest_floor(looks: pl.DataFrame, won: int, allowed: float) -> float:
         .sort()
         .to_list()
     )
-    may = int(np.floor(allowed * won + 1e-9))
+    may = _wins_that_may_go(won, allowed)
     return float(lowest[may]) if may < len(lowest) else 1.0
+
+
+def _wins_that_may_go(won: int, allowed: float) -> int:
+    """The most of ``won`` deals that may be walked away from: the largest count whose
+    share's one-sided 95% upper bound stays within ``allowed``."""
+    counts = np.arange(int(np.floor(allowed * won + 1e-9)) + 1)
+    share = counts / won
+    z = WILSON_Z
+    upper = (
+        share + z * z / (2 * won) + z * np.sqrt(share * (1 - share) / won + z * z / (4 * won**2))
+    ) / (1 + z * z / won)
+    fits = counts[upper <= allowed + 1e-12]
+    return int(fits.max()) if fits.size else 0
 
 
 def _point(looks: pl.DataFrame, floor: float, won: int, total_lost: float) -> CurvePoint:
