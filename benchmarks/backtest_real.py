@@ -39,7 +39,7 @@ from walkaway.models import Pipeline
 from walkaway.policy import Policy
 from walkaway.service import import_files
 from walkaway.service.backtest import load_history, write_report
-from walkaway.service.review import current_policy
+from walkaway.service.pipeline import current_policy
 from walkaway.store import open_store
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

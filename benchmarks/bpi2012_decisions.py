@@ -37,7 +37,8 @@ import polars as pl
 
 from walkaway.models import Outcome
 from walkaway.service import import_files
-from walkaway.service.review import load_pipeline, review
+from walkaway.service.reading import load_pipeline
+from walkaway.service.review import review
 from walkaway.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]

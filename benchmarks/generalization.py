@@ -292,7 +292,7 @@ def score_backtest(name: str, pipeline: Pipeline, policy: Policy, cuts: list[dat
 def _imported(deals: Path, activities: Path | None, fmt: str) -> tuple[Pipeline, Policy]:
     from walkaway.service import import_files
     from walkaway.service.backtest import load_history
-    from walkaway.service.review import current_policy
+    from walkaway.service.pipeline import current_policy
     from walkaway.store import open_store
 
     folder = Path(tempfile.mkdtemp(prefix="walkaway-generalization-"))

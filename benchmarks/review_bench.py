@@ -203,13 +203,15 @@ class Stopwatch:
 
 STEPS = (  # (module, function, label), in the order they run
     ("walkaway.service.review", "current_policy", "read the policy and the norms cache"),
+    ("walkaway.service.deal", "current_policy", "read the policy and the norms cache"),
     ("walkaway.service.review", "norms_key", "read the policy and the norms cache"),
+    ("walkaway.service.deal", "norms_key", "read the policy and the norms cache"),
     ("walkaway.service.review", "cached_norms", "read the policy and the norms cache"),
     ("walkaway.service.norms", "cached_norms", "read the policy and the norms cache"),
     ("walkaway.service.review", "ensure_copy", "find (or rebuild) the columnar copy"),
-    ("walkaway.service.review", "_stored_deal", "read the deals"),
-    ("walkaway.service.review", "load_deals", "read the deals"),
-    ("walkaway.service.review", "load_activities", "read the activities"),
+    ("walkaway.service.deal", "_stored_deal", "read the deals"),
+    ("walkaway.service.deal", "load_deals", "read the deals"),
+    ("walkaway.service.deal", "load_activities", "read the activities"),
     ("walkaway.service.review", "read_pipeline", "read the whole pipeline (cache miss)"),
     ("walkaway.service.reading", "read_pipeline", "read a batch of open deals and activities"),
     ("walkaway.service.review", "learn_norms", "learn and store the team norms (cache miss)"),
@@ -221,7 +223,7 @@ STEPS = (  # (module, function, label), in the order they run
     ("walkaway.decision.assess", "recommend", "assess: probability, economics, decision"),
     ("walkaway.decision.assess", "assessments_from_frame", "assess: Assessment objects"),
     ("walkaway.service.review", "summarise", "summary"),
-    ("walkaway.service.review", "review_json_bytes", "serialise (JSON)"),
+    ("walkaway.service.export", "review_json_bytes", "serialise (JSON)"),
 )
 
 
@@ -251,16 +253,17 @@ def clear_norms_cache(store: Store) -> None:
 
 
 def review_in_process(store: Store, as_of: datetime) -> Callable[[], object]:
+    import walkaway.service.export as export
     import walkaway.service.review as service
 
     def call() -> object:
-        return len(service.review_json_bytes(service.review(store, as_of)))
+        return len(export.review_json_bytes(service.review(store, as_of)))
 
     return call
 
 
 def show_in_process(store: Store, deal_id: str, as_of: datetime) -> Callable[[], object]:
-    import walkaway.service.review as service
+    import walkaway.service.deal as service
 
     def call() -> object:
         view = service.show(store, deal_id, as_of)

@@ -50,7 +50,8 @@ def sample_frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
     from walkaway.flags import find_flags_frame
     from walkaway.sample import SAMPLE_AS_OF
     from walkaway.service import build_demo
-    from walkaway.service.review import current_policy, load_pipeline
+    from walkaway.service.pipeline import current_policy
+    from walkaway.service.reading import load_pipeline
     from walkaway.signals import compute_signals
 
     store, _ = build_demo(str(tmp_path_factory.mktemp("arch") / "sample.db"))

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from walkaway.errors import InputError, NotFound
 from walkaway.journal.scorecard import overlay_decisions
 from walkaway.service import import_files, sample_files
+from walkaway.service.deal import exit_message, exit_messages
 from walkaway.service.decisions import human_decisions
 from walkaway.service.due import due
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import find_loss, loss_notes, loss_review, record_loss_notes
-from walkaway.service.review import exit_message, exit_messages, review
+from walkaway.service.review import review
 from walkaway.store import Store
 from walkaway.store.schema import decisions, loss_reviews, outcomes
 

@@ -124,7 +124,8 @@ def test_the_reviews_single_pass_gives_the_same_readiness(sqlite_store: Store) -
     from walkaway.decision.assess import assess_frame
     from walkaway.sample import SAMPLE_AS_OF
     from walkaway.service import import_files, sample_files
-    from walkaway.service.review import current_policy, load_pipeline
+    from walkaway.service.pipeline import current_policy
+    from walkaway.service.reading import load_pipeline
 
     import_files(sqlite_store, *sample_files())
     as_of = datetime.combine(SAMPLE_AS_OF, datetime.min.time())

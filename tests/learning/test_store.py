@@ -12,7 +12,7 @@ from walkaway.learning.card import BLEND, PRIOR
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files
 from walkaway.service.models import active_model, model_card, train
-from walkaway.service.review import load_pipeline
+from walkaway.service.reading import load_pipeline
 from walkaway.store import Store
 from walkaway.store.schema import probability_models
 

@@ -23,8 +23,9 @@ from walkaway.service.norms import (
     norms_day,
     norms_key,
 )
+from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
-from walkaway.service.review import current_policy, review
+from walkaway.service.review import review
 from walkaway.store import Store, columnar, open_store, writing
 from walkaway.store.columnar import (
     MANIFEST,

@@ -18,16 +18,18 @@ from walkaway.decision.assess import ASSESSMENT_COLUMNS, assess_frame, assessmen
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files, save_policy
-from walkaway.service.norms import learned_norms, learning_day, pipeline_horizon
-from walkaway.service.review import (
+from walkaway.service.deal import show
+from walkaway.service.norms import (
     NormsKey,
     cached_norms,
-    current_policy,
-    load_pipeline,
+    learned_norms,
+    learning_day,
     norms_key,
-    review,
-    show,
+    pipeline_horizon,
 )
+from walkaway.service.pipeline import current_policy
+from walkaway.service.reading import load_pipeline
+from walkaway.service.review import review
 from walkaway.signals.norms import Norms, compute_norms
 from walkaway.store import Store
 from walkaway.store.schema import norms_cache

@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 
 from walkaway.service import import_files, sample_files
-from walkaway.service.review import Review, review, write_review_csv, write_review_json
+from walkaway.service.export import write_review_csv, write_review_json
+from walkaway.service.review import Review, review
 from walkaway.store import Store
 
 AS_OF = datetime(2026, 10, 1)
@@ -59,7 +60,7 @@ def test_slices_made_ahead_come_in_order_and_few_wait() -> None:
     import threading
     import time
 
-    from walkaway.service.review import made_ahead
+    from walkaway.service.export import made_ahead
 
     made: list[int] = []
     lock = threading.Lock()
@@ -80,7 +81,7 @@ def test_slices_made_ahead_come_in_order_and_few_wait() -> None:
 
 
 def test_a_slice_that_fails_fails_the_write() -> None:
-    from walkaway.service.review import made_ahead
+    from walkaway.service.export import made_ahead
 
     def make(key: int) -> int:
         if key == 5:

@@ -13,7 +13,8 @@ from tests.spark.conftest import assert_same_review
 from walkaway.errors import InputError
 from walkaway.models import Pipeline
 from walkaway.service import build_demo, sample_files
-from walkaway.service.review import load_pipeline, review
+from walkaway.service.reading import load_pipeline
+from walkaway.service.review import review
 from walkaway.spark import SourceSpec, read_pipeline, review_on_spark
 from walkaway.spark.sources import parquet_history
 from walkaway.store import Store

@@ -20,17 +20,10 @@ from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
 from walkaway.errors import InputError
 from walkaway.models import Assessment, as_utc_naive
+from walkaway.service.deal import DealView, exit_message, show
+from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
-from walkaway.service.review import (
-    DealView,
-    Review,
-    assessments_json,
-    exit_message,
-    review,
-    show,
-    write_review_csv,
-    write_review_json,
-)
+from walkaway.service.review import review
 
 AsOfOption = Annotated[
     str | None,
@@ -69,21 +62,6 @@ def parse_as_of(text: str | None) -> datetime:
         ) from None
 
 
-LIST_COLUMNS = ("flags", "reasons", "questions", "reasons_for", "reasons_against")
-
-
-def review_json(result: Review) -> dict[str, Any]:
-    """``{"as_of", "deals", "summary"}``; list fields are lists even when empty."""
-    frame = result.deals.with_columns(
-        pl.col(c).fill_null(pl.lit([], dtype=result.deals.schema[c])) for c in LIST_COLUMNS
-    )
-    return {
-        "as_of": result.as_of.isoformat(),
-        "deals": assessments_json(frame),
-        "summary": result.summary,
-    }
-
-
 @app.command("review")
 @edge
 def review_command(
@@ -111,7 +89,7 @@ def review_command(
 
 
 def show_json(view: DealView) -> dict[str, Any]:
-    from walkaway.service.review import deal_view_json
+    from walkaway.service.deal import deal_view_json
 
     return deal_view_json(view)
 

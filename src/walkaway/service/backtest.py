@@ -19,7 +19,7 @@ from walkaway.service.backtest_report import (
     report_html,
     tradeoff_png,
 )
-from walkaway.service.review import current_policy
+from walkaway.service.pipeline import current_policy
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
 

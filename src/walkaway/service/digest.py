@@ -2,7 +2,7 @@
 
 - **Walk away**: the deals whose decision in force (a person's, else the data's) is a
   walk-away in :func:`walkaway.service.review.review`, with the exit message
-  :func:`walkaway.service.review.exit_messages` drafts;
+  :func:`walkaway.service.deal.exit_messages` drafts;
 - **re-qualify deadlines coming**: the journal's deadlines that fall by the end of the
   week (:func:`walkaway.service.due.due`), and every re-qualify call of the review that
   nobody has decided on yet, with its deadline and questions;
@@ -18,8 +18,9 @@ import polars as pl
 
 from walkaway.models import Recommendation, as_utc_naive
 from walkaway.reporting.digest import DueItem, RepWeek, WalkAway
+from walkaway.service.deal import exit_messages
 from walkaway.service.due import due
-from walkaway.service.review import exit_messages, review
+from walkaway.service.review import review
 from walkaway.store import Store
 
 WEEK_DAYS = 7

@@ -19,9 +19,9 @@ from datetime import date, datetime
 import polars as pl
 
 from walkaway.journal.scorecard import due_decisions, follow_up
+from walkaway.service.deal import exit_messages
 from walkaway.service.decisions import load_decisions
 from walkaway.service.journal import decision_history
-from walkaway.service.review import exit_messages
 from walkaway.store import Store
 
 DUE_COLUMNS = (

@@ -7,7 +7,8 @@ from datetime import datetime
 import polars as pl
 
 from walkaway.models import as_utc_naive
-from walkaway.service.review import current_policy, norms_key, team_norms
+from walkaway.service.norms import norms_key, team_norms
+from walkaway.service.pipeline import current_policy
 from walkaway.signals.facts import facts_frame
 from walkaway.store import Store
 from walkaway.store.writing import now_utc

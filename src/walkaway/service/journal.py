@@ -27,8 +27,9 @@ from walkaway.journal.scorecard import (
 )
 from walkaway.models import DATETIME, Assessment, Direction, Recommendation
 from walkaway.policy import Policy
+from walkaway.service.deal import show
 from walkaway.service.decisions import HUMAN, load_decisions
-from walkaway.service.review import current_policy, show
+from walkaway.service.pipeline import current_policy
 from walkaway.store import Store
 from walkaway.store.frames import read_frame
 from walkaway.store.schema import activities, deals, decisions, outcomes

@@ -18,7 +18,8 @@ from walkaway.errors import InputError, NotFound
 from walkaway.journal.loss.review import MOVE_ON_DAYS, LossReview, review_loss
 from walkaway.journal.loss.team import TeamLossReview, review_team_losses
 from walkaway.models import Outcome, Pipeline
-from walkaway.service.review import current_policy, load_pipeline
+from walkaway.service.pipeline import current_policy
+from walkaway.service.reading import load_pipeline
 from walkaway.store import Store
 from walkaway.store.frames import load_deals, read_frame
 from walkaway.store.schema import deals, loss_reviews, outcomes

@@ -18,23 +18,21 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import polars as pl
-import sqlalchemy as sa
-
 from walkaway.backtest.line import with_line
 from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.card import PRIOR, ModelCard
 from walkaway.models import Pipeline, as_utc_naive
-from walkaway.policy import Policy, load_policy
-from walkaway.service.pipeline import stored_policy_text
+from walkaway.service.pipeline import current_policy
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
-from walkaway.store.schema import deals, probability_models
+from walkaway.store.schema import deals
+from walkaway.store.trained import (
+    deal_attributes,
+    model_card_in_force,
+    model_in_force,
+    put_in_force,
+)
 from walkaway.store.writing import now_utc
-
-
-def _policy(store: Store) -> Policy:
-    return load_policy(stored_policy_text(store))
 
 
 def train(
@@ -51,7 +49,7 @@ def train(
     with store.connect() as conn:
         frame = load_deals(conn, deals.c.created_at < moment)
         acts = load_activities(conn, before=moment)
-    policy = _policy(store)
+    policy = current_policy(store)
     model = train_win_model(
         Pipeline(frame, acts),
         moment,
@@ -62,49 +60,27 @@ def train(
     )
     model = with_line(model, policy)
     card = model.card_
+    text = json.dumps(card.to_dict(), ensure_ascii=False)
     with store.begin() as conn:
-        conn.execute(probability_models.update().values(active=False))
-        conn.execute(
-            probability_models.insert().values(
-                created_at=trained_at,
-                kind=card.kind,
-                card=json.dumps(card.to_dict(), ensure_ascii=False),
-                blob=model.to_bytes(),
-                active=True,
-            )
-        )
+        put_in_force(conn, trained_at, card.kind, text, model.to_bytes())
     return card
-
-
-def _active_row(store: Store, *columns: sa.ColumnElement[object]) -> tuple[object, ...] | None:
-    with store.connect() as conn:
-        row = conn.execute(
-            sa.select(*columns)
-            .where(probability_models.c.active)
-            .order_by(probability_models.c.id.desc())
-            .limit(1)
-        ).first()
-    return None if row is None else tuple(row)
 
 
 def model_card(store: Store) -> ModelCard | None:
     """The card of the model in force, or None when none was ever trained."""
-    row = _active_row(store, probability_models.c.card)
-    return None if row is None else ModelCard.from_dict(json.loads(str(row[0])))
+    with store.connect() as conn:
+        text = model_card_in_force(conn)
+    return None if text is None else ModelCard.from_dict(json.loads(text))
 
 
 def active_model(store: Store) -> tuple[BlendedWinModel, ModelCard] | None:
     """The learned model in force, fitted and with the deals' attributes attached, and
     its card; None when there is none (or it is the prior alone)."""
-    row = _active_row(store, probability_models.c.kind, probability_models.c.blob)
-    if row is None or row[0] == PRIOR:
-        return None  # the prior alone: fitted as of each assessment's own date instead
-    blob = row[1]
-    assert isinstance(blob, bytes | memoryview)
-    model = BlendedWinModel.from_bytes(bytes(blob), _policy(store))
     with store.connect() as conn:
-        rows = conn.execute(sa.select(deals.c.deal_id, deals.c.attributes)).all()
-    attributes = pl.DataFrame(
-        rows, schema={"deal_id": pl.String, "attributes": pl.String}, orient="row"
-    )
+        stored = model_in_force(conn)
+    if stored is None or stored.kind == PRIOR:
+        return None  # the prior alone: fitted as of each assessment's own date instead
+    model = BlendedWinModel.from_bytes(stored.blob, current_policy(store))
+    with store.connect() as conn:
+        attributes = deal_attributes(conn)
     return model.attach(attributes), model.card_

@@ -11,6 +11,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.models import ImportSummary, Outcome
+from walkaway.policy import Policy, load_policy
 from walkaway.store import Store
 from walkaway.store.frames import load_deals
 from walkaway.store.schema import activities, deals
@@ -100,11 +101,10 @@ def import_files(
         acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
         counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
         finish_run(conn, run_id, counts, prepared.rejected)
-    from walkaway.policy import load_policy
     from walkaway.service.norms import after_import
 
     progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
-    after_import(store, run_id, added, load_policy(stored_policy_text(store)), learn=warm)
+    after_import(store, run_id, added, current_policy(store), learn=warm)
     notes = (f"format detected: {prepared.format}",) if prepared.detected else ()
     return ImportSummary(
         format=prepared.format,
@@ -214,12 +214,16 @@ def stored_policy_text(store: Store) -> str | None:
     return None if row is None else str(row[0])
 
 
+def current_policy(store: Store) -> Policy:
+    """The team's stored policy, or the default one."""
+    return load_policy(stored_policy_text(store))
+
+
 def save_policy(store: Store, text: str) -> None:
     """Validate a policy (raises PolicyError) and make it the team's active one.
 
     Earlier versions are kept, inactive, so a later review can tell what changed.
     """
-    from walkaway.policy import load_policy
     from walkaway.store.schema import policies
     from walkaway.store.writing import now_utc
 

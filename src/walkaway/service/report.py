@@ -30,7 +30,9 @@ from walkaway.reporting import (
     value_by_stage_chart,
 )
 from walkaway.reporting.numbers import money, percent
-from walkaway.service.review import Review, current_policy, load_pipeline, review
+from walkaway.service.pipeline import current_policy
+from walkaway.service.reading import load_pipeline
+from walkaway.service.review import Review, review
 from walkaway.signals.frame import compute_signals
 from walkaway.store import Store
 

@@ -17,7 +17,8 @@ from typing import Any
 from walkaway.errors import InputError
 from walkaway.models import Recommendation, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.service.review import current_policy, model_for
+from walkaway.service.model_lookup import model_for
+from walkaway.service.pipeline import current_policy
 from walkaway.spark.review import review_on_spark
 from walkaway.spark.session import local_session
 from walkaway.spark.sources import SourceSpec, parquet_history, read_pipeline

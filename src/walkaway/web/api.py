@@ -15,7 +15,7 @@ from walkaway.errors import InputError
 from walkaway.models import Outcome
 from walkaway.policy import default_policy_text
 from walkaway.service import DealFilter, list_deals, save_policy, stored_policy_text
-from walkaway.service.review import review_csv, review_json_bytes
+from walkaway.service.export import review_csv, review_json_bytes
 from walkaway.web.auth import guard_api_write, require_manager
 from walkaway.web.cache import filtered
 from walkaway.web.context import (

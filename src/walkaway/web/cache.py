@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from walkaway.decision.assess import assessments_from_frame
 from walkaway.models import Assessment, Pipeline
 from walkaway.policy import Policy
-from walkaway.service.review import Review, current_policy, review, summarise
+from walkaway.service.pipeline import current_policy
+from walkaway.service.review import Review, review, summarise
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals
 from walkaway.store.schema import decisions, import_runs, policies, probability_models

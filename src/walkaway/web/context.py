@@ -11,7 +11,7 @@ from fastapi import Depends, Query, Request
 from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError, NotFound
 from walkaway.models import as_utc_naive
-from walkaway.service.review import DealView, readiness_of, show
+from walkaway.service.deal import DealView, readiness_of, show
 from walkaway.service.users import Role, User
 from walkaway.store import Store
 from walkaway.store.frames import load_activities, load_deals

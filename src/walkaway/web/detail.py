@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from walkaway.models import ACTIVITY_SCHEMA
-from walkaway.service.review import deal_view_json as show_json
-from walkaway.service.review import human_json, human_row, readiness_of, show
+from walkaway.service.deal import deal_view_json as show_json
+from walkaway.service.deal import human_json, human_row, readiness_of, show
 from walkaway.service.users import User
 from walkaway.store import Store
 from walkaway.store.schema import activities

@@ -1,0 +1,185 @@
+"""One deal as of a date: its assessment, its timeline, the person's decision on it,
+its JSON, and the exit message that walks away from it.
+
+``show`` reads one deal and its activities from the store, through the index, and
+assesses it with the team's norms of the day (:mod:`walkaway.service.norms`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from walkaway.errors import InputError, NotFound
+from walkaway.models import Assessment, Pipeline, as_utc_naive
+from walkaway.policy import Policy
+from walkaway.service.model_lookup import model_for
+from walkaway.service.norms import norms_key, team_norms
+from walkaway.service.pipeline import current_policy
+from walkaway.service.review import with_human_decisions
+from walkaway.store import Store
+from walkaway.store.frames import load_activities, load_deals, one_of
+from walkaway.store.schema import deals
+
+
+def readiness_of(row: pl.DataFrame) -> dict[str, Any]:
+    """The readiness of a one-deal review frame, as ``show`` reports it."""
+    ready, missing = row.select("ready_to_advance", "missing_criteria").row(0)
+    return {"ready_to_advance": bool(ready), "missing_criteria": list(missing or [])}
+
+
+@dataclass(frozen=True)
+class DealView:
+    """One deal as of a date: its assessment, its stored row and its timeline."""
+
+    assessment: Assessment
+    deal: dict[str, Any]
+    timeline: pl.DataFrame  # activities before as_of, newest last
+    # the latest human decision (overlay_decisions' columns), or None
+    human: dict[str, Any] | None = None
+    # ready_to_advance and the missing exit criteria of the deal's current stage
+    readiness: dict[str, Any] | None = None
+
+
+def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
+    """The deal's row, if it existed at ``as_of``."""
+    with store.connect() as conn:
+        stored = load_deals(conn, deals.c.deal_id == deal_id)
+    if stored.height == 0:
+        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+    created = stored["created_at"][0]
+    if created >= as_utc_naive(as_of):
+        raise InputError(
+            f"deal {deal_id!r} was created on {created:%Y-%m-%d}, after the as-of "
+            f"date {as_of:%Y-%m-%d}; pick a later --as-of"
+        )
+    return stored
+
+
+def _assess_stored(
+    store: Store, stored: pl.DataFrame, as_of: datetime, *, readiness: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, Policy]:
+    """The assessment of the ``stored`` deal rows as of ``as_of`` (with the team's norms,
+    cached for the day), their activities before it, and the policy used. Only these
+    deals' activities are read, once the norms of the day are cached."""
+    from walkaway.decision.assess import assess_frame
+
+    ids = stored["deal_id"].to_list()
+    policy = current_policy(store)
+    norms = team_norms(store, norms_key(store, as_of, policy), policy)
+    with store.connect() as conn:
+        timeline = load_activities(conn, deal_ids=ids, before=as_of)
+    model = model_for(store, as_of)
+    frame = assess_frame(
+        Pipeline(stored, timeline),
+        as_of,
+        policy,
+        model,
+        deal_ids=ids,
+        norms=norms,
+        readiness=readiness,
+    )
+    return frame, timeline, policy
+
+
+def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
+    """Assess one deal (with the team's norms) as of ``as_of``."""
+    from walkaway.decision.assess import assessments_from_frame
+
+    stored = _stored_deal(store, deal_id, as_of)
+    frame, timeline, _policy = _assess_stored(store, stored, as_of, readiness=True)
+    row = stored.row(0, named=True)
+    if frame.height == 0:
+        raise InputError(
+            f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
+            "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
+        )
+    return DealView(
+        assessments_from_frame(frame.drop("ready_to_advance", "missing_criteria"))[0],
+        row,
+        timeline,
+        human=human_row(with_human_decisions(store, frame, as_of)),
+        readiness=readiness_of(frame),
+    )
+
+
+HUMAN_COLUMNS = (
+    "human_decision",
+    "human_reason",
+    "decided_by",
+    "decided_at",
+    "data_disagrees",
+    "disagreement",
+)
+
+
+def human_row(frame: pl.DataFrame) -> dict[str, Any] | None:
+    """The person's decision on a one-deal review frame (with_human_decisions'), or None."""
+    row = frame.select(HUMAN_COLUMNS).row(0, named=True)
+    return None if row["human_decision"] is None else row
+
+
+def human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
+    if human is None:
+        return None
+    data = dict(human)
+    data["decided_at"] = data["decided_at"].isoformat() if data["decided_at"] else None
+    return data
+
+
+def deal_view_json(view: DealView) -> dict[str, Any]:
+    """The JSON of ``walkaway show --format json`` and of ``GET /api/deals/{id}``."""
+    data = view.assessment.to_dict()
+    data["human_decision"] = human_json(view.human)
+    data["readiness"] = view.readiness
+    data["as_of_timeline"] = json.loads(
+        view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()
+    )
+    return data
+
+
+def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:
+    """A draft email to the buyer that walks away well."""
+    from walkaway.decision.messages import draft_exit_message
+
+    if tone not in {"warm", "direct"}:
+        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    view = show(store, deal_id, as_of)
+    return draft_exit_message(
+        view.assessment, view.deal, tone=tone, templates=current_policy(store)
+    )
+
+
+def exit_messages(
+    store: Store, deal_ids: Sequence[str], as_of: datetime, tone: str = "warm"
+) -> dict[str, str]:
+    """:func:`exit_message` for many deals in one pass: one read of their rows and
+    activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
+    yet) get no message."""
+    from walkaway.decision.assess import assessments_from_frame
+    from walkaway.decision.messages import draft_exit_message
+
+    if tone not in {"warm", "direct"}:
+        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    wanted = sorted(set(deal_ids))
+    if not wanted:
+        return {}
+    with store.connect() as conn:
+        stored = load_deals(
+            conn, one_of(conn, deals.c.deal_id, wanted) & (deals.c.created_at < as_of)
+        )
+    if stored.height == 0:
+        return {}
+    frame, _timeline, policy = _assess_stored(store, stored, as_of)
+    rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
+    return {
+        assessment.deal_id: draft_exit_message(
+            assessment, rows[assessment.deal_id], tone=tone, templates=policy
+        )
+        for assessment in assessments_from_frame(frame)
+    }
