@@ -258,3 +258,9 @@ def test_review_still_matches_the_cli_after_decisions_and_outcomes(
         k: v for k, v in after["summary"].items() if k not in human
     }
     assert after["summary"]["human_decisions"] == before["summary"]["human_decisions"] + 1
+    # the deal's JSON, from the cached review's row, is show's: the decision in it too
+    api = client.get(f"/api/deals/{walk}", params={"as_of": AS_OF}).json()
+    cli = cli_json(runner, "show", walk, "--format", "json", "--as-of", AS_OF, "--db", demo_url)
+    assert rounded(api) == rounded(cli)
+    assert api["human_decision"]["human_decision"] == "walk_away"
+    assert api["human_decision"]["decided_at"].startswith("20")

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import polars as pl
 import typer
@@ -20,7 +20,7 @@ from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
 from walkaway.errors import InputError
 from walkaway.models import Assessment, as_utc_naive
-from walkaway.service.deal import DealView, exit_message, show
+from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
 from walkaway.service.review import review
@@ -86,12 +86,6 @@ def review_command(
         sys.stdout.buffer.flush()
     else:
         print_review(result, wide=wide)
-
-
-def show_json(view: DealView) -> dict[str, Any]:
-    from walkaway.service.deal import deal_view_json
-
-    return deal_view_json(view)
 
 
 def _human_and_readiness(view: DealView) -> None:
@@ -211,11 +205,11 @@ def show_command(
 ) -> None:
     """One deal in full: the call, its reasons, economics, red flags and timeline."""
     moment = parse_as_of(as_of)
-    view = show(open_from(db), deal_id, moment)
     if format is ShowFormat.json:
-        sys.stdout.write(json.dumps(show_json(view), ensure_ascii=False, indent=2) + "\n")
+        data = deal_json(open_from(db), deal_id, moment)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _show_text(view, moment)
+        _show_text(show(open_from(db), deal_id, moment), moment)
 
 
 @app.command("message")

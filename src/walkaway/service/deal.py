@@ -7,7 +7,6 @@ assesses it with the team's norms of the day (:mod:`walkaway.service.norms`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +22,8 @@ from walkaway.service.norms import norms_key, team_norms
 from walkaway.service.pipeline import current_policy
 from walkaway.service.review import with_human_decisions
 from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals, one_of
+from walkaway.store.frames import activity_rows, load_activities, load_deals, one_of
 from walkaway.store.schema import deals
-
-
-def readiness_of(row: pl.DataFrame) -> dict[str, Any]:
-    """The readiness of a one-deal review frame, as ``show`` reports it."""
-    ready, missing = row.select("ready_to_advance", "missing_criteria").row(0)
-    return {"ready_to_advance": bool(ready), "missing_criteria": list(missing or [])}
 
 
 @dataclass(frozen=True)
@@ -87,10 +80,20 @@ def _assess_stored(
     return frame, timeline, policy
 
 
-def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
-    """Assess one deal (with the team's norms) as of ``as_of``."""
-    from walkaway.decision.assess import assessments_from_frame
+def show(
+    store: Store, deal_id: str, as_of: datetime, *, reviewed: pl.DataFrame | None = None
+) -> DealView:
+    """Assess one deal (with the team's norms) as of ``as_of``.
 
+    Given ``reviewed``, the deal's row of a review as of ``as_of`` (:func:`walkaway.service.
+    review.review`'s frame, sliced), its assessment is taken from there and only its
+    stored row and its activities are read.
+    """
+    if reviewed is not None:
+        with store.connect() as conn:
+            stored = load_deals(conn, deals.c.deal_id == deal_id)
+            timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
+        return _view_of(reviewed, stored.row(0, named=True), timeline)
     stored = _stored_deal(store, deal_id, as_of)
     frame, timeline, _policy = _assess_stored(store, stored, as_of, readiness=True)
     row = stored.row(0, named=True)
@@ -99,13 +102,26 @@ def show(store: Store, deal_id: str, as_of: datetime) -> DealView:
             f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )
-    return DealView(
-        assessments_from_frame(frame.drop("ready_to_advance", "missing_criteria"))[0],
-        row,
-        timeline,
-        human=human_row(with_human_decisions(store, frame, as_of)),
-        readiness=readiness_of(frame),
-    )
+    return _view_of(with_human_decisions(store, frame, as_of), row, timeline)
+
+
+def _view_of(reviewed: pl.DataFrame, deal: dict[str, Any], timeline: pl.DataFrame) -> DealView:
+    assessment, human, readiness = _reviewed(reviewed)
+    return DealView(assessment, deal, timeline, human=human, readiness=readiness)
+
+
+def _reviewed(
+    reviewed: pl.DataFrame,
+) -> tuple[Assessment, dict[str, Any] | None, dict[str, Any]]:
+    """The assessment, the person's decision (or None) and the readiness in a deal's row
+    of a review (with the people's decisions and the readiness columns)."""
+    from walkaway.decision.assess import assessments_from_frame
+
+    ready, missing = reviewed.select("ready_to_advance", "missing_criteria").row(0)
+    readiness = {"ready_to_advance": bool(ready), "missing_criteria": list(missing or [])}
+    human = reviewed.select(HUMAN_COLUMNS).row(0, named=True)
+    assessment = assessments_from_frame(reviewed)
+    return assessment[0], None if human["human_decision"] is None else human, readiness
 
 
 HUMAN_COLUMNS = (
@@ -118,29 +134,36 @@ HUMAN_COLUMNS = (
 )
 
 
-def human_row(frame: pl.DataFrame) -> dict[str, Any] | None:
-    """The person's decision on a one-deal review frame (with_human_decisions'), or None."""
-    row = frame.select(HUMAN_COLUMNS).row(0, named=True)
-    return None if row["human_decision"] is None else row
+def deal_json(
+    store: Store, deal_id: str, as_of: datetime, *, reviewed: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """The deal's JSON: ``walkaway show --format json``, ``GET /api/deals/{id}``.
+
+    The assessment, the person's decision (``human_decision``), the stage readiness and
+    the activities before ``as_of`` (``as_of_timeline``). As :func:`show` has them; given
+    ``reviewed``, from that row and one indexed read of the deal's activities (the web's
+    quick path: no frame, no read of the deal's row).
+    """
+    if reviewed is None:
+        view = show(store, deal_id, as_of)
+        parts = (view.assessment, view.human, view.readiness)
+        timeline = view.timeline.to_dicts()
+    else:
+        parts = _reviewed(reviewed)
+        with store.connect() as conn:
+            timeline = activity_rows(conn, deal_id, as_of)
+    assessment, human, readiness = parts
+    data = assessment.to_dict()
+    data["human_decision"] = _human_json(human)
+    data["readiness"] = readiness
+    data["as_of_timeline"] = [{**a, "at": a["at"].strftime("%Y-%m-%dT%H:%M:%S")} for a in timeline]
+    return data
 
 
-def human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
+def _human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
     if human is None:
         return None
-    data = dict(human)
-    data["decided_at"] = data["decided_at"].isoformat() if data["decided_at"] else None
-    return data
-
-
-def deal_view_json(view: DealView) -> dict[str, Any]:
-    """The JSON of ``walkaway show --format json`` and of ``GET /api/deals/{id}``."""
-    data = view.assessment.to_dict()
-    data["human_decision"] = human_json(view.human)
-    data["readiness"] = view.readiness
-    data["as_of_timeline"] = json.loads(
-        view.timeline.with_columns(pl.col("at").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_json()
-    )
-    return data
+    return {**human, "decided_at": human["decided_at"].isoformat() if human["decided_at"] else None}
 
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:

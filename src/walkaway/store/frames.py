@@ -310,3 +310,18 @@ def load_activities(
         query = query.order_by(activities.c.deal_id, activities.c.at, activities.c.id)
     bulk = deal_ids is None or len(deal_ids) > _FEW_DEALS
     return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=bulk)
+
+
+def activity_rows(conn: Connection, deal_id: str, before: datetime) -> list[dict[str, Any]]:
+    """One deal's activities dated before ``before``, oldest first (ties in the order they
+    were stored), as plain rows with :data:`walkaway.models.ACTIVITY_SCHEMA`'s columns:
+    for one deal, quicker than a frame."""
+    from walkaway.store.schema import activities
+
+    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
+    query = (
+        sa.select(*columns)
+        .where(activities.c.deal_id == deal_id, activities.c.at < before)
+        .order_by(activities.c.at, activities.c.id)
+    )
+    return [dict(zip(ACTIVITY_SCHEMA, row, strict=True)) for row in conn.execute(query)]

@@ -59,11 +59,14 @@ class CachedReview:
     policy: Policy
     rows: dict[str, int]
 
-    def assessment(self, deal_id: str) -> Assessment | None:
+    def row(self, deal_id: str) -> pl.DataFrame | None:
+        """The deal's row of the review (a one-row frame); None when it was not open."""
         index = self.rows.get(deal_id)
-        if index is None:
-            return None
-        return assessments_from_frame(self.review.deals.slice(index, 1))[0]
+        return None if index is None else self.review.deals.slice(index, 1)
+
+    def assessment(self, deal_id: str) -> Assessment | None:
+        row = self.row(deal_id)
+        return None if row is None else assessments_from_frame(row)[0]
 
 
 def _matches(column: str, wanted: str | None) -> pl.Expr:

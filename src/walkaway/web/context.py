@@ -11,10 +11,9 @@ from fastapi import Depends, Query, Request
 from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError, NotFound
 from walkaway.models import as_utc_naive
-from walkaway.service.deal import DealView, readiness_of, show
+from walkaway.service.deal import DealView, show
 from walkaway.service.users import Role, User
 from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals
 from walkaway.store.schema import deals
 from walkaway.web.auth import current_user, ensure_can_see
 from walkaway.web.cache import CachedReview, ReviewCache
@@ -128,17 +127,9 @@ def deal_view(
 
     Raises NotFound, InputError (created later, or closed before ``as_of``) or Forbidden.
     """
-    assessment = cached.assessment(deal_id)
-    if assessment is None:
-        view = show(store, deal_id, as_of)  # raises the reason it is not in the review
-        ensure_can_see(user, view.assessment.owner, deal_id)
-        return view
-    ensure_can_see(user, assessment.owner, deal_id)
-    with store.connect() as conn:
-        stored = load_deals(conn, deals.c.deal_id == deal_id)
-        timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
-    readiness = readiness_of(cached.review.deals.slice(cached.rows[deal_id], 1))
-    return DealView(assessment, stored.row(0, named=True), timeline, readiness=readiness)
+    view = show(store, deal_id, as_of, reviewed=cached.row(deal_id))
+    ensure_can_see(user, view.assessment.owner, deal_id)
+    return view
 
 
 def exit_message_for(view: DealView, cached: CachedReview, tone: str) -> str:

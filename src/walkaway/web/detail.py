@@ -1,8 +1,8 @@
-"""``GET /api/deals/{id}``'s fast path: the cached review's row and one small read.
+"""``GET /api/deals/{id}``'s quick path: the deal's JSON, kept per deal until the store
+changes.
 
-The JSON is ``walkaway show --format json``'s (:func:`walkaway.cli.review.show_json`):
-the assessment, then the deal's activities before the as-of moment. Built here from
-plain rows rather than through a data frame, and kept per deal until the store changes.
+The JSON is ``walkaway show --format json``'s (:func:`walkaway.service.deal.deal_json`),
+made from the cached review's row of the deal and one read of its activities.
 """
 
 from __future__ import annotations
@@ -11,18 +11,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from walkaway.models import ACTIVITY_SCHEMA
-from walkaway.service.deal import deal_view_json as show_json
-from walkaway.service.deal import human_json, human_row, readiness_of, show
+from walkaway.service.deal import deal_json
 from walkaway.service.users import User
-from walkaway.store import Store
-from walkaway.store.schema import activities
 from walkaway.web.auth import ensure_can_see
 from walkaway.web.cache import ReviewCache
-
-TIMELINE_COLUMNS = tuple(ACTIVITY_SCHEMA)
 
 
 def encode(data: Any) -> bytes:
@@ -30,37 +22,11 @@ def encode(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
-def timeline_json(store: Store, deal_id: str, as_of: datetime) -> list[dict[str, Any]]:
-    """The deal's activities dated before ``as_of``, oldest first, as show_json has them."""
-    columns = [activities.c[name] for name in TIMELINE_COLUMNS]
-    query = (
-        sa.select(*columns)
-        .where(activities.c.deal_id == deal_id, activities.c.at < as_of)
-        .order_by(activities.c.at, activities.c.id)
-    )
-    with store.connect() as conn:
-        rows = conn.execute(query).all()
-    timeline = []
-    for row in rows:
-        item = dict(zip(TIMELINE_COLUMNS, row, strict=True))
-        item["at"] = item["at"].strftime("%Y-%m-%dT%H:%M:%S")
-        timeline.append(item)
-    return timeline
-
-
-def _built(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str | None, bytes]:
-    """(owner, JSON) of an open deal; via show() otherwise, which raises why it is not."""
-    assessment = cache.get(as_of).assessment(deal_id)
-    if assessment is None:  # not open at as_of, or unknown: show() says which
-        view = show(cache.store, deal_id, as_of)
-        return view.assessment.owner, encode(show_json(view))
-    data = assessment.to_dict()
-    cached = cache.get(as_of)
-    row = cached.review.deals.slice(cached.rows[deal_id], 1)
-    data["human_decision"] = human_json(human_row(row))
-    data["readiness"] = readiness_of(row)
-    data["as_of_timeline"] = timeline_json(cache.store, deal_id, as_of)
-    return assessment.owner, encode(data)
+def _encode_deal(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str | None, bytes]:
+    """(owner, JSON) of a deal open at ``as_of``; raises why it is not (unknown: NotFound,
+    created later or closed: InputError)."""
+    data = deal_json(cache.store, deal_id, as_of, reviewed=cache.get(as_of).row(deal_id))
+    return data["owner"], encode(data)
 
 
 def _size(built: tuple[str | None, bytes]) -> int:
@@ -83,7 +49,9 @@ def prebuild(cache: ReviewCache, as_of: datetime) -> int:
 
 
 def _remembered(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str | None, bytes]:
-    return cache.remember(("detail", deal_id, as_of), lambda: _built(cache, deal_id, as_of), _size)
+    return cache.remember(
+        ("detail", deal_id, as_of), lambda: _encode_deal(cache, deal_id, as_of), _size
+    )
 
 
 def deal_detail(cache: ReviewCache, deal_id: str, as_of: datetime, user: User) -> bytes:
