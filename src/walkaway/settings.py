@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from walkaway.store.database import DEFAULT_URL
 
+__all__ = ["DEFAULT_URL", "Settings"]
+
 
 @dataclass(frozen=True)
 class Settings:

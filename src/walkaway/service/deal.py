@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
 from walkaway.models import Assessment, Pipeline, as_utc_naive
@@ -52,6 +53,15 @@ def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
             f"date {as_of:%Y-%m-%d}; pick a later --as-of"
         )
     return stored
+
+
+def deal_owner(store: Store, deal_id: str) -> str | None:
+    """The stored owner of a deal (None when it has none); NotFound when there is no deal."""
+    with store.connect() as conn:
+        row = conn.execute(sa.select(deals.c.owner).where(deals.c.deal_id == deal_id)).first()
+    if row is None:
+        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+    return None if row[0] is None else str(row[0])
 
 
 def _assess_stored(

@@ -60,6 +60,13 @@ def load_pipeline(
     return Pipeline(frame, acts)
 
 
+def whole_pipeline(store: Store) -> Pipeline:
+    """Every stored deal and activity, whatever their dates (the web's deal history
+    assesses one deal at many earlier moments from it)."""
+    with store.connect() as conn:
+        return Pipeline(load_deals(conn), load_activities(conn))
+
+
 def _open_deals_activities(conn: Connection, as_of: datetime) -> pl.DataFrame:
     """What :func:`load_activities` returns before ``as_of``, for the deals open then as
     the snapshot sees them: still open, or closed at or after ``as_of``."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import sqlalchemy as sa
 
 from walkaway.models import Pipeline, Recommendation, empty_activities, empty_deals
 from walkaway.service.model_lookup import model_for
@@ -24,6 +25,7 @@ from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
 from walkaway.store.columnar import ensure_copy, read_pipeline
+from walkaway.store.schema import decisions, import_runs, policies, probability_models
 
 if TYPE_CHECKING:
     from walkaway.learning.prior import WinModel
@@ -38,10 +40,32 @@ class Review:
     summary: dict[str, Any]
 
 
+# The newest id of each table whose rows change a review (a decision sticks beside the
+# data's call), and of the model in force: see store_version.
+VERSIONED = (import_runs.c.id, policies.c.id, decisions.c.id)
+
+
+def store_version(store: Store) -> tuple[int, ...]:
+    """What a review as of a given moment depends on, as numbers: the newest import run,
+    policy and decision, and the model in force (0 for none). Anything that changes an
+    assessment changes one of them, whoever wrote it."""
+    parts = [sa.select(sa.func.coalesce(sa.func.max(c), 0)).scalar_subquery() for c in VERSIONED]
+    model = sa.select(sa.func.coalesce(sa.func.max(probability_models.c.id), 0))
+    parts.append(model.where(probability_models.c.active).scalar_subquery())
+    with store.connect() as conn:
+        row = conn.execute(sa.select(*parts)).one()
+    return tuple(int(v) for v in row)
+
+
 def _matches(column: str, wanted: str | None) -> pl.Expr:
     if not wanted:
         return pl.lit(True)
     return pl.col(column).str.to_lowercase() == wanted.lower()
+
+
+def filter_deals(frame: pl.DataFrame, owner: str | None, stage: str | None) -> pl.DataFrame:
+    """The review's deals of one rep and one stage (each: the exact name, any case)."""
+    return frame.filter(_matches("owner", owner) & _matches("stage", stage))
 
 
 def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
@@ -95,7 +119,7 @@ def review(
         if norms is None:
             norms = learn_norms(store, key, policy, pipeline)
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
-    frame = frame.filter(_matches("owner", owner) & _matches("stage", stage))
+    frame = filter_deals(frame, owner, stage)
     frame = with_human_decisions(store, frame, as_of)
     return Review(as_of, frame, summarise(frame, policy.currency))
 

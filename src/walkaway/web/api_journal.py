@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
+from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
@@ -20,7 +21,6 @@ from walkaway.web.context import (
     CurrentUser,
     Latest,
     StoreDep,
-    deal_owner,
     decided_by,
     owner_filter,
 )

@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from walkaway import __version__
-from walkaway.store import open_store
+from walkaway.service import open_store
 from walkaway.web import api, api_journal, pages, pages_journal, pages_more
 from walkaway.web.cache import ReviewCache
 from walkaway.web.context import default_as_of

@@ -1,15 +1,15 @@
 """A per-process cache of the review, so pages and the deal API do not re-assess the team.
 
-The web app runs the review (``walkaway.service.review.review``, exactly what
+The web app runs the review (:func:`walkaway.service.review.review`, exactly what
 ``walkaway review`` runs) once per as-of moment and answers every board, filter and
 deal of that moment from its frame. The deal page's history needs the whole pipeline
 at earlier moments: it is read once (:meth:`ReviewCache.loaded`) and kept too.
 
-Entries are keyed by the store's *version*: the newest import run, policy and active
-model ids. Anything that changes an assessment changes one of them, whoever wrote it
-(decisions and outcomes do not: the review does not read them, and the pages read them
-afresh); the version is read again at most every ``check_seconds`` (and at once after
-this app's own writes).
+Entries are keyed by the store's *version* (:func:`walkaway.service.review.store_version`):
+the newest import run, policy, decision and active model ids. Anything that changes an
+assessment changes one of them, whoever wrote it (outcomes do not: the review does not
+read them, and the pages read them afresh); the version is read again at most every
+``check_seconds`` (and at once after this app's own writes).
 """
 
 from __future__ import annotations
@@ -23,32 +23,18 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import polars as pl
-import sqlalchemy as sa
 
 from walkaway.decision.assess import assessments_from_frame
 from walkaway.models import Assessment, Pipeline
 from walkaway.policy import Policy
+from walkaway.service import Store
 from walkaway.service.pipeline import current_policy
-from walkaway.service.review import Review, review, summarise
-from walkaway.store import Store
-from walkaway.store.frames import load_activities, load_deals
-from walkaway.store.schema import decisions, import_runs, policies, probability_models
+from walkaway.service.reading import whole_pipeline
+from walkaway.service.review import Review, filter_deals, review, store_version, summarise
 
 Version = tuple[int, ...]
 T = TypeVar("T")
 DERIVED_BUDGET = 256 * 1024 * 1024  # bytes, as the callers of remember() count them
-# The review reads people's decisions too (they stick beside the data's call).
-VERSIONED = (import_runs.c.id, policies.c.id, decisions.c.id)
-
-
-def read_version(store: Store) -> Version:
-    """The newest id of each table whose rows change an assessment (0 when empty)."""
-    parts = [sa.select(sa.func.coalesce(sa.func.max(c), 0)).scalar_subquery() for c in VERSIONED]
-    model = sa.select(sa.func.coalesce(sa.func.max(probability_models.c.id), 0))
-    parts.append(model.where(probability_models.c.active).scalar_subquery())
-    with store.connect() as conn:
-        row = conn.execute(sa.select(*parts)).one()
-    return tuple(int(v) for v in row)
 
 
 @dataclass(frozen=True)
@@ -69,19 +55,12 @@ class CachedReview:
         return None if row is None else assessments_from_frame(row)[0]
 
 
-def _matches(column: str, wanted: str | None) -> pl.Expr:
-    # The same filter as walkaway.service.review.review: exact name, any case.
-    if not wanted:
-        return pl.lit(True)
-    return pl.col(column).str.to_lowercase() == wanted.lower()
-
-
 def filtered(cached: CachedReview, owner: str | None, stage: str | None) -> Review:
     """What ``review(store, as_of, owner=, stage=)`` returns, from the cached frame."""
     full = cached.review
     if not owner and not stage:
         return full
-    frame = full.deals.filter(_matches("owner", owner) & _matches("stage", stage))
+    frame = filter_deals(full.deals, owner, stage)
     return Review(full.as_of, frame, summarise(frame, cached.policy.currency))
 
 
@@ -95,9 +74,7 @@ class Loaded:
 
 
 def load_everything(store: Store, version: Version) -> Loaded:
-    with store.connect() as conn:
-        pipeline = Pipeline(load_deals(conn), load_activities(conn))
-    return Loaded(version, pipeline, current_policy(store))
+    return Loaded(version, whole_pipeline(store), current_policy(store))
 
 
 def review_of(store: Store, as_of: datetime) -> CachedReview:
@@ -132,7 +109,7 @@ class ReviewCache:
     def version(self) -> Version:
         now = time.monotonic()
         if now - self._checked >= self.check_seconds or not self._version:
-            self._version = read_version(self.store)
+            self._version = store_version(self.store)
             self._checked = now
         return self._version
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Depends, Query, Request
 
 from walkaway.decision.messages import draft_exit_message
-from walkaway.errors import InputError, NotFound
+from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
+from walkaway.service import Store
 from walkaway.service.deal import DealView, show
 from walkaway.service.users import Role, User
-from walkaway.store import Store
-from walkaway.store.schema import deals
 from walkaway.web.auth import current_user, ensure_can_see
 from walkaway.web.cache import CachedReview, ReviewCache
 from walkaway.web.errors import Forbidden
@@ -137,15 +135,6 @@ def exit_message_for(view: DealView, cached: CachedReview, tone: str) -> str:
     if tone not in TONES:
         raise InputError(f"unknown tone {tone!r}; expected warm or direct")
     return draft_exit_message(view.assessment, view.deal, tone=tone, templates=cached.policy)
-
-
-def deal_owner(store: Store, deal_id: str) -> str | None:
-    """The stored owner of a deal (None when it has none); NotFound when there is no deal."""
-    with store.connect() as conn:
-        row = conn.execute(sa.select(deals.c.owner).where(deals.c.deal_id == deal_id)).first()
-    if row is None:
-        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
-    return None if row[0] is None else str(row[0])
 
 
 def decided_by(user: User, given: str | None, team_mode: bool) -> str | None:

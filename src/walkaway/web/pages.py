@@ -19,11 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walkaway.errors import ImportFailed, InputError
 from walkaway.importers import FORMATS
 from walkaway.policy import default_policy_text
-from walkaway.service import save_policy, stored_policy_text
+from walkaway.service import Store, save_policy, stored_policy_text
 from walkaway.service.decisions import human_decisions, load_decisions
 from walkaway.service.readiness import readiness_note
 from walkaway.service.users import User, check_password
-from walkaway.store import Store
 from walkaway.web import board
 from walkaway.web.apidocs import endpoints
 from walkaway.web.auth import check_form_csrf, require_manager, sign_in, sign_out

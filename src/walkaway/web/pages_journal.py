@@ -14,6 +14,7 @@ from walkaway.errors import InputError
 from walkaway.journal.scorecard import OUTCOME_WORDS
 from walkaway.models import Outcome
 from walkaway.service import DealFilter, list_deals
+from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import loss_review, record_loss_notes
 from walkaway.web.auth import check_form_csrf, ensure_can_see
@@ -22,7 +23,6 @@ from walkaway.web.context import (
     CurrentUser,
     Latest,
     StoreDep,
-    deal_owner,
     decided_by,
     owner_filter,
     parse_as_of,

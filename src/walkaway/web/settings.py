@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from walkaway.store.database import DEFAULT_URL
+from walkaway.settings import DEFAULT_URL
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TRUE_WORDS = {"1", "true", "yes", "on"}

@@ -13,8 +13,7 @@ from fastapi import UploadFile
 
 from walkaway.errors import ImportFailed, InputError
 from walkaway.models import ImportSummary
-from walkaway.service import import_files
-from walkaway.store import Store
+from walkaway.service import Store, import_files
 from walkaway.web.settings import WebSettings
 
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
