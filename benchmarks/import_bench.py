@@ -36,6 +36,7 @@ import polars as pl
 
 from walkaway.models import ImportSummary
 from walkaway.service import import_files
+from walkaway.settings import Settings
 from walkaway.store import Store, open_store
 
 T = TypeVar("T")
@@ -254,8 +255,9 @@ def main() -> None:
         )
         paths, write_s = timed(lambda: write_pipeline(deals, acts, folder))
         print(f"generated in {seconds:.2f} s, wrote CSV in {write_s:.2f} s to {folder}")
+        copies = Settings.from_env().copy_dir  # as the command line: $WALKAWAY_COPY_DIR, ...
         stores = {
-            name: open_store(args.db or f"sqlite:///{folder / (name + '.db')}")
+            name: open_store(args.db or f"sqlite:///{folder / (name + '.db')}", copy_dir=copies)
             for name in ("synthetic", "bpi2012")
         }
         bench_files(stores["synthetic"], "synthetic", *paths, args.profile)

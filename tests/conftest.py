@@ -46,7 +46,9 @@ def _postgres_reachable() -> str | None:
 @pytest.fixture(autouse=True)
 def copy_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Where the columnar copies of stores other than SQLite files go: a folder of the
-    test's own, not the user's cache (walkaway.store.columnar)."""
+    test's own, not the user's cache (walkaway.store.columnar). The stores below are
+    opened with it; the command line and ``walkaway serve`` find it in the environment
+    (walkaway.settings.copy_dir_from)."""
     folder = tmp_path_factory.mktemp("copies")
     monkeypatch.setenv("WALKAWAY_COPY_DIR", str(folder))
     return folder
@@ -94,8 +96,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
+def store(store_url: str, copy_dir: Path) -> Iterator[Store]:
+    opened = open_store(store_url, copy_dir=copy_dir)
     yield opened
     opened.close()
 

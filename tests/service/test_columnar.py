@@ -7,7 +7,9 @@ missing, stale or unwritable is rebuilt or bypassed, never read wrong.
 
 from __future__ import annotations
 
+import gc
 import json
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +17,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
+from walkaway.cli import app
 from walkaway.service import import_files, norms, sample_files
 from walkaway.service.norms import (
     data_horizon,
@@ -200,6 +204,32 @@ def test_a_re_import_finds_the_rows_it_has_in_the_copy_as_in_the_store(
     after = load_pipeline(sample_store, datetime(2027, 1, 1), columnar=False).activities
     assert after.height == before.height + 2
     assert_same_pipeline(sample_store, datetime(2027, 1, 1))
+
+
+@pytest.mark.postgres
+def test_the_copy_folder_is_the_one_the_store_was_opened_with(
+    postgres_url: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    """The command line takes it from the settings ($WALKAWAY_COPY_DIR, read once); a
+    store opened without one keeps no copy and is read directly, to the same review."""
+    folder = tmp_path / "copies"
+    deals_csv, activities_csv = sample_files()
+    arguments = ["import", str(deals_csv), "-a", str(activities_csv), "--db", postgres_url]
+    with warnings.catch_warnings():  # as tests/web/test_api.py's cli_json: see there
+        warnings.simplefilter("ignore", ResourceWarning)
+        done = runner.invoke(app, arguments, env={"WALKAWAY_COPY_DIR": str(folder)})
+        gc.collect()
+    assert done.exit_code == 0, done.output
+    store = open_store(postgres_url, copy_dir=folder)
+    bare = open_store(postgres_url)
+    try:
+        found = current_copy(store)
+        assert found is not None and found.folder.parent == folder
+        assert copy_folder(bare) is None and current_copy(bare) is None
+        assert_frame_equal(review(bare, AS_OF).deals, review(store, AS_OF).deals)
+    finally:
+        store.close()
+        bare.close()
 
 
 def test_where_no_copy_can_be_written_the_store_is_read(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ from a template built once per session), an API client, and team-mode users."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 import warnings
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from walkaway.sample import SAMPLE_AS_OF
 from walkaway.service import build_demo, import_files, sample_files
 from walkaway.service.users import add_user, issue_token
+from walkaway.settings import copy_dir_from
 from walkaway.store import open_store
 from walkaway.web.app import create_app
 from walkaway.web.settings import WebSettings
@@ -85,6 +87,7 @@ def demo_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def web_settings(url: str, **changes: object) -> WebSettings:
     values: dict[str, object] = {
         "db_url": url,
+        "copy_dir": copy_dir_from(os.environ),  # the test's own folder (tests/conftest.py)
         "as_of": SAMPLE_AS_OF,
         "cache_check_seconds": 0.0,
         "secret_key": "test-secret",

@@ -106,7 +106,8 @@ def open_from(db: str | None) -> Store:
     """Open the store named by ``--db`` / ``WALKAWAY_DB``; it is closed when the command ends."""
     from typer._click.globals import get_current_context  # the click typer runs on
 
-    store = open_store(Settings.from_env(db=db).db_url)
+    settings = Settings.from_env(db=db)
+    store = open_store(settings.db_url, copy_dir=settings.copy_dir)
     context = get_current_context(silent=True)
     if context is not None:
         context.call_on_close(store.close)

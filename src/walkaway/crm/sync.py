@@ -25,7 +25,7 @@ from walkaway.importers.reading import RawTable
 from walkaway.importers.validate import problem_lines
 from walkaway.service.pipeline import stored_deal_ids
 from walkaway.store import Store
-from walkaway.store.columnar import extend_copy, newest_run
+from walkaway.store.columnar import copy_folder, extend_copy, newest_run
 from walkaway.store.schema import crm_sync_cursors
 from walkaway.store.writing import (
     WriteCounts,
@@ -120,7 +120,7 @@ def _write_page(
         added = None
         if activity_frames:
             incoming = pl.concat(activity_frames)
-            added = add_activities(conn, incoming, run_id)
+            added = add_activities(conn, incoming, run_id, copy_folder(store))
             acts_new, acts_same = added.height, incoming.height - added.height
             counts = WriteCounts(
                 counts.deals_new, counts.deals_updated, counts.deals_unchanged, acts_new, acts_same

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from walkaway.models import ImportSummary, Outcome
 from walkaway.policy import Policy, load_policy
 from walkaway.store import Store
+from walkaway.store.columnar import copy_folder
 from walkaway.store.frames import load_deals
 from walkaway.store.schema import activities, deals
 from walkaway.store.writing import add_activities, finish_run, start_run, write_deals
@@ -94,7 +95,7 @@ def import_files(
         added = None
         if prepared.activities is not None:
             progress(f"writing {prepared.activities.height:,} activities")
-            added = add_activities(conn, prepared.activities, run_id)
+            added = add_activities(conn, prepared.activities, run_id, copy_folder(store))
         from walkaway.store.writing import WriteCounts
 
         acts_new = 0 if added is None else added.height

@@ -5,9 +5,11 @@ a review of a whole pipeline reads columns (a second for millions of activities)
 of having SQLite hand over one Python object per value. It lives in a folder of its own:
 
 - beside a SQLite file ``team.db``: ``team.db.columnar/``;
-- for any other database (PostgreSQL): ``$WALKAWAY_COPY_DIR`` or the user's cache folder
-  (``$XDG_CACHE_HOME``, else ``~/.cache``) ``/walkaway/<hash of the URL>/``;
-- a SQLite store in memory has none: it is read straight from the store.
+- for any other database (PostgreSQL): ``<copy_dir>/<hash of the URL>/``, the folder the
+  store was opened with (the settings': ``$WALKAWAY_COPY_DIR`` or the user's cache
+  folder, :func:`walkaway.settings.copy_dir_from`);
+- a SQLite store in memory has none, nor one opened without a copy folder: it is read
+  straight from the store.
 
 In the folder, ``manifest.json`` names the import run the copy is of (its number and a
 hash of its record: a store made afresh where an old one was counts from 1 again), the deals file
@@ -99,25 +101,19 @@ class Copy:
 
 
 def copy_folder(store: Store) -> Path | None:
-    """Where the copy of ``store`` lives, or None (a SQLite store in memory)."""
-    return _folder_of(store.engine.url)
-
-
-def _folder_of(url: sa.URL) -> Path | None:
+    """Where the copy of ``store`` lives, or None (a SQLite store in memory, another
+    database opened without a copy folder)."""
+    url = store.engine.url
     if url.get_backend_name() == "sqlite":
         database = url.database
         if not database or database == ":memory:" or database.startswith("file:"):
             return None
         path = Path(database).resolve()
         return path.with_name(path.name + ".columnar")
-    named = os.environ.get("WALKAWAY_COPY_DIR")
-    if named:
-        base = Path(named)
-    else:
-        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        base = Path(cache) / "walkaway"
+    if store.copy_dir is None:
+        return None
     identity = url.render_as_string(hide_password=True)
-    return base / hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return store.copy_dir / hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 def newest_run(conn: Connection) -> int:
@@ -168,10 +164,10 @@ def current_copy(store: Store, run: int | None = None) -> Copy | None:
     return found if same else None
 
 
-def copy_as_found(conn: Connection, run: int) -> Copy | None:
-    """The copy of the store as import run ``run``, begun on ``conn`` and not yet
-    committed, found it: the copy of the run before, when it is current; else None."""
-    folder = _folder_of(conn.engine.url)
+def copy_as_found(conn: Connection, run: int, folder: Path | None) -> Copy | None:
+    """The copy in ``folder`` (:func:`copy_folder`) of the store as import run ``run``,
+    begun on ``conn`` and not yet committed, found it: the copy of the run before, when
+    it is current; else None."""
     found = None if folder is None else _read_manifest(folder)
     if found is None or found.run != _run_before(conn, run) or found.run == 0:
         return None

@@ -66,10 +66,15 @@ BUSY = (
 
 @dataclass
 class Store:
-    """A database holding one team's pipeline, decisions, policies and models."""
+    """A database holding one team's pipeline, decisions, policies and models.
+
+    ``copy_dir`` is where the columnar copy of a store other than a SQLite file goes
+    (:mod:`walkaway.store.columnar`); None: it keeps none, and is read directly.
+    """
 
     engine: Engine
     busy_seconds: float = BUSY_SECONDS  # see open_store
+    copy_dir: Path | None = None
 
     @property
     def dialect(self) -> str:
@@ -136,10 +141,16 @@ def _on_sqlite_connect(dbapi_connection: object, _record: object) -> None:
 
 
 def open_store(
-    url: str = DEFAULT_URL, *, migrate: bool = True, busy_seconds: float = BUSY_SECONDS
+    url: str = DEFAULT_URL,
+    *,
+    migrate: bool = True,
+    busy_seconds: float = BUSY_SECONDS,
+    copy_dir: Path | None = None,
 ) -> Store:
     """Open (and, by default, create or upgrade) the store at ``url``; on SQLite a write
-    waits up to ``busy_seconds`` for another's write lock (then: StoreError)."""
+    waits up to ``busy_seconds`` for another's write lock (then: StoreError). A store
+    other than a SQLite file keeps its columnar copy under ``copy_dir`` (the settings'
+    :attr:`walkaway.settings.Settings.copy_dir`), or none."""
     url = normalise_url(url)
     sqlite = url.startswith("sqlite")
     try:
@@ -148,7 +159,7 @@ def open_store(
         raise StoreError(f"cannot open database {url!r}: {error}") from error
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_sqlite_connect)
-    store = Store(engine, busy_seconds)
+    store = Store(engine, busy_seconds, copy_dir)
     # Alembic (and its migration scripts) load only when the schema is behind.
     if migrate and stored_revision(engine) != head_revision():
         try:

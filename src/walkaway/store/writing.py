@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -127,19 +128,17 @@ def write_deals(
     return new.height, changed.height, unchanged.height
 
 
-def write_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> tuple[int, int]:
-    """Insert activities not already stored (same deal, time, kind and content)."""
-    fresh = add_activities(conn, incoming, run_id)
-    return fresh.height, incoming.height - fresh.height
-
-
-def add_activities(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
-    """:func:`write_activities`, returning the activities it stored, in their order
-    (what the columnar copy of the run holds: :mod:`walkaway.store.columnar`)."""
+def add_activities(
+    conn: Connection, incoming: pl.DataFrame, run_id: int, copy: Path | None
+) -> pl.DataFrame:
+    """Insert the activities not already stored (same deal, time, kind and content) and
+    return them, in their order (what the columnar copy of the run holds:
+    :mod:`walkaway.store.columnar`). ``copy`` is the folder of the store's columnar
+    copy (:func:`walkaway.store.columnar.copy_folder`), or None."""
     if incoming.height == 0:
         return incoming.select(ACTIVITY_COLUMNS)
     unique = _distinct(incoming)
-    existing = _read_stored_alike(conn, unique, run_id)
+    existing = _read_stored_alike(conn, unique, run_id, copy)
     fresh = unique
     if existing.height:
         fresh = unique.join(existing, on=list(ACTIVITY_COLUMNS), how="anti", nulls_equal=True)
@@ -159,7 +158,9 @@ def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.unique(maintain_order=True)
 
 
-def _read_stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) -> pl.DataFrame:
+def _read_stored_alike(
+    conn: Connection, incoming: pl.DataFrame, run_id: int, copy: Path | None
+) -> pl.DataFrame:
     """The stored activities that could equal an incoming one: same deals, same span.
 
     Read from the columnar copy when it is the store as run ``run_id`` found it (the
@@ -168,7 +169,7 @@ def _read_stored_alike(conn: Connection, incoming: pl.DataFrame, run_id: int) ->
     straight from the driver.
     """
     span: Any = (incoming["at"].min(), incoming["at"].max())
-    found = copy_as_found(conn, run_id)
+    found = copy_as_found(conn, run_id, copy)
     if found is not None:
         with suppress(OSError, pl.exceptions.ComputeError):  # a file gone: the store
             return activities_alike(found, incoming["deal_id"], span)

@@ -122,7 +122,7 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    store = open_store(settings.db_url)
+    store = open_store(settings.db_url, copy_dir=settings.copy_dir)
     app.state.settings = settings
     app.state.store = store
     app.state.cache = ReviewCache(store, settings.cache_check_seconds)

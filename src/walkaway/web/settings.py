@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from walkaway.settings import DEFAULT_URL
+from walkaway.settings import DEFAULT_URL, copy_dir_from
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -26,6 +26,8 @@ class WebSettings:
     rebinding against a local, unauthenticated server. A change made by another process
     (``walkaway import``) shows after at most ``cache_check_seconds``. ``https_only``
     marks the session cookie Secure (sent over HTTPS only); None means: in team mode.
+    ``copy_dir`` is where the store's columnar copy goes unless it is a SQLite file
+    (:func:`walkaway.settings.copy_dir_from`; None: none is kept).
     """
 
     db_url: str = DEFAULT_URL
@@ -38,6 +40,7 @@ class WebSettings:
     page_size: int = 25
     backtest_dir: Path | None = None
     https_only: bool | None = None
+    copy_dir: Path | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -61,6 +64,7 @@ class WebSettings:
             or (("*",) if team else LOCAL_HOSTS),
             backtest_dir=Path(backtest) if backtest else None,
             https_only=_switch(env.get("WALKAWAY_HTTPS_ONLY", "")),
+            copy_dir=copy_dir_from(env),
         )
 
 
