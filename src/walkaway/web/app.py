@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from walkaway import __version__
 from walkaway.service import open_store
-from walkaway.web import api, api_journal, pages, pages_journal, pages_more
+from walkaway.web import api, pages
 from walkaway.web.cache import ReviewCache
 from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
@@ -142,6 +142,6 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (api, api_journal, pages, pages_journal, pages_more):
-        app.include_router(module.router)
+    for router in (*api.ROUTERS, *pages.ROUTERS):
+        app.include_router(router)
     return app

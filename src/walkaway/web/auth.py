@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import Form, Request
 
 from walkaway.service.users import Role, User, find_user, user_for_token
 from walkaway.web.errors import Forbidden, NotSignedIn
@@ -23,6 +24,8 @@ LOCAL_USER = User(0, "local", Role.MANAGER, None)
 SESSION_USER = "user_id"
 SESSION_CSRF = "csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# A page form's field carrying the session's CSRF token (check_form_csrf checks it).
+Csrf = Annotated[str, Form()]
 
 
 def _bearer(request: Request) -> str | None:

@@ -58,6 +58,15 @@ def parse_as_of(text: str | None, settings: WebSettings) -> datetime:
         ) from None
 
 
+def parse_day(text: str | None, field: str) -> date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{field} {text!r} is not a date; expected 2026-03-01") from None
+
+
 async def as_of_param(
     request: Request,
     as_of: Annotated[

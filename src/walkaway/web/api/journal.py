@@ -1,4 +1,4 @@
-"""The JSON API of the decision journal, outcomes and loss reviews."""
+"""The decision journal, outcomes and loss reviews."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from walkaway.errors import InputError
@@ -15,15 +15,9 @@ from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
-from walkaway.web.api import ERRORS, UNKNOWN_DEAL
-from walkaway.web.auth import ensure_can_see, guard_api_write
-from walkaway.web.context import (
-    CurrentUser,
-    Latest,
-    StoreDep,
-    decided_by,
-    owner_filter,
-)
+from walkaway.web.api.routing import UNKNOWN_DEAL, api_router
+from walkaway.web.auth import ensure_can_see
+from walkaway.web.context import CurrentUser, Latest, StoreDep, decided_by, owner_filter
 from walkaway.web.schemas import (
     DecisionIn,
     DecisionOut,
@@ -33,7 +27,7 @@ from walkaway.web.schemas import (
     OutcomeOut,
 )
 
-router = APIRouter(prefix="/api", responses=ERRORS, dependencies=[Depends(guard_api_write)])
+router = api_router()
 
 
 @router.post(

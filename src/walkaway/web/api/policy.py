@@ -1,0 +1,48 @@
+"""The policy in force, as TOML: read it, or put another in force."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from walkaway.errors import InputError
+from walkaway.policy import default_policy_text
+from walkaway.service import save_policy, stored_policy_text
+from walkaway.web.api.routing import api_router
+from walkaway.web.auth import require_manager
+from walkaway.web.context import CurrentUser, StoreDep
+from walkaway.web.schemas import PolicyOut
+
+router = api_router()
+
+
+@router.get("/policy", response_model=PolicyOut, tags=["policy"])
+def get_policy(user: CurrentUser, store: StoreDep) -> PolicyOut:
+    """The policy in force, as TOML (the commented default when none was set)."""
+    text = stored_policy_text(store)
+    if text is None:
+        return PolicyOut(source="default", toml=default_policy_text())
+    return PolicyOut(source="stored", toml=text)
+
+
+POLICY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/toml": {"schema": {"type": "string"}}},
+        "description": "The policy as TOML (see `walkaway policy init`).",
+    }
+}
+
+
+@router.put("/policy", response_model=PolicyOut, tags=["policy"], openapi_extra=POLICY_BODY)
+async def put_policy(request: Request, user: CurrentUser, store: StoreDep) -> PolicyOut:
+    """Check a policy (TOML in the body) and put it in force; 422 says what is wrong."""
+    require_manager(user, "change the policy")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the policy must be UTF-8 text (TOML)") from None
+    if not text.strip():
+        raise InputError("the request body is empty; send the policy as TOML")
+    save_policy(store, text)
+    request.app.state.cache.invalidate()
+    return PolicyOut(source="stored", toml=text)
