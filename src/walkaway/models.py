@@ -196,6 +196,32 @@ def as_utc_naive(moment: datetime | date) -> datetime:
     return moment
 
 
+MOMENT_EXAMPLES = "2026-03-01 or 2026-03-01T14:00:00"
+DAY_EXAMPLE = "2026-03-01"
+
+
+def parse_moment(text: str) -> datetime:
+    """An as-of moment given as text: an ISO date (the start of that day, UTC) or date-time
+    (``Z`` or an offset goes to UTC), as a naive UTC datetime. Anything else is a
+    ValueError saying what was expected; each edge names the option or field with it."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return as_utc_naive(date.fromisoformat(value))
+        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; expected {MOMENT_EXAMPLES}") from None
+
+
+def parse_day(text: str) -> date:
+    """A day given as text: an ISO date. Anything else is a ValueError, as
+    :func:`parse_moment`'s."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; expected {DAY_EXAMPLE}") from None
+
+
 @dataclass(frozen=True)
 class Economics:
     """The numbers behind a recommendation, in the deal's currency (DECISION.md).

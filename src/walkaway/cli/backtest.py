@@ -7,7 +7,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,9 +16,8 @@ import typer
 from rich.table import Table
 
 from walkaway.backtest.baselines import DEFAULT_IDLE_DAYS
-from walkaway.cli.common import DbOption, app, edge, open_from, out
+from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out
 from walkaway.errors import InputError
-from walkaway.models import as_utc_naive
 
 if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a backtest runs
     from walkaway.backtest.metrics import Metrics
@@ -30,19 +29,6 @@ INTERVAL = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 class BacktestFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-def parse_day(text: str | None, option: str) -> datetime | None:
-    """A date (00:00 UTC that day) or an ISO date-time; None stays None."""
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            return as_utc_naive(date.fromisoformat(value))
-        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date; expected e.g. 2026-03-01") from None
 
 
 def parse_interval(text: str) -> timedelta:
@@ -158,7 +144,9 @@ def backtest_command(
     from walkaway.backtest.replay import BacktestSettings
     from walkaway.service.backtest import BacktestPlan, backtest, write_report
 
-    plan = BacktestPlan(parse_day(start, "--from"), parse_day(end, "--to"), parse_interval(every))
+    plan = BacktestPlan(
+        moment_option(start, "--from"), moment_option(end, "--to"), parse_interval(every)
+    )
     settings = BacktestSettings(idle_days=idle_days)
     result = backtest(open_from(db), plan, settings)
     if out_dir is not None:

@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -15,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from walkaway import __version__
-from walkaway.errors import ImportFailed, WalkawayError
+from walkaway.errors import ImportFailed, InputError, WalkawayError
+from walkaway.models import parse_day, parse_moment
 from walkaway.settings import Settings
 from walkaway.store import Store, open_store
 
@@ -112,6 +114,37 @@ def open_from(db: str | None) -> Store:
     if context is not None:
         context.call_on_close(store.close)
     return store
+
+
+def now() -> datetime:
+    """This moment, naive UTC (as every stored moment)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def moment_option(text: str | None, option: str) -> datetime | None:
+    """An option's date or date-time (:func:`walkaway.models.parse_moment`); None when
+    not given. A bad one is an InputError naming the option (one line, exit 2)."""
+    if text is None:
+        return None
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise InputError(f"{option} {error}") from None
+
+
+def day_option(text: str | None, option: str) -> date | None:
+    """An option's date (:func:`walkaway.models.parse_day`); None when not given."""
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError as error:
+        raise InputError(f"{option} {error}") from None
+
+
+def as_of_option(text: str | None) -> datetime:
+    """``--as-of``: the moment given, or now."""
+    return moment_option(text, "--as-of") or now()
 
 
 def version_callback(value: bool) -> None:

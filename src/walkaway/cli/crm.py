@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out
-from walkaway.cli.review import AsOfOption, parse_as_of
+from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
+from walkaway.cli.review import AsOfOption
 
 
 class Crm(StrEnum):
@@ -90,7 +90,7 @@ def push_command(
 
     module, (client, settings) = _client(crm, config)
     writer_class = module.SalesforceWriter if crm is Crm.salesforce else module.HubSpotWriter
-    summary = push(open_from(db), writer_class(client, settings.fields), parse_as_of(as_of))
+    summary = push(open_from(db), writer_class(client, settings.fields), as_of_option(as_of))
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict()) + "\n")
         return

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out
-from walkaway.cli.review import AsOfOption, Tone, parse_as_of
+from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
+from walkaway.cli.review import AsOfOption, Tone
 from walkaway.errors import InputError
 
 
@@ -59,7 +59,7 @@ def digest_command(
     addresses = _recipients(recipient or [])
     weeks = [
         w
-        for w in weekly_digests(open_from(db), parse_as_of(as_of), owner=owner, tone=tone.value)
+        for w in weekly_digests(open_from(db), as_of_option(as_of), owner=owner, tone=tone.value)
         if not w.empty
     ]
     if not weeks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -12,11 +12,19 @@ import polars as pl
 import polars.selectors as cs
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out
+from walkaway.cli.common import (
+    DbOption,
+    app,
+    as_of_option,
+    day_option,
+    edge,
+    moment_option,
+    now,
+    open_from,
+    out,
+)
 from walkaway.cli.journal_text import print_due, print_journal
 from walkaway.cli.listing import WideOption
-from walkaway.errors import InputError
-from walkaway.models import as_utc_naive
 from walkaway.service.due import due
 from walkaway.service.journal import (
     RecordedDecision,
@@ -35,34 +43,6 @@ class TableOrJson(StrEnum):
 class Tone(StrEnum):
     warm = "warm"
     direct = "direct"
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    """An ISO date (2026-03-01), or None when not given."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date; expected 2026-03-01") from None
-
-
-def parse_moment(text: str | None, option: str) -> datetime | None:
-    """A date (00:00 UTC) or a date-time (an offset goes to UTC); None when not given."""
-    if text is None:
-        return None
-    try:
-        if len(text.strip()) == 10:
-            return as_utc_naive(date.fromisoformat(text.strip()))
-        return as_utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
-    except ValueError:
-        raise InputError(
-            f"{option} {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
-        ) from None
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -103,8 +83,8 @@ def decide_command(
         deal_id,
         decision,
         reason,
-        as_of=parse_moment(as_of, "--as-of"),
-        revisit=parse_day(revisit, "--revisit"),
+        as_of=moment_option(as_of, "--as-of"),
+        revisit=day_option(revisit, "--revisit"),
         decided_by=by,
     )
     print_recorded(recorded)
@@ -135,7 +115,7 @@ def outcome_command(
     db: DbOption = None,
 ) -> None:
     """Record what became of a deal (the journal reads it)."""
-    row = record_outcome(open_from(db), deal_id, outcome, note=note, on=parse_day(on, "--on"))
+    row = record_outcome(open_from(db), deal_id, outcome, note=note, on=day_option(on, "--on"))
     happened = row["happened_at"]
     assert isinstance(happened, datetime)
     out.print(
@@ -162,8 +142,8 @@ def journal_command(
     db: DbOption = None,
 ) -> None:
     """Every decision with what happened after, and the scorecard per rep."""
-    moment = parse_moment(as_of, "--as-of") or now()
-    result = journal(open_from(db), moment, since=parse_day(since, "--since"), owner=owner)
+    moment = as_of_option(as_of)
+    result = journal(open_from(db), moment, since=day_option(since, "--since"), owner=owner)
     if format is TableOrJson.json:
         write_json(
             {
@@ -192,7 +172,7 @@ def due_command(
     db: DbOption = None,
 ) -> None:
     """Re-qualify deadlines and revisit dates that have come, with the message or questions."""
-    day = parse_day(on, "--on")
+    day = day_option(on, "--on")
     moment = now()
     if day is not None:
         moment = min(moment, datetime(day.year, day.month, day.day) + timedelta(days=1))

@@ -9,8 +9,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from walkaway.cli.common import DbOption, TextOrJson, app, edge, open_from, out
-from walkaway.cli.journal import parse_day, write_json
+from walkaway.cli.common import DbOption, TextOrJson, app, day_option, edge, open_from, out
+from walkaway.cli.journal import write_json
 from walkaway.errors import InputError
 from walkaway.journal.loss.team import TeamLossReview
 from walkaway.service.loss_review import (
@@ -209,7 +209,7 @@ def loss_review_command(
     if team:
         if answer or lesson:
             raise InputError("--answer and --lesson are recorded on one deal, not with --team")
-        result = team_loss_review(store, parse_day(since, "--since"))
+        result = team_loss_review(store, day_option(since, "--since"))
         if format is TextOrJson.json:
             write_json(team_json(result))
         else:

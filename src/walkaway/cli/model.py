@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out, progress_bar
-from walkaway.errors import InputError
-from walkaway.models import as_utc_naive
+from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out, progress_bar
 
 NO_MODEL = (
     "No model trained yet: win probabilities come from the prior (stage win rates, "
@@ -24,21 +21,6 @@ NO_MODEL = (
 class CardFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-def parse_until(text: str | None) -> datetime | None:
-    """A date means the start of that day (UTC); a date-time with an offset goes to UTC."""
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            return as_utc_naive(date.fromisoformat(value))
-        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise InputError(
-            f"--until {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
-        ) from None
 
 
 @app.command("train")
@@ -77,7 +59,7 @@ def train_command(
 
         card = train(
             store,
-            parse_until(until),
+            moment_option(until, "--until"),
             tuple(exclude_attribute or ()),
             keep_attributes=tuple(keep_attribute or ()),
         )

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, open_from, out
-from walkaway.cli.review import AsOfOption, parse_as_of
+from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
+from walkaway.cli.review import AsOfOption
 from walkaway.errors import InputError
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.report import build_report, render_report
@@ -36,7 +36,7 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """The monthly deal review as one HTML file: opens offline, prints to PDF."""
-    moment = parse_as_of(as_of)
+    moment = as_of_option(as_of)
     report = build_report(open_from(db), moment, owner=owner)
     write_html(out_path, render_report(report))
     summary = report.summary

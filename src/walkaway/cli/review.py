@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -15,11 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from walkaway.cli.board import STYLE, print_review
-from walkaway.cli.common import DbOption, ListFormat, app, edge, open_from, out
+from walkaway.cli.common import DbOption, ListFormat, app, as_of_option, edge, open_from, out
 from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
-from walkaway.errors import InputError
-from walkaway.models import Assessment, as_utc_naive
+from walkaway.models import Assessment
 from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
@@ -48,20 +47,6 @@ class Tone(StrEnum):
     direct = "direct"
 
 
-def parse_as_of(text: str | None) -> datetime:
-    """A date means the start of that day in UTC; a date-time with an offset goes to UTC."""
-    if text is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    try:
-        if len(text.strip()) == 10:
-            return as_utc_naive(date.fromisoformat(text.strip()))
-        return as_utc_naive(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
-    except ValueError:
-        raise InputError(
-            f"--as-of {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
-        ) from None
-
-
 @app.command("review")
 @edge
 def review_command(
@@ -75,7 +60,7 @@ def review_command(
     db: DbOption = None,
 ) -> None:
     """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
-    result = review(open_from(db), parse_as_of(as_of), owner=owner, stage=stage)
+    result = review(open_from(db), as_of_option(as_of), owner=owner, stage=stage)
     if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
         sys.stdout.flush()
         if format is ListFormat.json:
@@ -204,7 +189,7 @@ def show_command(
     db: DbOption = None,
 ) -> None:
     """One deal in full: the call, its reasons, economics, red flags and timeline."""
-    moment = parse_as_of(as_of)
+    moment = as_of_option(as_of)
     if format is ShowFormat.json:
         data = deal_json(open_from(db), deal_id, moment)
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -221,4 +206,4 @@ def message_command(
     db: DbOption = None,
 ) -> None:
     """Draft the email that walks away well: honest, thankful, door left open."""
-    sys.stdout.write(exit_message(open_from(db), deal_id, parse_as_of(as_of), tone.value) + "\n")
+    sys.stdout.write(exit_message(open_from(db), deal_id, as_of_option(as_of), tone.value) + "\n")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from walkaway.cli.common import DbOption, TextOrJson, app, edge, open_from, out
-from walkaway.cli.review import AsOfOption, parse_as_of
+from walkaway.cli.common import DbOption, TextOrJson, app, as_of_option, edge, open_from, out
+from walkaway.cli.review import AsOfOption
 from walkaway.errors import InputError
 from walkaway.settings import Settings
 
@@ -112,4 +112,4 @@ def spark_review_command(
     Without --deals/--activities or --jdbc it reads the store's own tables (PostgreSQL);
     with --db the store's policy and trained model are used."""
     options = SparkOptions(out_path, deals, activities, jdbc, cores, owner, stage)
-    spark_review(options, parse_as_of(as_of), db, json_out=format is TextOrJson.json)
+    spark_review(options, as_of_option(as_of), db, json_out=format is TextOrJson.json)

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from walkaway.cli.common import DbOption, app, edge, fail, out
-from walkaway.errors import InputError
+from walkaway.cli.common import DbOption, app, day_option, edge, fail, out
 
 if TYPE_CHECKING:
     from walkaway.web.settings import WebSettings
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"--as-of {text!r} is not a date; expected 2026-11-16") from None
 
 
 @app.command("serve")
@@ -80,4 +69,8 @@ def _settings(
             f"--host {host} would open the dashboard without sign-in to the network; "
             "serve on 127.0.0.1, or add --auth for team mode"
         )
-    return replace(settings, as_of=_day(as_of), backtest_dir=backtest_dir or settings.backtest_dir)
+    return replace(
+        settings,
+        as_of=day_option(as_of, "--as-of"),
+        backtest_dir=backtest_dir or settings.backtest_dir,
+    )

@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 
 from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError
-from walkaway.models import as_utc_naive
+from walkaway.models import as_utc_naive, parse_day, parse_moment
 from walkaway.service import Store
 from walkaway.service.deal import DealView, show
 from walkaway.service.users import Role, User
@@ -43,28 +43,30 @@ def default_as_of(settings: WebSettings) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
 
 
-def parse_as_of(text: str | None, settings: WebSettings) -> datetime:
-    """A date means 00:00 UTC that day; a date-time with an offset goes to UTC."""
+def moment_field(text: str | None, name: str) -> datetime | None:
+    """A query or form field's date or date-time (:func:`walkaway.models.parse_moment`);
+    None when blank. A bad one is an InputError naming the field (a 422)."""
     if text is None or not text.strip():
-        return default_as_of(settings)
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            return as_utc_naive(date.fromisoformat(value))
-        return as_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise InputError(
-            f"as_of {text!r} is not a date; expected 2026-03-01 or 2026-03-01T14:00:00"
-        ) from None
-
-
-def parse_day(text: str | None, field: str) -> date | None:
-    if not text or not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{field} {text!r} is not a date; expected 2026-03-01") from None
+        return parse_moment(text)
+    except ValueError as error:
+        raise InputError(f"{name} {error}") from None
+
+
+def day_field(text: str | None, name: str) -> date | None:
+    """A query or form field's date (:func:`walkaway.models.parse_day`); None when blank."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_day(text)
+    except ValueError as error:
+        raise InputError(f"{name} {error}") from None
+
+
+def parse_as_of(text: str | None, settings: WebSettings) -> datetime:
+    """``as_of`` as given, else the settings' date or now (:func:`default_as_of`)."""
+    return moment_field(text, "as_of") or default_as_of(settings)
 
 
 async def as_of_param(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
-from walkaway.errors import InputError
 from walkaway.models import as_utc_naive
 from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_decision, record_outcome
@@ -17,7 +15,14 @@ from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
 from walkaway.web.api.routing import UNKNOWN_DEAL, api_router
 from walkaway.web.auth import ensure_can_see
-from walkaway.web.context import CurrentUser, Latest, StoreDep, decided_by, owner_filter
+from walkaway.web.context import (
+    CurrentUser,
+    Latest,
+    StoreDep,
+    day_field,
+    decided_by,
+    owner_filter,
+)
 from walkaway.web.schemas import (
     DecisionIn,
     DecisionOut,
@@ -70,15 +75,6 @@ def post_decision(
     )
 
 
-def _since(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"since {text!r} is not a date; expected 2026-03-01") from None
-
-
 @router.get("/journal", response_model=JournalOut, tags=["journal"])
 def get_journal(
     user: CurrentUser,
@@ -89,7 +85,7 @@ def get_journal(
 ) -> JSONResponse:
     """Every decision made by ``as_of`` with what became of it, and the scorecard per rep
     (the same JSON as ``walkaway journal --format json``). A rep gets their own deals."""
-    result = journal(store, as_of, since=_since(since), owner=owner_filter(user, owner))
+    result = journal(store, as_of, since=day_field(since, "since"), owner=owner_filter(user, owner))
     body = {
         "as_of": result.as_of.isoformat(),
         "entries": json.loads(result.entries.write_json()),

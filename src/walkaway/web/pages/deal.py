@@ -24,11 +24,11 @@ from walkaway.web.context import (
     AsOf,
     CurrentUser,
     StoreDep,
+    day_field,
     deal_view,
     decided_by,
     exit_message_for,
     parse_as_of,
-    parse_day,
 )
 from walkaway.web.history import WEEKS, probability_history
 from walkaway.web.present import as_of_value
@@ -112,7 +112,7 @@ def decide_submit(
             decision,
             reason,
             as_of=moment,
-            revisit=parse_day(revisit_on, "the revisit date"),
+            revisit=day_field(revisit_on, "the revisit date"),
             decided_by=decided_by(user, by, settings.auth),
         )
     except InputError as error:

@@ -11,7 +11,7 @@ from walkaway.journal.scorecard import OUTCOME_WORDS
 from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_outcome
 from walkaway.web.auth import Csrf, check_form_csrf, ensure_can_see
-from walkaway.web.context import CurrentUser, Latest, StoreDep, owner_filter, parse_day
+from walkaway.web.context import CurrentUser, Latest, StoreDep, day_field, owner_filter
 from walkaway.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def journal_page(
 ) -> HTMLResponse:
     """Every decision with what became of it, and the scorecard per rep."""
     who = owner_filter(user, (owner or "").strip() or None)
-    result = journal(store, as_of, since=parse_day(since, "since"), owner=who)
+    result = journal(store, as_of, since=day_field(since, "since"), owner=who)
     entries = result.entries.sort("decided_at", "decision_id", descending=True).to_dicts()
     context: dict[str, Any] = {
         "entries": entries,
@@ -58,6 +58,6 @@ def outcome_submit(
     check_form_csrf(request, csrf_token)
     deal_id = deal_id.strip()
     ensure_can_see(user, deal_owner(store, deal_id), deal_id)
-    record_outcome(store, deal_id, outcome, note=note, on=parse_day(on, "the date"))
+    record_outcome(store, deal_id, outcome, note=note, on=day_field(on, "the date"))
     request.app.state.cache.invalidate()
     return RedirectResponse("/journal?outcome=1", status_code=303)
