@@ -48,6 +48,13 @@ class ActivityStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Tone(StrEnum):
+    """The exit message's tone; the policy has a template for each (``[messages]``)."""
+
+    WARM = "warm"
+    DIRECT = "direct"
+
+
 class Recommendation(StrEnum):
     PURSUE = "pursue"
     REQUALIFY = "requalify"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 import pytest
@@ -7,8 +8,8 @@ from core_factories import AS_OF, build_deal, build_pipeline, days_ago, healthy_
 
 from walkaway.decision.assess import assess
 from walkaway.decision.messages import BUYER_WORDS, FALLBACK, buyer_reasons, draft_exit_message
-from walkaway.errors import InputError
-from walkaway.models import Assessment, Flag, Recommendation, Severity
+from walkaway.errors import InputError, PolicyError
+from walkaway.models import Assessment, Flag, Recommendation, Severity, Tone
 from walkaway.policy import Policy, load_policy
 
 JARGON = ("p×V", "p x V", "per remaining hour", "probability", "%", "€", "hours", "flag")
@@ -98,6 +99,17 @@ def test_bad_tones_and_templates_are_refused(
 ) -> None:
     with pytest.raises(InputError, match=message):
         draft_exit_message(walked_away, tone=tone, templates=templates)
+
+
+def test_every_tone_has_its_template_in_the_policy(walked_away: Assessment) -> None:
+    """One Tone (the command line's --tone, the API's, the policy's [messages]): the
+    default policy has a template for each, and a policy missing one is refused."""
+    messages = load_policy().messages
+    assert {f.name for f in fields(messages)} == set(Tone)
+    for tone in Tone:
+        assert draft_exit_message(walked_away, tone=tone).strip()
+    with pytest.raises(PolicyError, match=r"messages\.direct"):
+        load_policy('[messages]\ndirect = "Costs $"\n')
 
 
 def test_it_works_for_any_recommendation(policy: Policy) -> None:

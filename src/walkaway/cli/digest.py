@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
-from walkaway.cli.review import AsOfOption, Tone
+from walkaway.cli.review import AsOfOption
 from walkaway.errors import InputError
+from walkaway.models import Tone
 
 
 def _recipients(pairs: list[str]) -> dict[str, str]:
@@ -45,7 +46,7 @@ def digest_command(
     ] = "walkaway@localhost",
     tone: Annotated[
         Tone, typer.Option("--tone", help="Exit messages: warm or direct.")
-    ] = Tone.warm,
+    ] = Tone.WARM,
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:
@@ -59,7 +60,7 @@ def digest_command(
     addresses = _recipients(recipient or [])
     weeks = [
         w
-        for w in weekly_digests(open_from(db), as_of_option(as_of), owner=owner, tone=tone.value)
+        for w in weekly_digests(open_from(db), as_of_option(as_of), owner=owner, tone=tone)
         if not w.empty
     ]
     if not weeks:

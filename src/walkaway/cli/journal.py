@@ -25,6 +25,7 @@ from walkaway.cli.common import (
 )
 from walkaway.cli.journal_text import print_due, print_journal
 from walkaway.cli.listing import WideOption
+from walkaway.models import Tone
 from walkaway.service.due import due
 from walkaway.service.journal import (
     RecordedDecision,
@@ -38,11 +39,6 @@ from walkaway.service.journal import (
 class TableOrJson(StrEnum):
     table = "table"
     json = "json"
-
-
-class Tone(StrEnum):
-    warm = "warm"
-    direct = "direct"
 
 
 def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -164,7 +160,7 @@ def due_command(
     ] = None,
     tone: Annotated[
         Tone, typer.Option("--tone", help="Exit messages: warm or direct.")
-    ] = Tone.warm,
+    ] = Tone.WARM,
     format: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
@@ -177,7 +173,7 @@ def due_command(
     if day is not None:
         moment = min(moment, datetime(day.year, day.month, day.day) + timedelta(days=1))
     day = day or moment.date()
-    items = due(open_from(db), day, known_before=moment, tone=tone.value)
+    items = due(open_from(db), day, known_before=moment, tone=tone)
     if format is TableOrJson.json:
         write_json({"on": day.isoformat(), "due": _jsonable(items)})
     else:

@@ -18,7 +18,7 @@ from walkaway.cli.board import STYLE, print_review
 from walkaway.cli.common import DbOption, ListFormat, app, as_of_option, edge, open_from, out
 from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
-from walkaway.models import Assessment
+from walkaway.models import Assessment, Tone
 from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
@@ -40,11 +40,6 @@ READINESS_STYLE = {"ready": "green", "caution": "yellow", "not_ready": ""}
 class ShowFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-class Tone(StrEnum):
-    warm = "warm"
-    direct = "direct"
 
 
 @app.command("review")
@@ -201,9 +196,9 @@ def show_command(
 @edge
 def message_command(
     deal_id: Annotated[str, typer.Argument(help="The deal to walk away from.")],
-    tone: Annotated[Tone, typer.Option("--tone", help="warm or direct.")] = Tone.warm,
+    tone: Annotated[Tone, typer.Option("--tone", help="warm or direct.")] = Tone.WARM,
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:
     """Draft the email that walks away well: honest, thankful, door left open."""
-    sys.stdout.write(exit_message(open_from(db), deal_id, as_of_option(as_of), tone.value) + "\n")
+    sys.stdout.write(exit_message(open_from(db), deal_id, as_of_option(as_of), tone) + "\n")

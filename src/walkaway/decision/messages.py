@@ -15,10 +15,9 @@ from string import Template
 from typing import Any
 
 from walkaway.errors import InputError
-from walkaway.models import Assessment
+from walkaway.models import Assessment, Tone
 from walkaway.policy import MessageTemplates, Policy, load_policy
 
-TONES = ("warm", "direct")
 MAX_REASONS = 2
 
 # What a flag means to the buyer; flags without an entry stay internal.
@@ -72,9 +71,17 @@ def _when(revisit_on: date | None) -> str:
     return f"around {revisit_on.day} {revisit_on:%B %Y}" if revisit_on else "in a few months"
 
 
-def _template(tone: str, templates: Mapping[str, str] | MessageTemplates | None) -> str:
-    if tone not in TONES:
-        raise InputError(f"tone '{tone}' is not known; use warm or direct")
+def tone_of(text: str) -> Tone:
+    """The tone named ``text``; an InputError for any other."""
+    try:
+        return Tone(text)
+    except ValueError:
+        known = " or ".join(Tone)
+        raise InputError(f"tone '{text}' is not known; use {known}") from None
+
+
+def _template(text: str, templates: Mapping[str, str] | MessageTemplates | None) -> str:
+    tone = tone_of(text)
     if templates is None:
         templates = load_policy().messages
     if isinstance(templates, MessageTemplates):
@@ -87,7 +94,7 @@ def _template(tone: str, templates: Mapping[str, str] | MessageTemplates | None)
 def draft_exit_message(
     assessment: Assessment,
     deal: Mapping[str, Any] | None = None,
-    tone: str = "warm",
+    tone: str = Tone.WARM,
     templates: Mapping[str, str] | MessageTemplates | Policy | None = None,
     *,
     revisit_on: date | None = None,

@@ -17,7 +17,7 @@ from string import Template
 from typing import Any, Final, Literal
 
 from walkaway.errors import PolicyError
-from walkaway.models import Severity
+from walkaway.models import Severity, Tone
 from walkaway.policy import toml as policy_toml
 
 _FRACTION: Final = {"min": 0.0, "max": 1.0}
@@ -257,7 +257,7 @@ def _check(policy: Policy) -> None:
     for i, code in enumerate(policy.decision.requalify_on):
         if code not in codes:
             raise policy_toml.fail(f"decision.requalify_on[{i}]", "a rule code", code)
-    for tone in ("warm", "direct"):
+    for tone in Tone:
         _check_template(getattr(policy.messages, tone), f"messages.{tone}")
 
 

@@ -16,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
-from walkaway.models import Assessment, Pipeline, as_utc_naive
+from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.service.model_lookup import model_for
 from walkaway.service.norms import norms_key, team_norms
@@ -176,12 +176,11 @@ def _human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**human, "decided_at": human["decided_at"].isoformat() if human["decided_at"] else None}
 
 
-def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm") -> str:
+def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = Tone.WARM) -> str:
     """A draft email to the buyer that walks away well."""
-    from walkaway.decision.messages import draft_exit_message
+    from walkaway.decision.messages import draft_exit_message, tone_of
 
-    if tone not in {"warm", "direct"}:
-        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    tone = tone_of(tone)
     view = show(store, deal_id, as_of)
     return draft_exit_message(
         view.assessment, view.deal, tone=tone, templates=current_policy(store)
@@ -189,16 +188,15 @@ def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = "warm"
 
 
 def exit_messages(
-    store: Store, deal_ids: Sequence[str], as_of: datetime, tone: str = "warm"
+    store: Store, deal_ids: Sequence[str], as_of: datetime, tone: str = Tone.WARM
 ) -> dict[str, str]:
     """:func:`exit_message` for many deals in one pass: one read of their rows and
     activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
     yet) get no message."""
     from walkaway.decision.assess import assessments_from_frame
-    from walkaway.decision.messages import draft_exit_message
+    from walkaway.decision.messages import draft_exit_message, tone_of
 
-    if tone not in {"warm", "direct"}:
-        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
+    tone = tone_of(tone)
     wanted = sorted(set(deal_ids))
     if not wanted:
         return {}

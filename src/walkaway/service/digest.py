@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.models import Recommendation, as_utc_naive
+from walkaway.models import Recommendation, Tone, as_utc_naive
 from walkaway.reporting.digest import DueItem, RepWeek, WalkAway
 from walkaway.service.deal import exit_messages
 from walkaway.service.due import due
@@ -84,7 +84,7 @@ def _due_item(row: dict[str, Any]) -> DueItem:
 
 
 def weekly_digests(
-    store: Store, as_of: datetime, *, owner: str | None = None, tone: str = "warm"
+    store: Store, as_of: datetime, *, owner: str | None = None, tone: str = Tone.WARM
 ) -> list[RepWeek]:
     """One :class:`RepWeek` per rep with something in the week from ``as_of`` (only
     ``owner``'s when given), sorted by rep."""

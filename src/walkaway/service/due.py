@@ -19,6 +19,7 @@ from datetime import date, datetime
 import polars as pl
 
 from walkaway.journal.scorecard import due_decisions, follow_up
+from walkaway.models import Tone
 from walkaway.service.deal import exit_messages
 from walkaway.service.decisions import load_decisions
 from walkaway.service.journal import decision_history
@@ -60,7 +61,7 @@ def _action(kind: str, status: str | None, outcome: str | None) -> str:
     return "time to look again: ask these questions, then decide again"
 
 
-def due(store: Store, on: date, *, known_before: datetime, tone: str = "warm") -> pl.DataFrame:
+def due(store: Store, on: date, *, known_before: datetime, tone: str = Tone.WARM) -> pl.DataFrame:
     """The items due on ``on`` (:data:`DUE_COLUMNS`), earliest first.
 
     ``known_before`` is the moment up to which decisions, replies and outcomes count

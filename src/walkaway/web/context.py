@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 
 from walkaway.decision.messages import draft_exit_message
 from walkaway.errors import InputError
-from walkaway.models import as_utc_naive, parse_day, parse_moment
+from walkaway.models import Tone, as_utc_naive, parse_day, parse_moment
 from walkaway.service import Store
 from walkaway.service.deal import DealView, show
 from walkaway.service.users import Role, User
@@ -17,8 +17,6 @@ from walkaway.web.auth import current_user, ensure_can_see
 from walkaway.web.cache import CachedReview, ReviewCache
 from walkaway.web.errors import Forbidden
 from walkaway.web.settings import WebSettings
-
-TONES = ("warm", "direct")
 
 
 def get_store(request: Request) -> Store:
@@ -141,10 +139,8 @@ def deal_view(
     return view
 
 
-def exit_message_for(view: DealView, cached: CachedReview, tone: str) -> str:
+def exit_message_for(view: DealView, cached: CachedReview, tone: Tone) -> str:
     """The draft exit email, as ``walkaway message`` writes it."""
-    if tone not in TONES:
-        raise InputError(f"unknown tone {tone!r}; expected warm or direct")
     return draft_exit_message(view.assessment, view.deal, tone=tone, templates=cached.policy)
 
 

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from walkaway.models import Tone
+
 
 class ErrorOut(BaseModel):
     """Every error: a code, one line saying what is wrong and what to do, the problems."""
@@ -149,7 +151,7 @@ class DealsOut(BaseModel):
 
 class MessageOut(BaseModel):
     deal_id: str
-    tone: Literal["warm", "direct"]
+    tone: Tone
     as_of: datetime
     message: str
 

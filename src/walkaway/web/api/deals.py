@@ -10,7 +10,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from walkaway.models import Outcome
+from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
 from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router
 from walkaway.web.context import (
@@ -77,10 +77,10 @@ def get_message(
     store: StoreDep,
     cache: CacheDep,
     as_of: AsOf,
-    tone: Annotated[str, Query(description="warm or direct")] = "warm",
+    tone: Annotated[Tone, Query(description="warm or direct")] = Tone.WARM,
 ) -> MessageOut:
     """A draft exit email: honest about why, thankful, door left open (``walkaway message``)."""
     cached = cache.get(as_of)
     view = deal_view(store, cached, deal_id, as_of, user)
     text = exit_message_for(view, cached, tone)
-    return MessageOut(deal_id=deal_id, tone=tone, as_of=as_of, message=text)  # type: ignore[arg-type]
+    return MessageOut(deal_id=deal_id, tone=tone, as_of=as_of, message=text)

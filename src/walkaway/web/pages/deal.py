@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from walkaway.errors import InputError
+from walkaway.models import Tone
 from walkaway.service import Store
 from walkaway.service.deal import deal_owner
 from walkaway.service.decisions import load_decisions
@@ -20,7 +21,6 @@ from walkaway.service.users import User
 from walkaway.web.auth import Csrf, check_form_csrf, ensure_can_see
 from walkaway.web.charts import deal_history
 from walkaway.web.context import (
-    TONES,
     AsOf,
     CurrentUser,
     StoreDep,
@@ -40,7 +40,7 @@ TIMELINE_ROWS = 15
 
 
 def deal_context(
-    request: Request, deal_id: str, user: User, as_of: datetime, tone: str = "warm"
+    request: Request, deal_id: str, user: User, as_of: datetime, tone: str = Tone.WARM
 ) -> dict[str, Any]:
     """Everything the deal page shows (also used to show the page again after a bad form)."""
     store, cache = request.app.state.store, request.app.state.cache
@@ -50,7 +50,7 @@ def deal_context(
     points = probability_history(cache, cached, deal_id, as_of, created)
     start = max(created, as_of - timedelta(weeks=WEEKS))
     timeline = view.timeline.to_dicts()
-    tone = tone if tone in TONES else "warm"
+    shown = next((known for known in Tone if known == tone), Tone.WARM)  # else: the warm one
     return {
         "a": view.assessment,
         "e": view.assessment.economics,
@@ -59,8 +59,8 @@ def deal_context(
         "timeline": list(reversed(timeline[-TIMELINE_ROWS:])),
         "activity_total": len(timeline),
         "chart": deal_history(points, timeline, start, as_of),
-        "tone": tone,
-        "message": exit_message_for(view, cached, tone),
+        "tone": shown,
+        "message": exit_message_for(view, cached, shown),
         "journal": decisions_on(store, deal_id),
         "decision_error": None,
         "decided": False,
@@ -73,7 +73,7 @@ def deal_page(
     deal_id: str,
     user: CurrentUser,
     as_of: AsOf,
-    tone: Annotated[str, Query()] = "warm",
+    tone: Annotated[str, Query()] = Tone.WARM,
 ) -> HTMLResponse:
     """One deal: the call and why, flags with evidence, economics, its history, the
     decision form and the exit message."""
