@@ -56,7 +56,7 @@ def _factory(name: str, exclude: tuple[str, ...] = ()) -> ModelFactory:
 
     def factory(pipeline: Pipeline, as_of: datetime, policy: Policy) -> object:
         try:
-            from walkaway.learning.blend import train_win_model
+            from walkaway.learning.stack import train_win_model
         except ModuleNotFoundError:
             return prior_model(pipeline, as_of, policy)
         return train_win_model(pipeline, as_of, policy, exclude_attributes=exclude)

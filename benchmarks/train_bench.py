@@ -5,7 +5,7 @@ three years plus 10% still open, about ``--activities-per-deal`` activities each
 (stage changes, emails both ways, calls, meetings, proposals, notes), two attributes.
 Each deal has a hidden engagement that sets both how often its buyer replies and its
 chance to be won, so there is something to learn (and early stopping does not stop at
-once, as it would on noise). Then times :func:`walkaway.learning.blend.train_win_model` as of
+once, as it would on noise). Then times :func:`walkaway.learning.stack.train_win_model` as of
 the day after the last close, all of it: the training looks (point-in-time signals and
 flags of every closed deal at several moments), features, leak guard, LightGBM
 validated on time, calibration, the final refit. Prints wall-clock and CPU seconds (the
@@ -30,8 +30,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from walkaway.learning.blend import train_win_model
 from walkaway.learning.rows import training_rows
+from walkaway.learning.stack import train_win_model
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
 from walkaway.policy import load_policy
 
@@ -163,11 +163,11 @@ def main() -> None:
         f"trained in {seconds:.1f} s wall, {cpu:.1f} s CPU: {card.training_looks:,} looks "
         f"({card.distinct_looks:,} distinct) of {card.looked_deals:,} deals, "
         f"{len(card.features)} features, {card.scorer}, {card.trees} trees, {card.kind} "
-        f"(learned share {card.blend_weight:.2f}); validation AUC "
+        f"(learned share {card.learned_share:.2f}); validation AUC "
         f"{scores.auc if scores and scores.auc else float('nan'):.3f}, Brier "
         f"{scores.brier if scores else float('nan'):.3f}; stack judged: prior log loss "
         f"{skill.get('prior_log_loss', float('nan')):.4f}, blend "
-        f"{skill.get('blend_log_loss', float('nan')):.4f}"
+        f"{skill.get('stack_log_loss', float('nan')):.4f}"
     )
     for label, log_loss, auc in card.tried:
         print(f"  tried {label}: log loss {log_loss:.4f}, AUC {auc or float('nan'):.3f}")

@@ -297,7 +297,7 @@ def _described(card: Any) -> str:
     """The learned part's weight and the walk-away line, as the card gives them."""
     if card is None:
         return ""
-    weight = getattr(card, "blend_weight", None)
+    weight = getattr(card, "learned_share", None)
     line = getattr(card, "line", None)
     floor = getattr(line, "floor", None)
     said = f", learned weight {weight:.2f}" if isinstance(weight, float) else ""

@@ -48,6 +48,22 @@ class ActivityStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ModelKind(StrEnum):
+    """What a trained win model is: the prior alone (too little history), the prior
+    calibrated on the history (the learned model earned no weight), or the learned model
+    stacked on the prior."""
+
+    PRIOR = "prior"
+    CALIBRATED = "calibrated"
+    STACK = "stack"
+
+    @classmethod
+    def read(cls, value: str) -> ModelKind:
+        """The kind stored as ``value`` (models stored before the word was "stack" say
+        "blend")."""
+        return cls.STACK if value == "blend" else cls(value)
+
+
 class Tone(StrEnum):
     """The exit message's tone; the policy has a template for each (``[messages]``)."""
 
@@ -275,6 +291,7 @@ class Assessment:
     reasons_for: tuple[str, ...] = ()
     reasons_against: tuple[str, ...] = ()
     account: str | None = None
+    cause: str | None = None  # what decided the call (decision.assess.CAUSES): reasons[0]
 
     @property
     def expected_value(self) -> float | None:
@@ -294,6 +311,7 @@ class Assessment:
             "amount": self.amount,
             "currency": self.economics.currency,
             "recommendation": self.recommendation.value,
+            "cause": self.cause,
             "win_probability": self.win_probability,
             "expected_value": self.expected_value,
             "cost_to_pursue": self.cost_to_pursue,

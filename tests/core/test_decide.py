@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from walkaway.decision.assess import ASSESSMENT_COLUMNS, CAUSES, assess, assess_frame
 from walkaway.errors import NotFittedError
-from walkaway.learning.blend import BlendedWinModel
 from walkaway.learning.card import CurvePoint, WalkAwayLine
 from walkaway.learning.prior import PriorModel
+from walkaway.learning.stack import StackedWinModel
 from walkaway.models import Assessment, Pipeline, Recommendation
 from walkaway.policy import Policy, load_policy
 
@@ -300,12 +300,12 @@ def test_deterministic_and_blind_to_the_future(
     assert pl.Series(frame["recommendation"]).is_in(["pursue", "requalify", "walk_away"]).all()
 
 
-def _with_line(pipeline: Pipeline, policy: Policy, floor: float) -> BlendedWinModel:
+def _with_line(pipeline: Pipeline, policy: Policy, floor: float) -> StackedWinModel:
     """The trained model of a team without history (the prior exactly), carrying a
     walk-away line at ``floor``."""
     point = CurvePoint(floor, 0.05, 0.4, 0.9, 10)
     line = WalkAwayLine(floor, 0.05, point, "hours", 100, (point,))
-    return BlendedWinModel(policy).fit(pipeline, AS_OF).with_walk_away_line(line)
+    return StackedWinModel(policy).fit(pipeline, AS_OF).with_walk_away_line(line)
 
 
 def test_the_walk_away_line_keeps_deals_the_history_would_win(plain_policy: Policy) -> None:

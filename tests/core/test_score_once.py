@@ -14,8 +14,8 @@ from tests.learning.synthetic import history_pipeline
 import walkaway.learning.model as learned_module
 from walkaway.decision.assess import assess_frame
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import train_win_model
 from walkaway.learning.prior import PriorModel
+from walkaway.learning.stack import train_win_model
 from walkaway.policy import load_policy
 from walkaway.signals.frame import compute_signals
 

@@ -10,8 +10,8 @@ from sklearn.metrics import roc_auc_score
 from tests.learning.exports import Export, export
 from walkaway.backtest.line import with_line
 from walkaway.decision.assess import assess_frame
-from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.card import PRIOR, PRIOR_ALONE
+from walkaway.learning.stack import StackedWinModel, train_win_model
 from walkaway.policy import Policy, load_policy
 
 
@@ -20,17 +20,17 @@ def policy() -> Policy:
     return load_policy()
 
 
-def _trained(data: Export, policy: Policy, **options: object) -> BlendedWinModel:
+def _trained(data: Export, policy: Policy, **options: object) -> StackedWinModel:
     model = train_win_model(data.pipeline, data.as_of, policy, **options)  # type: ignore[arg-type]
     return with_line(model, policy).attach(data.pipeline.deals)
 
 
-def _scored(data: Export, policy: Policy, model: BlendedWinModel) -> pl.DataFrame:
+def _scored(data: Export, policy: Policy, model: StackedWinModel) -> pl.DataFrame:
     frame = assess_frame(data.pipeline, data.as_of, policy, model)
     return frame.join(data.outcomes, on="deal_id")
 
 
-def _left_out(model: BlendedWinModel) -> dict[str, str]:
+def _left_out(model: StackedWinModel) -> dict[str, str]:
     return {e.name: e.reason for e in model.card_.excluded}
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from tests.learning.synthetic import START, silence_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import train_win_model
 from walkaway.learning.calibration import (
     calibration_table,
     fit_calibrator,
@@ -17,6 +16,7 @@ from walkaway.learning.calibration import (
 )
 from walkaway.learning.card import CALIBRATED
 from walkaway.learning.model import LearnedWinModel
+from walkaway.learning.stack import train_win_model
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 

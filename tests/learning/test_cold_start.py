@@ -11,9 +11,9 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline, silence_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import MIN_DEALS, MIN_EACH, BlendedWinModel, train_win_model
-from walkaway.learning.card import BLEND, CALIBRATED, PRIOR
+from walkaway.learning.card import CALIBRATED, PRIOR, STACK
 from walkaway.learning.prior import PriorModel
+from walkaway.learning.stack import MIN_DEALS, MIN_EACH, StackedWinModel, train_win_model
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
@@ -50,7 +50,7 @@ def test_with_little_history_the_prior_is_used_exactly(won: int, lost: int, poli
 def test_the_blend_is_the_stack_of_the_prior_and_the_learned_score(policy: Policy) -> None:
     pipeline, as_of = history_pipeline(60, 60)
     model = train_win_model(pipeline, as_of, policy)
-    assert model.card_.kind == BLEND and model.learned_ is not None
+    assert model.card_.kind == STACK and model.learned_ is not None
     assert model.stack_ is not None and model.stack_.learned > 0
     assert model.card_.stack == (model.stack_.prior, model.stack_.learned, model.stack_.intercept)
     signals, flags = _assessed(pipeline, as_of, policy)
@@ -67,9 +67,9 @@ def test_a_model_that_beats_the_prior_earns_its_weight(policy: Policy) -> None:
     it (flags), the learned model more."""
     pipeline, as_of = history_pipeline(80, 80, seed=4)
     card = train_win_model(pipeline, as_of, policy).card_
-    assert card.kind == BLEND and card.blend_weight > 0.5
+    assert card.kind == STACK and card.learned_share > 0.5
     assert card.skill is not None and card.skill["earned"]
-    assert card.skill["blend_log_loss"] < card.skill["prior_log_loss"]
+    assert card.skill["stack_log_loss"] < card.skill["prior_log_loss"]
     assert "earned" in card.verdict
 
 
@@ -98,7 +98,7 @@ def test_an_unfitted_model_says_so(policy: Policy) -> None:
     pipeline, as_of = history_pipeline(0, 0)
     signals, flags = _assessed(pipeline, as_of, policy)
     with pytest.raises(NotFittedError):
-        BlendedWinModel(policy).predict_proba(signals, flags)
+        StackedWinModel(policy).predict_proba(signals, flags)
 
 
 def test_deals_alike_in_everything_give_nothing_to_learn_and_the_card_says_why(

@@ -56,7 +56,7 @@ def test_train_then_model_prints_the_card(runner: CliRunner, tmp_path: Path) -> 
     assert shown.exit_code == 0
     assert "learned from     deals closed before 2026-11-16" in shown.stdout
     card = json.loads(runner.invoke(app, ["model", "--db", db, "--format", "json"]).stdout)
-    assert card["trained"] is True and card["learned"] is True and card["kind"] == "blend"
+    assert card["trained"] is True and card["learned"] is True and card["kind"] == "stack"
     assert card["won_deals"] + card["lost_deals"] == card["closed_deals"] > 0
     assert len(card["validation"]["calibration"]) == 10
     assert {"auc", "brier", "log_loss", "base_rate"} <= set(card["validation"])

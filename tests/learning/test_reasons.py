@@ -9,9 +9,9 @@ import pytest
 
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.model import LearnedWinModel
 from walkaway.learning.reasons import MAX_REASONS, MIN_EFFECT
+from walkaway.learning.stack import StackedWinModel, train_win_model
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 
@@ -120,8 +120,8 @@ def test_blended_reasons_come_from_the_part_that_carries_the_probability(
     # The same model stored with the prior carrying most of each probability.
     document = json.loads(model.to_bytes())
     document["stack"][1] = 0.01
-    document["card"]["blend_weight"] = 0.1
-    mostly_prior = BlendedWinModel.from_bytes(json.dumps(document).encode(), policy)
+    document["card"]["learned_share"] = 0.1
+    mostly_prior = StackedWinModel.from_bytes(json.dumps(document).encode(), policy)
     mostly_prior.attach(pipeline.deals)
     blended = mostly_prior.reasons(mostly_prior.score(signals, flags))
     prior = model.prior_.reasons(model.prior_.score(signals, flags))

@@ -9,8 +9,8 @@ import pytest
 from tests.learning.synthetic import history_pipeline
 from walkaway.errors import InputError
 from walkaway.flags.rulebook import find_flags_frame
-from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.card import ModelCard
+from walkaway.learning.stack import StackedWinModel, train_win_model
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
 
@@ -29,7 +29,7 @@ def test_round_trip_gives_identical_predictions_reasons_and_card(
     data = model.to_bytes()
     document = json.loads(data.decode("utf-8"))  # plain JSON: numbers and LightGBM's text
     assert document["format"] == "walkaway-win-model"
-    loaded = BlendedWinModel.from_bytes(data, policy).attach(pipeline.deals)
+    loaded = StackedWinModel.from_bytes(data, policy).attach(pipeline.deals)
     signals = compute_signals(pipeline, as_of, policy)
     flags = find_flags_frame(signals, policy)
     assert loaded.predict_proba(signals, flags).to_list() == (
@@ -54,4 +54,4 @@ def test_the_card_survives_json(policy: Policy) -> None:
 
 def test_anything_else_is_refused(policy: Policy) -> None:
     with pytest.raises(InputError, match="not a stored Walkaway win model"):
-        BlendedWinModel.from_bytes(b'{"format": "other"}', policy)
+        StackedWinModel.from_bytes(b'{"format": "other"}', policy)

@@ -8,7 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.decision.assess import assess_frame
-from walkaway.learning.card import BLEND, PRIOR
+from walkaway.learning.card import PRIOR, STACK
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files
 from walkaway.service.models import active_model, model_card, train
@@ -29,7 +29,7 @@ def test_train_stores_the_model_in_force_and_gives_it_back(store: Store) -> None
     assert model_card(store) is None and active_model(store) is None
     first = train(store, UNTIL)
     card = train(store, UNTIL, exclude_attributes=["lead_source"])
-    assert card.kind == BLEND and card.until == UNTIL
+    assert card.kind == STACK and card.until == UNTIL
     assert any(e.name == "lead_source" for e in card.excluded)
     assert first.trained_at <= card.trained_at
     with store.connect() as conn:
@@ -38,7 +38,7 @@ def test_train_stores_the_model_in_force_and_gives_it_back(store: Store) -> None
                 probability_models.c.id
             )
         ).all()
-    assert [tuple(r) for r in rows] == [(BLEND, False), (BLEND, True)]
+    assert [tuple(r) for r in rows] == [(STACK, False), (STACK, True)]
     assert model_card(store) == card
     found = active_model(store)
     assert found is not None

@@ -11,13 +11,13 @@ import polars as pl
 import pytest
 
 from tests.learning.synthetic import history_pipeline
-from walkaway.learning.blend import train_win_model
 from walkaway.learning.card import PRIOR_ALONE, STACKED
 from walkaway.learning.choose import candidates
 from walkaway.learning.folds import GROUPED, TIME, make_folds
 from walkaway.learning.guard import attribute_features
 from walkaway.learning.model import distinct_looks
 from walkaway.learning.rows import training_rows
+from walkaway.learning.stack import train_win_model
 from walkaway.models import DEAL_SCHEMA
 from walkaway.policy import Policy, load_policy
 from walkaway.sample import shapes

@@ -2,7 +2,7 @@
 
 Walking away costs a win when the deal would have been won. Over the looks at closed
 deals the trained model saw (each with its probability then, the learned part's score
-taken out of sample: :meth:`walkaway.learning.blend.BlendedWinModel.history`), a floor
+taken out of sample: :meth:`walkaway.learning.stack.StackedWinModel.history`), a floor
 ``f`` is replayed as the decision would apply it: a look is walked away from when its
 economics say so (p x V / H below k x the rate then, :mod:`walkaway.decision.economics`)
 and p is below ``f``; a deal is walked away from at its first such look. Then, counting
@@ -28,8 +28,8 @@ import numpy as np
 import polars as pl
 
 from walkaway.decision.economics import economics_with_yield
-from walkaway.learning.blend import BlendedWinModel
 from walkaway.learning.card import CurvePoint, WalkAwayLine
+from walkaway.learning.stack import StackedWinModel
 from walkaway.policy import Policy
 
 GRID_POINTS = 41
@@ -37,7 +37,7 @@ WILSON_Z = 1.645  # one-sided 95%
 CURVE_POINTS = 9
 
 
-def with_line(model: BlendedWinModel, policy: Policy) -> BlendedWinModel:
+def with_line(model: StackedWinModel, policy: Policy) -> StackedWinModel:
     """``model`` with the walk-away line its history sets (as it is, without history)."""
     history = model.history()
     line = walk_away_line(history, policy) if history is not None else None

@@ -67,10 +67,10 @@ def prior_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel
 
 def learned_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinModel:
     """The model ``walkaway train`` would have made at ``as_of``
-    (:func:`walkaway.learning.blend.train_win_model`), with the walk-away line its
+    (:func:`walkaway.learning.stack.train_win_model`), with the walk-away line its
     history then set (:func:`walkaway.backtest.line.with_line`)."""
     from walkaway.backtest.line import with_line  # LightGBM loads only to train
-    from walkaway.learning.blend import train_win_model
+    from walkaway.learning.stack import train_win_model
 
     model: WinModel = with_line(train_win_model(pipeline, as_of, policy), policy)
     return model

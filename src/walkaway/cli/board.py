@@ -109,14 +109,23 @@ def print_review(result: Review, *, wide: bool = False) -> None:
     title = f"Pipeline review as of {result.as_of:%Y-%m-%d}"
     if wide:
         print_wide(title, _wide_table(result))
+        _model_line(result.summary)
     else:
         out.print(f"[bold]{title}[/bold]", highlight=False)
+        _model_line(result.summary)
         print_list(NARROW_COLUMNS, [_narrow_row(r) for r in result.deals.iter_rows(named=True)])
     _disagreements(result.deals)
     _summary(result.summary)
     out.print(
         "Details: walkaway show DEAL_ID; exit email: walkaway message DEAL_ID", highlight=False
     )
+
+
+def _model_line(summary: dict[str, Any]) -> None:
+    """Which model made the calls, said once at the top."""
+    model = summary.get("model")
+    if model:
+        _print_wrapped(f"Calls by {model['said']}")
 
 
 def _print_wrapped(line: str) -> None:

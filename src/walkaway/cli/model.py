@@ -73,7 +73,7 @@ def model_command(
     db: DbOption = None,
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
-    from walkaway.learning.card import BLEND, facts_text
+    from walkaway.learning.card import STACK, facts_text
     from walkaway.service.facts import prior_facts
     from walkaway.service.models import model_card
 
@@ -84,7 +84,7 @@ def model_command(
         if card is None:
             data["facts"] = prior_facts(store).to_dicts()
         else:
-            data = {"trained": True, "learned": card.kind == BLEND, **card.to_dict()}
+            data = {"trained": True, "learned": card.kind == STACK, **card.to_dict()}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif card is None:
         text = "\n".join([NO_MODEL, *facts_text(tuple(prior_facts(store).to_dicts()))])

@@ -23,6 +23,7 @@ from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
 from walkaway.service.review import review
+from walkaway.wording import percent_text
 
 AsOfOption = Annotated[
     str | None,
@@ -93,13 +94,16 @@ def _show_text(view: DealView, as_of: datetime) -> None:
         Panel(
             Text.assemble(
                 call,
-                f"  win probability {a.win_probability:.0%}\n",
+                f"  win probability {percent_text(a.win_probability)}\n",
                 f"{a.owner or 'no owner'} · {a.stage} · as of {as_of:%Y-%m-%d}",
             ),
             title=Text(f"{a.deal_id} {a.name or ''}".strip()),
             expand=False,
         )
     )
+    if view.model:
+        said = wrapped(f"Calls by {view.model}", screen_width(), "", "  ")
+        out.print(said, highlight=False, markup=False)
     _human_and_readiness(view)
     _bullets("Why", a.reasons)
     _economics(a)
@@ -119,7 +123,8 @@ def _show_text(view: DealView, as_of: datetime) -> None:
             f"{a.walk_away_on:%Y-%m-%d}."
         )
     if a.rep_confidence is not None:
-        out.print(f"Rep's own confidence: {a.rep_confidence}/5 (data: {a.win_probability:.0%})")
+        data = percent_text(a.win_probability)
+        out.print(f"Rep's own confidence: {a.rep_confidence}/5 (data: {data})")
     _timeline(view.timeline)
 
 

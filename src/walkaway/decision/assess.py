@@ -331,4 +331,5 @@ def _assessment(row: Mapping[str, Any], flags: tuple[Flag, ...]) -> Assessment:
         reasons_for=tuple(row["reasons_for"] or ()),
         reasons_against=tuple(row["reasons_against"] or ()),
         account=row["account"],
+        cause=row.get("cause"),
     )

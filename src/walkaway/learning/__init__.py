@@ -10,7 +10,7 @@ reasons (:mod:`~walkaway.learning.reasons`, :mod:`~walkaway.learning.wording`); 
 validation splits (:mod:`~walkaway.learning.folds`), the scorers tried
 (:mod:`~walkaway.learning.scorers`, :mod:`~walkaway.learning.choose`), the stack that
 weighs the learned model by its validated skill (:mod:`~walkaway.learning.stack`); the
-blend of both (:mod:`~walkaway.learning.blend`), its card (:mod:`~walkaway.learning.card`)
+stack of both (:mod:`~walkaway.learning.stack`), its card (:mod:`~walkaway.learning.card`)
 and its stored form (:mod:`~walkaway.learning.serial`). A new model feature goes in
 ``features`` (and ``rows`` when it needs a new column of the looks).
 
@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING
 from walkaway.lazy import lazy_face
 
 if TYPE_CHECKING:
-    from walkaway.learning.blend import BlendedWinModel, train_win_model
     from walkaway.learning.card import ModelCard
     from walkaway.learning.model import LearnedWinModel, TrainingStats
     from walkaway.learning.prior import PriorModel, WinModel
+    from walkaway.learning.stack import StackedWinModel, train_win_model
 
 __all__ = [
-    "BlendedWinModel",
     "LearnedWinModel",
     "ModelCard",
     "PriorModel",
+    "StackedWinModel",
     "TrainingStats",
     "WinModel",
     "train_win_model",
@@ -44,8 +44,8 @@ __all__ = [
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
-        "BlendedWinModel": "blend",
-        "train_win_model": "blend",
+        "StackedWinModel": "stack",
+        "train_win_model": "stack",
         "ModelCard": "card",
         "LearnedWinModel": "model",
         "TrainingStats": "model",

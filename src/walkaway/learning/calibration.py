@@ -207,7 +207,7 @@ class Skill:
     learned part; the learned scores' own AUC there."""
 
     prior_log_loss: float
-    blend_log_loss: float
+    stack_log_loss: float
     learned_auc: float | None
     earned: bool
 
@@ -278,12 +278,12 @@ class Judgement:
     stack: Stack
     skill: Skill
     prior_p: np.ndarray
-    blend_p: np.ndarray
+    stack_p: np.ndarray
 
     @property
     def tested(self) -> np.ndarray:
         """The held-out probabilities of the kind in force."""
-        return self.blend_p if self.stack.learned > 0 else self.prior_p
+        return self.stack_p if self.stack.learned > 0 else self.prior_p
 
 
 def judge(
@@ -295,27 +295,27 @@ def judge(
 ) -> Judgement:
     """The stack in force (fitted on every given look), its skill, and each look's
     held-out probability from the prior alone and from the stack (NaN where none)."""
-    prior_p, blend_p = held_out(z, y, weight, splits), np.full(z.size, np.nan)
+    prior_p, stack_p = held_out(z, y, weight, splits), np.full(z.size, np.nan)
     for train, test in splits:
         if train.any() and test.any():
             stacked = fit_stack(z[train], s[train], y[train], weight[train])
-            blend_p[test] = stacked.predict(z[test], s[test])
-    tested = np.isfinite(blend_p)
+            stack_p[test] = stacked.predict(z[test], s[test])
+    tested = np.isfinite(stack_p)
     if not tested.any():
         return Judgement(
-            fit_prior_only(z, y, weight), Skill(np.nan, np.nan, None, False), prior_p, blend_p
+            fit_prior_only(z, y, weight), Skill(np.nan, np.nan, None, False), prior_p, stack_p
         )
     yt, wt = y[tested], weight[tested]
     auc = float(roc_auc_score(yt, s[tested], sample_weight=wt)) if np.unique(yt).size == 2 else None
     prior_loss = weighted_log_loss(prior_p[tested], yt, wt)
-    blend_loss = weighted_log_loss(blend_p[tested], yt, wt)
-    earned = auc is not None and auc > MIN_AUC and blend_loss < prior_loss - MIN_GAIN
+    stack_loss = weighted_log_loss(stack_p[tested], yt, wt)
+    earned = auc is not None and auc > MIN_AUC and stack_loss < prior_loss - MIN_GAIN
     if earned:
         stacked = fit_stack(z, s, y, weight)
         if stacked.learned > 0:
-            return Judgement(stacked, Skill(prior_loss, blend_loss, auc, True), prior_p, blend_p)
-    skill = Skill(prior_loss, blend_loss, auc, False)
-    return Judgement(fit_prior_only(z, y, weight), skill, prior_p, blend_p)
+            return Judgement(stacked, Skill(prior_loss, stack_loss, auc, True), prior_p, stack_p)
+    skill = Skill(prior_loss, stack_loss, auc, False)
+    return Judgement(fit_prior_only(z, y, weight), skill, prior_p, stack_p)
 
 
 def held_out_trials(
@@ -332,8 +332,8 @@ def held_out_trials(
     held = [(PRIOR_ALONE_LABEL, judged.prior_p)]
     for label, scores in candidates.items():
         held.append((label, held_out(scores[scored], y, w, splits)))
-    held.append((STACKED_LABEL, judged.blend_p))
-    tested = np.isfinite(judged.blend_p)
+    held.append((STACKED_LABEL, judged.stack_p))
+    tested = np.isfinite(judged.stack_p)
     two = np.unique(y[tested]).size == 2
     return [
         Trial(

@@ -23,8 +23,9 @@ from walkaway.learning.calibration import (
     calibration_error,
 )
 from walkaway.learning.features import Exclusion
+from walkaway.models import ModelKind
 
-PRIOR, CALIBRATED, BLEND = "prior", "calibrated", "blend"
+PRIOR, CALIBRATED, STACK = ModelKind.PRIOR, ModelKind.CALIBRATED, ModelKind.STACK
 PRIOR_ALONE, STACKED = PRIOR_ALONE_LABEL, STACKED_LABEL
 WEAK_AUC, MODEST_AUC, STRONG_AUC = 0.6, 0.7, 0.8
 MIN_DEALS, MIN_EACH = 20, 5  # closed deals, and won and lost each: learning starts here
@@ -74,12 +75,12 @@ class WalkAwayLine:
 class ModelCard:
     """A trained win-probability model, described."""
 
-    kind: str  # PRIOR, CALIBRATED or BLEND
+    kind: ModelKind  # PRIOR, CALIBRATED or STACK
     trained_at: datetime
     until: datetime  # learned from deals closed before this moment
     won_deals: int
     lost_deals: int
-    blend_weight: float  # the learned part's share of the log-odds' spread
+    learned_share: float  # the learned part's share of the log-odds' spread
     training_looks: int = 0
     distinct_looks: int = 0
     looked_deals: int = 0  # closed deals that were open at one look at least
@@ -136,11 +137,11 @@ class ModelCard:
             shown = f"AUC {learned[2]:.2f}" if learned and learned[2] is not None else "no AUC"
             return (
                 f"the learned model did not beat the prior on the held-out looks ({shown}; "
-                f"log loss {skill.get('blend_log_loss', 0):.3f} with it against "
+                f"log loss {skill.get('stack_log_loss', 0):.3f} with it against "
                 f"{skill.get('prior_log_loss', 0):.3f} without): it gets no weight — the "
                 "prior, calibrated on your history, is used"
             )
-        return _blend_verdict(self)
+        return _stack_verdict(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; ``verdict``, ``base_rate`` and ``closed_deals`` are included."""
@@ -171,12 +172,12 @@ class ModelCard:
         }
         stack = data.get("stack")
         return cls(
-            kind=data["kind"],
+            kind=ModelKind.read(data["kind"]),
             trained_at=datetime.fromisoformat(data["trained_at"]),
             until=datetime.fromisoformat(data["until"]),
             won_deals=int(data["won_deals"]),
             lost_deals=int(data["lost_deals"]),
-            blend_weight=float(data["blend_weight"]),
+            learned_share=float(data.get("learned_share", data.get("blend_weight", 0.0))),
             training_looks=int(data["training_looks"]),
             distinct_looks=int(data.get("distinct_looks") or 0),
             looked_deals=int(data["looked_deals"]),
@@ -187,7 +188,7 @@ class ModelCard:
             tried=tuple((t["model"], float(t["log_loss"]), t["auc"]) for t in data["tried"]),
             scheme=data.get("scheme"),
             stack=None if stack is None else (float(stack[0]), float(stack[1]), float(stack[2])),
-            skill=data.get("skill"),
+            skill=_skill_read(data.get("skill")),
             validation=_scores(data.get("validation")),
             validation_looks=int(data.get("validation_looks") or 0),
             top_features=tuple((t["feature"], float(t["share"])) for t in data["top_features"]),
@@ -236,7 +237,7 @@ def _row(card: ModelCard, label: str | None) -> tuple[str, float, float | None] 
     return next((row for row in card.tried if row[0] == label), None)
 
 
-def _blend_verdict(card: ModelCard) -> str:
+def _stack_verdict(card: ModelCard) -> str:
     scores, base = card.validation, card.base_rate or 0.0
     if scores is None or scores.auc is None:
         return "no validation: the held-out looks all ended the same way — treat with care"
@@ -254,7 +255,7 @@ def _blend_verdict(card: ModelCard) -> str:
         said = f"strong validation: AUC {auc:.2f} — ranks deals well"
     return (
         f"{said} on {card.validation_looks:,} held-out looks; the learned model carries "
-        f"{card.blend_weight:.0%} of the weight"
+        f"{card.learned_share:.0%} of the weight"
     )
 
 
@@ -263,7 +264,7 @@ def _header(card: ModelCard) -> list[str]:
     title = {
         PRIOR: "Win probability: the prior (stage win rates, qualification facts, red flags, time)",
         CALIBRATED: "Win probability: the prior, calibrated on this team's closed deals",
-        BLEND: "Win probability: learned from this team's closed deals, stacked on the prior",
+        STACK: "Win probability: learned from this team's closed deals, stacked on the prior",
     }[card.kind]
     lines = [
         title,
@@ -284,9 +285,9 @@ def _header(card: ModelCard) -> list[str]:
         "looks are one)",
         f"  validated        {card.scheme}",
         f"  stack            p = sigmoid({a:.2f} × prior log-odds + {b:.2f} × learned score "
-        f"{c:+.2f}); the learned part's share {card.blend_weight:.0%}",
+        f"{c:+.2f}); the learned part's share {card.learned_share:.0%}",
     ]
-    if card.kind == BLEND:
+    if card.kind == STACK:
         trees = f", {card.trees} trees" if card.trees else ""
         lines.append(
             f"  learned model    {card.scorer}{trees}; {len(card.features)} features, "
@@ -378,6 +379,14 @@ def describe_line(line: WalkAwayLine | None) -> list[str]:
             f"   {precision:>22}{mark}"
         )
     return lines
+
+
+def _skill_read(data: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The skill as stored (cards stored before the word was "stack" say "blend")."""
+    if not data or "blend_log_loss" not in data:
+        return data
+    renamed = {k: v for k, v in data.items() if k != "blend_log_loss"}
+    return {**renamed, "stack_log_loss": data["blend_log_loss"]}
 
 
 def _scores(data: Mapping[str, Any] | None) -> Scores | None:

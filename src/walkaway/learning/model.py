@@ -1,6 +1,6 @@
 """The learned half of the win model: the best scorer for this team's looks, with reasons.
 
-See :mod:`walkaway.learning.blend` for how it is stacked with the prior. ``fit``:
+See :mod:`walkaway.learning.stack` for how it is stacked with the prior. ``fit``:
 
 1. the looks at closed deals (:mod:`walkaway.learning.rows`), unless given;
 2. the features (:mod:`walkaway.learning.features`), minus what the guard leaves out

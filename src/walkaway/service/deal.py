@@ -8,7 +8,7 @@ assesses it with the team's norms of the day (:mod:`walkaway.service.norms`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,8 @@ class DealView:
     human: dict[str, Any] | None = None
     # ready_to_advance and the missing exit criteria of the deal's current stage
     readiness: dict[str, Any] | None = None
+    # which model made the call, in one line (walkaway.service.model_lookup)
+    model: str | None = None
 
 
 def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
@@ -66,10 +68,11 @@ def deal_owner(store: Store, deal_id: str) -> str | None:
 
 def _assess_stored(
     store: Store, stored: pl.DataFrame, as_of: datetime, *, readiness: bool = False
-) -> tuple[pl.DataFrame, pl.DataFrame, Policy]:
+) -> tuple[pl.DataFrame, pl.DataFrame, Policy, str]:
     """The assessment of the ``stored`` deal rows as of ``as_of`` (with the team's norms,
     cached for the day), their activities before it, and the policy used. Only these
-    deals' activities are read, once the norms of the day are cached."""
+    deals' activities are read, once the norms of the day are cached; and the line
+    naming the model that made the calls."""
     from walkaway.decision.assess import assess_frame
 
     ids = stored["deal_id"].to_list()
@@ -77,17 +80,17 @@ def _assess_stored(
     norms = team_norms(store, norms_key(store, as_of, policy), policy)
     with store.connect() as conn:
         timeline = load_activities(conn, deal_ids=ids, before=as_of)
-    model = model_for(store, as_of)
+    found = model_for(store, as_of)
     frame = assess_frame(
         Pipeline(stored, timeline),
         as_of,
         policy,
-        model,
+        found.model,
         deal_ids=ids,
         norms=norms,
         readiness=readiness,
     )
-    return frame, timeline, policy
+    return frame, timeline, policy, found.said
 
 
 def show(
@@ -105,14 +108,15 @@ def show(
             timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
         return _view_of(reviewed, stored.row(0, named=True), timeline)
     stored = _stored_deal(store, deal_id, as_of)
-    frame, timeline, _policy = _assess_stored(store, stored, as_of, readiness=True)
+    frame, timeline, _policy, said = _assess_stored(store, stored, as_of, readiness=True)
     row = stored.row(0, named=True)
     if frame.height == 0:
         raise InputError(
             f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )
-    return _view_of(with_human_decisions(store, frame, as_of), row, timeline)
+    view = _view_of(with_human_decisions(store, frame, as_of), row, timeline)
+    return replace(view, model=said)
 
 
 def _view_of(reviewed: pl.DataFrame, deal: dict[str, Any], timeline: pl.DataFrame) -> DealView:
@@ -145,18 +149,25 @@ HUMAN_COLUMNS = (
 
 
 def deal_json(
-    store: Store, deal_id: str, as_of: datetime, *, reviewed: pl.DataFrame | None = None
+    store: Store,
+    deal_id: str,
+    as_of: datetime,
+    *,
+    reviewed: pl.DataFrame | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     """The deal's JSON: ``walkaway show --format json``, ``GET /api/deals/{id}``.
 
     The assessment, the person's decision (``human_decision``), the stage readiness and
-    the activities before ``as_of`` (``as_of_timeline``). As :func:`show` has them; given
-    ``reviewed``, from that row and one indexed read of the deal's activities (the web's
-    quick path: no frame, no read of the deal's row).
+    the activities before ``as_of`` (``as_of_timeline``), and which model made the call
+    (``model``). As :func:`show` has them; given ``reviewed``, from that row and one
+    indexed read of the deal's activities (the web's quick path: no frame, no read of
+    the deal's row), with the review's ``model`` line.
     """
     if reviewed is None:
         view = show(store, deal_id, as_of)
         parts = (view.assessment, view.human, view.readiness)
+        model = view.model
         timeline = view.timeline.to_dicts()
     else:
         parts = _reviewed(reviewed)
@@ -166,6 +177,7 @@ def deal_json(
     data = assessment.to_dict()
     data["human_decision"] = _human_json(human)
     data["readiness"] = readiness
+    data["model"] = model
     data["as_of_timeline"] = [{**a, "at": a["at"].strftime("%Y-%m-%dT%H:%M:%S")} for a in timeline]
     return data
 
@@ -206,7 +218,7 @@ def exit_messages(
         )
     if stored.height == 0:
         return {}
-    frame, _timeline, policy = _assess_stored(store, stored, as_of)
+    frame, _timeline, policy, _said = _assess_stored(store, stored, as_of)
     rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
     return {
         assessment.deal_id: draft_exit_message(

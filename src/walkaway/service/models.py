@@ -1,6 +1,6 @@
 """Training the team's win-probability model and keeping it in the store.
 
-``train`` learns from the stored pipeline (:func:`walkaway.learning.blend.train_win_model`)
+``train`` learns from the stored pipeline (:func:`walkaway.learning.stack.train_win_model`)
 and stores the model with its card in ``probability_models`` as the one in force, in
 one transaction (earlier models stay, inactive). ``active_model`` gives it back fitted,
 with the stored deals' attributes attached, ready for ``assess_frame(..., model=...)``;
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from walkaway.backtest.line import with_line
-from walkaway.learning.blend import BlendedWinModel, train_win_model
 from walkaway.learning.card import PRIOR, ModelCard
+from walkaway.learning.stack import StackedWinModel, train_win_model
 from walkaway.models import Pipeline, as_utc_naive
 from walkaway.service.pipeline import current_policy
 from walkaway.store import Store
@@ -73,14 +73,14 @@ def model_card(store: Store) -> ModelCard | None:
     return None if text is None else ModelCard.from_dict(json.loads(text))
 
 
-def active_model(store: Store) -> tuple[BlendedWinModel, ModelCard] | None:
+def active_model(store: Store) -> tuple[StackedWinModel, ModelCard] | None:
     """The learned model in force, fitted and with the deals' attributes attached, and
     its card; None when there is none (or it is the prior alone)."""
     with store.connect() as conn:
         stored = model_in_force(conn)
     if stored is None or stored.kind == PRIOR:
         return None  # the prior alone: fitted as of each assessment's own date instead
-    model = BlendedWinModel.from_bytes(stored.blob, current_policy(store))
+    model = StackedWinModel.from_bytes(stored.blob, current_policy(store))
     with store.connect() as conn:
         attributes = deal_attributes(conn)
     return model.attach(attributes), model.card_

@@ -97,7 +97,8 @@ def review(
     policy = current_policy(store)
     key = norms_key(store, as_of, policy)  # first: see norms_key
     norms = cached_norms(store, key)
-    model: WinModel | None = model_for(store, as_of)
+    found = model_for(store, as_of)
+    model: WinModel | None = found.model
     copy = ensure_copy(store) if columnar else None
     frame = None
     if copy is not None:
@@ -121,7 +122,7 @@ def review(
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = filter_deals(frame, owner, stage)
     frame = with_human_decisions(store, frame, as_of)
-    return Review(as_of, frame, summarise(frame, policy.currency))
+    return Review(as_of, frame, {**summarise(frame, policy.currency), "model": found.to_dict()})
 
 
 def _human_counts(frame: pl.DataFrame) -> dict[str, int]:

@@ -116,7 +116,7 @@ def run_spark_review(
 
     if store is not None:
         policy = current_policy(store)
-    model = model_for(store, as_of) if store is not None else None
+    model = model_for(store, as_of).model if store is not None else None
     spark = spark or local_session(cores)
     deals, activities = read_pipeline(spark, source)
     history = parquet_history(source, as_utc_naive(as_of))

@@ -61,7 +61,8 @@ def filtered(cached: CachedReview, owner: str | None, stage: str | None) -> Revi
     if not owner and not stage:
         return full
     frame = filter_deals(full.deals, owner, stage)
-    return Review(full.as_of, frame, summarise(frame, cached.policy.currency))
+    summary = {**summarise(frame, cached.policy.currency), "model": full.summary.get("model")}
+    return Review(full.as_of, frame, summary)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ def encode(data: Any) -> bytes:
 def _encode_deal(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str | None, bytes]:
     """(owner, JSON) of a deal open at ``as_of``; raises why it is not (unknown: NotFound,
     created later or closed: InputError)."""
-    data = deal_json(cache.store, deal_id, as_of, reviewed=cache.get(as_of).row(deal_id))
+    cached = cache.get(as_of)
+    model = cached.review.summary.get("model", {}).get("said")
+    data = deal_json(cache.store, deal_id, as_of, reviewed=cached.row(deal_id), model=model)
     return data["owner"], encode(data)
 
 

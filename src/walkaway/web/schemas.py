@@ -54,6 +54,19 @@ class AssessmentOut(BaseModel):
     amount: float | None
     currency: str | None
     recommendation: Literal["pursue", "requalify", "walk_away"]
+    cause: (
+        Literal[
+            "hard_stop",
+            "no_value",
+            "economics_walk",
+            "history_floor",
+            "open_question",
+            "too_unlikely",
+            "economics_pursue",
+            "economics_between",
+        ]
+        | None
+    ) = Field(None, description="What decided the call; the first reason says it in words")
     win_probability: float
     expected_value: float | None
     cost_to_pursue: float
@@ -84,6 +97,13 @@ class ReviewDealOut(AssessmentOut):
     reasons_against: list[str]
 
 
+class ModelOut(BaseModel):
+    """Which win model made the calls, and one line that says so."""
+
+    kind: Literal["prior", "calibrated", "stack"]
+    said: str
+
+
 class SummaryOut(BaseModel):
     currency: str
     open_deals: int
@@ -94,6 +114,7 @@ class SummaryOut(BaseModel):
     forecast: float = Field(description="Sum of win probability × amount")
     forecast_without_walk_aways: float
     hours_freed_by_walking_away: float
+    model: ModelOut | None = Field(None, description="Which model made the calls")
 
 
 class ReviewOut(BaseModel):
@@ -120,6 +141,7 @@ class DealDetailOut(AssessmentOut):
     """``walkaway show --format json``: the assessment and the activities before as_of."""
 
     as_of_timeline: list[ActivityOut]
+    model: str | None = Field(None, description="Which model made the call, in words")
 
 
 class DealOut(BaseModel):

@@ -19,8 +19,8 @@ The rep's ``manual_probability`` is never read nor written: it stays the rep's o
 number. ``reasons`` passes it through when the signals carry it, for display beside
 the model's.
 
-A stored model (:meth:`BlendedWinModel.to_bytes`) comes back fitted from
-:meth:`BlendedWinModel.from_bytes`; give it the deals (:meth:`BlendedWinModel.attach`)
+A stored model (:meth:`StackedWinModel.to_bytes`) comes back fitted from
+:meth:`StackedWinModel.from_bytes`; give it the deals (:meth:`StackedWinModel.attach`)
 so attribute features count, then pass it to ``assess_frame(..., model=...)``.
 """
 
@@ -46,12 +46,12 @@ from walkaway.learning.calibration import (
     validate,
 )
 from walkaway.learning.card import (
-    BLEND,
     CALIBRATED,
     MIN_DEALS,
     MIN_EACH,
     PRIOR,
     PRIOR_ALONE,
+    STACK,
     STACKED,
     ModelCard,
     WalkAwayLine,
@@ -67,16 +67,16 @@ from walkaway.signals.facts import facts_frame
 from walkaway.signals.norms import Norms
 from walkaway.signals.snapshot import known_deals
 
-__all__ = ["BlendedWinModel", "LearnedWinModel", "ModelCard", "TrainingStats", "train_win_model"]
+__all__ = ["LearnedWinModel", "ModelCard", "StackedWinModel", "TrainingStats", "train_win_model"]
 
 TOP_FEATURES = 10
-MAX_BLENDED_REASONS = 5
+MAX_STACKED_REASONS = 5
 SUSPECT_AUC = 0.95  # a validation this good is no honest sales model's
 FORMAT = "walkaway-win-model"
 VERSION = 2
 
 
-class BlendedWinModel:
+class StackedWinModel:
     """The prior, with the learned model stacked on it when it earns a weight."""
 
     def __init__(
@@ -182,7 +182,7 @@ class BlendedWinModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "prior_"):
-            raise NotFittedError("BlendedWinModel is not fitted: call fit(pipeline, as_of) first")
+            raise NotFittedError("StackedWinModel is not fitted: call fit(pipeline, as_of) first")
 
     def attach(self, deals: pl.DataFrame) -> Self:
         """Give the learned part the deals' attributes (see the module docstring)."""
@@ -219,7 +219,7 @@ class BlendedWinModel:
         """Reasons of the part that carries the probability: the learned model's alone
         when it carries half of it or more (the prior's would explain a number no longer
         shown), else the prior's first, then the learned model's (at most
-        :data:`MAX_BLENDED_REASONS` a side). When no feature stands out, the first reason
+        :data:`MAX_STACKED_REASONS` a side). When no feature stands out, the first reason
         for says so. Read from a :meth:`score` pass: nothing is scored again."""
         self._check_fitted()
         if self.stack_ is None:
@@ -241,7 +241,7 @@ class BlendedWinModel:
         frame = merged.sort("__row").select(
             "deal_id",
             *[
-                pl.col(side).list.unique(maintain_order=True).list.head(MAX_BLENDED_REASONS)
+                pl.col(side).list.unique(maintain_order=True).list.head(MAX_STACKED_REASONS)
                 for side in sides
             ],
         )
@@ -283,7 +283,7 @@ class BlendedWinModel:
         return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, policy: Policy) -> BlendedWinModel:
+    def from_bytes(cls, data: bytes, policy: Policy) -> StackedWinModel:
         """A fitted model from :meth:`to_bytes`; ``policy`` is the team's (it weighs the
         prior's flags). Attach the deals for attribute features."""
         document = json.loads(data.decode("utf-8"))
@@ -298,14 +298,14 @@ class BlendedWinModel:
         model.learned_ = LearnedWinModel.from_state(policy, learned) if learned else None
         model.skill_, model.history_ = None, None
         model.horizon_ = card.horizon
-        model.weight_ = card.blend_weight
+        model.weight_ = card.learned_share
         model.card_ = card
         return model
 
     def __repr__(self) -> str:
         if not hasattr(self, "prior_"):
-            return "BlendedWinModel(not fitted)"
-        return f"BlendedWinModel(w={self.weight_:.3f}, {self.card_.kind})"
+            return "StackedWinModel(not fitted)"
+        return f"StackedWinModel(w={self.weight_:.3f}, {self.card_.kind})"
 
 
 def _stacked(stack: Stack, prior: pl.Series, s: np.ndarray) -> pl.Series:
@@ -314,7 +314,7 @@ def _stacked(stack: Stack, prior: pl.Series, s: np.ndarray) -> pl.Series:
 
 
 def _card(
-    model: BlendedWinModel, tried: LearnedWinModel | None, as_of: datetime, won: int, lost: int
+    model: StackedWinModel, tried: LearnedWinModel | None, as_of: datetime, won: int, lost: int
 ) -> ModelCard:
     trained_at = model.trained_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     facts = tuple(facts_frame(model.prior_.facts_).to_dicts())
@@ -336,8 +336,8 @@ def _card(
     shares = tuple((str(n), float(g)) for n, g in top.select("feature", "gain_share").iter_rows())
     return replace(
         base,
-        kind=BLEND if stack.learned > 0 else CALIBRATED,
-        blend_weight=model.weight_,
+        kind=STACK if stack.learned > 0 else CALIBRATED,
+        learned_share=model.weight_,
         training_looks=stats.looks,
         distinct_looks=stats.distinct_looks,
         looked_deals=stats.deals,
@@ -368,7 +368,7 @@ def _skill(skill: Skill | None) -> dict[str, Any] | None:
         return None
     return {
         "prior_log_loss": skill.prior_log_loss,
-        "blend_log_loss": skill.blend_log_loss,
+        "stack_log_loss": skill.stack_log_loss,
         "learned_auc": skill.learned_auc,
         "earned": skill.earned,
     }
@@ -382,11 +382,11 @@ def train_win_model(
     exclude_attributes: Collection[str] = (),
     keep_attributes: Collection[str] = (),
     trained_at: datetime | None = None,
-) -> BlendedWinModel:
+) -> StackedWinModel:
     """The team's win model as of ``as_of``: the prior alone while history is thin, the
     prior calibrated on the history when the learned model earns no weight, their stack
     beyond (the card says which). Fitted, ready for ``assess_frame(..., model=...)``."""
-    model = BlendedWinModel(
+    model = StackedWinModel(
         policy,
         exclude_attributes=exclude_attributes,
         keep_attributes=keep_attributes,
