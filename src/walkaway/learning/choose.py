@@ -31,6 +31,7 @@ from walkaway.learning.scorers import (
     BoosterScorer,
     LinearScorer,
     Scorer,
+    ScorerKind,
     booster_out_of_sample,
     train_booster,
 )
@@ -42,7 +43,7 @@ FEW_LEAVES_MAX_DEALS = 50_000
 
 @dataclass(frozen=True)
 class Candidate:
-    kind: str
+    kind: ScorerKind
     setting: float  # logistic: C (smaller: more regularised); boosting: leaves
 
     @property

@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,24 @@ import polars as pl
 
 from walkaway.models import QUALIFICATION_VALUES, Severity
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
-SIGNAL, FLAGS, ATTRIBUTE = "signal", "flags", "attribute"
+
+class FeatureKind(StrEnum):
+    """How a feature is encoded."""
+
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+
+
+class FeatureSource(StrEnum):
+    """Which column of a look a feature reads."""
+
+    SIGNAL = "signal"
+    FLAGS = "flags"
+    ATTRIBUTE = "attribute"
+
+
+NUMERIC, CATEGORICAL = FeatureKind.NUMERIC, FeatureKind.CATEGORICAL
+SIGNAL, FLAGS, ATTRIBUTE = FeatureSource.SIGNAL, FeatureSource.FLAGS, FeatureSource.ATTRIBUTE
 MIN_FLAG_SHARE = 0.01
 MIN_CATEGORY_ROWS = 5
 MAX_STAGES = 40
@@ -90,9 +106,9 @@ class Feature:
     """One column of the design matrix: where it comes from and how it is encoded."""
 
     name: str  # the booster's feature name
-    source: str  # signal, flags or attribute
+    source: FeatureSource
     column: str  # the signal column, flag code or count column, or the attribute key
-    kind: str  # numeric or categorical
+    kind: FeatureKind
     label: str  # words for the reasons
     categories: tuple[str, ...] = ()  # categorical: code i means categories[i]
 
@@ -103,9 +119,9 @@ class Feature:
     def from_dict(cls, data: Mapping[str, Any]) -> Feature:
         return cls(
             name=str(data["name"]),
-            source=str(data["source"]),
+            source=FeatureSource(data["source"]),
             column=str(data["column"]),
-            kind=str(data["kind"]),
+            kind=FeatureKind(data["kind"]),
             label=str(data["label"]),
             categories=tuple(str(c) for c in data.get("categories") or ()),
         )

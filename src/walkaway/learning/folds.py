@@ -18,12 +18,21 @@ Every split keeps a deal's looks together: never one deal in training and in tes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import polars as pl
 from sklearn.model_selection import StratifiedKFold
 
-TIME, GROUPED = "time", "grouped"
+
+class Scheme(StrEnum):
+    """How the learned model is validated (module docstring)."""
+
+    TIME = "time"
+    GROUPED = "grouped"
+
+
+TIME, GROUPED = Scheme.TIME, Scheme.GROUPED
 BLOCKS = 5
 MIN_CLOSE_DAYS = 2 * BLOCKS
 MAX_DAY_SHARE = 0.25
@@ -34,7 +43,7 @@ SEED = 20_240_601
 class Folds:
     """Each look's block (on time, 0 = the oldest) or fold (grouped), and the scheme."""
 
-    scheme: str
+    scheme: Scheme
     fold: np.ndarray
     count: int
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol, Self
 
 import lightgbm as lgb
 import numpy as np
 
-from walkaway.learning.features import CATEGORICAL, Feature
+from walkaway.learning.features import CATEGORICAL, NUMERIC, Feature, FeatureKind
 from walkaway.learning.folds import SEED
 
 MAX_ROUNDS = 400
@@ -39,11 +40,19 @@ PATIENCE = 40
 MIN_ROUNDS = 10
 THREADS = 1
 
-LINEAR, BOOSTER = "logistic", "boosting"
+
+class ScorerKind(StrEnum):
+    """The two kinds of learned scorer."""
+
+    LINEAR = "logistic"
+    BOOSTER = "boosting"
+
+
+LINEAR, BOOSTER = ScorerKind.LINEAR, ScorerKind.BOOSTER
 
 
 class Scorer(Protocol):
-    kind: str
+    kind: ScorerKind
 
     def raw(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -58,7 +67,7 @@ class Scorer(Protocol):
 class Encoding:
     """How one feature becomes columns of the linear model."""
 
-    kind: str
+    kind: FeatureKind
     categories: int = 0  # categorical: codes 0..categories-1
     centre: float = 0.0  # numeric: mean of the squashed values
     scale: float = 1.0
@@ -149,7 +158,9 @@ class LinearScorer:
     @classmethod
     def from_state(cls, features: Sequence[Feature], state: Mapping[str, Any]) -> LinearScorer:
         scorer = cls(features, float(state["strength"]))
-        scorer.encodings_ = [Encoding(**e) for e in state["encodings"]]
+        scorer.encodings_ = [
+            Encoding(**{**e, "kind": FeatureKind(e["kind"])}) for e in state["encodings"]
+        ]
         scorer.coef_ = np.asarray(state["coef"], dtype=np.float64)
         scorer.intercept_ = float(state["intercept"])
         return scorer
@@ -162,12 +173,12 @@ def _encoding(feature: Feature, column: np.ndarray) -> Encoding:
     squashed = _squash(column[known]) if known.any() else np.zeros(1)
     scale = float(squashed.std()) or 1.0
     return Encoding(
-        "numeric", centre=float(squashed.mean()), scale=scale, missing_column=bool((~known).any())
+        NUMERIC, centre=float(squashed.mean()), scale=scale, missing_column=bool((~known).any())
     )
 
 
 class BoosterScorer:
-    """A fitted LightGBM booster as a scorer (see :mod:`walkaway.learning.booster`)."""
+    """A fitted LightGBM booster as a scorer (grown by :func:`train_booster`)."""
 
     kind = BOOSTER
 
