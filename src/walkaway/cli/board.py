@@ -122,10 +122,13 @@ def print_review(result: Review, *, wide: bool = False) -> None:
 
 
 def _model_line(summary: dict[str, Any]) -> None:
-    """Which model made the calls, said once at the top."""
+    """Which model made the calls, and what to know before reading them: said once, at
+    the top."""
     model = summary.get("model")
     if model:
         _print_wrapped(f"Calls by {model['said']}")
+    for note in summary.get("notes") or ():
+        _print_wrapped(f"Note: {note}")
 
 
 def _print_wrapped(line: str) -> None:

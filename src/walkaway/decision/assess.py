@@ -78,6 +78,7 @@ ASSESSMENT_COLUMNS = (
     "yield_source",
     "value",
     "hours_needed",
+    "hours_needed_source",
     "hours_invested",
     "net_value",
     "rep_confidence",

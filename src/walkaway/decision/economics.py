@@ -36,6 +36,7 @@ ECONOMICS_COLUMNS = (
     "win_probability",
     "expected_value",
     "hours_needed",
+    "hours_needed_source",
     "yield_per_hour",
     "yield_source",
     "opportunity_rate",
@@ -67,6 +68,9 @@ def economics_with_yield(
             "margin",
             "potential",
             "hours_needed",
+            pl.col("hours_needed_source")
+            if "hours_needed_source" in frame.columns
+            else pl.lit(None, dtype=pl.String).alias("hours_needed_source"),
             "hours_invested",
             "yield_per_hour",
             "yield_source",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from walkaway.models import Pipeline, Recommendation, empty_activities, empty_deals
 from walkaway.service.model_lookup import model_for
 from walkaway.service.norms import cached_norms, learn_norms, norms_key
+from walkaway.service.notes import review_notes
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
@@ -122,7 +123,9 @@ def review(
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = filter_deals(frame, owner, stage)
     frame = with_human_decisions(store, frame, as_of)
-    return Review(as_of, frame, {**summarise(frame, policy.currency), "model": found.to_dict()})
+    notes = review_notes(frame, norms, as_of, policy)
+    summary = {**summarise(frame, policy.currency), "model": found.to_dict(), "notes": notes}
+    return Review(as_of, frame, summary)
 
 
 def _human_counts(frame: pl.DataFrame) -> dict[str, int]:

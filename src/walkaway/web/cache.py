@@ -61,7 +61,8 @@ def filtered(cached: CachedReview, owner: str | None, stage: str | None) -> Revi
     if not owner and not stage:
         return full
     frame = filter_deals(full.deals, owner, stage)
-    summary = {**summarise(frame, cached.policy.currency), "model": full.summary.get("model")}
+    carried = {k: full.summary.get(k) for k in ("model", "notes")}
+    summary = {**summarise(frame, cached.policy.currency), **carried}
     return Review(full.as_of, frame, summary)
 
 

@@ -115,6 +115,9 @@ class SummaryOut(BaseModel):
     forecast_without_walk_aways: float
     hours_freed_by_walking_away: float
     model: ModelOut | None = Field(None, description="Which model made the calls")
+    notes: list[str] = Field(
+        default_factory=list, description="What to know before reading the calls, one line each"
+    )
 
 
 class ReviewOut(BaseModel):
