@@ -56,7 +56,7 @@ def test_a_healthy_deal_is_pursued(plain_policy: Policy) -> None:
     assert result.requalify_by is None and result.revisit_on is None
     assert result.walk_away_on is not None and result.walk_away_on > AS_OF.date()
     assert any(
-        r.startswith("If nothing changes, it crosses the walk-away line on") for r in result.reasons
+        r.startswith("If nothing changes, it crosses the walk-away line by") for r in result.reasons
     )
     assert "6 hours already spent are not counted: only the hours ahead matter" in result.reasons
 
@@ -387,3 +387,33 @@ def test_a_deal_too_unlikely_to_win_is_not_pursued_however_well_it_would_pay(
     assert result["questions"][0].startswith("What would make this deal likely")
     likely = FixedModel({"D1": 0.5})
     assert assess_frame(pipeline, AS_OF, plain_policy, likely)["recommendation"][0] == "pursue"
+
+
+def test_the_walk_away_date_moves_only_when_something_happens(plain_policy: Policy) -> None:
+    """Looked at week after week with nothing happening, a deal keeps its date (every
+    flag time alone raises is counted ahead); a reply from the buyer moves it later."""
+    deal = build_deal(created_at=days_ago(30))
+    quiet = [
+        build_activity(
+            at=days_ago(30), kind="stage_change", direction="internal", stage="proposal"
+        ),
+        build_activity(at=days_ago(25), kind="email", direction="inbound"),
+        build_activity(at=days_ago(20), kind="proposal", direction="outbound", hours=4.0),
+    ]
+    pipeline = build_pipeline([deal], quiet)
+    dates = []
+    for week in range(0, 10):
+        as_of = AS_OF + timedelta(days=7 * week)
+        row = assess_frame(pipeline, as_of, plain_policy).row(0, named=True)
+        if row["recommendation"] == "walk_away":
+            break
+        dates.append(row["walk_away_on"])
+    assert len(dates) >= 3 and dates[0] is not None
+    assert len(set(dates)) == 1, dates
+    assert dates[0].weekday() == 0  # a Monday: the crossing falls in the week before it
+    replied = [
+        *quiet,
+        build_activity(at=AS_OF + timedelta(days=13), kind="email", direction="inbound"),
+    ]
+    later = assess_frame(build_pipeline([deal], replied), AS_OF + timedelta(days=14), plain_policy)
+    assert later["walk_away_on"][0] > dates[0]

@@ -119,7 +119,7 @@ def _show_text(view: DealView, as_of: datetime) -> None:
         )
     if a.walk_away_on and a.recommendation.value != "walk_away":
         out.print(
-            "If nothing happens, this deal crosses the walk-away line on "
+            "If nothing happens, this deal crosses the walk-away line by "
             f"{a.walk_away_on:%Y-%m-%d}."
         )
     if a.rep_confidence is not None:

@@ -33,8 +33,9 @@ from typing import Any
 
 import polars as pl
 
+from walkaway.decision.ahead import walk_away_dates
 from walkaway.decision.economics import compute_economics, economics_of
-from walkaway.decision.reasons import crossing_date, gut_flags, questions_expr, reasons_expr
+from walkaway.decision.reasons import gut_flags, questions_expr, reasons_expr
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
@@ -175,6 +176,10 @@ def recommend(
             "stage_norm_source",
         )
         .join(economics, on="deal_id", how="left", maintain_order="left")
+        .with_columns(
+            answered.alias("answered_probability"),
+            (scores.facts if scores.facts is not None else pl.lit(0.0)).alias("fact_log_odds"),
+        )
         .join(_per_deal_flags(flags, deciding), on="deal_id", how="left", maintain_order="left")
         .join(reasons, on="deal_id", how="left", maintain_order="left")
         .with_columns(
@@ -189,9 +194,14 @@ def recommend(
             .alias("recommendation"),
             pl.lit(policy.decision.min_pursue_probability).alias("pursue_floor"),
         )
-        .with_columns(_dates(policy, as_of, decays=norms.time_decays))
-        .with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
+        .with_columns(_dates(policy, as_of))
     )
+    frame = frame.join(
+        walk_away_dates(frame, signals, flags, norms, policy, as_of),
+        on="deal_id",
+        how="left",
+        maintain_order="left",
+    ).with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
     return most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
 
 
@@ -249,7 +259,7 @@ def _cause(policy: Policy) -> pl.Expr:
     )
 
 
-def _dates(policy: Policy, as_of: datetime, *, decays: bool) -> list[pl.Expr]:
+def _dates(policy: Policy, as_of: datetime) -> list[pl.Expr]:
     rec = pl.col("recommendation")
     deadline = as_of.date() + timedelta(days=policy.decision.requalify_days)
     months = policy.decision.revisit_months
@@ -264,9 +274,6 @@ def _dates(policy: Policy, as_of: datetime, *, decays: bool) -> list[pl.Expr]:
         .then(pl.lit(revisit))
         .otherwise(none)
         .alias("revisit_on"),
-        (crossing_date(policy, as_of) if decays else pl.lit(None, dtype=pl.Date)).alias(
-            "walk_away_on"
-        ),
     ]
 
 

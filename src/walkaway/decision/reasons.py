@@ -9,17 +9,12 @@ spent (shown, not counted) and where the rep's gut disagrees with the data.
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
-
 import polars as pl
 
-from walkaway.learning.prior import decay_span
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
 from walkaway.wording import money, number, percent, text, whole
 
-MAX_CROSSING_DAYS = 3650.0  # beyond ten years "if nothing happens" says nothing
 EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
 
@@ -53,24 +48,6 @@ def gut_flags(signals: pl.DataFrame, probability: pl.Series, policy: Policy) -> 
             ),
             pl.lit(rule.hard_stop).alias("hard_stop"),
         )
-    )
-
-
-def crossing_date(policy: Policy, as_of: datetime) -> pl.Expr:
-    """When time decay alone takes ``value_per_hour`` below the walk-away line, for
-    deals above it today (null when not computable or beyond ten years)."""
-    p, line = pl.col("win_probability"), pl.col("walk_away_rate")
-    p_star = line * pl.col("hours_needed") / pl.col("value")
-    odds, odds_star = p / (1 - p), p_star / (1 - p_star)
-    spans = (odds_star / odds).log() / math.log(policy.probability.decay_per_p90)
-    span = decay_span(policy)
-    days = (span - pl.col("days_in_stage")).clip(lower_bound=0.0) + spans * span
-    computable = (pl.col("value") > 0) & (p_star < 1) & (pl.col("value_per_hour") > line)
-    moment = pl.lit(as_of) + pl.duration(milliseconds=(days * 86_400_000).cast(pl.Int64))
-    return (
-        pl.when(computable.fill_null(False) & (days <= MAX_CROSSING_DAYS))
-        .then(moment.dt.date())
-        .otherwise(pl.lit(None, dtype=pl.Date))
     )
 
 
@@ -179,7 +156,7 @@ def reasons_expr() -> pl.Expr:
     unknown = pl.col("unknown_reasons").fill_null(EMPTY)
     crossing = pl.when(~walking & pl.col("walk_away_on").is_not_null()).then(
         text(
-            "If nothing changes, it crosses the walk-away line on ",
+            "If nothing changes, it crosses the walk-away line by ",
             pl.col("walk_away_on").dt.to_string("%Y-%m-%d"),
         )
     )

@@ -13,6 +13,8 @@ question, hard_stop`` (most severe first within a deal); ``find_flags`` the same
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from walkaway.flags.custom import custom_rule_exprs
@@ -77,6 +79,48 @@ def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32)
     ordered = frame.sort(["deal_id", rank, "order"], maintain_order=True).drop("order")
     return ordered.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
+
+
+def rules_reading(policy: Policy, schema: pl.Schema, columns: Collection[str]) -> set[str]:
+    """The codes of the rules switched on whose firing reads any of ``columns``."""
+    wanted = set(columns)
+    return {
+        code
+        for code, _, _, exprs in _build_rules(policy, schema)
+        if wanted & set(exprs.fires.meta.root_names())
+    }
+
+
+def rule_columns(policy: Policy, schema: pl.Schema, codes: Collection[str]) -> set[str]:
+    """The signal columns the firing of the rules ``codes`` reads."""
+    return {
+        name
+        for code, _, _, exprs in _build_rules(policy, schema)
+        if code in codes
+        for name in exprs.fires.meta.root_names()
+    }
+
+
+def fired_flags(
+    signals: pl.DataFrame, policy: Policy, codes: Collection[str] | None = None
+) -> pl.DataFrame:
+    """``deal_id, code, severity, hard_stop`` of every flag that fires (of the rules
+    ``codes`` when given): which, not why — no evidence or question is worded, what
+    replaying a deal ahead needs, cheaply."""
+    lazy = signals.lazy()
+    parts = [
+        lazy.filter(exprs.fires).select(
+            pl.col("deal_id"),
+            pl.lit(code).alias("code"),
+            pl.lit(severity.value).alias("severity"),
+            pl.lit(hard_stop).alias("hard_stop"),
+        )
+        for code, severity, hard_stop, exprs in _build_rules(policy, signals.schema)
+        if codes is None or code in codes
+    ]
+    if not parts:
+        return empty_flags().select("deal_id", "code", "severity", "hard_stop")
+    return pl.concat(parts).collect()
 
 
 def flags_by_deal(frame: pl.DataFrame) -> dict[str, list[Flag]]:

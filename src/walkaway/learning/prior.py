@@ -87,6 +87,8 @@ class Scores:
     probability: pl.Series
     answered: pl.Series
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # the prior's qualification facts, as log-odds (they fade as flags rise), when known
+    facts: pl.Series | None = None
 
 
 class WinModel(Protocol):
@@ -125,6 +127,32 @@ def overdue_spans(policy: Policy) -> pl.Expr:
     """How many decay spans a deal has sat beyond its stall threshold (0 if not)."""
     span = decay_span(policy)
     return ((pl.col("days_in_stage") - span) / span).clip(lower_bound=0.0).fill_null(0.0)
+
+
+def flag_log_odds(
+    flags: pl.DataFrame, policy: Policy, without: Collection[str] = ()
+) -> pl.DataFrame:
+    """Each deal's red flags as log-odds (step 3): ``flag_log_odds`` of all of them,
+    ``answered_log_odds`` of those not named by ``without``."""
+    odds = policy.probability
+    log_factor = {s.value: math.log(odds.odds(s)) for s in Severity}
+    counted = flags.filter(~pl.col("code").is_in(list(NOT_IN_THE_ODDS)))
+    factor = pl.col("severity").replace_strict(log_factor, return_dtype=pl.Float64)
+    return counted.group_by("deal_id").agg(
+        factor.sum().alias("flag_log_odds"),
+        factor.filter(~pl.col("code").is_in(list(without))).sum().alias("answered_log_odds"),
+    )
+
+
+def held_time_spans(
+    policy: Policy, decays: bool, won_age_days: float | None, won_age_longest: float | None
+) -> pl.Expr:
+    """Spans of time held against a deal (module docstring, step 4). Where the history
+    shows that sitting does not cost deals here (not ``decays``), only an age beyond the
+    oldest won deal's counts: nothing in the history speaks for a deal that old."""
+    if decays:
+        return time_spans(policy, won_age_days)
+    return aged_spans(policy, won_age_longest)
 
 
 def age_span(policy: Policy, won_age_days: float | None) -> float | None:
@@ -220,15 +248,7 @@ class PriorModel:
         )
 
     def _flag_factors(self, flags: pl.DataFrame, without: Collection[str]) -> pl.DataFrame:
-        """Each deal's flags as log-odds: all of them, and those not named by ``without``."""
-        odds = self.policy.probability
-        log_factor = {s.value: math.log(odds.odds(s)) for s in Severity}
-        counted = flags.filter(~pl.col("code").is_in(list(NOT_IN_THE_ODDS)))
-        factor = pl.col("severity").replace_strict(log_factor, return_dtype=pl.Float64)
-        return counted.group_by("deal_id").agg(
-            factor.sum().alias("flag_log_odds"),
-            factor.filter(~pl.col("code").is_in(list(without))).sum().alias("answered_log_odds"),
-        )
+        return flag_log_odds(flags, self.policy, without)
 
     def _scored(
         self, signals: pl.DataFrame, flags: pl.DataFrame, without: Collection[str] = ()
@@ -240,6 +260,7 @@ class PriorModel:
         return frame.with_columns(
             self._probability("flag_log_odds").alias("win_probability"),
             self._probability("answered_log_odds").alias("answered_probability"),
+            (self.facts_.total() - self.fact_centre_).alias("fact_log_odds"),
         )
 
     def _probability(self, flag_column: str) -> pl.Expr:
@@ -257,12 +278,9 @@ class PriorModel:
         return (1 / (1 + (-log_odds).exp())).clip(FLOOR, CEILING)
 
     def _time_spans(self) -> pl.Expr:
-        """Spans of time held against a deal (module docstring, step 4). Where the
-        history shows that sitting does not cost deals here, only an age beyond the
-        oldest won deal's counts: nothing in the history speaks for a deal that old."""
-        if self.time_decays_:
-            return time_spans(self.policy, self.won_age_days_)
-        return aged_spans(self.policy, self.won_age_longest_)
+        return held_time_spans(
+            self.policy, self.time_decays_, self.won_age_days_, self.won_age_longest_
+        )
 
     def _time_reason(self) -> pl.Expr:
         if self.time_decays_:
@@ -280,6 +298,7 @@ class PriorModel:
             scored["win_probability"],
             scored["answered_probability"].alias("win_probability"),
             {"scored": scored, "flags": flags},
+            facts=scored["fact_log_odds"],
         )
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:

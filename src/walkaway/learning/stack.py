@@ -209,6 +209,7 @@ class StackedWinModel:
             _stacked(self.stack_, prior.probability, s),
             _stacked(self.stack_, prior.answered, s_answered),
             {"prior": prior, "learned": learned},
+            facts=prior.facts,
         )
 
     def predict_proba(self, signals: pl.DataFrame, flags: pl.DataFrame) -> pl.Series:

@@ -1,0 +1,184 @@
+"""When a deal will cross the walk-away line if nothing happens: the deal replayed ahead.
+
+"If nothing happens" is a deal whose clocks run on and nothing else: every ``days_*``
+signal grows by the days ahead, every count stays. Ahead, the rulebook raises the flags
+time raises (the buyer silent past the team's limit, the stage overstayed, the close
+date passed), and time decays the odds as the prior counts it (the stage or the age,
+:func:`walkaway.learning.prior.held_time_spans`). The deal's probability today moves by
+what changes from today: the log-odds of the flags raised since (each severity's
+factor, as the prior weighs flags) and of the further spans of time. The first day the
+walk-away rule holds (the economics below the line with the open questions answered,
+below the history's floor when there is one, or a hard stop raised) is the date.
+
+Because the date counts every flag that time alone will raise, it does not move while
+nothing happens: only something that happened (a reply, a new stage, a changed
+amount) moves it. It is the first Monday by which the deal has crossed, found by halving
+the weeks of the year ahead (a deal is replayed at most seven times, and only the
+rules' verdicts are computed, not their words), so the same crossing reads the same
+date from any day it is looked at. Good qualification
+facts fade as flags rise, as the prior counts them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from walkaway.flags.rulebook import fired_flags, rule_columns, rules_reading
+from walkaway.learning.prior import flag_log_odds, held_time_spans
+from walkaway.models import Recommendation
+from walkaway.policy import Policy
+from walkaway.signals.norms import Norms
+
+CLOCKS = (
+    "days_open",
+    "days_in_stage",
+    "days_since_inbound",
+    "days_waiting",
+    "days_since_last_activity",
+    "days_since_proposal",
+    "days_past_close",
+)
+YEAR_DAYS = 365  # beyond a year ahead "if nothing happens" says nothing
+STEP_DAYS = 7  # the date is a Monday: the crossing falls in the week before it
+
+
+def walk_away_dates(
+    frame: pl.DataFrame,
+    signals: pl.DataFrame,
+    flags: pl.DataFrame,
+    norms: Norms,
+    policy: Policy,
+    as_of: datetime,
+) -> pl.DataFrame:
+    """``deal_id, walk_away_on`` for the deals of ``frame`` not walked away from today
+    (``frame``: recommend's, with ``win_probability``, ``value``, ``hours_needed``,
+    ``walk_away_rate``, ``walk_away_floor`` and the answered probability ratio); null
+    where the deal does not cross within a year."""
+    deciding = list(policy.decision.requalify_on)
+    staying = frame.filter(
+        (pl.col("recommendation") != Recommendation.WALK_AWAY) & pl.col("value").is_not_null()
+    ).select(
+        "deal_id",
+        "win_probability",
+        "answered_probability",
+        "value",
+        "hours_needed",
+        "walk_away_rate",
+        "walk_away_floor",
+        pl.col("fact_log_odds").fill_null(0.0),
+    )
+    kept = signals.join(staying.select("deal_id"), on="deal_id", how="semi")
+    if kept.height == 0:
+        return frame.select("deal_id", pl.lit(None, dtype=pl.Date).alias("walk_away_on"))
+    spans = held_time_spans(
+        policy, norms.time_decays, norms.won_age_days, norms.won_age_longest
+    ).alias("spans")
+    # Only the rules that read a clock can fire or clear as time runs on: ahead, they
+    # are replayed, the others stay as they are today.
+    clocked = rules_reading(policy, kept.schema, CLOCKS)
+    unchanged = flags.filter(~pl.col("code").is_in(list(clocked)))
+    all_now = flag_log_odds(flags, policy, deciding)
+    kept_now = flag_log_odds(unchanged, policy, deciding).rename(
+        {"flag_log_odds": "flags_kept", "answered_log_odds": "answered_kept"}
+    )
+    today = (
+        kept.select("deal_id", spans)
+        .join(all_now, on="deal_id", how="left")
+        .join(kept_now, on="deal_id", how="left")
+        .select(
+            "deal_id",
+            pl.col("spans").alias("spans_now"),
+            pl.col("flag_log_odds").fill_null(0.0).alias("flags_now"),
+            pl.col("answered_log_odds").fill_null(0.0).alias("answered_now"),
+            pl.col("flags_kept").fill_null(0.0),
+            pl.col("answered_kept").fill_null(0.0),
+        )
+    )
+    kept = kept.select(_read_by(policy, kept.schema, clocked, spans))
+    base = staying.join(today, on="deal_id")
+    # Mondays ahead, so that the same crossing reads the same date from any as-of day.
+    first = (7 - as_of.weekday()) % 7 or 7
+    mondays = list(range(first, YEAR_DAYS + 1, STEP_DAYS))
+    walks = _walks_at(base, kept, pl.lit(mondays[-1]), spans, policy, clocked, deciding)
+    crossing = walks.filter("walks").select(
+        "deal_id", pl.lit(-1).alias("lo"), pl.lit(len(mondays) - 1).alias("hi")
+    )
+    # Nothing happening only ever lowers a deal's chances: once walked away from, it
+    # stays so. Halve the weeks between the last Monday it holds and the first it walks.
+    open_ = pl.col("hi") - pl.col("lo") > 1
+    while crossing.filter(open_).height:
+        halving = crossing.filter(open_).with_columns(
+            ((pl.col("lo") + pl.col("hi")) // 2).alias("mid")
+        )
+        days = pl.col("mid").replace_strict(dict(enumerate(mondays)), return_dtype=pl.Int64)
+        probe = kept.join(halving.select("deal_id", days.alias("__at")), on="deal_id")
+        held = _walks_at(base, probe, pl.col("__at"), spans, policy, clocked, deciding)
+        halved = halving.join(held, on="deal_id").select(
+            "deal_id",
+            pl.when("walks").then(pl.col("lo")).otherwise(pl.col("mid")).alias("lo"),
+            pl.when("walks").then(pl.col("mid")).otherwise(pl.col("hi")).alias("hi"),
+        )
+        crossing = crossing.update(halved, on="deal_id")
+    dated = crossing.select(
+        "deal_id",
+        pl.col("hi")
+        .replace_strict(dict(enumerate(mondays)), return_dtype=pl.Int64)
+        .pipe(lambda d: pl.lit(as_of.date()) + pl.duration(days=d))
+        .alias("walk_away_on"),
+    )
+    return frame.select("deal_id").join(dated, on="deal_id", how="left", maintain_order="left")
+
+
+def _walks_at(
+    base: pl.DataFrame,
+    signals: pl.DataFrame,
+    days: pl.Expr,
+    spans: pl.Expr,
+    policy: Policy,
+    clocked: set[str],
+    deciding: list[str],
+) -> pl.DataFrame:
+    """``deal_id, walks``: whether each deal of ``signals`` would be walked away from
+    ``days`` ahead if nothing happened (``days``: one number, or a column per deal)."""
+    ahead = signals.with_columns(
+        *[(pl.col(c) + days).alias(c) for c in CLOCKS if c in signals.columns]
+    )
+    flags = fired_flags(ahead, policy, clocked)
+    hard = flags.group_by("deal_id").agg(pl.col("hard_stop").any().alias("hard"))
+    odds = flag_log_odds(flags, policy, deciding).rename(
+        {"flag_log_odds": "flags_then", "answered_log_odds": "answered_then"}
+    )
+    moved = (
+        ahead.select("deal_id", spans)
+        .join(odds, on="deal_id", how="left")
+        .join(hard, on="deal_id", how="left")
+        .join(base, on="deal_id", how="inner")
+    )
+    decay = pl.lit(policy.probability.decay_per_p90).log()
+    time = (pl.col("spans") - pl.col("spans_now")) * decay
+    facts = pl.col("fact_log_odds")
+
+    def faded(flagged: pl.Expr) -> pl.Expr:
+        """Good facts fade by the factor the flags put on the odds (the prior's step 2)."""
+        return pl.when(facts > 0).then(facts * flagged.clip(upper_bound=0.0).exp()).otherwise(facts)
+
+    def later(p: str, now: str, kept: str, then: str) -> pl.Expr:
+        flagged = pl.col(kept) + pl.col(then).fill_null(0.0)
+        shift = flagged - pl.col(now) + time + faded(flagged) - faded(pl.col(now))
+        logit = (pl.col(p) / (1 - pl.col(p))).log() + shift
+        return 1 / (1 + (-logit).exp())
+
+    p = later("win_probability", "flags_now", "flags_kept", "flags_then")
+    answered = later("answered_probability", "answered_now", "answered_kept", "answered_then")
+    below_line = answered * pl.col("value") / pl.col("hours_needed") < pl.col("walk_away_rate")
+    below_floor = (p < pl.col("walk_away_floor")).fill_null(True)
+    walks = pl.col("hard").fill_null(False) | (below_line & below_floor)
+    return moved.select("deal_id", walks.alias("walks"))
+
+
+def _read_by(policy: Policy, schema: pl.Schema, codes: set[str], spans: pl.Expr) -> list[str]:
+    """The signals the replay reads: the deal, the clocked rules' and the time spans'."""
+    wanted = {"deal_id", *rule_columns(policy, schema, codes), *spans.meta.root_names()}
+    return [c for c in schema.names() if c in wanted]
