@@ -66,3 +66,33 @@ def test_two_commands_opening_a_new_store_at_once_both_work(store_url: str) -> N
     for process in started:
         _out, err = process.communicate(timeout=60)
         assert process.returncode == 0, err.decode()
+
+
+def test_users_and_tokens_made_before_identities_keep_working_after_the_upgrade(
+    store: Store,
+) -> None:
+    """0009 gives every user an identity and every token its user's; a token whose user
+    was deleted by hand (foreign keys off) is dropped, not handed to the next user."""
+    from alembic import command
+
+    from walkaway.service.users import _digest, user_for_token
+
+    command.downgrade(_alembic_config(store.engine), "0008")
+    with store.begin() as conn:
+        for user_id, name in ((1, "mia"), (2, "gone")):
+            conn.execute(sa.text("INSERT INTO users (id, name, role, password_hash, created_at, "
+                                 "active) VALUES (:i, :n, 'manager', 'x', '2026-01-01', :yes)"),
+                         {"i": user_id, "n": name, "yes": True})  # fmt: skip
+        for user_id, token in ((1, "wa_kept"), (2, "wa_orphan")):
+            conn.execute(sa.text("INSERT INTO api_tokens (user_id, token_hash, created_at) "
+                                 "VALUES (:u, :h, '2026-01-01')"),
+                         {"u": user_id, "h": _digest(token)})  # fmt: skip
+    by_hand = sa.create_engine(store.engine.url)  # SQLite: foreign keys off, as in sqlite3
+    with by_hand.begin() as conn:
+        conn.execute(sa.text("DELETE FROM users WHERE id = 2"))
+    by_hand.dispose()
+    store.upgrade()
+    kept = user_for_token(store, "wa_kept")
+    assert kept is not None and kept.name == "mia" and len(kept.uid) == 32
+    with store.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM api_tokens")).scalar_one() == 1

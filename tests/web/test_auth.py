@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from tests.web.conftest import (
     AS_OF,
@@ -16,6 +18,7 @@ from tests.web.conftest import (
     make_client,
     web_settings,
 )
+from walkaway.cli import app as cli_app
 from walkaway.service.users import add_user, check_password, issue_token, user_for_token
 from walkaway.store import open_store
 
@@ -60,11 +63,11 @@ def test_a_rep_sees_and_decides_on_their_own_deals_only(team: Team) -> None:
         assert review["deals"] and {d["owner"] for d in review["deals"]} == {"Anna Keller"}
         assert client.get(f"/api/deals/{anna_deal}", headers=anna).status_code == 200
         other = client.get(f"/api/deals/{lukas_deal}", headers=anna)
-        assert other.status_code == 403 and other.json()["error"] == "forbidden"
+        assert other.status_code == 404 and other.json()["error"] == "not_found"
         asked = client.get("/api/review", headers=anna, params={"owner": "Lukas Brandt"})
         assert asked.status_code == 403
         decision = {"deal_id": lukas_deal, "decision": "walk_away", "reason": "not mine"}
-        assert client.post("/api/decisions", headers=anna, json=decision).status_code == 403
+        assert client.post("/api/decisions", headers=anna, json=decision).status_code == 404
         assert client.post("/api/decisions", headers=manager, json=decision).status_code == 201
         mine = {"deal_id": anna_deal, "decision": "pursue", "reason": "champion is active"}
         made = client.post("/api/decisions", headers=anna, json=mine)
@@ -94,7 +97,7 @@ def test_signed_in_pages_follow_the_role(team: Team) -> None:
         assert board.status_code == 200 and "Lukas Brandt" in board.text
         assert "Anna Keller" not in board.text
         anna_deal = deal_of_token(client, bearer(team.manager_token), "Anna Keller")
-        assert client.get(f"/deals/{anna_deal}", params={"as_of": AS_OF}).status_code == 403
+        assert client.get(f"/deals/{anna_deal}", params={"as_of": AS_OF}).status_code == 404
         assert client.get("/api/me").json() == {
             "name": "lukas",
             "role": "rep",
@@ -157,3 +160,73 @@ def test_passwords_and_tokens_are_kept_hashed(demo_url: str, role: str) -> None:
     assert check_password(store, "sam", "wrong") is None
     assert user_for_token(store, token) == user
     store.close()
+
+
+def _delete_user_row(url: str, name: str) -> None:
+    """Delete a user as a team would by hand (no `walkaway user remove`), foreign keys
+    off on SQLite: the user's tokens stay behind."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM users WHERE name = :name"), {"name": name})
+    engine.dispose()
+
+
+def test_a_deleted_users_token_and_session_never_act_for_the_next_user(team: Team) -> None:
+    with team.client() as client:
+        assert sign_in(client, "lukas").status_code == 303
+        assert client.get("/api/me").json()["name"] == "lukas"
+        _delete_user_row(team.url, "lukas")
+        store = open_store(team.url)
+        add_user(store, "carol", "manager", PASSWORD)  # SQLite gives her lukas's row id
+        store.close()
+        assert client.get("/api/me").status_code == 401
+        assert client.get("/api/me", headers=bearer(team.lukas_token)).status_code == 401
+        decision = {"deal_id": deal_of_token(client, bearer(team.manager_token), "Jonas Berg"),
+                    "decision": "pursue", "reason": "as carol?"}  # fmt: skip
+        old = client.post("/api/decisions", headers=bearer(team.lukas_token), json=decision)
+        assert old.status_code == 401
+
+
+def _cli(runner: CliRunner, *args: str) -> Any:
+    return runner.invoke(cli_app, list(args))
+
+
+def test_deactivating_or_removing_a_user_ends_their_sessions_and_tokens_at_once(
+    team: Team, runner: CliRunner
+) -> None:
+    with team.client() as client, team.client() as browser:
+        lukas = bearer(team.lukas_token)
+        deal_id = deal_of_token(client, lukas, "Lukas Brandt")
+        body = {"deal_id": deal_id, "decision": "pursue", "reason": "the buyer replied"}
+        assert client.post("/api/decisions", headers=lukas, json=body).status_code == 201
+        assert sign_in(browser, "lukas").status_code == 303
+        done = _cli(runner, "user", "deactivate", "lukas", "--db", team.url)
+        assert done.exit_code == 0 and "1 token(s) ended" in done.output, done.output
+        assert client.get("/api/me", headers=lukas).status_code == 401
+        assert browser.get("/api/me").status_code == 401
+        assert sign_in(browser, "lukas").status_code == 401
+        listed = _cli(runner, "user", "list", "--db", team.url).output
+        assert "lukas: rep (owner: Lukas Brandt), deactivated" in listed
+        mia = bearer(team.manager_token)
+        entries = client.get("/api/journal", headers=mia).json()["entries"]
+        assert any(e["deal_id"] == deal_id and e["decided_by"] == "lukas" for e in entries)
+
+        assert sign_in(browser, "anna").status_code == 303
+        gone = _cli(runner, "user", "remove", "anna", "--db", team.url)
+        assert gone.exit_code == 0, gone.output
+        assert client.get("/api/me", headers=bearer(team.anna_token)).status_code == 401
+        assert browser.get("/api/me").status_code == 401
+        assert "anna" not in _cli(runner, "user", "list", "--db", team.url).output
+    unknown = _cli(runner, "user", "remove", "nobody", "--db", team.url)
+    assert unknown.exit_code == 2 and "no user named 'nobody'" in unknown.output
+
+
+def test_docs_and_the_openapi_document_need_a_sign_in_in_team_mode(team: Team) -> None:
+    with team.client() as client:
+        assert client.get("/openapi.json").status_code == 401
+        page = client.get("/docs", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        anna = bearer(team.anna_token)
+        assert "/api/review" in client.get("/openapi.json", headers=anna).json()["paths"]
+        assert sign_in(client, "anna").status_code == 303
+        assert "/api/review" in client.get("/docs").text

@@ -68,7 +68,11 @@ def api(request: pytest.FixtureRequest, demo_url: str) -> Iterator[Any]:
     hosts = ("testserver", "127.0.0.1", "localhost")
     app = create_app(web_settings(demo_url, auth=team_mode, https_only=False, allowed_hosts=hosts))
     yield Api(
-        schemathesis.openapi.from_asgi("/openapi.json", app), team_mode, headers, secrets, owners
+        schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers),
+        team_mode,
+        headers,
+        secrets,
+        owners,
     )
 
 

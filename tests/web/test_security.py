@@ -13,6 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from tests.web.conftest import AS_OF, PASSWORD, Team, csrf_of, deal_of, make_client, web_settings
+from walkaway.models import SHORT_TEXT
 from walkaway.web.security import SignInThrottle
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "walkaway" / "web" / "templates"
@@ -157,3 +158,22 @@ def test_the_limit_lifts_when_the_window_has_passed_and_a_success_clears_it() ->
     throttle.failed("anna", "10.0.0.1")
     throttle.succeeded("ANNA")
     assert throttle.retry_after("anna", "10.0.0.3") is None
+
+
+def test_the_sign_in_limit_keeps_bounded_memory_whatever_names_are_sent() -> None:
+    throttle = SignInThrottle(max_keys=50)
+    for n in range(200):
+        throttle.failed(f"{n}-" + "x" * 500_000, f"10.0.{n // 250}.{n % 250}")
+    assert len(throttle) == 50
+    assert all(len(key[1]) <= SHORT_TEXT for key in throttle._failures)
+    throttle.failed("anna", "10.9.9.9")
+    for _ in range(10):
+        throttle.failed("anna", "10.9.9.9")
+    assert max(len(times) for times in throttle._failures.values()) <= 20
+
+
+def test_a_half_megabyte_name_is_refused_like_any_wrong_one(team: Team) -> None:
+    with team.client() as client:
+        assert sign_in(client, "x" * 500_000, "wrong password").status_code == 401
+        throttle = client.app.state.sign_in_throttle
+        assert all(len(key[1]) <= SHORT_TEXT for key in throttle._failures)

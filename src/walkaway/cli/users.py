@@ -12,7 +12,13 @@ import typer
 
 from walkaway.cli.common import DbOption, app, edge, err, open_from, out
 from walkaway.errors import InputError
-from walkaway.service.users import add_user, issue_token, list_users
+from walkaway.service.users import (
+    add_user,
+    deactivate_user,
+    issue_token,
+    list_users,
+    remove_user,
+)
 
 user_app = typer.Typer(help="Team mode: users (rep or manager) and their API tokens.")
 app.add_typer(user_app, name="user")
@@ -75,6 +81,33 @@ def user_list(db: DbOption = None) -> None:
     """The users, their role and the deal owner a rep answers for."""
     with closing(open_from(db)) as store:
         users = list_users(store)
-    for user in users:
+    for user, active in users:
         owner = f" (owner: {user.rep_name})" if user.rep_name else ""
-        out.print(f"{user.name}: {user.role.value}{owner}", highlight=False)
+        state = "" if active else ", deactivated"
+        out.print(f"{user.name}: {user.role.value}{owner}{state}", highlight=False, markup=False)
+
+
+@user_app.command("deactivate")
+@edge
+def user_deactivate(
+    name: Annotated[str, typer.Argument(help="The user whose sign-in ends.")],
+    db: DbOption = None,
+) -> None:
+    """End a user's sign-in now: every session and API token of theirs stops working.
+    The name stays taken; the journal keeps their decisions."""
+    with closing(open_from(db)) as store:
+        ended = deactivate_user(store, name)
+    out.print(f"Deactivated {name.strip()}: signed out everywhere, {ended} token(s) ended.")
+
+
+@user_app.command("remove")
+@edge
+def user_remove(
+    name: Annotated[str, typer.Argument(help="The user to remove.")],
+    db: DbOption = None,
+) -> None:
+    """Remove a user: every session and API token of theirs stops working at once; the
+    journal keeps their decisions under their name."""
+    with closing(open_from(db)) as store:
+        ended = remove_user(store, name)
+    out.print(f"Removed {name.strip()}: signed out everywhere, {ended} token(s) ended.")

@@ -42,12 +42,18 @@ class DealView:
     model: str | None = None
 
 
+def unknown_deal(deal_id: str) -> NotFound:
+    """The one answer to a deal id the store does not hold (or, on the web, that the
+    person asking may not see: the same words, so nothing tells the two apart)."""
+    return NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+
+
 def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
     """The deal's row, if it existed at ``as_of``."""
     with store.connect() as conn:
         stored = load_deals(conn, deals.c.deal_id == deal_id)
     if stored.height == 0:
-        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+        raise unknown_deal(deal_id)
     created = stored["created_at"][0]
     if created >= as_utc_naive(as_of):
         raise InputError(
@@ -62,7 +68,7 @@ def deal_owner(store: Store, deal_id: str) -> str | None:
     with store.connect() as conn:
         row = conn.execute(sa.select(deals.c.owner).where(deals.c.deal_id == deal_id)).first()
     if row is None:
-        raise NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
+        raise unknown_deal(deal_id)
     return None if row[0] is None else str(row[0])
 
 

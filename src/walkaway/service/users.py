@@ -3,6 +3,12 @@
 A password is stored as an Argon2id hash (argon2-cffi's defaults) and an API token only
 as its SHA-256: the token itself is shown once, when it is made. A *rep* sees and decides
 on the deals whose owner is their ``rep_name``; a *manager* on the whole team's.
+
+Each user has a ``uid``: random, never reused (a row id is: SQLite gives a deleted row's
+id to the next user). Sessions and tokens name it, so they act only for that user; it
+changes when the user is deactivated, which ends every session and token of theirs at
+once. Removing or deactivating a user keeps the journal as it was: decisions and notes
+name their author in words.
 """
 
 from __future__ import annotations
@@ -42,9 +48,10 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class User:
-    """Someone who signs in: ``rep_name`` is the deal owner a rep answers for."""
+    """Someone who signs in: ``rep_name`` is the deal owner a rep answers for; ``uid``
+    the identity sessions and tokens name (never reused)."""
 
-    id: int
+    uid: str
     name: str
     role: Role
     rep_name: str | None
@@ -64,7 +71,12 @@ def _clean_name(text: str, what: str) -> str:
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.name, Role(row.role), row.rep_name)
+    return User(row.uid, row.name, Role(row.role), row.rep_name)
+
+
+def new_uid() -> str:
+    """A user identity no other user ever had (128 random bits)."""
+    return secrets.token_hex(16)
 
 
 def add_user(
@@ -84,9 +96,10 @@ def add_user(
     with store.begin() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
             raise InputError(f"a user named {name!r} already exists; pick another name")
-        user_id = conn.execute(
-            users.insert()
-            .values(
+        uid = new_uid()
+        conn.execute(
+            users.insert().values(
+                uid=uid,
                 name=name,
                 role=chosen.value,
                 rep_name=owner,
@@ -94,9 +107,8 @@ def add_user(
                 created_at=now_utc(),
                 active=True,
             )
-            .returning(users.c.id)
-        ).scalar_one()
-    return User(user_id, name, chosen, owner)
+        )
+    return User(uid, name, chosen, owner)
 
 
 def check_password(store: Store, name: str, password: str) -> User | None:
@@ -120,24 +132,31 @@ def issue_token(store: Store, name: str) -> str:
     """A new API token for the user ``name``; only its hash is kept. Raises NotFound."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.begin() as conn:
-        user_id = conn.execute(
-            sa.select(users.c.id).where(users.c.name == name.strip())
-        ).scalar_one_or_none()
-        if user_id is None:
-            raise NotFound(f"no user named {name!r}; add one with `walkaway user add`")
+        found = conn.execute(
+            sa.select(users.c.id, users.c.uid).where(users.c.name == name.strip(), users.c.active)
+        ).first()
+        if found is None:
+            raise _no_user(name)
         conn.execute(
             api_tokens.insert().values(
-                user_id=user_id, token_hash=_digest(token), created_at=now_utc()
+                user_id=found.id,
+                user_uid=found.uid,
+                token_hash=_digest(token),
+                created_at=now_utc(),
             )
         )
     return token
 
 
+def _no_user(name: str) -> NotFound:
+    return NotFound(f"no active user named {name!r}; `walkaway user list` lists them")
+
+
 def user_for_token(store: Store, token: str) -> User | None:
-    """The active user holding ``token``, or None."""
+    """The active user holding ``token``, or None (a token outlives no user)."""
     query = (
         sa.select(users)
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .join(api_tokens, api_tokens.c.user_uid == users.c.uid)
         .where(api_tokens.c.token_hash == _digest(token), users.c.active)
     )
     with store.connect() as conn:
@@ -145,15 +164,49 @@ def user_for_token(store: Store, token: str) -> User | None:
     return _user(row) if row else None
 
 
-def find_user(store: Store, user_id: int) -> User | None:
-    """The active user with this id, or None (a deleted or disabled user)."""
+def find_user(store: Store, uid: str) -> User | None:
+    """The active user with this identity, or None (removed or deactivated)."""
     with store.connect() as conn:
-        row = conn.execute(sa.select(users).where(users.c.id == user_id, users.c.active)).first()
+        row = conn.execute(sa.select(users).where(users.c.uid == uid, users.c.active)).first()
     return _user(row) if row else None
 
 
-def list_users(store: Store) -> list[User]:
-    """Every active user, by name."""
+def list_users(store: Store) -> list[tuple[User, bool]]:
+    """Every user, by name, and whether they are active."""
     with store.connect() as conn:
-        rows = conn.execute(sa.select(users).where(users.c.active).order_by(users.c.name)).all()
-    return [_user(row) for row in rows]
+        rows = conn.execute(sa.select(users).order_by(users.c.name)).all()
+    return [(_user(row), bool(row.active)) for row in rows]
+
+
+def deactivate_user(store: Store, name: str) -> int:
+    """End the user's sign-in: every session and token of theirs stops at once (their
+    identity is replaced, their tokens deleted); the name stays taken and the journal
+    keeps their decisions. Returns how many tokens ended. Raises NotFound."""
+    with store.begin() as conn:
+        found = _row_named(conn, name)
+        ended = _drop_tokens(conn, found.id)
+        conn.execute(
+            users.update().where(users.c.id == found.id).values(active=False, uid=new_uid())
+        )
+    return ended
+
+
+def remove_user(store: Store, name: str) -> int:
+    """Delete the user and their tokens (every session of theirs ends); the journal keeps
+    their decisions under their name. Returns how many tokens ended. Raises NotFound."""
+    with store.begin() as conn:
+        found = _row_named(conn, name)
+        ended = _drop_tokens(conn, found.id)
+        conn.execute(users.delete().where(users.c.id == found.id))
+    return ended
+
+
+def _row_named(conn: sa.Connection, name: str) -> Any:
+    row = conn.execute(sa.select(users).where(users.c.name == name.strip())).first()
+    if row is None:
+        raise NotFound(f"no user named {name!r}; `walkaway user list` lists them")
+    return row
+
+
+def _drop_tokens(conn: sa.Connection, user_id: int) -> int:
+    return conn.execute(api_tokens.delete().where(api_tokens.c.user_id == user_id)).rowcount

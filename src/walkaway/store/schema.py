@@ -174,6 +174,9 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # who sessions and tokens act for: random, never reused (a row id is, on SQLite)
+    # (always set; nullable only because a column added to SQLite's table can't be NOT NULL)
+    sa.Column("uid", sa.String(32), index=True, unique=True),
     sa.Column("name", sa.String(SHORT_TEXT), nullable=False, unique=True),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("rep_name", sa.String(SHORT_TEXT)),
@@ -193,6 +196,8 @@ api_tokens = sa.Table(
         nullable=False,
         index=True,
     ),
+    # the token acts for the user with this uid only, even if the row id is reused
+    sa.Column("user_uid", sa.String(32)),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )

@@ -120,6 +120,7 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served by the pages' router, behind the sign-in in team mode
         lifespan=lifespan,
     )
     store = open_store(settings.db_url, copy_dir=settings.copy_dir)

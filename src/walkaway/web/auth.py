@@ -17,11 +17,15 @@ from urllib.parse import urlsplit
 
 from fastapi import Form, Request
 
+from walkaway.service import Store
+from walkaway.service.deal import deal_owner, unknown_deal
 from walkaway.service.users import Role, User, find_user, user_for_token
 from walkaway.web.errors import Forbidden, NotSignedIn
 
-LOCAL_USER = User(0, "local", Role.MANAGER, None)
-SESSION_USER = "user_id"
+LOCAL_USER = User("local", "local", Role.MANAGER, None)
+# The session names the user's uid: it acts for nobody else, and for nobody once the
+# user is removed or deactivated.
+SESSION_USER = "user"
 SESSION_CSRF = "csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A page form's field carrying the session's CSRF token (check_form_csrf checks it).
@@ -56,8 +60,8 @@ def _find_user(request: Request) -> User:
             )
         request.state.by_token = True
         return user
-    user_id = request.session.get(SESSION_USER)
-    found = find_user(app_state.store, int(user_id)) if user_id else None
+    uid = request.session.get(SESSION_USER)
+    found = find_user(app_state.store, uid) if isinstance(uid, str) and uid else None
     if found is None:
         raise NotSignedIn(
             "sign in first: open /login, or send an API token as Authorization: Bearer TOKEN"
@@ -71,16 +75,22 @@ def require_manager(user: User, action: str) -> None:
 
 
 def ensure_can_see(user: User, owner: str | None, deal_id: str) -> None:
+    """Another rep's deal is, to a rep, a deal that does not exist: the same 404 and words
+    as an unknown id, whatever its state, so no answer tells a rep it is there."""
     if not user.can_see(owner):
-        raise Forbidden(
-            f"deal {deal_id!r} belongs to {owner or 'nobody'}; a rep sees only their own deals"
-        )
+        raise unknown_deal(deal_id)
+
+
+def ensure_visible(store: Store, user: User, deal_id: str) -> None:
+    """Before anything else is read about a deal (its state, its dates): an unknown deal,
+    or one the person may not see, is the same 404 after the same one indexed read."""
+    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
 
 
 def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for ``user`` (a new CSRF token too)."""
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.session[SESSION_USER] = user.uid
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 

@@ -13,7 +13,7 @@ from walkaway.models import Tone, as_utc_naive, parse_day, parse_moment
 from walkaway.service import Store
 from walkaway.service.deal import DealView, show
 from walkaway.service.users import Role, User
-from walkaway.web.auth import current_user, ensure_can_see
+from walkaway.web.auth import current_user, ensure_visible
 from walkaway.web.cache import CachedReview, ReviewCache
 from walkaway.web.errors import Forbidden
 from walkaway.web.settings import WebSettings
@@ -132,11 +132,11 @@ def deal_view(
 ) -> DealView:
     """One deal as ``walkaway show`` sees it, from the cached review when it is open.
 
-    Raises NotFound, InputError (created later, or closed before ``as_of``) or Forbidden.
+    Raises NotFound (unknown, or not the person's to see: checked first) or InputError
+    (created later, or closed before ``as_of``).
     """
-    view = show(store, deal_id, as_of, reviewed=cached.row(deal_id))
-    ensure_can_see(user, view.assessment.owner, deal_id)
-    return view
+    ensure_visible(store, user, deal_id)
+    return show(store, deal_id, as_of, reviewed=cached.row(deal_id))
 
 
 def exit_message_for(view: DealView, cached: CachedReview, tone: Tone) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from walkaway.service.deal import deal_json
 from walkaway.service.users import User
-from walkaway.web.auth import ensure_can_see
+from walkaway.web.auth import ensure_visible
 from walkaway.web.cache import ReviewCache
 
 
@@ -57,7 +57,7 @@ def _remembered(cache: ReviewCache, deal_id: str, as_of: datetime) -> tuple[str 
 
 
 def deal_detail(cache: ReviewCache, deal_id: str, as_of: datetime, user: User) -> bytes:
-    """The deal's JSON; raises NotFound, InputError (not open then) or Forbidden."""
-    owner, body = _remembered(cache, deal_id, as_of)
-    ensure_can_see(user, owner, deal_id)
-    return body
+    """The deal's JSON; raises NotFound (unknown, or not the person's to see: checked
+    first) or InputError (not open then)."""
+    ensure_visible(cache.store, user, deal_id)
+    return _remembered(cache, deal_id, as_of)[1]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from walkaway.models import SHORT_TEXT
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,6 +38,8 @@ HEADERS = {
 
 
 Headers = list[tuple[bytes, bytes]]
+# Names and addresses the sign-in throttle counts at once (a few MB at most).
+MAX_THROTTLE_KEYS = 10_000
 
 
 async def answer_with_headers(
@@ -76,7 +80,10 @@ class SignInThrottle:
     Past ``per_user`` failures for one name (or ``per_address`` from one address) within
     ``window_seconds``, sign-ins for it are refused (429) until the oldest failure
     leaves the window, a right password included: guessing must stop, not just fail.
-    A successful sign-in forgets its name's failures. Per process, in memory.
+    A successful sign-in forgets its name's failures. Per process, in memory, and
+    bounded: a name counts by its first ``SHORT_TEXT`` characters (no user's name is
+    longer), each key keeps at most its limit of times, and past ``max_keys`` names and
+    addresses the one touched longest ago is forgotten.
     """
 
     def __init__(
@@ -85,22 +92,33 @@ class SignInThrottle:
         per_address: int = 20,
         window_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
+        max_keys: int = MAX_THROTTLE_KEYS,
     ) -> None:
         self.limits = {"user": per_user, "address": per_address}
         self.window = window_seconds
         self.clock = clock
-        self._failures: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self.max_keys = max_keys
+        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def _keys(name: str, address: str) -> list[tuple[str, str]]:
-        return [("user", name.strip().lower()), ("address", address)]
+        return [("user", name.strip().lower()[:SHORT_TEXT]), ("address", address)]
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures[key]
+        times = self._failures.get(key)
+        if times is None:
+            times = self._failures[key] = deque(maxlen=self.limits[key[0]])
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
+        self._failures.move_to_end(key)
         while times and times[0] <= now - self.window:
             times.popleft()
         return times
+
+    def __len__(self) -> int:
+        """How many names and addresses are counted now."""
+        return len(self._failures)
 
     def retry_after(self, name: str, address: str) -> int | None:
         """Seconds until ``name`` may try again from ``address``; None when it may now."""
@@ -108,6 +126,9 @@ class SignInThrottle:
         waits = []
         with self._lock:
             for key in self._keys(name, address):
+                times = self._failures.get(key)
+                if times is None:
+                    continue
                 times = self._recent(key, now)
                 if len(times) >= self.limits[key[0]]:
                     waits.append(times[0] + self.window - now)
@@ -121,4 +142,4 @@ class SignInThrottle:
 
     def succeeded(self, name: str) -> None:
         with self._lock:
-            self._failures.pop(("user", name.strip().lower()), None)
+            self._failures.pop(self._keys(name, "")[0], None)

@@ -9,12 +9,11 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from walkaway.models import as_utc_naive
-from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_decision, record_outcome
 from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
 from walkaway.web.api.routing import UNKNOWN_DEAL, api_router
-from walkaway.web.auth import ensure_can_see
+from walkaway.web.auth import ensure_visible
 from walkaway.web.context import (
     CurrentUser,
     Latest,
@@ -48,7 +47,7 @@ def post_decision(
     """Record a decision on an open deal (``walkaway decide``): kept with the call, the
     probability and the flags of that moment. It sticks: the review shows it beside the
     data's recommendation."""
-    ensure_can_see(user, deal_owner(store, body.deal_id), body.deal_id)
+    ensure_visible(store, user, body.deal_id)
     settings = request.app.state.settings
     moment = body.as_of or settings.as_of
     recorded = record_decision(
@@ -105,7 +104,7 @@ def post_outcome(
     body: OutcomeIn, request: Request, user: CurrentUser, store: StoreDep
 ) -> OutcomeOut:
     """Record what became of a deal: won, lost, came_back or no_decision."""
-    ensure_can_see(user, deal_owner(store, body.deal_id), body.deal_id)
+    ensure_visible(store, user, body.deal_id)
     row: dict[str, Any] = record_outcome(
         store, body.deal_id, body.outcome, note=body.note, on=body.on
     )
@@ -129,5 +128,5 @@ def post_outcome(
 def get_loss_review(deal_id: str, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """A lost deal looked back at: its probability over time, where it turned, the warning
     signs, questions for the buyer, a date to move on (``walkaway loss-review``)."""
-    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    ensure_visible(store, user, deal_id)
     return JSONResponse(loss_review_json(loss_review(store, deal_id)))

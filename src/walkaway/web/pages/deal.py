@@ -13,12 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walkaway.errors import InputError
 from walkaway.models import Tone
 from walkaway.service import Store
-from walkaway.service.deal import deal_owner
 from walkaway.service.decisions import load_decisions
 from walkaway.service.journal import record_decision
 from walkaway.service.readiness import readiness_note
 from walkaway.service.users import User
-from walkaway.web.auth import Csrf, check_form_csrf, ensure_can_see
+from walkaway.web.auth import Csrf, check_form_csrf, ensure_visible
 from walkaway.web.charts import deal_history
 from walkaway.web.context import (
     AsOf,
@@ -104,7 +103,7 @@ def decide_submit(
     check_form_csrf(request, csrf_token)
     settings = request.app.state.settings
     moment = parse_as_of(as_of, settings)
-    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    ensure_visible(store, user, deal_id)
     try:
         recorded = record_decision(
             store,

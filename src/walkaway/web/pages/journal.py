@@ -8,9 +8,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from walkaway.journal.scorecard import OUTCOME_WORDS
-from walkaway.service.deal import deal_owner
 from walkaway.service.journal import journal, record_outcome
-from walkaway.web.auth import Csrf, check_form_csrf, ensure_can_see
+from walkaway.web.auth import Csrf, check_form_csrf, ensure_visible
 from walkaway.web.context import CurrentUser, Latest, StoreDep, day_field, owner_filter
 from walkaway.web.render import render
 
@@ -57,7 +56,7 @@ def outcome_submit(
     """Record what became of a deal (the journal reads it)."""
     check_form_csrf(request, csrf_token)
     deal_id = deal_id.strip()
-    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    ensure_visible(store, user, deal_id)
     record_outcome(store, deal_id, outcome, note=note, on=day_field(on, "the date"))
     request.app.state.cache.invalidate()
     return RedirectResponse("/journal?outcome=1", status_code=303)

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from walkaway.models import Outcome
 from walkaway.service import DealFilter, list_deals
-from walkaway.service.deal import deal_owner
 from walkaway.service.loss_review import loss_review, record_loss_notes
-from walkaway.web.auth import Csrf, check_form_csrf, ensure_can_see
+from walkaway.web.auth import Csrf, check_form_csrf, ensure_visible
 from walkaway.web.charts import HistoryPoint, deal_history
 from walkaway.web.context import CurrentUser, StoreDep, owner_filter
 from walkaway.web.render import render
@@ -45,7 +44,7 @@ def loss_review_page(
     request: Request, deal_id: str, user: CurrentUser, store: StoreDep
 ) -> HTMLResponse:
     """Letting go: where the deal turned, what to ask the buyer, lessons, a date to move on."""
-    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    ensure_visible(store, user, deal_id)
     view = loss_review(store, deal_id)
     r = view.review
     start, end = r.deal["created_at"], r.deal["lost_at"]
@@ -80,6 +79,6 @@ def loss_notes_submit(
 ) -> Response:
     """Keep what the buyer said and what the team learned."""
     check_form_csrf(request, csrf_token)
-    ensure_can_see(user, deal_owner(store, deal_id), deal_id)
+    ensure_visible(store, user, deal_id)
     record_loss_notes(store, deal_id, answer=answer, lesson=lesson, recorded_by=user.name)
     return RedirectResponse(f"/deals/{quote(deal_id)}/loss-review?saved=1", status_code=303)

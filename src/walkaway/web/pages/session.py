@@ -6,12 +6,12 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from walkaway.service.users import check_password
 from walkaway.web.apidocs import endpoints
 from walkaway.web.auth import Csrf, check_form_csrf, sign_in, sign_out
-from walkaway.web.context import StoreDep, get_settings
+from walkaway.web.context import CurrentUser, StoreDep, get_settings
 from walkaway.web.render import render
 from walkaway.web.security import SignInThrottle
 
@@ -72,7 +72,14 @@ def logout(request: Request, csrf_token: Csrf = "") -> RedirectResponse:
 
 
 @router.get("/docs", response_class=HTMLResponse)
-def api_docs(request: Request) -> HTMLResponse:
-    """The API, listed from the OpenAPI schema (no JavaScript, nothing from a CDN)."""
+def api_docs(request: Request, user: CurrentUser) -> HTMLResponse:
+    """The API, listed from the OpenAPI schema (no JavaScript, nothing from a CDN); in
+    team mode for those signed in, as everything but the sign-in and the health check."""
     context = {"endpoints": endpoints(request.app.openapi())}
-    return render(request, "docs.html", context, public=True)
+    return render(request, "docs.html", context)
+
+
+@router.get("/openapi.json")
+def openapi_document(request: Request, user: CurrentUser) -> JSONResponse:
+    """The API's contract (OpenAPI 3); in team mode for those signed in."""
+    return JSONResponse(request.app.openapi())
