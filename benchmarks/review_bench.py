@@ -21,6 +21,11 @@ Examples::
 
     python benchmarks/review_bench.py                          # 100k open, 20k closed, 5M
     python benchmarks/review_bench.py --open 10000 --closed 2000 --activities 500000
+    python benchmarks/review_bench.py --back 120    # as of 120 days before the horizon
+
+With ``--as-of DAY`` or ``--back DAYS`` the review (and ``show``, of the first deal open
+then) is as of a day inside the history, as "as of last Monday", ``--since`` and every
+backtest cut are; the DuckDB floor is then printed for that day and for the horizon.
 """
 
 from __future__ import annotations
@@ -37,12 +42,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_bench import make_pipeline, timed, write_pipeline
@@ -330,6 +336,39 @@ def machine() -> str:
     )
 
 
+def inside(built: dict[str, Any]) -> str:
+    horizon = built.get("horizon")
+    return f" (inside the history: the data's horizon is {horizon})" if horizon else ""
+
+
+def at_as_of(url: str, built: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """``built`` reviewed as of ``--as-of`` (or ``--back`` days before its horizon): the
+    day, and a deal open on it for ``show``, the first in id order (as the default is)."""
+    if args.as_of is None and args.back is None:
+        return built
+    day = (
+        date.fromisoformat(args.as_of)
+        if args.as_of
+        else date.fromisoformat(built["as_of"]) - timedelta(days=args.back)
+    )
+    moment = datetime.combine(day, datetime.min.time())
+    store = open_store(url)
+    try:
+        from walkaway.store.schema import deals
+
+        alive = (deals.c.created_at < moment) & (
+            deals.c.closed_at.is_(None) | (deals.c.closed_at >= moment)
+        )
+        query = sa.select(deals.c.deal_id).where(alive).order_by(deals.c.deal_id).limit(1)
+        with store.connect() as conn:
+            deal_id = conn.execute(query).scalar()
+    finally:
+        store.close()
+    if deal_id is None:
+        raise SystemExit(f"no deal is open on {day}: pick a day inside the history")
+    return {**built, "as_of": day.isoformat(), "deal_id": deal_id, "horizon": built["as_of"]}
+
+
 def bench_subprocesses(store: Store, url: str, built: dict[str, Any], runs: int) -> None:
     as_of, deal_id = built["as_of"], built["deal_id"]
     review = ["review", "--format", "json", "--as-of", as_of, "--db", url]
@@ -376,10 +415,14 @@ def bench_floor(folder: Path, built: dict[str, Any], args: argparse.Namespace) -
     from duckdb_floor import floor_seconds
 
     deals, acts = csv_files(folder, args)
-    middle, low, high, rows = floor_seconds(deals, acts, built["as_of"], args.runs)
-    print(f"\nDuckDB floor, one query over the CSV files ({rows:,} open deals):")
-    line("duckdb_floor.QUERY", (middle, low, high))
-    line("2x the floor", (2 * middle, 2 * low, 2 * high))
+    days = [("", built["as_of"])]
+    if built.get("horizon"):  # inside the history: the floor at the horizon too
+        days = [(f" as of {built['as_of']}", built["as_of"]), (" at the horizon", built["horizon"])]
+    for label, day in days:
+        middle, low, high, rows = floor_seconds(deals, acts, day, args.runs)
+        print(f"\nDuckDB floor{label}, one query over the CSV files ({rows:,} open deals):")
+        line("duckdb_floor.QUERY", (middle, low, high))
+        line("2x the floor", (2 * middle, 2 * low, 2 * high))
 
 
 def bench_in_process(store: Store, built: dict[str, Any], runs: int) -> None:
@@ -419,6 +462,13 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true", help="build the store and stop")
     parser.add_argument("--skip-cli", action="store_true", help="no subprocess timings")
     parser.add_argument("--profile", action="store_true", help="cProfile one in-process review")
+    parser.add_argument(
+        "--as-of",
+        help="review as of this day (YYYY-MM-DD) inside the history instead of the data's horizon",
+    )
+    parser.add_argument(
+        "--back", type=int, help="review as of this many days before the data's horizon"
+    )
     args = parser.parse_args()
     name = f"walkaway-review-bench-{args.open}-{args.closed}-{args.activities}-{args.seed}"
     if args.chunks > 1:
@@ -428,9 +478,11 @@ def main() -> None:
     if args.build_only:
         return
     url = f"sqlite:///{folder / 'review.db'}"
+    built = at_as_of(url, built, args)
     print(
         f"{built['open']:,} open deals, {built['closed']:,} closed, {built['activities']:,} "
-        f"activities; as of {built['as_of']}; show {built['deal_id']}\n{machine()}"
+        f"activities; as of {built['as_of']}{inside(built)}; show {built['deal_id']}\n"
+        f"{machine()}"
     )
     bench_floor(folder, built, args)
     store = open_store(url)
