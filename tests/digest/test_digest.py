@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,8 +18,10 @@ from aiosmtpd.controller import Controller
 from typer.testing import CliRunner
 
 from walkaway.cli import app
+from walkaway.reporting.digest import RepWeek
 from walkaway.sample import SAMPLE_AS_OF
 from walkaway.service import build_demo
+from walkaway.service.deliver import file_names, write_files
 from walkaway.service.digest import weekly_digests
 from walkaway.service.journal import record_decision
 from walkaway.service.review import review
@@ -216,3 +218,21 @@ def test_digest_to_files(demo: dict[str, Any], tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.html"))) == len(list(tmp_path.glob("*.txt"))) == len(owners)
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "Re-qualify deadlines coming" in html
+
+
+PROBE_OWNERS = ["Anna Keller", "anna keller", "山田太郎", "佐藤花子", "★★★", "!!!", "Zoë Ørsted",
+                "(no owner)"]  # fmt: skip
+
+
+def test_every_owner_gets_a_file_of_their_own_with_a_readable_name(tmp_path: Path) -> None:
+    """Non-Latin names keep their script; names of symbols only, or two names that
+    write the same, are numbered: never two owners to one file."""
+    weeks = [RepWeek(owner, date(2026, 11, 16), date(2026, 11, 22)) for owner in PROBE_OWNERS]
+    paths = write_files(weeks, tmp_path)
+    assert len(paths) == len({p.name for p in paths}) == 3 * len(PROBE_OWNERS)
+    names = {p.stem for p in tmp_path.glob("*.html")}
+    assert {"anna-keller", "anna-keller-2", "山田太郎", "佐藤花子", "zoë-ørsted"} <= names
+    assert {"owner", "owner-2", "no-owner"} <= names
+    for owner, name in file_names(PROBE_OWNERS).items():
+        text = (tmp_path / f"{name}.txt").read_text(encoding="utf-8")
+        assert owner in text, (owner, name)

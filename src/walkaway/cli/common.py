@@ -12,10 +12,10 @@ from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from walkaway import __version__
+from walkaway.cli.terminal import SafeConsole
 from walkaway.errors import ImportFailed, InputError, WalkawayError
 from walkaway.models import parse_day, parse_moment
 from walkaway.settings import Settings
@@ -28,8 +28,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = SafeConsole(soft_wrap=True)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEM_LINES = 50

@@ -10,6 +10,7 @@ import typer
 
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
 from walkaway.cli.review import AsOfOption
+from walkaway.cli.terminal import visible
 from walkaway.errors import InputError
 from walkaway.models import Tone
 
@@ -78,4 +79,4 @@ def digest_command(
             f"Wrote {len(weeks)} digest(s) to {out_dir} ({len(paths)} files)", highlight=False
         )
     else:
-        sys.stdout.write("\n".join(digest_text(w) for w in weeks))
+        sys.stdout.write(visible("\n".join(digest_text(w) for w in weeks)))

@@ -25,6 +25,7 @@ from walkaway.cli.common import (
 )
 from walkaway.cli.journal_text import print_due, print_journal
 from walkaway.cli.listing import WideOption
+from walkaway.cli.terminal import json_text
 from walkaway.models import Tone
 from walkaway.service.due import due
 from walkaway.service.journal import (
@@ -49,7 +50,7 @@ def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def write_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(data, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command("decide")

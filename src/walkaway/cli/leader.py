@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from walkaway.cli.common import DbOption, app, edge, err, open_from, out
+from walkaway.cli.terminal import json_text
 from walkaway.leadership.check import (
     QUESTIONS,
     AnswerSheet,
@@ -183,7 +183,7 @@ def _as_json(saved: SavedCheck) -> str:
         },
         "change": saved.change and saved.change.to_dict(),
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_text(data, ensure_ascii=False, indent=2) + "\n"
 
 
 @app.command("leader-check")

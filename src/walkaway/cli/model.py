@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out, progress_bar
+from walkaway.cli.terminal import json_text
 
 NO_MODEL = (
     "No model trained yet: win probabilities come from the prior (stage win rates, "
@@ -85,7 +85,7 @@ def model_command(
             data["facts"] = prior_facts(store).to_dicts()
         else:
             data = {"trained": True, "learned": card.kind == STACK, **card.to_dict()}
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(data, ensure_ascii=False, indent=2) + "\n")
     elif card is None:
         text = "\n".join([NO_MODEL, *facts_text(tuple(prior_facts(store).to_dicts()))])
         out.print(text, markup=False, highlight=False)

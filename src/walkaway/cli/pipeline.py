@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +24,7 @@ from walkaway.cli.common import (
     progress_bar,
 )
 from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
+from walkaway.cli.terminal import json_text, stdout_for_csv
 from walkaway.models import Outcome
 from walkaway.settings import Settings
 
@@ -96,11 +96,11 @@ def deals_command(
     """List the stored deals."""
     frame = service.list_deals(open_from(db), service.DealFilter(stage, owner, outcome))
     if format is ListFormat.json:
-        sys.stdout.write(json.dumps(jsonable_rows(frame), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(jsonable_rows(frame), ensure_ascii=False, indent=2) + "\n")
     elif format is ListFormat.csv:
         from walkaway.reporting.spreadsheet import csv_text
 
-        sys.stdout.write(csv_text(frame))
+        stdout_for_csv().write(csv_text(frame).encode())
     elif wide:
         print_wide(f"{frame.height:,} deals", _deals_table(frame))
     else:

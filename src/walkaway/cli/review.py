@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +17,7 @@ from walkaway.cli.board import STYLE, print_review
 from walkaway.cli.common import DbOption, ListFormat, app, as_of_option, edge, open_from, out
 from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
+from walkaway.cli.terminal import json_text, stdout_for_csv, stdout_for_json, visible
 from walkaway.models import Assessment, Tone
 from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
@@ -60,10 +60,10 @@ def review_command(
     if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
         sys.stdout.flush()
         if format is ListFormat.json:
-            write_review_json(result, sys.stdout.buffer)
+            write_review_json(result, stdout_for_json())
             sys.stdout.buffer.write(b"\n")
         else:
-            write_review_csv(result, sys.stdout.buffer)
+            write_review_csv(result, stdout_for_csv())
         sys.stdout.buffer.flush()
     else:
         print_review(result, wide=wide)
@@ -192,7 +192,7 @@ def show_command(
     moment = as_of_option(as_of)
     if format is ShowFormat.json:
         data = deal_json(open_from(db), deal_id, moment)
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_text(data, ensure_ascii=False, indent=2) + "\n")
     else:
         _show_text(show(open_from(db), deal_id, moment), moment)
 
@@ -206,4 +206,5 @@ def message_command(
     db: DbOption = None,
 ) -> None:
     """Draft the email that walks away well: honest, thankful, door left open."""
-    sys.stdout.write(exit_message(open_from(db), deal_id, as_of_option(as_of), tone) + "\n")
+    text = exit_message(open_from(db), deal_id, as_of_option(as_of), tone)
+    sys.stdout.write(visible(text) + "\n")

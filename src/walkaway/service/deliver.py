@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 import smtplib
+import unicodedata
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -105,18 +106,43 @@ def _post_json(url: str, payload: dict[str, Any]) -> None:
         raise DeliveryError(f"webhook {url}: {getattr(error, 'reason', error)}") from None
 
 
+# Long enough for any name a team reads, short of every file system's limit in bytes.
+SLUG_CHARACTERS = 60
+
+
 def slug(owner: str) -> str:
-    """A file name for a rep: ``Anna Keller`` -> ``anna-keller``."""
-    return re.sub(r"[^a-z0-9]+", "-", owner.lower()).strip("-") or "no-owner"
+    """A readable file name for a rep, in their own script: ``Anna Keller`` ->
+    ``anna-keller``, ``山田太郎`` -> ``山田太郎``; ``owner`` when nothing is left."""
+    folded = unicodedata.normalize("NFKC", owner).casefold()
+    words = re.sub(r"[\W_]+", "-", folded).strip("-")
+    return words[:SLUG_CHARACTERS].strip("-") or "owner"
+
+
+def file_names(owners: Iterable[str]) -> dict[str, str]:
+    """A file name per owner, never one for two: a name taken (``café`` and ``Café``,
+    two names of symbols only) is numbered ``-2``, ``-3``, ... in the owners' sorted
+    order (the same names each week)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for owner in sorted(set(owners)):
+        base = name = slug(owner)
+        number = 1
+        while name in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name)
+        names[owner] = name
+    return names
 
 
 def write_files(weeks: list[RepWeek], folder: Path) -> list[Path]:
     """Each rep's digest as ``<rep>.txt``, ``<rep>.html`` and ``<rep>.json`` (the webhook
-    message) in ``folder``; the paths written."""
+    message) in ``folder`` (:func:`file_names`: one name per rep); the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    names = file_names(week.owner for week in weeks)
     for week in weeks:
-        name = slug(week.owner)
+        name = names[week.owner]
         for suffix, text in (
             (".txt", digest_text(week)),
             (".html", digest_html(week)),
