@@ -47,6 +47,13 @@ class StoreError(WalkawayError):
     code = "store_error"
 
 
+class NoStore(StoreError):
+    """A command that reads a store was pointed at one that does not exist (nothing was
+    created for it)."""
+
+    code = "no_store"
+
+
 class PolicyError(InputError):
     """The team policy is invalid."""
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from walkaway.cli import app
-from walkaway.service import build_demo
+from walkaway.service import build_demo, open_store
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -117,6 +117,7 @@ def test_bad_input_is_one_line_and_exit_2(demo_db: str, args: list[str], message
 
 
 def test_an_empty_store_is_refused(tmp_path: Path) -> None:
+    open_store(str(tmp_path / "empty.db")).close()
     result = CliRunner().invoke(app, ["backtest", "--db", str(tmp_path / "empty.db")])
     assert result.exit_code == 2
     assert "holds no deals" in result.stderr

@@ -59,12 +59,15 @@ def test_creating_the_schema_is_all_or_nothing(store_url: str) -> None:
 def test_two_commands_opening_a_new_store_at_once_both_work(store_url: str) -> None:
     """Four first commands at the same moment: one creates the schema, the others wait and
     find it made (no 'table already exists')."""
-    command = [sys.executable, "-m", "walkaway", "deals", "--format", "json", "--db", store_url]
-    started = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)]
-    started += [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                for _ in range(3)]  # fmt: skip
-    for process in started:
-        _out, err = process.communicate(timeout=60)
+
+    def first_command(name: str) -> list[str]:  # a command that creates its store
+        add = ["user", "add", name, "--role", "rep", "--password-stdin", "--db", store_url]
+        return [sys.executable, "-m", "walkaway", *add]
+
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    started = [subprocess.Popen(first_command(f"rep{i}"), **pipes) for i in range(4)]
+    finished = [process.communicate(b"a long enough secret\n", timeout=60) for process in started]
+    for process, (_out, err) in zip(started, finished, strict=True):
         assert process.returncode == 0, err.decode()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -86,8 +87,21 @@ def edge(func: F) -> F:
             )
         except WalkawayError as error:
             fail(str(error))
+        except OSError as error:  # a full disk, a folder not writable: one line all the same
+            fail(disk_problem(error))
 
     return wrapper  # type: ignore[return-value]
+
+
+def disk_problem(error: OSError) -> str:
+    """An operating system's refusal as one line: what, where, and what to do."""
+    what = error.strerror or str(error)
+    where = f" {error.filename}" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return f"the disk is full (writing{where}); free some space and try again"
+    if isinstance(error, PermissionError):
+        return f"cannot write{where}: {what}; check its permissions, or name another place"
+    return f"cannot read or write{where}: {what}"
 
 
 @contextmanager
@@ -104,12 +118,14 @@ def progress_bar(first_step: str) -> Iterator[Callable[[str], None]]:
         yield lambda step: bar.update(task, description=step)
 
 
-def open_from(db: str | None) -> Store:
-    """Open the store named by ``--db`` / ``WALKAWAY_DB``; it is closed when the command ends."""
+def open_from(db: str | None, *, create: bool = False) -> Store:
+    """Open the store named by ``--db`` / ``WALKAWAY_DB``; it is closed when the command
+    ends. Only the commands that bring data in ``create`` it: the others refuse a store
+    that is not there (a mistyped ``--db``) and leave nothing behind."""
     from typer._click.globals import get_current_context  # the click typer runs on
 
     settings = Settings.from_env(db=db)
-    store = open_store(settings.db_url, copy_dir=settings.copy_dir)
+    store = open_store(settings.db_url, create=create, copy_dir=settings.copy_dir)
     context = get_current_context(silent=True)
     if context is not None:
         context.call_on_close(store.close)

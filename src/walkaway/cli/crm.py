@@ -60,7 +60,7 @@ def sync_command(
     source = (
         module.SalesforceSource(client) if crm is Crm.salesforce else module.HubSpotSource(client)
     )
-    summary = sync(open_from(db), source, full=full)
+    summary = sync(open_from(db, create=True), source, full=full)
     if as_json:
         sys.stdout.write(json.dumps(summary.__dict__, default=str) + "\n")
         return

@@ -220,7 +220,7 @@ def leader_check_command(
     else:
         sheet = AnswerSheet(ask_questions(err if as_json else out, prompts_to_stderr=as_json))
     name = by if by is not None else sheet.by or _login_name()
-    store = open_from(db)
+    store = open_from(db, create=True)
     try:
         saved = save_check(store, sheet.answers, name, datetime.now(UTC))
     finally:

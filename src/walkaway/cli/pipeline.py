@@ -27,6 +27,7 @@ from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
 from walkaway.cli.terminal import json_text, stdout_for_csv
 from walkaway.models import Outcome
 from walkaway.settings import Settings
+from walkaway.store import opened_to_fill
 
 
 @app.command("import")
@@ -48,7 +49,10 @@ def import_command(
     ] = False,
     rejects: Annotated[
         Path | None,
-        typer.Option("--rejects", help="Where to write rejected rows (with --skip-invalid)."),
+        typer.Option(
+            "--rejects",
+            help="Where to write rejected rows (with --skip-invalid; default: beside the store).",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -57,8 +61,10 @@ def import_command(
     Re-importing the same files changes nothing; a changed row updates its deal.
     """
     settings = Settings.from_env(db=db)
-    store = open_from(db)
-    with progress_bar("importing") as step:
+    with (
+        opened_to_fill(settings.db_url, copy_dir=settings.copy_dir) as store,
+        progress_bar("importing") as step,
+    ):
         summary = service.import_files(
             store,
             deals,
@@ -142,6 +148,10 @@ def demo_command(
     db: Annotated[
         str, typer.Option("--db", help="SQLite file to (re)create for the demo.")
     ] = "walkaway-demo.db",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Rebuild it even when it holds decisions recorded on it."),
+    ] = False,
 ) -> None:
     """Build the bundled sample pipeline into a fresh SQLite file and review it."""
     from walkaway.cli.board import print_review
@@ -149,7 +159,8 @@ def demo_command(
     from walkaway.sample import SAMPLE_AS_OF
     from walkaway.service.review import review
 
-    store, summary = service.build_demo(db)
+    force = force or _rebuild_confirmed(db)
+    store, summary = service.build_demo(db, force=force)
     out.print(
         f"Sample pipeline imported into {db}: {summary.deals_new:,} deals, "
         f"{summary.activities_new:,} activities. The sample's today is {SAMPLE_AS_OF}.",
@@ -162,3 +173,18 @@ def demo_command(
         f"walkaway message D-2033 --db {db} --as-of {SAMPLE_AS_OF}",
         highlight=False,
     )
+
+
+def _rebuild_confirmed(db: str) -> bool:
+    """On a terminal, ask before the decisions recorded on the demo go; elsewhere no
+    (then the demo refuses, naming --force)."""
+    recorded = service.decisions_recorded(db)
+    if not recorded or not sys.stdin.isatty():
+        return False
+    if typer.confirm(
+        f"{db} holds {recorded:,} decision(s) recorded on the demo. Rebuild it and lose them?",
+        default=False,
+    ):
+        return True
+    out.print(f"Kept {db} as it is.", highlight=False)
+    raise typer.Exit(0)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from walkaway.cli.common import DbOption, app, edge, open_from, out
-from walkaway.errors import InputError
+from walkaway.errors import InputError, NoStore
 from walkaway.policy import default_policy_text
 from walkaway.service import save_policy, stored_policy_text
 
@@ -36,7 +36,10 @@ def policy_init(
 @edge
 def policy_show(db: DbOption = None) -> None:
     """Print the policy in force for this database (the default when none was set)."""
-    text = stored_policy_text(open_from(db))
+    try:
+        text = stored_policy_text(open_from(db))
+    except NoStore:  # no store yet: the default is in force
+        text = None
     if text is None:
         sys.stdout.write("# No team policy stored: this is the default.\n" + default_policy_text())
     else:
@@ -52,5 +55,5 @@ def policy_set(
     """Check a policy file and make it this database's policy."""
     if not file.is_file():
         raise InputError(f"{file}: file not found (expected a policy TOML file)")
-    save_policy(open_from(db), file.read_text(encoding="utf-8"))
+    save_policy(open_from(db, create=True), file.read_text(encoding="utf-8"))
     out.print(f"Policy from {file} is now in force.", highlight=False)

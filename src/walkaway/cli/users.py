@@ -56,7 +56,7 @@ def user_add(
 ) -> None:
     """Add a user; the password is asked (or read with --password-stdin) and kept hashed."""
     password = _read_password(password_stdin)
-    with closing(open_from(db)) as store:
+    with closing(open_from(db, create=True)) as store:
         user = add_user(store, name, role.value, password, rep_name)
     sees = f"the deals owned by {user.rep_name}" if user.rep_name and role == "rep" else "all deals"
     out.print(f"Added {user.name} ({user.role.value}): sees {sees}.", highlight=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from walkaway.cli.common import DbOption, app, day_option, edge, fail, out
+from walkaway.cli.common import DbOption, app, day_option, edge, fail, open_from, out
 
 if TYPE_CHECKING:
     from walkaway.web.settings import WebSettings
@@ -49,10 +49,34 @@ def serve_command(
         if settings.auth
         else "local mode, no sign-in: answering on 127.0.0.1 only (--auth for team mode)"
     )
+    open_from(db)  # a store that is not there is refused, not created
+    _check_port(host, port)
     web_app = create_app(settings, warm=True)
     shown = "127.0.0.1" if host == "localhost" else host
     out.print(f"Walkaway on http://{shown}:{port}/ — {mode}. API docs: /docs", highlight=False)
     uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, before announcing anything, a port another program holds (or one this
+    user may not take)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        fail(f"--host {host}: not an address of this machine ({error.strerror})")
+        return
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            fail(
+                f"cannot serve on {host}:{port}: {error.strerror or error} (another program "
+                "may be using it); pick another with --port"
+            )
 
 
 def _settings(

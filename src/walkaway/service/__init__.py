@@ -7,6 +7,7 @@ type and its opening for the edges (the web imports no store module: it has thes
 from walkaway.service.pipeline import (
     DealFilter,
     build_demo,
+    decisions_recorded,
     import_files,
     list_deals,
     pipeline_summary,
@@ -22,6 +23,7 @@ __all__ = [
     "DealFilter",
     "Store",
     "build_demo",
+    "decisions_recorded",
     "import_files",
     "list_deals",
     "open_store",

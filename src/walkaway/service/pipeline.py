@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 import sqlalchemy as sa
 
+from walkaway.errors import InputError
 from walkaway.models import ImportSummary, Outcome
 from walkaway.policy import Policy, load_policy
 from walkaway.store import Store
@@ -35,16 +36,29 @@ def stored_deal_ids(store: Store) -> pl.Series:
 
 
 def write_rejects(prepared: PreparedImport, path: Path) -> Path | None:
-    """Rejected rows, as the user wrote them, with a ``reason`` column; None if none."""
-    from walkaway.importers.reading import ROW_COLUMN
-    from walkaway.reporting.spreadsheet import write_csv
-
+    """Rejected rows, as the user wrote them, with a ``reason`` column; None if none.
+    A file that cannot be written is an InputError (one line), before the store is."""
     frames = [f for f in (prepared.rejected_deals, prepared.rejected_activities) if f.height]
     if not frames:
         return None
+    try:
+        return _write_reject_files(prepared, path, len(frames))
+    except OSError as error:
+        raise InputError(
+            f"cannot write the rejected rows to {path} ({error.strerror or error}); nothing "
+            "was imported: pass --rejects with a file in a folder you can write"
+        ) from error
+
+
+def _write_reject_files(prepared: PreparedImport, path: Path, count: int) -> Path:
+    from walkaway.importers.reading import ROW_COLUMN
+    from walkaway.reporting.spreadsheet import write_csv
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    if len(frames) == 1:
-        write_csv(frames[0].rename({ROW_COLUMN: "row"}), path)
+    if count == 1:
+        deals_rejected = prepared.rejected_deals.height > 0
+        frame = prepared.rejected_deals if deals_rejected else prepared.rejected_activities
+        write_csv(frame.rename({ROW_COLUMN: "row"}), path)
         return path
     deals_path = path.with_name(path.stem + "-deals" + path.suffix)
     acts_path = path.with_name(path.stem + "-activities" + path.suffix)
@@ -86,7 +100,7 @@ def import_files(
     )
     rejects_file = None
     if prepared.rejected:
-        target = rejects_path or Path(deals_path).with_name(Path(deals_path).stem + "-rejects.csv")
+        target = rejects_path or store.folder / (Path(deals_path).stem + "-rejects.csv")
         rejects_file = write_rejects(prepared, target)
     with store.begin() as conn:
         run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
@@ -129,23 +143,57 @@ def sample_files() -> tuple[Path, Path]:
     return Path(str(folder / "deals.csv")), Path(str(folder / "activities.csv"))
 
 
-def build_demo(url: str, progress: Progress = _quiet) -> tuple[Store, ImportSummary]:
-    """A fresh SQLite store holding the bundled sample pipeline."""
-    from walkaway.errors import InputError
+def build_demo(
+    url: str, progress: Progress = _quiet, *, force: bool = False
+) -> tuple[Store, ImportSummary]:
+    """A fresh SQLite store holding the bundled sample pipeline. A store there that
+    holds decisions people recorded is kept (InputError) unless ``force``."""
     from walkaway.store import open_store
-    from walkaway.store.database import normalise_url
+    from walkaway.store.database import remove_sqlite_file
 
-    url = normalise_url(url)
-    if not url.startswith("sqlite:///"):
-        raise InputError(f"the demo builds a fresh SQLite file; got {url!r} (pass --db demo.db)")
-    path = Path(url.removeprefix("sqlite:///"))
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-    store = open_store(url)
+    path = _demo_path(url)
+    recorded = decisions_recorded(path)
+    if recorded and not force:
+        raise InputError(
+            f"{path} holds {recorded:,} decision(s) recorded on the demo, which rebuilding "
+            "it would lose; pass --force to rebuild it, or --db to build another file"
+        )
+    remove_sqlite_file(path)
+    store = open_store(f"sqlite:///{path}")
     deals_csv, activities_csv = sample_files()
     return store, import_files(
         store, deals_csv, activities_csv, format="generic", progress=progress
     )
+
+
+def _demo_path(url: str) -> Path:
+    from walkaway.store.database import normalise_url, sqlite_path
+
+    path = sqlite_path(url)
+    if path is None:
+        raise InputError(
+            f"the demo builds a fresh SQLite file; got {normalise_url(url)!r} (pass --db demo.db)"
+        )
+    return path
+
+
+def decisions_recorded(path_or_url: Path | str) -> int:
+    """How many decisions people recorded in the SQLite store at ``path_or_url`` (0 when
+    there is none there)."""
+    from walkaway.errors import NoStore
+    from walkaway.store import open_store
+    from walkaway.store.schema import decisions
+
+    path = _demo_path(str(path_or_url))
+    try:
+        store = open_store(f"sqlite:///{path}", create=False)
+    except NoStore:
+        return 0
+    try:
+        with store.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(decisions)).scalar_one())
+    finally:
+        store.close()
 
 
 @dataclass(frozen=True)
