@@ -187,6 +187,14 @@ def test_policy_set_refuses_a_bad_policy(tmp_path: Path) -> None:
     assert runner.invoke(app, ["policy", "show", "--db", db]).stdout.startswith("# No team policy")
 
 
+def test_policy_set_refuses_a_policy_nested_1000_deep_in_one_line(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 1000 + "]" * 1000 + "\n")
+    result = CliRunner().invoke(app, ["policy", "set", str(deep), "--db", str(tmp_path / "p.db")])
+    assert result.exit_code == 2
+    assert "more than 16 levels deep" in result.stderr and result.stderr.count("\n") == 1
+
+
 def _critical(deal: dict[str, Any]) -> list[dict[str, str]]:
     return [f for f in deal["flags"] if f["severity"] == "critical"]
 

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from walkaway.errors import PolicyError
 from walkaway.models import Severity
-from walkaway.policy import Policy, default_policy_text, load_policy, read_policy
+from walkaway.policy import (
+    Policy,
+    default_policy_text,
+    load_policy,
+    read_policy,
+    read_policy_text,
+)
 
 
 def test_default_policy_is_sensible(policy: Policy) -> None:
@@ -154,3 +160,29 @@ def test_any_valid_values_round_trip(margin: float, cost: float, days: int, enab
     policy = load_policy(text)
     assert policy.economics.default_margin == margin
     assert load_policy(policy.to_toml()) == policy
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("x = " + "[" * 1000 + "]" * 1000, "more than 16 levels deep"),
+        ("x = " + "[" * 40 + "]" * 40, "more than 16 levels deep"),
+        ("x = " + "{a = " * 30 + "1" + "}" * 30, "more than 16 levels deep"),
+        ("# " + "x" * 300_000, "a policy may have at most 262,144"),
+    ],
+    ids=["1000 arrays", "40 arrays", "30 inline tables", "300 kB"],
+)
+def test_a_policy_too_deep_or_too_big_is_refused_in_one_line(text: str, said: str) -> None:
+    with pytest.raises(PolicyError, match=said) as refused:
+        load_policy(text)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_policy_file_too_big_or_not_utf8_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big, latin = tmp_path / "big.toml", tmp_path / "latin.toml"
+    big.write_bytes(b"#" * (4 * 262_144 + 1))
+    latin.write_bytes('currency = "€"'.encode("cp1252"))
+    with pytest.raises(PolicyError, match="bytes; a policy may have at most"):
+        read_policy_text(big)
+    with pytest.raises(PolicyError, match="is not UTF-8 text"):
+        read_policy_text(latin)

@@ -148,6 +148,14 @@ def test_policy_round_trip_and_a_bad_policy_is_refused(client: Any) -> None:
     assert client.get("/api/policy").json()["toml"] == 'currency = "USD"\n'
 
 
+def test_a_policy_too_deep_or_too_big_is_refused_in_one_line(client: Any) -> None:
+    deep = client.put("/api/policy", content="x = " + "[" * 1000 + "]" * 1000)
+    assert deep.status_code == 422 and "levels deep" in deep.json()["detail"]
+    big = client.put("/api/policy", content=b"#" * (2**20 + 1))
+    assert big.status_code == 422 and "a policy may have at most" in big.json()["detail"]
+    assert client.get("/api/policy").json()["source"] == "default"
+
+
 def test_import_with_bad_rows_lists_them_and_writes_nothing(
     client: Any, demo_url: str, tmp_path: Path
 ) -> None:

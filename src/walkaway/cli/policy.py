@@ -10,7 +10,7 @@ import typer
 
 from walkaway.cli.common import DbOption, app, edge, open_from, out
 from walkaway.errors import InputError, NoStore
-from walkaway.policy import default_policy_text
+from walkaway.policy import default_policy_text, read_policy_text
 from walkaway.service import save_policy, stored_policy_text
 
 policy_app = typer.Typer(help="The team policy: stages, limits, thresholds, costs, rules.")
@@ -55,5 +55,5 @@ def policy_set(
     """Check a policy file and make it this database's policy."""
     if not file.is_file():
         raise InputError(f"{file}: file not found (expected a policy TOML file)")
-    save_policy(open_from(db, create=True), file.read_text(encoding="utf-8"))
+    save_policy(open_from(db, create=True), read_policy_text(file))
     out.print(f"Policy from {file} is now in force.", highlight=False)

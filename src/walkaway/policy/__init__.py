@@ -9,6 +9,7 @@ pipeline reads a :class:`Policy`; the policy knows none of them.
 """
 
 from walkaway.policy.schema import (
+    MAX_POLICY_CHARACTERS,
     MESSAGE_PLACEHOLDERS,
     Condition,
     CustomRule,
@@ -25,10 +26,12 @@ from walkaway.policy.schema import (
     default_policy_text,
     load_policy,
     read_policy,
+    read_policy_text,
     stage_key,
 )
 
 __all__ = [
+    "MAX_POLICY_CHARACTERS",
     "MESSAGE_PLACEHOLDERS",
     "Condition",
     "CustomRule",
@@ -45,5 +48,6 @@ __all__ = [
     "default_policy_text",
     "load_policy",
     "read_policy",
+    "read_policy_text",
     "stage_key",
 ]

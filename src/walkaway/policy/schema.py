@@ -215,6 +215,12 @@ def default_policy_text() -> str:
     return resources.files("walkaway.policy").joinpath("default.toml").read_text("utf-8")
 
 
+# A policy is a few kB and nests tables in arrays a level or two: past these it is
+# refused in one line (a parser recursing through 1,000 nested arrays would crash).
+MAX_POLICY_CHARACTERS = 256 * 1024
+MAX_POLICY_DEPTH = 16
+
+
 def load_policy(text: str | None = None) -> Policy:
     """The policy in ``text`` laid over the default (no text: the default itself)."""
     base = _parse(default_policy_text(), "the default policy")
@@ -226,18 +232,61 @@ def load_policy(text: str | None = None) -> Policy:
 
 def read_policy(path: Path) -> Policy:
     """The policy in a TOML file."""
+    return load_policy(read_policy_text(path))
+
+
+def read_policy_text(path: Path) -> str:
+    """A policy file's text: refused in one line when it cannot be read, is not UTF-8,
+    or is past the size a policy may have (before it is read whole)."""
+    what = f"the policy file {path}"
     try:
-        text = path.read_text("utf-8")
+        size = path.stat().st_size
+        if size > 4 * MAX_POLICY_CHARACTERS:  # UTF-8: at most 4 bytes a character
+            raise PolicyError(
+                f"{what} has {size:,} bytes; a policy may have at most "
+                f"{MAX_POLICY_CHARACTERS:,} characters"
+            )
+        return path.read_bytes().decode("utf-8")
     except OSError as error:
-        raise PolicyError(f"cannot read the policy file {path}: {error.strerror}") from None
-    return load_policy(text)
+        raise PolicyError(f"cannot read {what}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise PolicyError(f"{what} is not UTF-8 text (byte {error.start})") from None
 
 
 def _parse(text: str, what: str) -> dict[str, Any]:
+    if len(text) > MAX_POLICY_CHARACTERS:
+        raise too_big(what, len(text))
     try:
-        return tomllib.loads(text)
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{what} is not valid TOML: {error}") from None
+    except RecursionError:  # the parser recurses once per level
+        raise too_deep(what) from None
+    if _depth(table) > MAX_POLICY_DEPTH:
+        raise too_deep(what)
+    return table
+
+
+def too_big(what: str, size: int) -> PolicyError:
+    return PolicyError(
+        f"{what} has {size:,} characters; a policy may have at most {MAX_POLICY_CHARACTERS:,}"
+    )
+
+
+def too_deep(what: str) -> PolicyError:
+    return PolicyError(
+        f"{what} nests arrays or tables more than {MAX_POLICY_DEPTH} levels deep; "
+        "a policy needs a few"
+    )
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in ``value`` (a scalar: 0)."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
 
 
 def _check(policy: Policy) -> None:

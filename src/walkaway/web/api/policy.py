@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from walkaway.errors import InputError
-from walkaway.policy import default_policy_text
+from walkaway.errors import InputError, PolicyError
+from walkaway.policy import MAX_POLICY_CHARACTERS, default_policy_text
 from walkaway.service import save_policy, stored_policy_text
 from walkaway.web.api.routing import api_router
 from walkaway.web.auth import require_manager
@@ -33,14 +33,27 @@ POLICY_BODY = {
 }
 
 
+async def _policy_text(request: Request) -> str:
+    """The body as text, refused (422) past a policy's size before it is read whole."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 4 * MAX_POLICY_CHARACTERS:  # UTF-8: at most 4 bytes a character
+            raise PolicyError(
+                f"the request body passes {4 * MAX_POLICY_CHARACTERS:,} bytes; a policy "
+                f"may have at most {MAX_POLICY_CHARACTERS:,} characters"
+            )
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the policy must be UTF-8 text (TOML)") from None
+
+
 @router.put("/policy", response_model=PolicyOut, tags=["policy"], openapi_extra=POLICY_BODY)
 async def put_policy(request: Request, user: CurrentUser, store: StoreDep) -> PolicyOut:
     """Check a policy (TOML in the body) and put it in force; 422 says what is wrong."""
     require_manager(user, "change the policy")
-    try:
-        text = (await request.body()).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("the policy must be UTF-8 text (TOML)") from None
+    text = await _policy_text(request)
     if not text.strip():
         raise InputError("the request body is empty; send the policy as TOML")
     save_policy(store, text)
