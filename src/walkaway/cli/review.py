@@ -14,15 +14,27 @@ from rich.table import Table
 from rich.text import Text
 
 from walkaway.cli.board import STYLE, print_review
-from walkaway.cli.common import DbOption, ListFormat, app, as_of_option, edge, open_from, out
+from walkaway.cli.common import (
+    DbOption,
+    ListFormat,
+    app,
+    as_of_option,
+    edge,
+    err,
+    now,
+    open_from,
+    out,
+)
 from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
 from walkaway.cli.terminal import json_text, stdout_for_csv, stdout_for_json, visible
+from walkaway.errors import InputError
 from walkaway.models import Assessment, Tone
+from walkaway.service import Store
 from walkaway.service.deal import DealView, deal_json, exit_message, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
-from walkaway.service.review import review
+from walkaway.service.review import Review, review
 from walkaway.wording import percent_text
 
 AsOfOption = Annotated[
@@ -36,6 +48,16 @@ AsOfOption = Annotated[
 
 
 READINESS_STYLE = {"ready": "green", "caution": "yellow", "not_ready": ""}
+
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="What changed since then instead of the review: 7d, 2w, a date, or `last` "
+        "(the last saved review, else a week).",
+    ),
+]
 
 
 class ShowFormat(StrEnum):
@@ -53,10 +75,64 @@ def review_command(
         ListFormat, typer.Option("--format", help="table, json or csv.")
     ] = ListFormat.table,
     wide: WideOption = False,
+    since: SinceOption = None,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save",
+            help="Remember this review's date: the next `review --since last` compares with it.",
+        ),
+    ] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who saves the review.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Every open deal, most urgent first: pursue, re-qualify or walk away, and why."""
-    result = review(open_from(db), as_of_option(as_of), owner=owner, stage=stage)
+    """Every open deal, most urgent first: pursue, re-qualify or walk away, and why.
+    With --since: what changed since then instead."""
+    store, moment = open_from(db), as_of_option(as_of)
+    if since is not None:
+        _changes(store, moment, since, owner=owner, stage=stage, format=format)
+    else:
+        _review(review(store, moment, owner=owner, stage=stage), format, wide)
+    if save:
+        from walkaway.service.changes import save_review
+
+        save_review(store, moment, by=by, at=now())
+        err.print(
+            f"Review as of {moment:%Y-%m-%d} saved: `walkaway review --since last` "
+            "compares with it.",
+            highlight=False,
+        )
+
+
+def _changes(
+    store: Store,
+    as_of: datetime,
+    since: str,
+    *,
+    owner: str | None,
+    stage: str | None,
+    format: ListFormat,
+) -> None:
+    from walkaway.cli.changes_text import print_changes  # only --since prints it
+    from walkaway.service.changes import changes, changes_json
+
+    if stage is not None:
+        raise InputError(
+            "--stage cannot be used with --since: a deal's stage is one of its changes"
+        )
+    if format is ListFormat.csv:
+        raise InputError("--format csv cannot be used with --since: use table or json")
+    try:
+        result = changes(store, as_of, since, owner=owner)
+    except ValueError as error:
+        raise InputError(f"--since {error}") from None
+    if format is ListFormat.json:
+        sys.stdout.write(json_text(changes_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_changes(result)
+
+
+def _review(result: Review, format: ListFormat, wide: bool) -> None:
     if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
         sys.stdout.flush()
         if format is ListFormat.json:

@@ -264,3 +264,14 @@ crm_pushed_calls = sa.Table(
     sa.Column("requalify_by", sa.Date),
     sa.Column("pushed_at", sa.DateTime, nullable=False),
 )
+
+# Reviews someone saved ("the Monday review"): only the moment it was as of, since any
+# review can be replayed as of its date; `walkaway review --since last` compares with it.
+saved_reviews = sa.Table(
+    "saved_reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("as_of", sa.DateTime, nullable=False, index=True),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Column("saved_by", sa.String(SHORT_TEXT)),
+)
