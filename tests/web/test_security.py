@@ -177,3 +177,56 @@ def test_a_half_megabyte_name_is_refused_like_any_wrong_one(team: Team) -> None:
         assert sign_in(client, "x" * 500_000, "wrong password").status_code == 401
         throttle = client.app.state.sign_in_throttle
         assert all(len(key[1]) <= SHORT_TEXT for key in throttle._failures)
+
+
+def _client_from(settings: Any, address: str) -> Any:
+    from fastapi.testclient import TestClient
+
+    from walkaway.web.app import create_app
+
+    return TestClient(create_app(settings), base_url="https://127.0.0.1", client=(address, 5000))
+
+
+def _fail_from(client: Any, forwarded: str, name: str) -> int:
+    page = client.get("/login")
+    form = {"name": name, "password": "wrong password", "csrf_token": csrf_of(page.text)}
+    headers = {"X-Forwarded-For": forwarded}
+    return int(client.post("/login", data=form, headers=headers).status_code)
+
+
+def test_x_forwarded_for_is_believed_only_from_the_named_proxies(team: Team) -> None:
+    """By default the client is the address that connected, loopback included: a forged
+    X-Forwarded-For does not get round the per-address limit."""
+    with _client_from(web_settings(team.url, auth=True), "127.0.0.1") as client:
+        for n in range(20):
+            assert _fail_from(client, f"10.0.0.{n}", f"guess{n}") == 401
+        assert sign_in(client, "mia").status_code == 429
+
+
+def test_behind_a_named_proxy_each_client_has_its_own_limit(team: Team) -> None:
+    settings = web_settings(team.url, auth=True, forwarded_allow_ips=("127.0.0.1",))
+    with _client_from(settings, "127.0.0.1") as client:
+        for n in range(20):
+            assert _fail_from(client, "10.0.0.9", f"guess{n}") == 401
+        assert _fail_from(client, "10.0.0.9", "guess-more") == 429
+        assert _fail_from(client, "10.0.0.10", "guess-more") == 401  # another client
+        assert sign_in(client, "mia").status_code == 303  # the team is not locked out
+
+
+def test_serve_believes_proxy_headers_only_from_forwarded_allow_ips(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from walkaway.cli import app as cli_app
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda web_app, **options: ran.update(options, app=web_app))
+    args = ["serve", "--auth", "--port", "0", "--db", team.url]
+    plain = CliRunner().invoke(cli_app, args)
+    assert plain.exit_code == 0, plain.output
+    assert ran["proxy_headers"] is False and ran["app"].state.settings.forwarded_allow_ips == ()
+    proxied = CliRunner().invoke(cli_app, [*args, "--forwarded-allow-ips", "10.1.1.1, 10.2.0.0/16"])
+    assert proxied.exit_code == 0, proxied.output
+    assert ran["app"].state.settings.forwarded_allow_ips == ("10.1.1.1", "10.2.0.0/16")

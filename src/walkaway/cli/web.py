@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,14 +37,25 @@ def serve_command(
         Path | None,
         typer.Option("--backtest-dir", help="Folder of `walkaway backtest --out` to show."),
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies whose X-Forwarded-For is believed, comma-separated (default: none; "
+            "also WALKAWAY_FORWARDED_ALLOW_IPS).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the REST API (/api, /docs) and the dashboard (/) with uvicorn."""
     import uvicorn
 
     from walkaway.web.app import create_app
+    from walkaway.web.settings import address_list
 
     settings = _settings(host, auth, as_of, backtest_dir, db)
+    if forwarded_allow_ips is not None:
+        settings = replace(settings, forwarded_allow_ips=address_list(forwarded_allow_ips))
     mode = (
         "team mode: sign-in and API tokens required"
         if settings.auth
@@ -54,7 +66,16 @@ def serve_command(
     web_app = create_app(settings, warm=True)
     shown = "127.0.0.1" if host == "localhost" else host
     out.print(f"Walkaway on http://{shown}:{port}/ — {mode}. API docs: /docs", highlight=False)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning", access_log=False)
+    # The app believes proxy headers from settings.forwarded_allow_ips only; uvicorn's own
+    # default would believe any from 127.0.0.1.
+    uvicorn.run(
+        web_app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def _check_port(host: str, port: int) -> None:
@@ -83,8 +104,6 @@ def _settings(
     host: str, auth: bool, as_of: str | None, backtest_dir: Path | None, db: str | None
 ) -> WebSettings:
     """The app's settings from the options and the environment; refuses an open host."""
-    from dataclasses import replace
-
     from walkaway.web.settings import WebSettings
 
     settings = WebSettings.from_env(db=db, auth=auth)

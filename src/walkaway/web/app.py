@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from walkaway import __version__
 from walkaway.service import open_store
@@ -142,6 +143,8 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
         app.add_middleware(HostGuard, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)
+    if settings.forwarded_allow_ips:  # outermost: the client is known before anything
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (*api.ROUTERS, *pages.ROUTERS):
         app.include_router(router)

@@ -27,7 +27,10 @@ class WebSettings:
     (``walkaway import``) shows after at most ``cache_check_seconds``. ``https_only``
     marks the session cookie Secure (sent over HTTPS only); None means: in team mode.
     ``copy_dir`` is where the store's columnar copy goes unless it is a SQLite file
-    (:func:`walkaway.settings.copy_dir_from`; None: none is kept).
+    (:func:`walkaway.settings.copy_dir_from`; None: none is kept). ``forwarded_allow_ips``
+    are the proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed
+    (addresses or networks, ``*`` for any); none by default: the client is the address
+    that connected.
     """
 
     db_url: str = DEFAULT_URL
@@ -41,6 +44,7 @@ class WebSettings:
     backtest_dir: Path | None = None
     https_only: bool | None = None
     copy_dir: Path | None = None
+    forwarded_allow_ips: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -65,7 +69,13 @@ class WebSettings:
             backtest_dir=Path(backtest) if backtest else None,
             https_only=_switch(env.get("WALKAWAY_HTTPS_ONLY", "")),
             copy_dir=copy_dir_from(env),
+            forwarded_allow_ips=address_list(env.get("WALKAWAY_FORWARDED_ALLOW_IPS", "")),
         )
+
+
+def address_list(text: str) -> tuple[str, ...]:
+    """``10.0.0.1, 10.0.0.0/24`` -> its items; blank: none."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def _switch(text: str) -> bool | None:
