@@ -157,8 +157,9 @@ def build_store(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         imported += seconds
         activities += acts.height
         as_of = chunk_as_of if as_of is None else max(as_of, chunk_as_of)
-        if first_open is None:
-            first_open = deals.filter(pl.col("outcome") == "open")["deal_id"][0]
+        opened = deals.filter(pl.col("outcome") == "open")["deal_id"]
+        if first_open is None and opened.len():  # none with --open 0: see --back
+            first_open = opened[0]
     store.close()
     assert as_of is not None
     built = {

@@ -193,3 +193,35 @@ def test_help_and_unknown_commands_load_every_module() -> None:
     assert status == 0 and "walkaway.cli.journal" in modules and "walkaway.cli.web" in modules
     status, modules = _cli_modules_loaded_by(["shwo"])
     assert status == 2 and "walkaway.cli.users" in modules
+
+
+# What a one-deal command never needs: the learning, web, spreadsheet and migration stacks.
+HEAVY_LIBRARIES = (
+    "numpy", "scipy", "sklearn", "lightgbm", "fastapi", "jinja2", "openpyxl", "alembic",
+)  # fmt: skip
+
+
+def test_show_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
+    """``walkaway show`` on the prior (no learned model) stays on Polars, SQLAlchemy,
+    Typer and Rich: start-up is kept lazy at the command's module, and nothing on its
+    path loads NumPy or the rest for a constant or a helper."""
+    from walkaway.service import import_files, sample_files
+    from walkaway.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    store = open_store(url)
+    import_files(store, *sample_files(), format="generic")
+    store.close()
+    args = ["show", "D-2001", "--as-of", "2026-11-20", "--db", url]
+    code = (
+        "import sys\n"
+        "from walkaway.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        f"print('loaded:', *sorted(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "D-2001" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "loaded:"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-FLOOR, CEILING = 0.001, 0.999  # no probability claims certainty
+from walkaway.probability import CEILING, FLOOR
+
+__all__ = ["CEILING", "FLOOR", "clip_probability", "expit", "logit", "map_logistic"]
 MAX_STEPS = 100
 TOLERANCE = 1e-10
 MIN_PRECISION = 1e-8  # keeps a flat prior solvable on separable data

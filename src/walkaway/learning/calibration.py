@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
-from walkaway.logistic import CEILING, FLOOR, clip_probability, expit, map_logistic
+from walkaway.logistic import clip_probability, expit, map_logistic
+from walkaway.probability import CEILING, FLOOR
 
 # The rows of the card's validation table that are not a learned candidate.
 PRIOR_ALONE_LABEL = "the prior alone, calibrated"

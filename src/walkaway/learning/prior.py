@@ -46,9 +46,9 @@ from typing import Any, Protocol, Self
 import polars as pl
 
 from walkaway.errors import NotFittedError
-from walkaway.logistic import CEILING, FLOOR
 from walkaway.models import Pipeline, Severity
 from walkaway.policy import Policy
+from walkaway.probability import CEILING, FLOOR
 from walkaway.signals.facts import (
     FACT_FLAGS,
     QUESTION_FLAGS,
