@@ -105,7 +105,7 @@ def test_bad_input_exits_2_with_one_line_per_problem(runner: CliRunner, tmp_path
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "error: deals.csv: row 5, column 'amount': 'lots' is not a number ≥ 0",
+        "error: deals.csv: row 5, column 'amount': 'lots' is not a number 0–1,000,000,000,000",
         "error: 1 problem(s) found; nothing was imported (fix the rows, or use --skip-invalid "
         "to import the valid ones)",
     ]

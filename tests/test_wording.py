@@ -6,7 +6,17 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from walkaway.wording import percent, percent_text
+from walkaway.wording import (
+    CONTROL_CHARACTERS,
+    money,
+    number,
+    percent,
+    percent_text,
+    printable,
+    printable_expr,
+    text,
+    whole,
+)
 
 
 @given(st.floats(0.0, 1.0, allow_subnormal=False))
@@ -24,3 +34,31 @@ def test_the_edges() -> None:
     ]  # fmt: skip
     assert percent_text(None) == "—"
     assert percent_text(0.0004, 1) == "<0.1%"
+
+
+def test_control_characters_are_shown_escaped_and_the_rest_as_it_is() -> None:
+    hostile = "\x1b[2J\x1b]0;pwned\x07 \x9b6n\x00 a\tb\nc \u202eevil \x7f"
+    shown = printable(hostile)
+    assert shown == ("\\x1b[2J\\x1b]0;pwned\\x07 \\x9b6n\\x00 a\\tb\\nc \\u202eevil \\x7f")
+    assert printable("山田太郎 · Müller & Söhne — 50% 🚀") == "山田太郎 · Müller & Söhne — 50% 🚀"
+
+
+@given(st.text())
+def test_nothing_a_terminal_acts_on_is_left_and_the_column_says_the_same(value: str) -> None:
+    shown = printable(value)
+    assert not any(c in shown for c in CONTROL_CHARACTERS)
+    assert all(ord(c) >= 0x20 for c in shown)
+    assert printable(shown) == shown
+    assert pl.select(printable_expr(pl.lit(value))).item() == shown
+
+
+def test_a_number_no_whole_type_holds_reads_as_a_question_mark_never_an_error() -> None:
+    frame = pl.DataFrame({"x": [22.6, 1e20, float("inf"), float("nan"), None]})
+    said = frame.select(
+        whole=text(whole(pl.col("x"))),
+        number=text(number(pl.col("x"))),
+        money=text(money(pl.col("x"), "EUR")),
+    )
+    assert said["whole"].to_list() == ["23", "?", "?", "?", "?"]
+    assert said["number"].to_list() == ["22.6", "?", "?", "?", "?"]
+    assert said["money"].to_list()[0] == "€23"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from walkaway.wording import printable
+
 
 class WalkawayError(Exception):
     """Base of every error Walkaway raises on purpose.
@@ -11,6 +13,11 @@ class WalkawayError(Exception):
     """
 
     code = "walkaway_error"
+
+    def __str__(self) -> str:
+        # Messages quote files, headers and names: whatever a terminal would act on
+        # (ESC, CSI, NUL, a line break) is shown escaped, wherever the message goes.
+        return printable(super().__str__())
 
 
 class InputError(WalkawayError):
@@ -28,7 +35,7 @@ class ImportFailed(InputError):
     code = "import_failed"
 
     def __init__(self, problems: list[str], total: int | None = None) -> None:
-        self.problems = problems
+        self.problems = [printable(line) for line in problems]
         self.total = total if total is not None else len(problems)
         first = problems[0] if problems else "no rows"
         more = f" (and {self.total - 1} more problem(s))" if self.total > 1 else ""

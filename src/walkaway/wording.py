@@ -1,6 +1,6 @@
 """Numbers in words a rep reads, as Polars expressions (so sentences are built for
 every deal at once): whole days, percentages, money with a symbol and thousands
-separators, and plurals."""
+separators, and plurals; and text from data made safe to print (:func:`printable`)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,16 @@ def text(*parts: Part) -> pl.Expr:
     return pl.concat_str(exprs)
 
 
+def _integer(expr: pl.Expr) -> pl.Expr:
+    # Never strict: a number no whole type holds (1e20 hours stored before the import
+    # checked its limits, odds divided by 2^70) reads "?" in its sentence rather than
+    # failing the sentences of every deal.
+    return expr.cast(pl.Int64, strict=False)
+
+
 def whole(expr: pl.Expr) -> pl.Expr:
     """A number rounded to a whole one, as text: 22.6 -> "23"."""
-    return expr.round(0).cast(pl.Int64).cast(pl.String)
+    return _integer(expr.round(0)).cast(pl.String)
 
 
 def number(expr: pl.Expr) -> pl.Expr:
@@ -29,7 +36,7 @@ def number(expr: pl.Expr) -> pl.Expr:
     rounded = expr.cast(pl.Float64).round(1)
     return (
         pl.when(rounded == rounded.round(0))
-        .then(rounded.cast(pl.Int64).cast(pl.String))
+        .then(_integer(rounded).cast(pl.String))
         .otherwise(rounded.cast(pl.String))
     )
 
@@ -43,7 +50,7 @@ def percent(expr: pl.Expr) -> pl.Expr:
         .then(pl.lit("<1%"))
         .when((rounded == 100) & (expr < 1))
         .then(pl.lit(">99%"))
-        .otherwise(rounded.cast(pl.Int64).cast(pl.String) + pl.lit("%"))
+        .otherwise(_integer(rounded).cast(pl.String) + pl.lit("%"))
     )
 
 
@@ -87,7 +94,7 @@ def symbol(currency: pl.Expr) -> pl.Expr:
 def money(amount: pl.Expr, currency: pl.Expr | str) -> pl.Expr:
     """An amount with its symbol, whole units: "€14,000", "-€300", "SEK 90"."""
     code = pl.lit(currency) if isinstance(currency, str) else currency
-    n = amount.abs().round(0).cast(pl.Int64)
+    n = _integer(amount.abs().round(0))
     sign = pl.when(amount.round(0) < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.concat_str([sign, symbol(code), _group_thousands(n)])
 
@@ -96,3 +103,35 @@ def plural(count: pl.Expr, one: str, many: str) -> pl.Expr:
     """ "1 touch", "4 touches"."""
     word = pl.when(count == 1).then(pl.lit(one)).otherwise(pl.lit(many))
     return pl.concat_str([whole(count), word], separator=" ")
+
+
+def _escape(code: int) -> str:
+    known = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+    return known.get(code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+# Characters a terminal acts on rather than shows: C0 (ESC starts a terminal's escape
+# sequences), DEL, C1 (0x9b is a one-byte CSI), the line and paragraph separators, and
+# the bidirectional overrides that make a name read backwards.
+_CONTROL_CODES = [
+    *range(0x00, 0x20),
+    *range(0x7F, 0xA0),
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+CONTROL_CHARACTERS = [chr(c) for c in _CONTROL_CODES]
+_SHOWN = {c: _escape(c) for c in _CONTROL_CODES}
+
+
+def printable(value: str) -> str:
+    """Text that came from data, safe to print on a terminal or in a one-line message:
+    each control character shown escaped (ESC as ``\\x1b``, a line break as ``\\n``),
+    everything else as it is. A backslash stays as it is, so printing twice is harmless."""
+    return value.translate(_SHOWN)
+
+
+def printable_expr(expr: pl.Expr) -> pl.Expr:
+    """:func:`printable` for a column of text, every row at once."""
+    return expr.str.replace_many(CONTROL_CHARACTERS, [_SHOWN[c] for c in _CONTROL_CODES])

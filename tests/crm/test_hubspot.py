@@ -222,3 +222,25 @@ def test_push_writes_walkaways_properties_and_a_task_and_says_what_is_missing(
         assert task["associations"][0]["types"][0]["associationTypeId"] == 216
     again = _run(base, "push", "hubspot", "--as-of", "2025-06-15", "--db", db, "--json")
     assert json.loads(again.stdout) == {"crm": "hubspot", "written": 0, "unchanged": 2, "tasks": 0}
+
+
+def test_a_synced_value_past_its_limit_is_set_aside_and_never_stored(
+    portal: tuple[Portal, str], tmp_path: Path
+) -> None:
+    """A call of 1e20 ms (2.8e13 hours) and a deal amount of NaN from the CRM: the sync
+    names each and stores the rest; the review that follows works."""
+    recorded, base = portal
+    call = recorded.routes["POST /crm/v3/objects/calls/search"][0][1]["results"][0]
+    call["properties"]["hs_call_duration"] = "1e20"
+    deal = recorded.routes["POST /crm/v3/objects/deals/search"][0][1]["results"][0]
+    deal["properties"]["amount"] = "NaN"
+    db = str(tmp_path / "hs.db")
+    result = _run(base, "sync", "hubspot", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "column 'amount'" in result.output and "column 'hs_call_duration'" in result.output
+    found, acts = _stored(db)
+    assert sorted(found) == ["9002", "9003"]
+    assert all(a["hours"] is None or a["hours"] <= 1000 for a in acts)
+    assert not any(a["kind"] == "call" for a in acts)
+    review = CliRunner().invoke(app, ["review", "--db", db, "--as-of", "2025-06-15"])
+    assert review.exit_code == 0, review.output

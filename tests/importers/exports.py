@@ -334,9 +334,9 @@ def stored_expected(layout: Layout, deal: Deal, *, xlsx: bool) -> dict[str, obje
 
 POISONS: dict[str, tuple[str, ...]] = {
     "deal_id": ("",),
-    "amount": ("lots", "=1+1", "-500", "12 apples"),
-    "created": ("not a date", "2026-02-30", "yesterday"),
-    "close": ("soon", "2026-02-30"),
+    "amount": ("lots", "=1+1", "-500", "12 apples", "NaN", "inf", "1e20", "2000000000000"),
+    "created": ("not a date", "2026-02-30", "yesterday", "9999-12-31", "0001-01-01", "1900-01-01"),
+    "close": ("soon", "2026-02-30", "9999-12-31", "2101-01-01"),
     "outcome": ("maybe",),
     "owner": ("R" * (MAX_NAME_LENGTH + 1),),
 }

@@ -10,6 +10,7 @@ import pytest
 from tests.learning.synthetic import history_pipeline
 from walkaway.flags.rulebook import find_flags_frame
 from walkaway.learning.model import LearnedWinModel
+from walkaway.learning.prior import odds_effect
 from walkaway.learning.reasons import MAX_REASONS, MIN_EFFECT
 from walkaway.learning.stack import StackedWinModel, train_win_model
 from walkaway.policy import Policy, load_policy
@@ -139,3 +140,16 @@ def test_no_open_deal_no_reason(policy: Policy) -> None:
     reasons = model.reasons(model.score(signals, flags))
     assert reasons.height == 0
     assert reasons.columns == ["deal_id", "reasons_for", "reasons_against"]
+
+
+def test_the_odds_effect_of_a_deal_years_in_a_stage_reads_in_words() -> None:
+    """A deal a year in a stage won deals leave in a week halves its odds 50 times over:
+    the sentence says "more than 1,000" (a whole number of 2^50 broke every review)."""
+    factors = pl.DataFrame({"f": [0.6, 0.05, 0.5**70, 0.0]})
+    said = factors.select(odds_effect(pl.col("f"))).to_series().to_list()
+    assert said == [
+        "lowers the odds by 40%",
+        "divides the odds by 20",
+        "divides the odds by more than 1,000",
+        "divides the odds by more than 1,000",
+    ]

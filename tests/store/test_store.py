@@ -92,7 +92,9 @@ def test_bad_rows_import_nothing(store: Store, tmp_path: Path) -> None:
         import_files(
             store, deals_csv(tmp_path, bad, name="bad.csv"), activities_csv(tmp_path, ACTIVITIES)
         )
-    assert caught.value.problems == ["bad.csv: row 5, column 'amount': 'lots' is not a number ≥ 0"]
+    assert caught.value.problems == [
+        "bad.csv: row 5, column 'amount': 'lots' is not a number 0–1,000,000,000,000"
+    ]
     assert list_deals(store)["deal_id"].to_list() == ["D1"]
     with store.connect() as conn:
         assert load_activities(conn).height == 0

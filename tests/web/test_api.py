@@ -272,3 +272,32 @@ def test_review_still_matches_the_cli_after_decisions_and_outcomes(
     assert rounded(api) == rounded(cli)
     assert api["human_decision"]["human_decision"] == "walk_away"
     assert api["human_decision"]["decided_at"].startswith("20")
+
+
+def test_import_refuses_values_past_their_limits_and_escapes_control_characters(
+    client: Any, demo_url: str
+) -> None:
+    """1e20 hours once landed through the API and made every later review answer 500;
+    a header with a terminal escape was echoed raw."""
+    deals_file = (
+        b"deal_id,name,owner,stage,amount,created_at,outcome,hours_invested,x\x1b[2J\n"
+        b"N-1,Fine deal,Anna Keller,Demo,1000,2026-10-01,open,1e20,a\n"
+        b"N-2,Old deal,Anna Keller,Demo,NaN,9999-12-31,open,,b\n"
+    )
+    before = deal_count(demo_url)
+    response = client.post("/api/import", files={"deals": ("deals.csv", deals_file, "text/csv")})
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert problems == [
+        "deals.csv: row 2, column 'hours_invested': '1e20' is not a number of hours 0–100,000",
+        "deals.csv: row 3, column 'amount': 'NaN' is not a number 0–1,000,000,000,000",
+        "deals.csv: row 3, column 'created_at': '9999-12-31' is not a date (ISO 2026-03-01,"
+        " 3/1/26 or 01.03.2026) between 1980-01-01 and 2100-12-31",
+    ]
+    headless = b"deal_id,amount,when\x1b]0;pwned\x07\nN-1,1000,2026-10-01\n"
+    refused = client.post("/api/import", files={"deals": ("deals.csv", headless, "text/csv")})
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "when\\x1b]0;pwned\\x07" in detail and "\x1b" not in detail
+    assert deal_count(demo_url) == before
+    assert client.get("/api/review", params={"as_of": AS_OF}).status_code == 200

@@ -196,3 +196,16 @@ def test_deal_page_readiness_is_no_good_news_beside_a_critical_flag(client: Any)
         '<p class="readiness ready">Ready to advance: the buyer has done what this stage asks.</p>'
         in html
     )
+
+
+def test_import_page_refuses_a_value_past_its_limit(client: Any) -> None:
+    token = csrf_of(client.get("/import").text)
+    bad = b"deal_id,name,owner,stage,amount,created_at,outcome\nN-1,x,A,Demo,inf,2026-01-01,open\n"
+    response = client.post(
+        "/import", data={"csrf_token": token, "format": "generic"}, files={"deals": ("d.csv", bad)}
+    )
+    assert response.status_code == 422
+    assert (
+        "d.csv: row 2, column &#39;amount&#39;: &#39;inf&#39; is not a number 0–1,000,000,000,000"
+        in response.text
+    )

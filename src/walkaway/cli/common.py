@@ -21,6 +21,7 @@ from walkaway.errors import ImportFailed, InputError, WalkawayError
 from walkaway.models import parse_day, parse_moment
 from walkaway.settings import Settings
 from walkaway.store import Store, open_store
+from walkaway.wording import printable
 
 app = typer.Typer(
     name="walkaway",
@@ -63,8 +64,13 @@ class ImportFormat(StrEnum):
     maven = "maven"
 
 
+def say_error(message: str) -> None:
+    """One line on stderr; a control character in it (from a file, a name) shown escaped."""
+    err.print(f"error: {printable(message)}", markup=False, highlight=False)
+
+
 def fail(message: str) -> None:
-    err.print(f"error: {message}", markup=False, highlight=False)
+    say_error(message)
     raise typer.Exit(2)
 
 
@@ -77,10 +83,10 @@ def edge(func: F) -> F:
             return func(*args, **kwargs)
         except ImportFailed as error:
             for line in error.problems[:MAX_PROBLEM_LINES]:
-                err.print(f"error: {line}", markup=False, highlight=False)
+                say_error(line)
             hidden = len(error.problems) - MAX_PROBLEM_LINES
             if hidden > 0:
-                err.print(f"error: ... and {hidden} more problem(s)", markup=False)
+                say_error(f"... and {hidden} more problem(s)")
             fail(
                 f"{len(error.problems)} problem(s) found; nothing was imported "
                 "(fix the rows, or use --skip-invalid to import the valid ones)"

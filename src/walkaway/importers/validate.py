@@ -7,6 +7,7 @@ at a time, so a user sees every problem of a file in one go.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
@@ -35,13 +36,29 @@ PROBLEM_SCHEMA = {
     "expected": pl.String,
 }
 
-_NUMBER_FIELDS = {"amount": "a number ≥ 0", "hours_invested": "a number of hours ≥ 0"}
+# The largest values a sales team could have (docs/format.md names them): past them a
+# cell is a typo or junk (1e20 hours, an amount of inf), and once stored it would break
+# the sums and sentences of every later review.
+MAX_AMOUNT = 1_000_000_000_000
+MAX_DEAL_HOURS = 100_000
+MAX_ACTIVITY_HOURS = 1_000
+MAX_COUNT = 10_000
+EARLIEST = datetime(1980, 1, 1)
+BEFORE = datetime(2101, 1, 1)  # the first moment past the plausible range
+
 _FRACTION_FIELDS = {
     "margin": "a fraction 0–1 (or a percentage)",
     "discount_requested": "a fraction 0–1 (or a percentage)",
     "manual_probability": "a probability 0–1 (or a percentage)",
 }
-_COUNT_FIELDS = {"custom_requests": "a whole number ≥ 0", "missing_features": "a whole number ≥ 0"}
+_COUNT_FIELDS = ("custom_requests", "missing_features")
+_DATE_RANGE = f"between {EARLIEST:%Y-%m-%d} and {BEFORE.year - 1}-12-31"
+_DATE_TEXT = f"a date (ISO 2026-03-01, 3/1/26 or 01.03.2026) {_DATE_RANGE}"
+_MOMENT_TEXT = f"a date-time (ISO 8601) {_DATE_RANGE}"
+
+
+def _range(low: float, high: float) -> str:
+    return f"{low:,}–{high:,}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,33 @@ class _Checker:
     def parsed(self, name: str, values: pl.Series, expected: str) -> pl.Series:
         self.report(self.col(name).is_not_null() & values.is_null(), name, expected)
         return values.rename(name)
+
+    def number(
+        self, name: str, low: float, high: float, expected: str, *, whole: bool = False
+    ) -> pl.Series:
+        """A number within ``low``–``high`` (never NaN or infinite); any other cell is
+        reported once, unreadable or out of range alike, and comes back null."""
+        values = parsing.parse_number(self.col(name), self.mapped.delimiter).rename(name)
+        self.report(self.col(name).is_not_null() & values.is_null(), name, expected)
+        outside = (values.is_nan() | (values < low) | (values > high)).fill_null(False)
+        if whole:
+            outside = outside | (values != values.round(0)).fill_null(False)
+        self.report(outside, name, expected)
+        return values.zip_with(~outside, pl.Series(name, [None] * len(values), pl.Float64))
+
+    def count(self, name: str, low: int, high: int) -> pl.Series:
+        expected = f"a whole number {_range(low, high)}"
+        return self.number(name, low, high, expected, whole=True).cast(pl.Int64)
+
+    def moment(self, name: str, parsed: pl.Series, expected: str) -> pl.Series:
+        """A date or date-time in the plausible range (:data:`EARLIEST` up to
+        :data:`BEFORE`): a year 9999 or 0001 is junk, and would overflow the date
+        arithmetic of every review."""
+        values = self.parsed(name, parsed, expected)
+        day = values.cast(pl.Datetime("us"))
+        outside = ((day < EARLIEST) | (day >= BEFORE)).fill_null(False)
+        self.report(outside, name, expected)
+        return values.zip_with(~outside, pl.Series(name, [None] * len(values), values.dtype))
 
     def short_text(self, *names: str) -> None:
         """Ids and names the store keeps in columns of :data:`SHORT_TEXT` characters."""
@@ -171,37 +215,22 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     for name in ("name", "account", "owner", "stage", "loss_reason"):
         out[name] = check.col(name)
     check.required("stage", "a stage (required for open deals)", when=~closed)
-    amount = check.parsed(
-        "amount", parsing.parse_number(check.col("amount"), delimiter), "a number ≥ 0"
-    )
-    check.report(amount < 0, "amount", "a number ≥ 0")
-    check.required("amount", "a number ≥ 0")
-    out["amount"] = amount
-    for name, expected in _NUMBER_FIELDS.items():
-        if name != "amount":
-            value = check.parsed(name, parsing.parse_number(check.col(name), delimiter), expected)
-            check.report(value < 0, name, expected)
-            out[name] = value
+    amount_text = f"a number {_range(0, MAX_AMOUNT)}"
+    out["amount"] = check.number("amount", 0, MAX_AMOUNT, amount_text)
+    check.required("amount", amount_text)
+    hours_text = f"a number of hours {_range(0, MAX_DEAL_HOURS)}"
+    out["hours_invested"] = check.number("hours_invested", 0, MAX_DEAL_HOURS, hours_text)
     for name, expected in _FRACTION_FIELDS.items():
         out[name] = check.parsed(name, parsing.parse_fraction(check.col(name), delimiter), expected)
-    for name, expected in _COUNT_FIELDS.items():
-        out[name] = check.parsed(name, parsing.parse_count(check.col(name), delimiter), expected)
-    confidence = check.parsed(
-        "rep_confidence", parsing.parse_count(check.col("rep_confidence"), delimiter), "1–5"
-    )
-    check.report((confidence < 1) | (confidence > 5), "rep_confidence", "a whole number 1–5")
-    out["rep_confidence"] = confidence
-    date_text = "a date (ISO 2026-03-01, 3/1/26 or 01.03.2026)"
-    out["created_at"] = check.parsed(
-        "created_at", parsing.parse_datetime(check.col("created_at")), date_text
-    )
-    check.required("created_at", date_text)
-    out["closed_at"] = check.parsed(
-        "closed_at", parsing.parse_datetime(check.col("closed_at")), date_text
-    )
+    for name in _COUNT_FIELDS:
+        out[name] = check.count(name, 0, MAX_COUNT)
+    out["rep_confidence"] = check.count("rep_confidence", 1, 5)
+    for name in ("created_at", "closed_at"):
+        out[name] = check.moment(name, parsing.parse_datetime(check.col(name)), _DATE_TEXT)
+    check.required("created_at", _DATE_TEXT)
     check.required("closed_at", "a close date (required when won or lost)", when=closed)
-    out["expected_close"] = check.parsed(
-        "expected_close", parsing.parse_date(check.col("expected_close")), date_text
+    out["expected_close"] = check.moment(
+        "expected_close", parsing.parse_date(check.col("expected_close")), _DATE_TEXT
     )
     currency = check.col("currency").str.to_uppercase()
     check.report(
@@ -231,16 +260,14 @@ def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
         known_deals.implode()
     )
     check.report(unknown, "deal_id", "a deal_id present in the deals file or already imported")
-    at = check.parsed("at", parsing.parse_datetime(check.col("at")), "a date-time (ISO 8601)")
-    check.required("at", "a date-time (ISO 8601)")
+    at = check.moment("at", parsing.parse_datetime(check.col("at")), _MOMENT_TEXT)
+    check.required("at", _MOMENT_TEXT)
     kind = check.choice("kind", tuple(k.value for k in ActivityKind))
     check.required("kind", "an activity kind")
     direction = check.choice("direction", tuple(d.value for d in Direction))
     status = check.choice("status", tuple(s.value for s in ActivityStatus), default="done")
-    hours = check.parsed(
-        "hours", parsing.parse_number(check.col("hours"), mapped.delimiter), "hours ≥ 0"
-    )
-    check.report(hours < 0, "hours", "hours ≥ 0")
+    hours_text = f"hours {_range(0, MAX_ACTIVITY_HOURS)}"
+    hours = check.number("hours", 0, MAX_ACTIVITY_HOURS, hours_text)
     check.required(
         "stage", "the stage entered (required for stage_change)", when=kind == "stage_change"
     )

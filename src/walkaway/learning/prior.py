@@ -448,11 +448,19 @@ def _time_reason(
     return pl.when((by_stage > 0) & (by_stage >= by_age)).then(in_stage).when(by_age > 0).then(aged)
 
 
+# Past this a division of the odds reads as "more than" it: a deal a year in a stage
+# won deals leave in a week has its odds halved 50 times over.
+MOST_ODDS_DIVIDED = 1000
+
+
 def odds_effect(factor: pl.Expr) -> pl.Expr:
     """Words for multiplying the odds by ``factor`` (below 1): "lowers the odds by 40%",
-    or, once that would read 90% or more, "divides the odds by 12"."""
+    or, once that would read 90% or more, "divides the odds by 12" (at most "divides
+    the odds by more than 1,000")."""
     return (
         pl.when(factor > 0.1)
         .then(text("lowers the odds by ", percent(1 - factor)))
-        .otherwise(text("divides the odds by ", whole(1 / factor)))
+        .when(factor * MOST_ODDS_DIVIDED >= 1)
+        .then(text("divides the odds by ", whole(1 / factor)))
+        .otherwise(pl.lit(f"divides the odds by more than {MOST_ODDS_DIVIDED:,}"))
     )

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from walkaway.errors import ImportFailed, InputError, NotFound, StoreError, WalkawayError
+from walkaway.wording import printable
 
 logger = logging.getLogger("walkaway.web")
 MAX_PROBLEMS = 200
@@ -56,7 +57,10 @@ def status_of(error: WalkawayError) -> int:
 
 
 def error_body(code: str, detail: str, problems: list[str] | None = None) -> dict[str, Any]:
-    return {"error": code, "detail": detail, "problems": (problems or [])[:MAX_PROBLEMS]}
+    """The one error shape; a control character a file or a name put in a message is
+    shown escaped, as on the command line."""
+    shown = [printable(p) for p in (problems or [])[:MAX_PROBLEMS]]
+    return {"error": code, "detail": printable(detail), "problems": shown}
 
 
 def wants_json(request: Request) -> bool:
