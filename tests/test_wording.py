@@ -62,3 +62,7 @@ def test_a_number_no_whole_type_holds_reads_as_a_question_mark_never_an_error() 
     assert said["whole"].to_list() == ["23", "?", "?", "?", "?"]
     assert said["number"].to_list() == ["22.6", "?", "?", "?", "?"]
     assert said["money"].to_list()[0] == "€23"
+
+
+def test_a_console_keeps_its_lines_and_tabs_but_nothing_else() -> None:
+    assert printable("a\tb\nc\x1b[2J\r", keep_lines=True) == "a\tb\nc\\x1b[2J\\r"

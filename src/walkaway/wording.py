@@ -125,11 +125,15 @@ CONTROL_CHARACTERS = [chr(c) for c in _CONTROL_CODES]
 _SHOWN = {c: _escape(c) for c in _CONTROL_CODES}
 
 
-def printable(value: str) -> str:
+_SHOWN_KEEPING_LINES = {c: e for c, e in _SHOWN.items() if chr(c) not in "\n\t"}
+
+
+def printable(value: str, *, keep_lines: bool = False) -> str:
     """Text that came from data, safe to print on a terminal or in a one-line message:
     each control character shown escaped (ESC as ``\\x1b``, a line break as ``\\n``),
-    everything else as it is. A backslash stays as it is, so printing twice is harmless."""
-    return value.translate(_SHOWN)
+    everything else as it is; with ``keep_lines`` line breaks and tabs stay (a console
+    printing a table of many lines). Applying it twice changes nothing more."""
+    return value.translate(_SHOWN_KEEPING_LINES if keep_lines else _SHOWN)
 
 
 def printable_expr(expr: pl.Expr) -> pl.Expr:

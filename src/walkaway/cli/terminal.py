@@ -22,16 +22,10 @@ from typing import Any, BinaryIO, cast
 from rich.console import Console
 from rich.segment import Segment
 
-# C0 but newline and tab, DEL, C1; and the bidirectional overrides that reorder what a
-# line appears to say.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from walkaway.wording import printable
+
 # What JSON leaves as it is but a terminal may act on (JSON escapes C0 itself).
 _JSON_CONTROL = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 # The same as UTF-8 bytes (a slice written is whole characters: complete JSON or rows).
@@ -42,8 +36,9 @@ _CONTROL_BYTES = re.compile(
 
 
 def visible(text: str) -> str:
-    """``text`` with every control character written out (``\\x1b``), newlines and tabs kept."""
-    return _CONTROL.sub(_escaped, text)
+    """``text`` with every control character written out (``\\x1b``), newlines and tabs
+    kept: :func:`walkaway.wording.printable`, the one escape of errors and tables."""
+    return printable(text, keep_lines=True)
 
 
 def json_text(data: Any, **options: Any) -> str:
