@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
+import zipfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -20,6 +22,11 @@ from walkaway.errors import InputError
 ROW_COLUMN = "__row"
 _DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 65536
+# What an Excel workbook may unpack to, and its number of parts: a workbook's sheet of
+# 100,000 deals unpacks to about 40 MB; past this a file is a decompression bomb, or a
+# sheet better read as CSV. Reading one this size stays under 1 GB of memory.
+MAX_XLSX_UNPACKED = 100_000_000
+MAX_XLSX_PARTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,18 @@ def read_table(path: Path | str, label: str | None = None) -> RawTable:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was in: UTF-8 (with or without BOM), else Windows-1252."""
+    """Text and the encoding it was in: UTF-8 (with or without BOM), UTF-16 or UTF-32 by
+    their BOM, else Windows-1252. A byte that does not belong (a UTF-16 file cut to an
+    odd length) reads as U+FFFD, which the checks then name, rather than failing."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32", errors="replace"), "utf-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    without_bom = _utf16_without_bom(data)
+    if without_bom:
+        return data.decode(without_bom, errors="replace"), without_bom
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -66,6 +80,21 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for a UTF-16 file saved without its BOM: text whose
+    every other byte is NUL (each would otherwise be read as a NUL character)."""
+    head = data[:4096]
+    half = len(head) // 2
+    if half < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= 0.8 * half and even < 0.1 * half:
+        return "utf-16-le"
+    if even >= 0.8 * half and odd < 0.1 * half:
+        return "utf-16-be"
+    return None
 
 
 def _sniff_delimiter(sample: str, header: str) -> str:
@@ -99,7 +128,7 @@ def _as_utf8(data: bytes) -> tuple[bytes, str]:
     body, encoding = data, "utf-8"
     if data.startswith(b"\xef\xbb\xbf"):
         body, encoding = data[3:], "utf-8-sig"
-    if not _is_utf8(body):
+    if _utf16_without_bom(body) or not _is_utf8(body):
         text, encoding = decode(data)
         body = text.encode("utf-8")
     # One line ending for the parser: CRLF and lone CR (old Mac exports) become LF. A CR
@@ -179,18 +208,55 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, label: str) -> RawTable:
+def _check_unpacked_size(path: Path, label: str) -> None:
+    """A workbook is a zip: refuse one that would unpack past :data:`MAX_XLSX_UNPACKED`
+    (a decompression bomb, or a sheet too big to read in memory) before reading any of
+    it. The sizes are the zip's own, and reading never unpacks more than they say."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(f"{label}: cannot be read as an Excel workbook ({error})") from error
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > MAX_XLSX_UNPACKED or len(entries) > MAX_XLSX_PARTS:
+        raise InputError(
+            f"{label}: the workbook unpacks to {unpacked / 1e6:,.0f} MB in {len(entries):,} "
+            f"parts, more than the {MAX_XLSX_UNPACKED / 1e6:,.0f} MB and {MAX_XLSX_PARTS:,} "
+            "parts an import reads; save its sheet as CSV (which has no limit)"
+        )
+
+
+def _first_sheet_rows(path: Path, label: str) -> list[tuple[object, ...]]:
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise InputError(f"{label}: cannot be read as an Excel workbook ({error})") from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+    rows: list[tuple[object, ...]] = []
+    # openpyxl warns of cells it cannot read (a date past 9999) and reads them as
+    # errors ("#VALUE!"), which the checks then name; the warning itself says nothing more.
+    # The file is opened here: openpyxl leaves its own handle open when a part is broken.
+    with warnings.catch_warnings(), path.open("rb") as handle:
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise InputError(f"{label}: cannot be read as an Excel workbook ({reason})") from error
+        try:
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                rows.append(row)
+        except Exception as error:  # a damaged cell: text in a number, a missing string
+            raise InputError(
+                f"{label}: row {len(rows) + 1} of the first sheet cannot be read "
+                f"({type(error).__name__}: {error}); expected cells as a spreadsheet writes "
+                "them: open and save the file again, or save it as CSV"
+            ) from error
+        finally:
+            workbook.close()
+    return rows
+
+
+def _read_xlsx(path: Path, label: str) -> RawTable:
+    _check_unpacked_size(path, label)
+    rows = _first_sheet_rows(path, label)
     if not rows:
         raise InputError(f"{label}: the first sheet is empty (expected a header row)")
     headers = _unique_headers([_cell_text(h) or "" for h in rows[0]])
