@@ -84,8 +84,8 @@ def test_import_then_list_as_json(runner: CliRunner, tmp_path: Path) -> None:
         "activity_count",
     ):
         assert key in d1
-    assert d1["created_at"] == "2026-01-05T00:00:00" and d1["activity_count"] == 1
-    assert rows[1]["closed_at"] == "2026-03-01T00:00:00"
+    assert d1["created_at"] == "2026-01-05T00:00:00+00:00" and d1["activity_count"] == 1
+    assert rows[1]["closed_at"] == "2026-03-01T00:00:00+00:00"
 
 
 def test_list_filters_and_csv(runner: CliRunner, tmp_path: Path) -> None:

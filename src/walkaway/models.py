@@ -219,6 +219,14 @@ def as_utc_naive(moment: datetime | date) -> datetime:
     return moment
 
 
+def iso_utc(moment: datetime) -> str:
+    """A moment as ISO 8601 with its UTC offset, to the second: ``2026-11-16T09:30:00+00:00``
+    (the store keeps naive UTC; what goes out in JSON says so)."""
+    return as_utc_naive(moment).strftime(ISO_UTC)
+
+
+# As Polars' and Python's strftime write a naive UTC moment for JSON (:func:`iso_utc`).
+ISO_UTC = "%Y-%m-%dT%H:%M:%S+00:00"
 MOMENT_EXAMPLES = "2026-03-01 or 2026-03-01T14:00:00"
 DAY_EXAMPLE = "2026-03-01"
 

@@ -50,7 +50,7 @@ def review_json(db: str, *extra: str) -> dict[str, object]:
 
 def test_review_json_contract(demo_db: str) -> None:
     data = review_json(demo_db)
-    assert data["as_of"] == "2026-11-16T00:00:00"
+    assert data["as_of"] == "2026-11-16T00:00:00+00:00"
     deals = data["deals"]
     assert isinstance(deals, list) and len(deals) == 60
     for deal in deals:
@@ -103,7 +103,7 @@ def test_filters_keep_team_norms(demo_db: str) -> None:
 
 def test_as_of_the_past_sees_only_the_past(demo_db: str) -> None:
     earlier = review_json(demo_db, "--as-of", "2026-06-01")
-    assert earlier["as_of"] == "2026-06-01T00:00:00"
+    assert earlier["as_of"] == "2026-06-01T00:00:00+00:00"
     ids = {d["deal_id"] for d in earlier["deals"]}  # type: ignore[union-attr]
     assert "D-2004" not in ids  # created days before the sample's today
 

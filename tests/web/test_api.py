@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import warnings
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -301,3 +303,44 @@ def test_import_refuses_values_past_their_limits_and_escapes_control_characters(
     assert "when\\x1b]0;pwned\\x07" in detail and "\x1b" not in detail
     assert deal_count(demo_url) == before
     assert client.get("/api/review", params={"as_of": AS_OF}).status_code == 200
+
+
+def _moments(body: Any) -> list[str]:
+    """Every text in a JSON answer that holds a date and a time of day."""
+    if isinstance(body, dict):
+        return [m for value in body.values() for m in _moments(value)]
+    if isinstance(body, list):
+        return [m for value in body for m in _moments(value)]
+    if isinstance(body, str) and re.match(r"\d{4}-\d\d-\d\d.\d\d:\d\d", body):
+        return [body]
+    return []
+
+
+def test_every_date_time_the_api_writes_carries_its_utc_offset(client: Any) -> None:
+    """As the schema declares (``format: date-time``): ISO 8601, a ``T``, the offset."""
+    deal_id = deal_of(client, "Jonas Berg")
+    lost = client.get("/api/deals", params={"outcome": "lost", "limit": 1}).json()["deals"][0]
+    decision = {"deal_id": deal_id, "decision": "pursue", "reason": "the buyer replied"}
+    answers = [
+        client.post("/api/decisions", json=decision),
+        client.post("/api/outcomes", json={"deal_id": lost["deal_id"], "outcome": "lost"}),
+        *(
+            client.get(path, params={"as_of": AS_OF})
+            for path in [
+                "/api/review",
+                "/api/deals",
+                f"/api/deals/{deal_id}",
+                "/api/journal",
+                f"/api/deals/{deal_id}/message",
+                f"/api/deals/{lost['deal_id']}/loss-review",
+            ]
+        ),
+    ]
+    seen = 0
+    for answer in answers:
+        assert answer.status_code < 300, answer.text[:200]
+        for text in _moments(answer.json()):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", text), text
+            assert datetime.fromisoformat(text).utcoffset() == timedelta(0)
+            seen += 1
+    assert seen > 100

@@ -18,7 +18,7 @@ from rich.table import Table
 from walkaway import __version__
 from walkaway.cli.terminal import SafeConsole
 from walkaway.errors import ImportFailed, InputError, WalkawayError
-from walkaway.models import parse_day, parse_moment
+from walkaway.models import ISO_UTC, parse_day, parse_moment
 from walkaway.settings import Settings
 from walkaway.store import Store, open_store
 from walkaway.wording import printable
@@ -190,11 +190,7 @@ def root(
 def jsonable_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: date-times and dates as ISO text, attributes parsed."""
     frame = frame.with_columns(
-        [
-            pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S")
-            for c, t in frame.schema.items()
-            if t == pl.Datetime
-        ]
+        [pl.col(c).dt.strftime(ISO_UTC) for c, t in frame.schema.items() if t == pl.Datetime]
         + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
     )
     rows = frame.to_dicts()

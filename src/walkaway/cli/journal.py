@@ -26,7 +26,7 @@ from walkaway.cli.common import (
 from walkaway.cli.journal_text import print_due, print_journal
 from walkaway.cli.listing import WideOption
 from walkaway.cli.terminal import json_text
-from walkaway.models import Tone
+from walkaway.models import ISO_UTC, Tone
 from walkaway.service.due import due
 from walkaway.service.journal import (
     RecordedDecision,
@@ -43,8 +43,8 @@ class TableOrJson(StrEnum):
 
 
 def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts; date-times as ISO text (2026-11-02T00:00:00)."""
-    frame = frame.with_columns(cs.datetime().dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    """Rows as JSON-ready dicts; date-times as ISO text (2026-11-02T00:00:00+00:00)."""
+    frame = frame.with_columns(cs.datetime().dt.strftime(ISO_UTC))
     rows: list[dict[str, Any]] = json.loads(frame.write_json())
     return rows
 

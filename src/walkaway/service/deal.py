@@ -16,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.errors import InputError, NotFound
-from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive
+from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive, iso_utc
 from walkaway.policy import Policy
 from walkaway.service.model_lookup import model_for
 from walkaway.service.norms import norms_key, team_norms
@@ -184,14 +184,14 @@ def deal_json(
     data["human_decision"] = _human_json(human)
     data["readiness"] = readiness
     data["model"] = model
-    data["as_of_timeline"] = [{**a, "at": a["at"].strftime("%Y-%m-%dT%H:%M:%S")} for a in timeline]
+    data["as_of_timeline"] = [{**a, "at": iso_utc(a["at"])} for a in timeline]
     return data
 
 
 def _human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
     if human is None:
         return None
-    return {**human, "decided_at": human["decided_at"].isoformat() if human["decided_at"] else None}
+    return {**human, "decided_at": iso_utc(human["decided_at"]) if human["decided_at"] else None}
 
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = Tone.WARM) -> str:

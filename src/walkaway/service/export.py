@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import polars as pl
+import polars.selectors as cs
 
+from walkaway.models import ISO_UTC, iso_utc
 from walkaway.service.review import Review
 
 if TYPE_CHECKING:
@@ -27,6 +29,12 @@ T = TypeVar("T")
 WRITE_ROWS = 20_000
 
 
+def iso_moments(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its date-times as ISO text with the UTC offset, as JSON carries them
+    (:func:`walkaway.models.iso_utc`); Polars would write ``2026-11-16 09:30:00``."""
+    return frame.with_columns(cs.datetime().dt.strftime(ISO_UTC))
+
+
 def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) -> None:
     """The review as one JSON object in UTF-8 onto ``out``, ``{"as_of": ..., "deals":
     [...], "summary": {...}}``, ``rows`` deals at a time; list fields are lists even
@@ -37,7 +45,7 @@ def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) 
     ``json.loads(frame.write_json())``, took ten times longer; so does a detour through
     text).
     """
-    as_of = json.dumps(result.as_of.isoformat())
+    as_of = json.dumps(iso_utc(result.as_of))
     summary = json.dumps(result.summary, ensure_ascii=False)
     out.write(f'{{"as_of": {as_of}, "deals": ['.encode())
     lists = [
@@ -48,7 +56,7 @@ def write_review_json(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) 
 
     def piece(start: int) -> bytes:
         text = io.BytesIO()
-        result.deals.slice(start, rows).with_columns(lists).write_json(text)
+        iso_moments(result.deals.slice(start, rows).with_columns(lists)).write_json(text)
         return text.getvalue()
 
     for index, text in enumerate(made_ahead(piece, range(0, result.deals.height, rows))):

@@ -29,6 +29,7 @@ from walkaway.models import DATETIME, Assessment, Direction, Recommendation
 from walkaway.policy import Policy
 from walkaway.service.deal import show
 from walkaway.service.decisions import HUMAN, load_decisions
+from walkaway.service.idempotency import Then
 from walkaway.service.pipeline import current_policy
 from walkaway.store import Store
 from walkaway.store.frames import read_frame
@@ -87,11 +88,13 @@ def record_decision(
     as_of: datetime | None = None,
     revisit: date | None = None,
     decided_by: str | None = None,
+    then: Then[RecordedDecision] | None = None,
 ) -> RecordedDecision:
     """Record a person's decision on an open deal with the numbers of that moment.
 
     Checked before anything is written: the decision word, a reason, a revisit date
-    after the decision's date, a deal that exists and is open at ``as_of``.
+    after the decision's date, a deal that exists and is open at ``as_of``. ``then``
+    is called with the decision in the same transaction (an idempotency key's answer).
     """
     word = decision_word(decision)
     if not reason.strip():
@@ -113,8 +116,11 @@ def record_decision(
         key = conn.execute(
             decisions.insert().values(**_row(recorded, reason, a))
         ).inserted_primary_key
-    assert key is not None
-    return replace(recorded, decision_id=int(key[0]))
+        assert key is not None
+        recorded = replace(recorded, decision_id=int(key[0]))
+        if then is not None:
+            then(conn, recorded)
+    return recorded
 
 
 def _row(recorded: RecordedDecision, reason: str, a: Assessment) -> dict[str, object]:
@@ -156,9 +162,16 @@ def outcome_word(text: str) -> str:
 
 
 def record_outcome(
-    store: Store, deal_id: str, outcome: str, *, note: str | None = None, on: date | None = None
+    store: Store,
+    deal_id: str,
+    outcome: str,
+    *,
+    note: str | None = None,
+    on: date | None = None,
+    then: Then[dict[str, object]] | None = None,
 ) -> dict[str, object]:
-    """Record what became of a deal (source 'human'); the deal's own row is left as is."""
+    """Record what became of a deal (source 'human'); the deal's own row is left as is.
+    ``then`` is called with the outcome in the same transaction."""
     word = outcome_word(outcome)
     deal = _deal_row(store, deal_id)
     now = now_utc()
@@ -176,9 +189,12 @@ def record_outcome(
         "note": (note or "").strip() or None,
         "source": HUMAN,
     }
+    recorded = row | {"deal_name": deal["name"]}
     with store.begin() as conn:
         conn.execute(outcomes.insert().values(**row))
-    return row | {"deal_name": deal["name"]}
+        if then is not None:
+            then(conn, recorded)
+    return recorded
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from walkaway.errors import InputError, NotFound
 from walkaway.journal.loss.review import MOVE_ON_DAYS, LossReview, review_loss
 from walkaway.journal.loss.team import TeamLossReview, review_team_losses
-from walkaway.models import Outcome, Pipeline
+from walkaway.models import Outcome, Pipeline, iso_utc
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.store import Store
@@ -140,7 +140,9 @@ def team_loss_review(store: Store, since: date | None = None) -> TeamLossReview:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

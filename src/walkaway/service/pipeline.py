@@ -21,6 +21,7 @@ from walkaway.store.writing import add_activities, finish_run, start_run, write_
 
 if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
     from walkaway.importers.loading import PreparedImport
+    from walkaway.service.idempotency import Then
 
 Progress = Callable[[str], None]
 
@@ -268,10 +269,11 @@ def current_policy(store: Store) -> Policy:
     return load_policy(stored_policy_text(store))
 
 
-def save_policy(store: Store, text: str) -> None:
+def save_policy(store: Store, text: str, then: Then[str] | None = None) -> None:
     """Validate a policy (raises PolicyError) and make it the team's active one.
 
     Earlier versions are kept, inactive, so a later review can tell what changed.
+    ``then`` is called with the text in the same transaction.
     """
     from walkaway.store.schema import policies
     from walkaway.store.writing import now_utc
@@ -280,3 +282,5 @@ def save_policy(store: Store, text: str) -> None:
     with store.begin() as conn:
         conn.execute(policies.update().values(active=False))
         conn.execute(policies.insert().values(created_at=now_utc(), toml=text, active=True))
+        if then is not None:
+            then(conn, text)

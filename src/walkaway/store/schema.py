@@ -275,3 +275,18 @@ saved_reviews = sa.Table(
     sa.Column("saved_at", sa.DateTime, nullable=False),
     sa.Column("saved_by", sa.String(SHORT_TEXT)),
 )
+
+# The answers of writes sent with an Idempotency-Key (the API's, and each run of a CLI
+# command that writes): a retry with the same key gets the first answer back and writes
+# nothing again. The key is written in the same transaction as what it answers for.
+request_keys = sa.Table(
+    "request_keys",
+    metadata,
+    sa.Column("who", sa.String(64), primary_key=True),  # the user's uid, or "local"
+    sa.Column("key", sa.String(SHORT_TEXT), primary_key=True),
+    sa.Column("request", sa.String(SHORT_TEXT), nullable=False),  # "POST /api/decisions"
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # SHA-256 of what was sent
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)

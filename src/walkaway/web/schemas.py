@@ -7,11 +7,18 @@ json`` and ``walkaway show --format json``; their models here document that shap
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from walkaway.models import Tone
+from walkaway.models import Tone, iso_utc
+
+# A moment as the API writes it: ISO 8601 with the UTC offset (2026-11-16T09:30:00+00:00).
+Moment = Annotated[
+    datetime,
+    PlainSerializer(iso_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class ErrorOut(BaseModel):
@@ -123,14 +130,14 @@ class SummaryOut(BaseModel):
 class ReviewOut(BaseModel):
     """``walkaway review --format json``: every open deal, most urgent first."""
 
-    as_of: datetime
+    as_of: Moment
     deals: list[ReviewDealOut]
     summary: SummaryOut
 
 
 class ActivityOut(BaseModel):
     deal_id: str
-    at: datetime
+    at: Moment
     kind: str
     direction: str | None
     status: str
@@ -159,9 +166,9 @@ class DealOut(BaseModel):
     stage: str | None
     amount: float
     currency: str | None
-    created_at: datetime
+    created_at: Moment
     expected_close: date | None
-    closed_at: datetime | None
+    closed_at: Moment | None
     outcome: str
     loss_reason: str | None
     activity_count: int
@@ -177,7 +184,7 @@ class DealsOut(BaseModel):
 class MessageOut(BaseModel):
     deal_id: str
     tone: Tone
-    as_of: datetime
+    as_of: Moment
     message: str
 
 
@@ -223,7 +230,7 @@ class DecisionOut(BaseModel):
     deal_id: str
     deal_name: str | None
     decision: str
-    as_of: datetime
+    as_of: Moment
     decided_by: str | None
     revisit_on: date | None
     requalify_by: date | None
@@ -244,15 +251,15 @@ class OutcomeOut(BaseModel):
     deal_id: str
     deal_name: str | None
     outcome: str
-    happened_at: datetime
-    recorded_at: datetime
+    happened_at: Moment
+    recorded_at: Moment
     note: str | None
 
 
 class JournalOut(BaseModel):
     """``walkaway journal --format json``: decisions with what became of them, scorecard."""
 
-    as_of: datetime
+    as_of: Moment
     entries: list[dict[str, Any]]
     scorecard: list[dict[str, Any]]
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
+from walkaway.service.export import iso_moments
 from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router
 from walkaway.web.context import (
     AsOf,
@@ -31,7 +32,7 @@ MAX_OFFSET = 10**9
 
 
 def _deals_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads(frame.write_json())
+    rows: list[dict[str, Any]] = json.loads(iso_moments(frame).write_json())
     for row in rows:
         row["attributes"] = json.loads(row.get("attributes") or "{}")
     return rows

@@ -6,13 +6,26 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from walkaway.models import as_utc_naive
-from walkaway.service.journal import journal, record_decision, record_outcome
+from walkaway.models import as_utc_naive, iso_utc
+from walkaway.service.export import iso_moments
+from walkaway.service.idempotency import Answer, Then, once
+from walkaway.service.journal import (
+    RecordedDecision,
+    journal,
+    record_decision,
+    record_outcome,
+)
 from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
-from walkaway.web.api.routing import UNKNOWN_DEAL, api_router
+from walkaway.web.api.routing import (
+    UNKNOWN_DEAL,
+    IdempotencyKey,
+    answered,
+    api_router,
+    key_for,
+)
 from walkaway.web.auth import ensure_visible
 from walkaway.web.context import (
     CurrentUser,
@@ -42,25 +55,39 @@ router = api_router()
     responses=UNKNOWN_DEAL,
 )
 def post_decision(
-    body: DecisionIn, request: Request, user: CurrentUser, store: StoreDep
-) -> DecisionOut:
+    body: DecisionIn,
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Record a decision on an open deal (``walkaway decide``): kept with the call, the
     probability and the flags of that moment. It sticks: the review shows it beside the
-    data's recommendation."""
+    data's recommendation. With an ``Idempotency-Key``, a retry records nothing twice."""
     ensure_visible(store, user, body.deal_id)
     settings = request.app.state.settings
     moment = body.as_of or settings.as_of
-    recorded = record_decision(
-        store,
-        body.deal_id,
-        body.decision,
-        body.reason,
-        as_of=as_utc_naive(moment) if moment is not None else None,
-        revisit=body.revisit_on,
-        decided_by=decided_by(user, body.by, settings.auth),
-    )
+
+    def write(then: Then[RecordedDecision] | None) -> RecordedDecision:
+        return record_decision(
+            store,
+            body.deal_id,
+            body.decision,
+            body.reason,
+            as_of=as_utc_naive(moment) if moment is not None else None,
+            revisit=body.revisit_on,
+            decided_by=decided_by(user, body.by, settings.auth),
+            then=then,
+        )
+
+    sent = body.model_dump_json().encode()
+    said = once(store, key_for(request, user, idempotency_key, sent), write, _decision_answer)
     request.app.state.cache.invalidate()
-    return DecisionOut(
+    return answered(said)
+
+
+def _decision_answer(recorded: RecordedDecision) -> Answer:
+    out = DecisionOut(
         decision_id=recorded.decision_id,
         deal_id=recorded.deal_id,
         deal_name=recorded.deal_name,
@@ -72,6 +99,7 @@ def post_decision(
         recommendation=recorded.recommendation,
         win_probability=recorded.win_probability,
     )
+    return Answer(201, out.model_dump_json())
 
 
 @router.get("/journal", response_model=JournalOut, tags=["journal"])
@@ -86,8 +114,8 @@ def get_journal(
     (the same JSON as ``walkaway journal --format json``). A rep gets their own deals."""
     result = journal(store, as_of, since=day_field(since, "since"), owner=owner_filter(user, owner))
     body = {
-        "as_of": result.as_of.isoformat(),
-        "entries": json.loads(result.entries.write_json()),
+        "as_of": iso_utc(result.as_of),
+        "entries": json.loads(iso_moments(result.entries).write_json()),
         "scorecard": json.loads(result.scorecard.write_json()),
     }
     return JSONResponse(body)
@@ -101,15 +129,29 @@ def get_journal(
     responses=UNKNOWN_DEAL,
 )
 def post_outcome(
-    body: OutcomeIn, request: Request, user: CurrentUser, store: StoreDep
-) -> OutcomeOut:
-    """Record what became of a deal: won, lost, came_back or no_decision."""
+    body: OutcomeIn,
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Record what became of a deal: won, lost, came_back or no_decision. With an
+    ``Idempotency-Key``, a retry records nothing twice."""
     ensure_visible(store, user, body.deal_id)
-    row: dict[str, Any] = record_outcome(
-        store, body.deal_id, body.outcome, note=body.note, on=body.on
-    )
+
+    def write(then: Then[dict[str, Any]] | None) -> dict[str, Any]:
+        return record_outcome(
+            store, body.deal_id, body.outcome, note=body.note, on=body.on, then=then
+        )
+
+    sent = body.model_dump_json().encode()
+    said = once(store, key_for(request, user, idempotency_key, sent), write, _outcome_answer)
     request.app.state.cache.invalidate()
-    return OutcomeOut(
+    return answered(said)
+
+
+def _outcome_answer(row: dict[str, Any]) -> Answer:
+    out = OutcomeOut(
         deal_id=row["deal_id"],
         deal_name=row["deal_name"],
         outcome=row["outcome"],
@@ -117,6 +159,7 @@ def post_outcome(
         recorded_at=row["recorded_at"],
         note=row["note"],
     )
+    return Answer(201, out.model_dump_json())
 
 
 @router.get(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from walkaway.errors import InputError, PolicyError
 from walkaway.policy import MAX_POLICY_CHARACTERS, default_policy_text
 from walkaway.service import save_policy, stored_policy_text
-from walkaway.web.api.routing import api_router
+from walkaway.service.idempotency import Answer, Then, once
+from walkaway.web.api.routing import IdempotencyKey, answered, api_router, key_for
 from walkaway.web.auth import require_manager
 from walkaway.web.context import CurrentUser, StoreDep
 from walkaway.web.schemas import PolicyOut
@@ -50,12 +53,24 @@ async def _policy_text(request: Request) -> str:
 
 
 @router.put("/policy", response_model=PolicyOut, tags=["policy"], openapi_extra=POLICY_BODY)
-async def put_policy(request: Request, user: CurrentUser, store: StoreDep) -> PolicyOut:
+async def put_policy(
+    request: Request, user: CurrentUser, store: StoreDep, idempotency_key: IdempotencyKey = None
+) -> Response:
     """Check a policy (TOML in the body) and put it in force; 422 says what is wrong."""
     require_manager(user, "change the policy")
     text = await _policy_text(request)
     if not text.strip():
         raise InputError("the request body is empty; send the policy as TOML")
-    save_policy(store, text)
+    key = key_for(request, user, idempotency_key, text.encode())
+
+    def write(then: Then[str] | None) -> str:
+        save_policy(store, text, then=then)
+        return text
+
+    said = await run_in_threadpool(once, store, key, write, _policy_answer)
     request.app.state.cache.invalidate()
-    return PolicyOut(source="stored", toml=text)
+    return answered(said)
+
+
+def _policy_answer(text: str) -> Answer:
+    return Answer(200, PolicyOut(source="stored", toml=text).model_dump_json())

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
 
+from walkaway.service.idempotency import Answer, RequestKey, request_key
+from walkaway.service.users import User
 from walkaway.web.auth import guard_api_write
 from walkaway.web.schemas import ErrorOut
 
@@ -22,6 +25,15 @@ UNKNOWN_DEAL: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown deal"}
 }
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Any text unique to this write (a UUID): the same write sent again "
+        "with the same key lands once and gets the first answer back "
+        "(`Idempotent-Replayed: true`); the key with another request is a 422.",
+    ),
+]
 Owner = Annotated[str | None, Query(description="Only this rep's deals (any case).")]
 Stage = Annotated[str | None, Query(description="Only deals in this stage (any case).")]
 
@@ -29,3 +41,18 @@ Stage = Annotated[str | None, Query(description="Only deals in this stage (any c
 def api_router() -> APIRouter:
     """A router of API routes: under ``/api``, with the write guard and the errors."""
     return APIRouter(prefix="/api", responses=ERRORS, dependencies=[Depends(guard_api_write)])
+
+
+def key_for(request: Request, user: User, key: str | None, sent: bytes) -> RequestKey | None:
+    """The request's Idempotency-Key, scoped to who sent it and where; None without one."""
+    if key is None:
+        return None
+    return request_key(user.uid, key, f"{request.method} {request.url.path}", sent)
+
+
+def answered(answer: Answer) -> Response:
+    """A write's JSON answer, the first one again when it is a retry."""
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return Response(
+        answer.body, status_code=answer.status, media_type="application/json", headers=headers
+    )
