@@ -135,3 +135,24 @@ def test_bad_input_is_one_line_exit_2_nothing_written(demo_db: str, args: tuple[
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert "Traceback" not in result.output
     assert counts(demo_db) == before
+
+
+def test_a_command_run_again_with_its_idempotency_key_records_nothing_twice(
+    demo_db: str,
+) -> None:
+    args = ["decide", "D-2022", "pursue", "--reason", "The buyer replied", "--as-of",
+            "2026-11-03", "--db", demo_db]  # fmt: skip
+    before = counts(demo_db)
+    first = run(*args, "--idempotency-key", "monday-1")
+    again = run(*args, "--idempotency-key", "monday-1")
+    assert first.exit_code == again.exit_code == 0, again.output
+    assert "nothing written again" in again.stdout and "Recorded: pursue on D-2022" in again.stdout
+    assert again.stdout.splitlines()[1:] == first.stdout.splitlines()
+    assert run(*args).exit_code == 0  # no key given: a new one for each run
+    outcome = ["outcome", "D-2022", "no_decision", "--on", "2026-11-10", "--db", demo_db]
+    assert run(*outcome, "--idempotency-key", "o-1").exit_code == 0
+    twice = run(*outcome, "--idempotency-key", "o-1")
+    assert twice.exit_code == 0 and "D-2022 no decision on 2026-11-10" in twice.stdout
+    assert counts(demo_db)[:2] == (before[0] + 2, before[1] + 1)
+    other = run(*outcome[:2], "lost", *outcome[3:], "--idempotency-key", "o-1")
+    assert other.exit_code == 2 and "another request" in other.stderr

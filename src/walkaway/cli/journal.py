@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
-from datetime import datetime, timedelta
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -28,6 +31,7 @@ from walkaway.cli.listing import WideOption
 from walkaway.cli.terminal import json_text
 from walkaway.models import ISO_UTC, Tone
 from walkaway.service.due import due
+from walkaway.service.idempotency import Answer, RequestKey, Then, once, request_key
 from walkaway.service.journal import (
     RecordedDecision,
     decision_words,
@@ -35,6 +39,14 @@ from walkaway.service.journal import (
     record_decision,
     record_outcome,
 )
+
+# Who a command line's idempotency keys belong to (the API's belong to each user).
+CLI_USER = "cli"
+DECISION_DAYS = ("revisit_on", "requalify_by")
+
+
+def _outcome_answer(row: dict[str, object]) -> Answer:
+    return Answer(0, json.dumps(row, default=str))
 
 
 class TableOrJson(StrEnum):
@@ -51,6 +63,16 @@ def _jsonable(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 def write_json(data: object) -> None:
     sys.stdout.write(json_text(data, ensure_ascii=False, indent=2) + "\n")
+
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--idempotency-key",
+        help="Any text unique to this write (default: a new one each run): the command run "
+        "again with the same key records nothing twice.",
+    ),
+]
 
 
 @app.command("decide")
@@ -72,19 +94,44 @@ def decide_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The moment decided for (default: now).")
     ] = None,
+    idempotency_key: KeyOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a decision on a deal, with the numbers and flags of that moment. It sticks."""
-    recorded = record_decision(
-        open_from(db),
-        deal_id,
-        decision,
-        reason,
-        as_of=moment_option(as_of, "--as-of"),
-        revisit=day_option(revisit, "--revisit"),
-        decided_by=by,
-    )
-    print_recorded(recorded)
+    store = open_from(db)
+    moment, revisit_on = moment_option(as_of, "--as-of"), day_option(revisit, "--revisit")
+
+    def write(then: Then[RecordedDecision] | None) -> RecordedDecision:
+        return record_decision(
+            store, deal_id, decision, reason, as_of=moment, revisit=revisit_on, decided_by=by,
+            then=then,
+        )  # fmt: skip
+
+    sent = [deal_id, decision, reason, moment, revisit_on, by]
+    said = once(store, _run_key(idempotency_key, "decide", sent), write, _decision_answer)
+    _say_replayed(said)
+    print_recorded(_recorded(json.loads(said.body)))
+
+
+def _run_key(key: str | None, command: str, sent: Sequence[object]) -> RequestKey:
+    """This run's key (the one given, else a new one), and what it was sent with."""
+    text = json.dumps(sent, default=str).encode()
+    return request_key(CLI_USER, key or uuid.uuid4().hex, command, text)
+
+
+def _say_replayed(said: Answer) -> None:
+    if said.replayed:
+        out.print("Already recorded with this --idempotency-key; nothing written again.")
+
+
+def _decision_answer(recorded: RecordedDecision) -> Answer:
+    return Answer(0, json.dumps(dataclasses.asdict(recorded), default=str))
+
+
+def _recorded(data: dict[str, Any]) -> RecordedDecision:
+    days = {k: date.fromisoformat(data[k]) if data[k] else None for k in DECISION_DAYS}
+    moment = datetime.fromisoformat(data["as_of"])
+    return RecordedDecision(**{**data, **days, "as_of": moment})
 
 
 def print_recorded(r: RecordedDecision) -> None:
@@ -109,12 +156,21 @@ def outcome_command(
     outcome: Annotated[str, typer.Argument(help="won, lost, came_back or no_decision.")],
     note: Annotated[str | None, typer.Option("--note", help="What happened.")] = None,
     on: Annotated[str | None, typer.Option("--on", help="When (default: now).")] = None,
+    idempotency_key: KeyOption = None,
     db: DbOption = None,
 ) -> None:
     """Record what became of a deal (the journal reads it)."""
-    row = record_outcome(open_from(db), deal_id, outcome, note=note, on=day_option(on, "--on"))
-    happened = row["happened_at"]
-    assert isinstance(happened, datetime)
+    store = open_from(db)
+    day = day_option(on, "--on")
+
+    def write(then: Then[dict[str, object]] | None) -> dict[str, object]:
+        return record_outcome(store, deal_id, outcome, note=note, on=day, then=then)
+
+    sent = [deal_id, outcome, note, day]
+    said = once(store, _run_key(idempotency_key, "outcome", sent), write, _outcome_answer)
+    _say_replayed(said)
+    row = json.loads(said.body)
+    happened = datetime.fromisoformat(row["happened_at"])
     out.print(
         f"Recorded: {deal_id} {str(row['outcome']).replace('_', ' ')} on {happened:%Y-%m-%d}.",
         highlight=False,
