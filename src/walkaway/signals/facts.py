@@ -144,7 +144,10 @@ class FactWeights:
         names = [f"fact_{field}" for field in self.mapping()]
         if not names:
             return pl.lit(0.0)
-        return (pl.sum_horizontal(names) / self.cap).tanh() * self.cap
+        # times the reciprocal, not over the cap: Polars divides a column of one row
+        # exactly but a longer one by multiplying, and a deal must score the same
+        # alone (``show``) as among the others (the review)
+        return (pl.sum_horizontal(names) * (1.0 / self.cap)).tanh() * self.cap
 
     def to_records(self) -> list[dict[str, Any]]:
         return [asdict(w) for w in self.weights]

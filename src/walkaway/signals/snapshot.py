@@ -33,7 +33,9 @@ STAGE_KEY = pl.col("stage").str.strip_chars().str.to_lowercase()
 
 def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     """Fractional days from ``earlier`` to ``later`` (null when either is null)."""
-    return (later - earlier).dt.total_milliseconds().cast(pl.Float64) / MS_PER_DAY
+    # times the reciprocal: Polars divides one row exactly but a longer column by
+    # multiplying, and a deal must count the same days alone as among the others
+    return (later - earlier).dt.total_milliseconds().cast(pl.Float64) * (1.0 / MS_PER_DAY)
 
 
 @dataclass(frozen=True, eq=False)
