@@ -28,7 +28,7 @@ class Settings:
     SQLite file keeps none), and the defaults an import needs."""
 
     db_url: str = DEFAULT_URL
-    default_currency: str = "EUR"
+    default_currency: str | None = None  # WALKAWAY_CURRENCY; else the policy's
     copy_dir: Path | None = None
 
     @classmethod
@@ -38,6 +38,6 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             db_url=db or env.get("WALKAWAY_DB") or DEFAULT_URL,
-            default_currency=env.get("WALKAWAY_CURRENCY", "EUR").upper(),
+            default_currency=(env.get("WALKAWAY_CURRENCY") or "").upper() or None,
             copy_dir=copy_dir_from(env),
         )

@@ -9,6 +9,7 @@ import math
 import polars as pl
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
+_SHORT = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
 
 Part = pl.Expr | str
 
@@ -66,6 +67,30 @@ def percent_text(value: float | None, digits: int = 0) -> str:
     if shown == 100 and value < 1:
         return f">{100 - step:.{digits}f}%"
     return f"{shown:.{digits}f}%"
+
+
+def currency_symbol(currency: str | None) -> str:
+    """ "€" for EUR, "$" for USD ...; other codes are written out with a space: "SEK "
+    (nothing for no currency)."""
+    if not currency:
+        return ""
+    code = currency.upper()
+    return SYMBOLS.get(code, f"{code} ")
+
+
+def money_text(value: float | None, currency: str | None, *, short: bool = False) -> str:
+    """The one way Walkaway writes an amount of money: its currency's symbol and whole
+    units with thousands separators ("€14,000", "-$300", "SEK 90"); ``short`` for a
+    headline or an axis ("$2.56M", "€350k"); an em dash when there is no amount."""
+    if value is None or math.isnan(value):
+        return "—"
+    sign = "-" if round(value) < 0 else ""
+    size, symbol = abs(value), currency_symbol(currency)
+    if short:
+        for unit, suffix in _SHORT:
+            if size >= unit:
+                return f"{sign}{symbol}{size / unit:.3g}{suffix}"
+    return f"{sign}{symbol}{size:,.0f}"
 
 
 def _group_thousands(n: pl.Expr) -> pl.Expr:
@@ -139,3 +164,10 @@ def printable(value: str, *, keep_lines: bool = False) -> str:
 def printable_expr(expr: pl.Expr) -> pl.Expr:
     """:func:`printable` for a column of text, every row at once."""
     return expr.str.replace_many(CONTROL_CHARACTERS, [_SHOWN[c] for c in _CONTROL_CODES])
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """A count and its noun, the plural right: "1 walk-away", "2,089 walk-aways",
+    "3 deals in a row" (``many`` for an irregular plural: "1 reply", "4 replies")."""
+    word = one if count == 1 else (many or f"{one}s")
+    return f"{count:,} {word}"

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from walkaway.cli import app
 from walkaway.sample import SAMPLE_AS_OF
+from walkaway.wording import percent_text
 
 AS_OF = SAMPLE_AS_OF.isoformat()
 CALLS = {"pursue": "Pursue", "requalify": "Re-qualify", "walk_away": "Walk away"}
@@ -119,7 +120,7 @@ def assert_every_call_spelled_out(text: str, deals: list[dict[str, Any]]) -> Non
     for deal in deals:
         line = lines[deal["deal_id"]]
         assert CALLS[deal["recommendation"]] in line, line
-        assert f"{deal['win_probability']:.0%}" in line, line
+        assert percent_text(deal["win_probability"]) in line, line
         assert words(deal["reasons"][0]) in words(text), deal["reasons"][0]
 
 

@@ -158,3 +158,21 @@ def test_copied_folder_behaves_like_the_original(
     deal = _deals(sqlite_store).filter(pl.col("deal_id") == "Z063OYW0").to_dicts()[0]
     assert deal["amount"] == 4821.0
     assert json.loads(deal["attributes"])["sector"] is None  # no accounts.csv copied
+
+
+def test_the_data_dictionarys_currency_is_every_deals(sqlite_store: Store, tmp_path: Path) -> None:
+    write(tmp_path / "sales_pipeline.csv", [HEADER, *ROWS])
+    write(
+        tmp_path / "data_dictionary.csv",
+        ["Table,Field,Description", "accounts,revenue,Annual revenue (in millions of USD)"],
+    )
+    import_files(sqlite_store, tmp_path / "sales_pipeline.csv")
+    assert set(_deals(sqlite_store)["currency"]) == {"USD"}
+
+
+def test_without_a_data_dictionary_the_policys_currency(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    write(tmp_path / "sales_pipeline.csv", [HEADER, *ROWS])
+    import_files(sqlite_store, tmp_path / "sales_pipeline.csv")
+    assert set(_deals(sqlite_store)["currency"]) == {"EUR"}

@@ -140,9 +140,11 @@ def test_policy_round_trip_and_a_bad_policy_is_refused(client: Any) -> None:
     assert first["source"] == "default" and "[economics]" in first["toml"]
     saved = client.put("/api/policy", content='currency = "USD"\n')
     assert saved.status_code == 200 and saved.json()["source"] == "stored"
-    assert client.get("/api/review", params={"as_of": AS_OF}).json()["summary"]["currency"] == (
-        "USD"
-    )
+    assert 'currency = "USD"' in client.get("/api/policy").json()["toml"]
+    # the policy's currency is a default for amounts that name none: the sample's say EUR
+    summary = client.get("/api/review", params={"as_of": AS_OF}).json()["summary"]
+    assert summary["currency"] == "EUR"
+    assert [c["currency"] for c in summary["by_currency"]] == ["EUR"]
     bad = client.put("/api/policy", content="currency = \n[[stages]\n")
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_policy"
     unknown = client.put("/api/policy", content="no_such_key = 1\n")

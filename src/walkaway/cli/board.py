@@ -22,6 +22,7 @@ from walkaway.cli.listing import (
 )
 from walkaway.models import Recommendation
 from walkaway.service.review import Review
+from walkaway.wording import counted, percent_text
 
 STYLE = {"walk_away": "bold red", "requalify": "yellow", "pursue": "green"}
 NARROW_COLUMNS = (
@@ -77,8 +78,8 @@ def _narrow_row(row: dict[str, Any]) -> Row:
             f"{row['deal_id']} {row['name'] or ''}".strip(),
             row["owner"] or "",
             call_text(row["recommendation"]),
-            f"{row['win_probability']:.0%}",
-            money(row["amount"]),
+            percent_text(row["win_probability"]),
+            money(row["amount"], row["currency"]),
         ),
         (detail,) if detail else (),
     )
@@ -95,8 +96,8 @@ def _wide_table(result: Review) -> Table:
             row["name"] or "",
             row["owner"] or "",
             row["stage"] or "",
-            money(row["amount"]),
-            f"{row['win_probability']:.0%}",
+            money(row["amount"], row["currency"]),
+            percent_text(row["win_probability"]),
             call_text(row["recommendation"]),
             when.isoformat() if when else "",
             (row["reasons"] or [""])[0],
@@ -147,18 +148,30 @@ def _disagreements(frame: pl.DataFrame) -> None:
 
 
 def _summary(summary: dict[str, Any]) -> None:
-    cur = summary["currency"]
     counts = summary["by_recommendation"]
     lines = [
-        f"{summary['open_deals']:,} open deals: {counts['walk_away']:,} walk away, "
+        f"{counted(summary['open_deals'], 'open deal')}: {counts['walk_away']:,} walk away, "
         f"{counts['requalify']:,} re-qualify, {counts['pursue']:,} pursue",
-        f"Open pipeline {money(summary['open_value'], cur)}; held by walk-away candidates "
-        f"{money(summary['walk_away_value'], cur)} "
-        f"({summary['pipeline_pollution']:.0%} pollution)",
-        f"Probability-weighted forecast {money(summary['forecast'], cur)}; without the "
-        f"walk-away candidates {money(summary['forecast_without_walk_aways'], cur)}",
-        f"Walking away frees about {summary['hours_freed_by_walking_away']:,.0f} selling hours",
     ]
+    figures = summary.get("by_currency") or [summary]
+    for money_line in figures:
+        lines += _money_lines(money_line, len(figures) > 1)
+    lines.append(
+        f"Walking away frees about {summary['hours_freed_by_walking_away']:,.0f} selling hours"
+    )
     out.print("[bold]Summary[/bold]")
     for line in lines:
         _print_wrapped(line)
+
+
+def _money_lines(figures: dict[str, Any], several: bool) -> list[str]:
+    """The pipeline and the forecast in one currency (``several``: its deals named)."""
+    cur = figures["currency"]
+    head = f"In {cur} ({counted(figures['open_deals'], 'deal')}): open" if several else "Open"
+    return [
+        f"{head} pipeline {money(figures['open_value'], cur)}; held by walk-away candidates "
+        f"{money(figures['walk_away_value'], cur)} "
+        f"({percent_text(figures['pipeline_pollution'])} pollution)",
+        f"Probability-weighted forecast {money(figures['forecast'], cur)}; without the "
+        f"walk-away candidates {money(figures['forecast_without_walk_aways'], cur)}",
+    ]

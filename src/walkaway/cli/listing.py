@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from walkaway.cli.common import out
+from walkaway.wording import money_text
 
 WideOption = Annotated[
     bool,
@@ -49,9 +50,10 @@ class Row:
     details: tuple[str, ...] = field(default_factory=tuple)
 
 
-def money(value: float | None, currency: str = "") -> str:
-    """``EUR 44,500`` (``44,500`` without a currency); an em dash for no value."""
-    return "—" if value is None else f"{currency} {value:,.0f}".strip()
+def money(value: float | None, currency: str | None = None) -> str:
+    """``€44,500``, ``$1,200``, ``SEK 90`` (``44,500`` without a currency); an em dash
+    for no value."""
+    return money_text(value, currency)
 
 
 def screen_width() -> int:

@@ -12,6 +12,7 @@ from walkaway.cli.review import AsOfOption
 from walkaway.errors import InputError
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.report import build_report, render_report
+from walkaway.wording import counted
 
 
 def write_html(path: Path, html: str) -> None:
@@ -40,11 +41,16 @@ def report_command(
     report = build_report(open_from(db), moment, owner=owner)
     write_html(out_path, render_report(report))
     summary = report.summary
+    held = " and ".join(
+        f"{money(c['walk_away_value'], c['currency'])} "
+        f"({percent(c['pipeline_pollution'], 1)} of open value in {c['currency']})"
+        for c in summary.get("by_currency") or [summary]
+    )
     out.print(
-        f"Wrote {out_path}: {summary['open_deals']} open deals as of {moment:%Y-%m-%d}, "
-        f"{summary['by_recommendation']['walk_away']} walk-away candidates holding "
-        f"{money(summary['walk_away_value'], summary['currency'])} "
-        f"({percent(summary['pipeline_pollution'], 1)} of open value)",
+        f"Wrote {out_path}: {counted(summary['open_deals'], 'open deal')} as of "
+        f"{moment:%Y-%m-%d}, "
+        f"{counted(summary['by_recommendation']['walk_away'], 'walk-away candidate')} "
+        f"holding {held}",
         markup=False,
         highlight=False,
     )

@@ -23,7 +23,7 @@ from walkaway.importers.base import SourceFormat
 from walkaway.importers.loading import prepare_activity_table, prepare_tables
 from walkaway.importers.reading import RawTable
 from walkaway.importers.validate import problem_lines
-from walkaway.service.pipeline import stored_deal_ids
+from walkaway.service.pipeline import current_policy, stored_deal_ids
 from walkaway.store import Store
 from walkaway.store.columnar import copy_folder, extend_copy, newest_run
 from walkaway.store.schema import crm_sync_cursors
@@ -101,7 +101,12 @@ def _write_page(
     activity_frames: list[pl.DataFrame] = []
     if page.deals is not None:
         prepared = prepare_tables(
-            source.deal_format, page.deals, page.activities, known_deal_ids=known, skip_invalid=True
+            source.deal_format,
+            page.deals,
+            page.activities,
+            default_currency=current_policy(store).currency,
+            known_deal_ids=known,
+            skip_invalid=True,
         )
         deals, problems = prepared.deals, [prepared.problems]
         if prepared.activities is not None:

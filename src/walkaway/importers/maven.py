@@ -18,10 +18,13 @@ A synthetic B2B hardware pipeline: one row per opportunity, no activities. Rules
 - ``accounts.csv`` (sector, revenue, employees, ...) and ``sales_teams.csv`` (manager,
   regional_office) beside the file add attributes.
 - The deal name is ``<account> – <product>`` (the product alone without an account).
+- The currency is the one ISO code ``data_dictionary.csv`` beside the file names (the
+  Maven sample's says "USD"); without it, the policy's.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -95,6 +98,15 @@ def _join_siblings(frame: pl.DataFrame, path: Path | None) -> pl.DataFrame:
     return frame.sort(ROW_COLUMN)
 
 
+def _dictionary_currency(path: Path | None) -> str | None:
+    """The one currency code the data dictionary beside the file names, if exactly one."""
+    if path is None or not (path.parent / "data_dictionary.csv").is_file():
+        return None
+    text = (path.parent / "data_dictionary.csv").read_text(encoding="utf-8", errors="replace")
+    codes = set(re.findall(r"\b(USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|SEK|NOK|DKK)\b", text))
+    return codes.pop() if len(codes) == 1 else None
+
+
 def _snapshot_day(frame: pl.DataFrame) -> str | None:
     """The last date the file mentions, as ISO text."""
     dates = pl.concat([parsing.parse_date(frame[c]) for c in ("_engage", "_close")])
@@ -116,6 +128,7 @@ def map_deals(table: RawTable) -> Mapped:
         "amount": pl.coalesce(price, value, pl.lit("0")),
         "amount_estimated": (price.is_null() & value.is_null()).cast(pl.String),
         "name": pl.coalesce(pl.col("account") + pl.lit(" – ") + product, product),
+        "currency": pl.lit(_dictionary_currency(table.path), dtype=pl.String),
     }
     attributes = ["product", "series", "close_value", "amount_estimated", "created_at_estimated"]
     for _key, _on, wanted in list(_SIBLINGS.values())[1:]:

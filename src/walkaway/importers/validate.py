@@ -13,6 +13,7 @@ import polars as pl
 
 from walkaway.importers import parsing
 from walkaway.importers.base import Mapped
+from walkaway.importers.currency import ISO_CODE, deal_currencies, named_currency
 from walkaway.importers.reading import ROW_COLUMN
 from walkaway.models import (
     ACTIVITY_SCHEMA,
@@ -232,13 +233,13 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     out["expected_close"] = check.moment(
         "expected_close", parsing.parse_date(check.col("expected_close")), _DATE_TEXT
     )
-    currency = check.col("currency").str.to_uppercase()
+    currency = named_currency(check.col("currency"))
     check.report(
-        currency.is_not_null() & ~currency.str.contains(r"^[A-Z]{3}$"),
+        currency.is_not_null() & ~currency.str.contains(ISO_CODE),
         "currency",
-        "a 3-letter ISO 4217 code such as EUR or USD",
+        "a 3-letter ISO 4217 code such as EUR or USD (or its symbol)",
     )
-    out["currency"] = currency.fill_null(default_currency)
+    out["currency"] = deal_currencies(currency, check.col("amount"), default_currency)
     for name, allowed in QUALIFICATION_VALUES.items():
         out[name] = check.choice(name, allowed)
     out["attributes"] = _attributes(mapped)

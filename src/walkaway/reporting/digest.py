@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from walkaway.reporting.html import environment
+from walkaway.wording import counted, money_text
 
 TEMPLATE = "digest.html"
 
@@ -59,13 +60,13 @@ class RepWeek:
     def subject(self) -> str:
         counts = len(self.walk_aways), len(self.deadlines), len(self.revisits)
         return (
-            f"Your pipeline week of {self.week_start:%Y-%m-%d}: {counts[0]} to walk away "
-            f"from, {counts[1]} re-qualify deadlines, {counts[2]} to revisit"
+            f"Your pipeline week of {self.week_start:%Y-%m-%d}: {counts[0]:,} to walk away "
+            f"from, {counted(counts[1], 're-qualify deadline')}, {counts[2]:,} to revisit"
         )
 
 
 def _amount(item: WalkAway) -> str:
-    return "no amount" if item.amount is None else f"{item.currency} {item.amount:,.0f}"
+    return "no amount" if item.amount is None else money_text(item.amount, item.currency)
 
 
 def _due_lines(title: str, items: tuple[DueItem, ...]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from walkaway.reporting.numbers import days, hours, money, percent, short_money
+from walkaway.wording import counted
 
 TEMPLATE = "review.html"
 
@@ -37,6 +38,7 @@ def environment() -> Environment:
         hours=hours,
         days=days,
         day=_day,
+        counted=counted,
     )
     return env
 

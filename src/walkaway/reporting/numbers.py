@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from walkaway.wording import SYMBOLS
+from walkaway.wording import currency_symbol, money_text
 
-_SHORT = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
-
-
-def currency_symbol(currency: str | None) -> str:
-    """ "€" for EUR, "$" for USD ...; other codes are written out with a space: "SEK "."""
-    if not currency:
-        return ""
-    return SYMBOLS.get(currency, f"{currency} ")
+__all__ = ["currency_symbol", "days", "hours", "money", "percent", "short_money"]
 
 
 def money(value: float | None, currency: str | None = None) -> str:
     """A whole amount with thousands separators: ``money(-1234.5, "EUR")`` is "-€1,235"."""
-    if value is None:
-        return "—"
-    sign = "-" if round(value) < 0 else ""
-    return f"{sign}{currency_symbol(currency)}{abs(value):,.0f}"
+    return money_text(value, currency)
 
 
 def short_money(value: float, currency: str | None = None) -> str:
     """An axis label: "€2.56M", "€350k", "€900"."""
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    for unit, suffix in _SHORT:
-        if size >= unit:
-            return f"{sign}{currency_symbol(currency)}{size / unit:.3g}{suffix}"
-    return f"{sign}{currency_symbol(currency)}{size:,.0f}"
+    return money_text(value, currency, short=True)
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -66,11 +66,18 @@ def _undecided_requalify(deals: pl.DataFrame) -> list[dict[str, Any]]:
             "name": r["name"],
             "owner": r["owner"],
             "due_on": r["requalify_by"],
-            "action": "re-qualify: ask these questions by the deadline",
+            "action": _requalify_action(r["reasons"]),
             "questions": r["questions"] or [],
         }
         for r in undecided.to_dicts()
     ]
+
+
+def _requalify_action(reasons: list[str] | None) -> str:
+    """The line that decided a re-qualify call, then what to do about it."""
+    deciding = (reasons or [""])[0].rstrip(".")
+    ask = "ask these questions by the deadline"
+    return f"re-qualify: {deciding}; {ask}" if deciding else f"re-qualify: {ask}"
 
 
 def _due_item(row: dict[str, Any]) -> DueItem:

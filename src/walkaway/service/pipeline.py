@@ -76,7 +76,7 @@ def import_files(
     format: str = "auto",
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
-    default_currency: str = "EUR",
+    default_currency: str | None = None,
     progress: Progress = _quiet,
     warm: bool = True,
 ) -> ImportSummary:
@@ -95,7 +95,7 @@ def import_files(
         deals_path,
         activities_path,
         format=format,
-        default_currency=default_currency,
+        default_currency=default_currency or current_policy(store).currency,
         known_deal_ids=stored_deal_ids(store) if activities_path else None,
         skip_invalid=skip_invalid,
     )

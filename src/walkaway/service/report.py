@@ -50,6 +50,9 @@ STAGE_TIMING = (
     "stall_threshold_days",
 )
 WALK = pl.col("recommendation") == Recommendation.WALK_AWAY.value
+# The amount of a deal in the report's currency (null in another: money is never
+# summed across currencies; the summary's by_currency has the others).
+VALUED = "valued_amount"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def build_report(store: Store, as_of: datetime, *, owner: str | None = None) -> 
         stage_order=_stage_order(deals, policy),
         stalled=(pl.col("days_in_stage") > pl.col("stall_threshold_days")).fill_null(False),
         holding_on=_holding_on(gut),
+        valued_amount=pl.when(pl.col("currency") == result.summary["currency"]).then("amount"),
     )
     return Report(
         review=result,
@@ -149,9 +153,9 @@ def stalls_per_stage(deals: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("stage_order").first(),
             pl.len().alias("open_deals"),
-            pl.col("amount").sum().alias("open_value"),
+            pl.col(VALUED).sum().alias("open_value"),
             stalled.sum().alias("stalled_deals"),
-            pl.col("amount").filter(stalled).sum().alias("stalled_value"),
+            pl.col(VALUED).filter(stalled).sum().alias("stalled_value"),
             pl.col("days_in_stage").median().alias("median_days_in_stage"),
             pl.col("days_in_stage").max().alias("longest_days_in_stage"),
             *[pl.col(c).first() for c in STAGE_TIMING[1:]],
@@ -175,7 +179,7 @@ def stalled_deals(deals: pl.DataFrame) -> pl.DataFrame:
 
 def per_rep(deals: pl.DataFrame) -> pl.DataFrame:
     """Per rep: the rep's share of the pipeline, its pollution and the forecast both ways."""
-    amount = pl.col("amount").fill_null(0.0)
+    amount = pl.col(VALUED).fill_null(0.0)
     weighted = pl.col("win_probability") * amount
     rows = (
         deals.with_columns(pl.col("owner").fill_null(NO_OWNER))
@@ -204,7 +208,7 @@ def common_red_flags(deals: pl.DataFrame, top: int = TOP_FLAGS) -> pl.DataFrame:
     """The red flags raised on most open deals, with the value they hang over."""
     titles = {rule.code: rule.title for rule in RULES}
     flags = (
-        deals.select("deal_id", "amount", "flags")
+        deals.select("deal_id", pl.col(VALUED).alias("amount"), "flags")
         .explode("flags")
         .drop_nulls("flags")
         .unnest("flags")
@@ -280,7 +284,7 @@ def _charts(report: Report) -> dict[str, Any]:
 def _stage_bars(deals: pl.DataFrame) -> list[StackedBar]:
     grouped = (
         deals.group_by("stage", "stage_order", "recommendation")
-        .agg(pl.col("amount").fill_null(0.0).sum().alias("value"), pl.len().alias("deals"))
+        .agg(pl.col(VALUED).fill_null(0.0).sum().alias("value"), pl.len().alias("deals"))
         .sort("stage_order", "stage", nulls_last=True)
     )
     values: dict[str, dict[str, float]] = {}
@@ -293,7 +297,7 @@ def _stage_bars(deals: pl.DataFrame) -> list[StackedBar]:
 
 def _points(deals: pl.DataFrame) -> list[Point]:
     points = []
-    for d in deals.filter(pl.col("amount").is_not_null()).iter_rows(named=True):
+    for d in deals.filter(pl.col(VALUED).is_not_null()).iter_rows(named=True):
         label = (
             f"{d['deal_id']} · {d['name']} ({d['owner']}): {money(d['amount'], d['currency'])}, "
             f"{percent(d['win_probability'])} to win — {RECOMMENDATION_LABELS[d['recommendation']]}"

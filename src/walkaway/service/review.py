@@ -138,28 +138,53 @@ def _human_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def summarise(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
-    """Deals per recommendation, value held by walk-away candidates, and the forecast."""
+    """Deals per recommendation, value held by walk-away candidates, and the forecast.
+
+    Money is never summed across currencies: ``by_currency`` has the figures of each
+    currency the open deals are in (the largest pipeline first), and the headline
+    figures are those of the first, named by ``currency`` (``currency``, the policy's,
+    when there is no open deal).
+    """
+    counts = dict(frame.group_by("recommendation").len().iter_rows())
+    by_currency = _money_by_currency(frame, currency)
+    main = by_currency[0] if by_currency else _money_figures(frame.clear(), currency)
     walk = pl.col("recommendation") == Recommendation.WALK_AWAY.value
-    weighted = (pl.col("win_probability") * pl.col("amount").fill_null(0)).sum()
+    hours = frame.select(pl.col("hours_needed").filter(walk).sum()).item()
+    return {
+        **main,
+        "open_deals": frame.height,
+        "by_recommendation": {r.value: int(counts.get(r.value, 0)) for r in Recommendation},
+        "by_currency": by_currency,
+        "hours_freed_by_walking_away": round(float(hours or 0.0), 1),
+        **_human_counts(frame),
+    }
+
+
+def _money_by_currency(frame: pl.DataFrame, default: str) -> list[dict[str, Any]]:
+    """:func:`_money_figures` of each currency, the largest open pipeline first."""
+    code = pl.col("currency").fill_null(default)
+    groups = frame.with_columns(code.alias("currency")).partition_by("currency", as_dict=True)
+    figures = [_money_figures(part, str(key[0])) for key, part in groups.items()]
+    return sorted(figures, key=lambda f: (-f["open_value"], f["currency"]))
+
+
+def _money_figures(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
+    """The open pipeline, the value held by walk-away candidates and the forecast, with
+    and without them, of deals in one currency."""
+    walk = pl.col("recommendation") == Recommendation.WALK_AWAY.value
+    weighted = pl.col("win_probability") * pl.col("amount").fill_null(0)
     totals = frame.select(
         pl.len().alias("open_deals"),
         pl.col("amount").sum().alias("open_value"),
         pl.col("amount").filter(walk).sum().alias("walk_away_value"),
-        weighted.alias("forecast"),
-        (pl.col("win_probability") * pl.col("amount").fill_null(0))
-        .filter(~walk)
-        .sum()
-        .alias("forecast_without_walk_aways"),
-        pl.col("hours_needed").filter(walk).sum().alias("hours_freed_by_walking_away"),
+        weighted.sum().alias("forecast"),
+        weighted.filter(~walk).sum().alias("forecast_without_walk_aways"),
     ).row(0, named=True)
-    counts = dict(frame.group_by("recommendation").len().iter_rows())
-    by_recommendation = {r.value: int(counts.get(r.value, 0)) for r in Recommendation}
     open_value = float(totals["open_value"] or 0.0)
     walk_value = float(totals["walk_away_value"] or 0.0)
     return {
         "currency": currency,
         "open_deals": int(totals["open_deals"]),
-        "by_recommendation": by_recommendation,
         "open_value": round(open_value, 2),
         "walk_away_value": round(walk_value, 2),
         "pipeline_pollution": round(walk_value / open_value, 4) if open_value else 0.0,
@@ -167,8 +192,4 @@ def summarise(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
         "forecast_without_walk_aways": round(
             float(totals["forecast_without_walk_aways"] or 0.0), 2
         ),
-        "hours_freed_by_walking_away": round(
-            float(totals["hours_freed_by_walking_away"] or 0.0), 1
-        ),
-        **_human_counts(frame),
     }

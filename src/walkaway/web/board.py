@@ -74,19 +74,24 @@ def page_of(
     return Page(rows, number, count, frame.height)
 
 
-def value_by_call(frame: pl.DataFrame) -> dict[str, float]:
-    sums = dict(
-        frame.group_by("recommendation").agg(pl.col("amount").fill_null(0).sum()).iter_rows()
-    )
+def _valued(currency: str) -> pl.Expr:
+    """A deal's amount when it is in ``currency``, else 0: money is never summed across
+    currencies (the summary's ``by_currency`` has the others)."""
+    return pl.when(pl.col("currency") == currency).then(pl.col("amount")).fill_null(0)
+
+
+def value_by_call(frame: pl.DataFrame, currency: str) -> dict[str, float]:
+    sums = dict(frame.group_by("recommendation").agg(_valued(currency).sum()).iter_rows())
     return {call: float(sums.get(call, 0.0) or 0.0) for call in CALL_ORDER}
 
 
-def _weighted() -> pl.Expr:
-    return pl.col("win_probability") * pl.col("amount").fill_null(0)
+def _weighted(currency: str) -> pl.Expr:
+    return pl.col("win_probability") * _valued(currency)
 
 
-def per_rep(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Per rep: open deals, walk-away candidates and the value they hold, the forecast."""
+def per_rep(frame: pl.DataFrame, currency: str) -> list[dict[str, Any]]:
+    """Per rep: open deals, walk-away candidates and the value they hold, the forecast
+    (the values of deals in ``currency``)."""
     walk = pl.col("recommendation") == "walk_away"
     return (
         frame.group_by(pl.col("owner").fill_null("(no owner)"))
@@ -94,18 +99,19 @@ def per_rep(frame: pl.DataFrame) -> list[dict[str, Any]]:
             pl.len().alias("deals"),
             walk.sum().alias("walk_away"),
             (pl.col("recommendation") == "requalify").sum().alias("requalify"),
-            pl.col("amount").fill_null(0).sum().alias("value"),
-            pl.col("amount").fill_null(0).filter(walk).sum().alias("walk_away_value"),
-            _weighted().sum().alias("forecast"),
-            _weighted().filter(~walk).sum().alias("forecast_without"),
+            _valued(currency).sum().alias("value"),
+            _valued(currency).filter(walk).sum().alias("walk_away_value"),
+            _weighted(currency).sum().alias("forecast"),
+            _weighted(currency).filter(~walk).sum().alias("forecast_without"),
         )
         .sort("walk_away_value", "value", descending=True)
         .to_dicts()
     )
 
 
-def per_stage(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Per stage: open deals, how many are stalled (over the stage's time limit), value."""
+def per_stage(frame: pl.DataFrame, currency: str) -> list[dict[str, Any]]:
+    """Per stage: open deals, how many are stalled (over the stage's time limit), value
+    (of the deals in ``currency``)."""
     stalled = pl.col("flags").list.eval(pl.element().struct.field("code") == "stalled").list.any()
     return (
         frame.group_by(pl.col("stage").fill_null("(no stage)"))
@@ -113,7 +119,7 @@ def per_stage(frame: pl.DataFrame) -> list[dict[str, Any]]:
             pl.len().alias("deals"),
             stalled.fill_null(False).sum().alias("stalled"),
             (pl.col("recommendation") == "walk_away").sum().alias("walk_away"),
-            pl.col("amount").fill_null(0).sum().alias("value"),
+            _valued(currency).sum().alias("value"),
         )
         .sort("deals", descending=True)
         .to_dicts()

@@ -8,28 +8,20 @@ from typing import Any
 from jinja2 import Environment
 
 from walkaway.models import Recommendation
+from walkaway.wording import counted, money_text, percent_text
 
 CALLS = {call.value: call.label for call in Recommendation}
 CALL_ORDER = ("walk_away", "requalify", "pursue")
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
 def money(value: float | None, currency: str | None = "EUR", short: bool = False) -> str:
     """€44,000 — or €2.6M / €331k when ``short``; an em dash for no value."""
-    if value is None:
-        return "—"
-    symbol = SYMBOLS.get((currency or "").upper(), f"{currency} " if currency else "")
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    if short and amount >= 1_000_000:
-        return f"{sign}{symbol}{amount / 1_000_000:.1f}M"
-    if short and amount >= 10_000:
-        return f"{sign}{symbol}{amount / 1_000:.0f}k"
-    return f"{sign}{symbol}{amount:,.0f}"
+    return money_text(value, currency, short=short)
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:.{digits}%}"
+    """15%, <1%, >99% (an em dash for no value)."""
+    return percent_text(value, digits)
 
 
 def hours(value: float | None) -> str:
@@ -69,6 +61,7 @@ def install_filters(env: Environment) -> None:
         "hours": hours,
         "day": day,
         "call": call_label,
+        "counted": counted,
     }
     env.filters.update(filters)
     env.globals["CALLS"] = CALLS

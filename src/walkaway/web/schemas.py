@@ -111,15 +111,33 @@ class ModelOut(BaseModel):
     said: str
 
 
-class SummaryOut(BaseModel):
-    currency: str
+class CurrencyFiguresOut(BaseModel):
+    """The money figures of the open deals in one currency (never summed with another)."""
+
+    currency: str = Field(description="ISO 4217 code of every amount in this row")
     open_deals: int
-    by_recommendation: dict[str, int]
     open_value: float
     walk_away_value: float
     pipeline_pollution: float = Field(description="walk_away_value / open_value")
     forecast: float = Field(description="Sum of win probability × amount")
     forecast_without_walk_aways: float
+
+
+class SummaryOut(BaseModel):
+    currency: str = Field(
+        description="Currency of the headline money figures: the largest open pipeline's"
+    )
+    open_deals: int
+    by_recommendation: dict[str, int]
+    open_value: float = Field(description="In `currency` only; every currency in by_currency")
+    walk_away_value: float
+    pipeline_pollution: float = Field(description="walk_away_value / open_value")
+    forecast: float = Field(description="Sum of win probability × amount")
+    forecast_without_walk_aways: float
+    by_currency: list[CurrencyFiguresOut] = Field(
+        default_factory=list,
+        description="The money figures per currency, the largest open pipeline first",
+    )
     hours_freed_by_walking_away: float
     model: ModelOut | None = Field(None, description="Which model made the calls")
     notes: list[str] = Field(

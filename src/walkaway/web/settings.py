@@ -37,7 +37,7 @@ class WebSettings:
     auth: bool = False
     secret_key: str = ""
     as_of: date | None = None
-    default_currency: str = "EUR"
+    default_currency: str | None = None  # WALKAWAY_CURRENCY; else the policy's
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
     cache_check_seconds: float = 1.0
     page_size: int = 25
@@ -63,7 +63,7 @@ class WebSettings:
             db_url=db or env.get("WALKAWAY_DB") or DEFAULT_URL,
             auth=team,
             secret_key=env.get("WALKAWAY_SECRET_KEY", ""),
-            default_currency=env.get("WALKAWAY_CURRENCY", "EUR").upper(),
+            default_currency=(env.get("WALKAWAY_CURRENCY") or "").upper() or None,
             allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip())
             or (("*",) if team else LOCAL_HOSTS),
             backtest_dir=Path(backtest) if backtest else None,

@@ -71,9 +71,11 @@ def board_page(
         "filters": filters,
         "link": _board_link(as_of, filters, shown.number),
         "choices": board.choices(filtered(cached, owner_filter(user, None), None)),
-        "per_rep": board.per_rep(result.deals),
-        "per_stage": board.per_stage(result.deals),
-        "value_chart": value_by_call(board.value_by_call(result.deals), summary["currency"]),
+        "per_rep": board.per_rep(result.deals, summary["currency"]),
+        "per_stage": board.per_stage(result.deals, summary["currency"]),
+        "value_chart": value_by_call(
+            board.value_by_call(result.deals, summary["currency"]), summary["currency"]
+        ),
         "forecast_chart": forecast_bars(
             summary["forecast"], summary["forecast_without_walk_aways"], summary["currency"]
         ),
