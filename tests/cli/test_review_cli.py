@@ -142,6 +142,20 @@ def test_exit_message(demo_db: str, tone: str) -> None:
     assert "Thank" in text or "thank" in text
     assert "2027" in text  # proposes when to talk again
     assert "p×V" not in text and "walk_away" not in text
+    assert text.startswith("Subject: ") and "Hi Aurora" not in text  # the company is no person
+    assert "Warning" not in result.stderr  # a walk-away call
+
+
+def test_an_exit_message_for_a_pursue_deal_warns(demo_db: str) -> None:
+    shown = CliRunner().invoke(
+        app, ["review", "--db", demo_db, "--as-of", AS_OF, "--format", "json"]
+    )
+    pursued = next(d for d in json.loads(shown.stdout)["deals"] if d["recommendation"] == "pursue")
+    result = CliRunner().invoke(
+        app, ["message", pursued["deal_id"], "--db", demo_db, "--as-of", AS_OF]
+    )
+    assert result.exit_code == 0 and result.stdout.startswith("Subject: ")
+    assert result.stderr.startswith(f"Warning: The data says pursue {pursued['deal_id']}")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,13 @@ import pytest
 from core_factories import AS_OF, build_deal, build_pipeline, days_ago, healthy_activities
 
 from walkaway.decision.assess import assess
-from walkaway.decision.messages import BUYER_WORDS, FALLBACK, buyer_reasons, draft_exit_message
+from walkaway.decision.messages import (
+    BUYER_WORDS,
+    FALLBACK,
+    buyer_reasons,
+    draft_exit_message,
+    pursue_warning,
+)
 from walkaway.errors import InputError, PolicyError
 from walkaway.models import Assessment, Flag, Recommendation, Severity, Tone
 from walkaway.policy import Policy, load_policy
@@ -34,7 +40,7 @@ def test_the_message_is_honest_thankful_and_leaves_the_door_open(
     walked_away: Assessment, tone: str
 ) -> None:
     text = draft_exit_message(walked_away, {"account": "Acme", "owner": "Ana"}, tone=tone)
-    assert text.startswith("Hi Acme,")
+    assert text.startswith("Subject: ") and "\n\nHi there,\n" in text  # never the company
     assert "Thank you" in text
     assert "our product does not yet do some of what you need" in text
     assert "around 1 December 2024" in text
@@ -73,16 +79,17 @@ def test_the_team_overrides_the_templates(walked_away: Assessment) -> None:
         tone="direct",
         templates={"direct": "Dear $buyer: $reasons. Until $revisit_on."},
     )
-    assert text == (
-        "Dear Acme: our product does not yet do some of what you need, and we may "
+    assert text.split("\n\n", 1)[1] == (
+        "Dear there: our product does not yet do some of what you need, and we may "
         "not be the best fit for what you need. Until around 1 December 2024.\n"
     )
 
 
 def test_the_policy_templates_are_used(walked_away: Assessment) -> None:
     team = load_policy('[messages]\nwarm = "Thanks, $buyer!"\n')
-    assert draft_exit_message(walked_away, templates=team) == "Thanks, Acme!\n"
-    assert draft_exit_message(walked_away, templates=team.messages) == "Thanks, Acme!\n"
+    text = draft_exit_message(walked_away, templates=team)
+    assert text == "Subject: Pausing platform for now\n\nThanks, there!\n"
+    assert draft_exit_message(walked_away, templates=team.messages) == text
 
 
 @pytest.mark.parametrize(
@@ -115,4 +122,52 @@ def test_every_tone_has_its_template_in_the_policy(walked_away: Assessment) -> N
 def test_it_works_for_any_recommendation(policy: Policy) -> None:
     (result,) = assess(build_pipeline([build_deal()], healthy_activities()), AS_OF, policy)
     assert result.recommendation is Recommendation.PURSUE
-    assert "Hi Acme" in draft_exit_message(result, templates=policy)
+    assert "Hi there," in draft_exit_message(result, templates=policy)
+
+
+@pytest.mark.parametrize(
+    ("deal", "greeting"),
+    [
+        ({"account": "Acme", "attributes": '{"Contact Name": "Jane Doe"}'}, "Hi Jane,"),
+        ({"account": "Acme", "primary_contact": "Dr. Ada Lovelace"}, "Hi Dr. Ada Lovelace,"),
+        ({"account": "Acme", "attributes": {"contact": "Doe, Jane"}}, "Hi Doe, Jane,"),
+        ({"account": "Acme", "attributes": '{"industry": "Retail"}'}, "Hi there,"),
+    ],
+)
+def test_the_greeting_names_the_contact_never_the_company(
+    walked_away: Assessment, deal: dict[str, object], greeting: str
+) -> None:
+    assert f"\n\n{greeting}\n" in draft_exit_message(walked_away, deal)
+
+
+@pytest.mark.parametrize(
+    ("deal", "words"),
+    [
+        ({"name": "Fabrikam - Fleet rollout", "account": "Fabrikam"}, "Fleet rollout"),
+        ({"name": "Fleet rollout", "account": "Fabrikam"}, "Fleet rollout"),
+        (
+            {
+                "name": "Cancity – GTX Basic",
+                "account": "Cancity",
+                "attributes": {"product": "GTX Basic"},
+            },
+            "this project",
+        ),
+        ({"name": "GTX Basic", "attributes": '{"product": "GTX Basic"}'}, "this project"),
+        ({"name": "Fabrikam", "account": "Fabrikam"}, "this project"),
+    ],
+)
+def test_the_subject_and_thanks_use_the_deals_own_words(
+    walked_away: Assessment, deal: dict[str, object], words: str
+) -> None:
+    text = draft_exit_message(walked_away, deal, tone="direct")
+    assert text.startswith(f"Subject: Pausing {words} for now\n")
+    assert f"Thank you for considering us for {words}." in text
+
+
+def test_a_pursue_deal_warns_whoever_drafts_its_exit(walked_away: Assessment) -> None:
+    assert pursue_warning(walked_away) is None
+    pursued = Assessment(**{**walked_away.__dict__, "recommendation": Recommendation.PURSUE})
+    warning = pursue_warning(pursued)
+    assert warning is not None and "pursue" in warning and pursued.deal_id in warning
+    assert pursued.reasons[0].rstrip(".") in warning

@@ -61,6 +61,17 @@ def test_deal_page_has_evidence_economics_chart_form_and_message(client: Any) ->
     assert direct.split('id="message"')[1] != html.split('id="message"')[1]
 
 
+def test_an_exit_message_for_a_pursue_deal_is_drafted_with_a_warning(client: Any) -> None:
+    deal_id = deal_of(client, "Lukas Brandt", "pursue")
+    html = client.get(f"/deals/{deal_id}", params={"as_of": AS_OF}).text
+    assert 'id="message-warning"' in html and f"The data says pursue {deal_id}" in html
+    walked = deal_of(client, "Claire Dubois", "walk_away")
+    other = client.get(f"/deals/{walked}", params={"as_of": AS_OF}).text
+    assert 'id="message-warning"' not in other
+    api = client.get(f"/api/deals/{deal_id}/message", params={"as_of": AS_OF}).json()
+    assert api["message"].startswith("Subject: ") and api["warning"].startswith("The data says")
+
+
 def test_record_a_walk_away_from_the_deal_page(client: Any) -> None:
     deal_id = deal_of(client, "Jonas Berg", "walk_away")
     page = client.get(f"/deals/{deal_id}", params={"as_of": AS_OF})

@@ -31,7 +31,7 @@ from walkaway.cli.terminal import json_text, stdout_for_csv, stdout_for_json, vi
 from walkaway.errors import InputError
 from walkaway.models import Assessment, Tone
 from walkaway.service import Store
-from walkaway.service.deal import DealView, deal_json, exit_message, show
+from walkaway.service.deal import DealView, deal_json, exit_draft, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
 from walkaway.service.review import Review, review
@@ -281,6 +281,9 @@ def message_command(
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:
-    """Draft the email that walks away well: honest, thankful, door left open."""
-    text = exit_message(open_from(db), deal_id, as_of_option(as_of), tone)
-    sys.stdout.write(visible(text) + "\n")
+    """Draft the email that walks away well: honest, thankful, door left open (a warning
+    on stderr when the data says to pursue the deal)."""
+    message, warning = exit_draft(open_from(db), deal_id, as_of_option(as_of), tone)
+    if warning:
+        err.print(f"Warning: {visible(warning)}", markup=False, highlight=False)
+    sys.stdout.write(visible(message) + "\n")

@@ -5,18 +5,27 @@ jargon: no probabilities, hours or "p x V / H"), and the message proposes when t
 again. Templates are ``string.Template`` texts with ``$buyer``, ``$deal``, ``$reasons``,
 ``$revisit_on`` and ``$sender``; the team's live in the policy's ``[messages]`` table,
 and any mapping of tone -> template passed in overrides them.
+
+The draft opens with a subject line. ``$buyer`` is the contact's name where the export
+has one (a contact column kept as an attribute), else a neutral "there": never the
+company. ``$deal`` is the deal's own name, without the account it starts with, and
+"this project" when that leaves only the product (an importer that names deals after
+their product, as Maven's does) or nothing.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from datetime import date
 from string import Template
 from typing import Any
 
 from walkaway.errors import InputError
-from walkaway.models import Assessment, Tone
+from walkaway.models import Assessment, Recommendation, Tone
 from walkaway.policy import MessageTemplates, Policy, load_policy
+from walkaway.wording import percent_text
 
 MAX_REASONS = 2
 
@@ -54,6 +63,20 @@ BUYER_WORDS: dict[str, str] = {
     "stakeholders_misaligned": "your team still needs to agree on the way forward",
 }
 FALLBACK = "we do not think we are the right partner for this at the moment"
+NO_CONTACT = "there"  # "Hi there,"
+NO_DEAL_WORDS = "this project"
+# Attribute names (lower case, letters only) that hold the buyer's contact person.
+CONTACT_KEYS = (
+    "contact",
+    "contactname",
+    "contactperson",
+    "primarycontact",
+    "primarycontactname",
+    "contactfullname",
+    "associatedcontact",
+    "buyer",
+    "buyername",
+)
 
 
 def buyer_reasons(assessment: Assessment, limit: int = MAX_REASONS) -> str:
@@ -104,17 +127,78 @@ def draft_exit_message(
     if isinstance(templates, Policy):
         templates = templates.messages
     deal = deal or {}
-    buyer = deal.get("contact") or deal.get("account") or assessment.account or "there"
+    account = deal.get("account") or assessment.account
+    words = deal_words(deal.get("name") or assessment.name, account, deal)
     values = {
-        "buyer": buyer,
-        "deal": deal.get("name") or assessment.name or "this project",
+        "buyer": contact_name(deal) or NO_CONTACT,
+        "deal": words,
         "reasons": buyer_reasons(assessment),
         "revisit_on": _when(revisit_on or assessment.revisit_on),
         "sender": deal.get("owner") or assessment.owner or "",
     }
     try:
-        return Template(_template(tone, templates)).substitute(values).strip() + "\n"
+        body = Template(_template(tone, templates)).substitute(values).strip()
+        return f"Subject: {subject_line(words)}\n\n{body}\n"
     except (KeyError, ValueError) as error:
         raise InputError(
             f"the {tone} message template has an unknown or broken placeholder: {error}"
         ) from None
+
+
+def subject_line(words: str) -> str:
+    """ "Pausing the fleet rollout for now" (``words``: :func:`deal_words`)."""
+    return f"Pausing {words} for now"
+
+
+def _attributes(deal: Mapping[str, Any]) -> dict[str, Any]:
+    found = deal.get("attributes")
+    if isinstance(found, str):
+        try:
+            found = json.loads(found)
+        except ValueError:
+            return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def contact_name(deal: Mapping[str, Any]) -> str | None:
+    """The buyer's contact as the greeting names them: "Jane" of "Jane Doe" (a name
+    written "Doe, Jane" or with a title stays whole); None when the export has none."""
+    fields = {**_attributes(deal), **{k: v for k, v in deal.items() if k != "attributes"}}
+    for name, value in fields.items():
+        if _key(str(name)) in CONTACT_KEYS and isinstance(value, str) and value.strip():
+            full = " ".join(value.split())
+            words = full.split(" ")
+            plain = len(words) in (2, 3) and "," not in full and "." not in words[0]
+            return words[0] if plain else full
+    return None
+
+
+def deal_words(name: str | None, account: str | None, deal: Mapping[str, Any]) -> str:
+    """The deal as the buyer would say it: its name without the account it starts with
+    (``Fabrikam - Platform`` -> ``Platform`` when the account is Fabrikam); "this
+    project" when nothing is left but the product or the account."""
+    text = " ".join((name or "").split())
+    if account and text.lower().startswith(account.lower()):
+        text = re.sub(r"^[\s\-–—:|·,]+", "", text[len(account) :])
+    product = str(_attributes(deal).get("product") or "")
+    if not text or _key(text) in {_key(product), _key(account or "")}:
+        return NO_DEAL_WORDS
+    return text
+
+
+def pursue_warning(assessment: Assessment) -> str | None:
+    """A line for whoever drafts an exit email for a deal the data says to pursue (None
+    for any other call)."""
+    if assessment.recommendation != Recommendation.PURSUE:
+        return None
+    deciding = (assessment.reasons or ("",))[0].rstrip(".")
+    why = f": {deciding}" if deciding else ""
+    return (
+        f"The data says pursue {assessment.deal_id} ({percent_text(assessment.win_probability)} "
+        f"to win{why}). Send this only if you have decided to walk away; record it with "
+        f"`walkaway decide {assessment.deal_id} walk_away --reason ...`"
+    )

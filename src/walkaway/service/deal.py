@@ -196,13 +196,21 @@ def _human_json(human: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def exit_message(store: Store, deal_id: str, as_of: datetime, tone: str = Tone.WARM) -> str:
     """A draft email to the buyer that walks away well."""
-    from walkaway.decision.messages import draft_exit_message, tone_of
+    return exit_draft(store, deal_id, as_of, tone)[0]
+
+
+def exit_draft(
+    store: Store, deal_id: str, as_of: datetime, tone: str = Tone.WARM
+) -> tuple[str, str | None]:
+    """:func:`exit_message`, and the warning for a deal the data says to pursue."""
+    from walkaway.decision.messages import draft_exit_message, pursue_warning, tone_of
 
     tone = tone_of(tone)
     view = show(store, deal_id, as_of)
-    return draft_exit_message(
+    message = draft_exit_message(
         view.assessment, view.deal, tone=tone, templates=current_policy(store)
     )
+    return message, pursue_warning(view.assessment)
 
 
 def exit_messages(

@@ -203,7 +203,10 @@ class MessageOut(BaseModel):
     deal_id: str
     tone: Tone
     as_of: Moment
-    message: str
+    message: str = Field(description="The draft email, its subject line first")
+    warning: str | None = Field(
+        None, description="Set when the data says to pursue the deal this email walks away from"
+    )
 
 
 class PolicyOut(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from walkaway.decision.messages import pursue_warning
 from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
 from walkaway.service.export import iso_moments
@@ -84,4 +85,5 @@ def get_message(
     cached = cache.get(as_of)
     view = deal_view(store, cached, deal_id, as_of, user)
     text = exit_message_for(view, cached, tone)
-    return MessageOut(deal_id=deal_id, tone=tone, as_of=as_of, message=text)
+    warning = pursue_warning(view.assessment)
+    return MessageOut(deal_id=deal_id, tone=tone, as_of=as_of, message=text, warning=warning)

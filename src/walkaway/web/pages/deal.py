@@ -10,6 +10,7 @@ import polars as pl
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from walkaway.decision.messages import pursue_warning
 from walkaway.errors import InputError
 from walkaway.models import Tone
 from walkaway.service import Store
@@ -60,6 +61,7 @@ def deal_context(
         "chart": deal_history(points, timeline, start, as_of),
         "tone": shown,
         "message": exit_message_for(view, cached, shown),
+        "message_warning": pursue_warning(view.assessment),
         "journal": decisions_on(store, deal_id),
         "decision_error": None,
         "decided": False,
