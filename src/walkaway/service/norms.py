@@ -32,16 +32,26 @@ import sqlalchemy as sa
 
 from walkaway import __version__
 from walkaway.errors import StoreError
-from walkaway.models import Pipeline, as_utc_naive
+from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.signals.norms import Norms, compute_norms
+from walkaway.signals.norms import (
+    ClosedLives,
+    Norms,
+    closed_lives,
+    compute_norms,
+    hours_by_deal,
+    norms_from_parts,
+    yield_window_start,
+)
+from walkaway.signals.snapshot import known_deals
 from walkaway.store import Store
 from walkaway.store.columnar import Copy
 from walkaway.store.schema import activities, deals, import_runs, norms_cache
 from walkaway.store.writing import now_utc
 
 # Bump when what the norms hold or how they are learned changes: old entries then miss.
-NORMS_FORMAT = 3
+NORMS_FORMAT = 4
+LIVES = ("visits", "hours", "gaps")  # the parts of ClosedLives, as kept beside the copy
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,67 @@ def data_horizon(store: Store, copy: Copy | None = None) -> datetime | None:
     return horizon_of(max(found)) if found else None
 
 
+def copy_horizon(copy: Copy, day: datetime) -> datetime | None:
+    """:func:`pipeline_horizon` of the copy's rows dated before ``day``, from the
+    columns' maxima (the deals created before it, their closes before it, and the
+    activities before it), as :func:`learned_norms` finds it in ``read_pipeline``'s."""
+    known = copy.deals().filter(pl.col("created_at") < day)
+    created = known.select(pl.col("created_at").max())
+    closed = known.select(pl.col("closed_at").filter(pl.col("closed_at") < day).max())
+    acted = copy.activities().select(pl.col("at").filter(pl.col("at") < day).max())
+    found = [frame.collect().item() for frame in (created, closed, acted)]
+    newest = [moment for moment in found if moment is not None]
+    return horizon_of(max(newest)) if newest else None
+
+
+def lives_of_copy(copy: Copy) -> ClosedLives:
+    """The :class:`ClosedLives` of every closed deal of the copy, made once per import
+    run and kept beside the copy (best effort: a folder that cannot be written only
+    means they are made again)."""
+    paths = {
+        part: copy.folder / f"lives-{copy.run:06d}-{copy.stamp}-{part}.parquet" for part in LIVES
+    }
+    with suppress(OSError, pl.exceptions.PolarsError):
+        if all(path.is_file() for path in paths.values()):
+            return ClosedLives(*(pl.read_parquet(paths[part]) for part in LIVES))
+    deals_scan = copy.deals().filter(
+        (pl.col("outcome") != Outcome.OPEN.value) & pl.col("closed_at").is_not_null()
+    )
+    closed = deals_scan.collect()
+    wanted = closed.select("deal_id").lazy()
+    acts = copy.in_order(
+        copy.activities().join(wanted, on="deal_id", how="semi", maintain_order="left")
+    )
+    lives = closed_lives(closed, acts.collect())
+    with suppress(OSError):
+        for part, frame in zip(LIVES, (lives.visits, lives.hours, lives.gaps), strict=True):
+            temporary = paths[part].with_suffix(".tmp")
+            frame.write_parquet(temporary)
+            temporary.replace(paths[part])
+    return lives
+
+
+def norms_of_copy(copy: Copy, day: datetime, policy: Policy) -> Norms | None:
+    """:func:`learned_norms` of ``day`` from the columnar copy without reading its
+    activities whole: the closed deals' lives made once per import (:func:`lives_of_copy`),
+    kept to those closed by the day the norms are learned, with the hours logged in the
+    window of what an hour earns; None when a closed deal has no close date (its life
+    cannot be dated: learn them from the pipeline)."""
+    deals_all = copy.deals().filter(pl.col("created_at") < day).collect()
+    undated = (pl.col("outcome") != Outcome.OPEN.value) & pl.col("closed_at").is_null()
+    if deals_all.filter(undated).height:
+        return None
+    moment = learning_day(day, copy_horizon(copy, day))
+    deals_known = known_deals(deals_all, moment)
+    ids = deals_known.select("deal_id").lazy()
+    acts = copy.activities().filter(pl.col("at") < moment).join(ids, on="deal_id", how="semi")
+    start = yield_window_start(moment, policy)
+    hours = hours_by_deal(acts, start).collect()
+    logged = acts.select(pl.len()).collect().item() > 0
+    lives = lives_of_copy(copy).before(moment)
+    return norms_from_parts(moment, deals_known, lives, hours, logged=logged, policy=policy)
+
+
 def learned_norms(pipeline: Pipeline, day: datetime, policy: Policy) -> Norms:
     """The norms of a review of ``day`` from ``pipeline`` (which holds at least every
     row dated before ``day``): as of ``day``, or as of the horizon of what was known by
@@ -181,18 +252,38 @@ def learn_norms(
     return norms
 
 
+def learn_norms_from_copy(
+    store: Store, key: NormsKey, policy: Policy, copy: Copy, *, open_ended: bool = False
+) -> Norms:
+    """:func:`learn_norms` from the columnar ``copy`` (:func:`norms_of_copy`), or from
+    the pipeline it holds before ``key``'s day when the lives cannot be dated."""
+    from walkaway.store.columnar import read_pipeline
+
+    norms = norms_of_copy(copy, key.as_of, policy)
+    if norms is None:
+        return learn_norms(store, key, policy, Pipeline(*read_pipeline(copy, key.as_of)))
+    cache_norms(store, key, norms, open_ended=open_ended)
+    return norms
+
+
 def team_norms(
     store: Store, key: NormsKey, policy: Policy, pipeline: Pipeline | None = None
 ) -> Norms:
     """The norms under ``key``: cached, or learned (from ``pipeline`` when given, which
-    must hold everything before ``key.as_of``) and cached."""
+    must hold everything before ``key.as_of``; else from the columnar copy when there
+    is one, else from the store) and cached."""
     norms = cached_norms(store, key)
     if norms is not None:
         return norms
     from walkaway.service.reading import load_pipeline
+    from walkaway.store.columnar import ensure_copy
 
     if pipeline is None:
-        pipeline = load_pipeline(store, key.as_of)
+        copy = ensure_copy(store)
+        if copy is not None:
+            with suppress(FileNotFoundError):  # removed under us: read the store
+                return learn_norms_from_copy(store, key, policy, copy)
+        pipeline = load_pipeline(store, key.as_of, columnar=False)
     return learn_norms(store, key, policy, pipeline)
 
 
@@ -204,7 +295,7 @@ def after_import(
     the open-ended norms (under the team's ``policy``) at the data's horizon, so no
     review or show after it learns them again."""
     from walkaway.service.reading import load_pipeline
-    from walkaway.store.columnar import extend_copy, read_pipeline
+    from walkaway.store.columnar import extend_copy
 
     copy = extend_copy(store, run, added)
     if not learn:
@@ -216,7 +307,7 @@ def after_import(
     if cached_norms(store, key) is not None:
         return
     if copy is not None:
-        pipeline = Pipeline(*read_pipeline(copy, horizon))
+        learn_norms_from_copy(store, key, policy, copy, open_ended=True)
     else:
         pipeline = load_pipeline(store, horizon, columnar=False)
-    learn_norms(store, key, policy, pipeline, open_ended=True)
+        learn_norms(store, key, policy, pipeline, open_ended=True)

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 
 from walkaway.models import Pipeline, Recommendation, empty_activities, empty_deals
 from walkaway.service.model_lookup import model_for
-from walkaway.service.norms import cached_norms, learn_norms, norms_key
+from walkaway.service.norms import cached_norms, learn_norms, learn_norms_from_copy, norms_key
 from walkaway.service.notes import review_notes
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
-from walkaway.store.columnar import ensure_copy, read_pipeline
+from walkaway.store.columnar import ensure_copy
 from walkaway.store.schema import decisions, import_runs, policies, probability_models
 
 if TYPE_CHECKING:
@@ -105,9 +105,7 @@ def review(
     if copy is not None:
         with suppress(FileNotFoundError):  # removed under us: read the store instead
             if norms is None:
-                everything = Pipeline(*read_pipeline(copy, as_of))
-                norms = learn_norms(store, key, policy, everything)
-                del everything
+                norms = learn_norms_from_copy(store, key, policy, copy)
             if model is None:  # the prior needs the norms only: fitted once for every batch
                 nothing = Pipeline(empty_deals(), empty_activities())
                 model = PriorModel(policy).fit(nothing, as_of, norms=norms)

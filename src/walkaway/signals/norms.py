@@ -151,17 +151,106 @@ def compute_norms(pipeline: Pipeline, as_of: datetime, policy: Policy) -> Norms:
 
 def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     closed = snap.closed_deals
-    closed_acts = snap.activities.filter(pl.col("deal_id").is_in(closed["deal_id"].implode()))
-    visits = stage_visits(closed, closed_acts)
-    gap, samples = _reply_gap(closed, closed_acts, policy)
-    team_yield, owner_yield = _yields(snap, policy)
+    start = yield_window_start(snap.as_of, policy)
+    return norms_from_parts(
+        snap.as_of,
+        snap.deals,
+        closed_lives(closed, snap.activities),
+        hours_by_deal(snap.activities.lazy(), start).collect(),
+        logged=snap.activities.height > 0,
+        policy=policy,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ClosedLives:
+    """What each closed deal's own life says, from its activities up to its close:
+    whatever the day the norms are learned, a deal closed before it says the same.
+
+    ``visits``: every stage it went through (``deal_id, stage_key, at, days, won``);
+    ``hours``: the seller hours it logged from entering each stage to its close
+    (``deal_id, stage_key, h``); ``gaps``: on won deals, the days from each first
+    unanswered touch to the buyer's reply (``deal_id, gap``). Every row carries its
+    deal's ``closed_at``, so :meth:`before` keeps the lives known on a day.
+    """
+
+    visits: pl.DataFrame
+    hours: pl.DataFrame
+    gaps: pl.DataFrame
+
+    def before(self, day: datetime) -> ClosedLives:
+        """The lives of the deals closed before ``day``."""
+        known = pl.col("closed_at") < day
+        return ClosedLives(
+            self.visits.filter(known), self.hours.filter(known), self.gaps.filter(known)
+        )
+
+
+def closed_lives(closed: pl.DataFrame, activities: pl.DataFrame) -> ClosedLives:
+    """The :class:`ClosedLives` of the ``closed`` deals from ``activities`` (any, in
+    the store's order): each deal's own up to its close (all of them when it has no
+    close date)."""
+    ends = closed.select("deal_id", "closed_at")
+    acts = activities.join(ends, on="deal_id", maintain_order="left").filter(
+        pl.col("closed_at").is_null() | (pl.col("at") <= pl.col("closed_at"))
+    )
+    visits = stage_visits(closed, acts)
+    hours = _hours_after_stage(acts, visits)
+    gaps = _reply_gaps(closed, acts)
+
+    def dated(frame: pl.DataFrame, *order: str) -> pl.DataFrame:
+        # one order, whatever the joins did: the sums made from the lives are then
+        # the same to the last bit on every day and from every source
+        joined = frame.join(ends, on="deal_id", how="left")
+        return joined.sort(order, maintain_order=True)
+
+    return ClosedLives(
+        dated(visits, "deal_id", "at", "stage_key", "days"),
+        dated(hours, "deal_id", "stage_key", "h"),
+        dated(gaps, "deal_id", "gap"),
+    )
+
+
+def yield_window_start(as_of: datetime, policy: Policy) -> datetime:
+    """Where "the last months" of what an hour earns begin for norms as of ``as_of``."""
+    months = policy.economics.yield_window_months
+    start: datetime = pl.select(pl.lit(as_of).dt.offset_by(f"-{months}mo")).item()
+    return start
+
+
+def hours_by_deal(activities: pl.LazyFrame, start: datetime) -> pl.LazyFrame:
+    """Seller hours logged per deal from ``start`` on (``deal_id, hours``), of
+    ``activities`` already dated before the norms' day."""
+    logged = activities.filter((pl.col("at") >= start) & (pl.col("hours") > 0))
+    # in deal order: the sums made from it then do not depend on the rows' order
+    return logged.group_by("deal_id").agg(pl.col("hours").sum()).sort("deal_id")
+
+
+def norms_from_parts(
+    as_of: datetime,
+    deals: pl.DataFrame,
+    lives: ClosedLives,
+    hours: pl.DataFrame,
+    *,
+    logged: bool,
+    policy: Policy,
+) -> Norms:
+    """The norms as of ``as_of`` from the ``deals`` known then (their outcomes as of
+    then), the ``lives`` of those closed before it, the ``hours`` each deal logged in
+    the window of what an hour earns (:func:`hours_by_deal`) and whether the team logs
+    activities at all."""
+    closed = deals.filter(pl.col("outcome") != Outcome.OPEN)
+    gap, samples = _reply_gap(lives.gaps, policy)
+    team_yield, owner_yield = _yields(as_of, closed, deals, hours, policy)
     won = closed.filter(pl.col("outcome") == Outcome.WON).height
     # In deal order: floating-point sums then do not depend on the rows' order.
     ordered = closed.sort("deal_id")
     facts = learn_fact_weights(ordered, policy)
+    # an export without an activity log says nothing about a deal's silence
+    logs = frozenset({ACTIVITIES}) if logged else frozenset()
     return Norms(
-        as_of=snap.as_of,
-        stages=_resolve_stages(_stage_history(closed_acts, visits), policy),
+        as_of=as_of,
+        stages=_resolve_stages(_stage_history(lives), policy),
         reply_gap_days=gap,
         reply_gap_samples=samples,
         yield_per_hour=team_yield if team_yield is not None else policy.economics.yield_per_hour,
@@ -169,7 +258,7 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
         owner_yield=owner_yield,
         closed_deals=closed.height,
         won_deals=won,
-        tracked_fields=_tracked_fields(snap.deals) | _find_logged(snap.activities),
+        tracked_fields=_tracked_fields(deals) | logs,
         facts=facts,
         fact_centre=_fact_centre(ordered, facts, policy),
         time_lift=time_lift(closed),
@@ -243,7 +332,8 @@ def stage_visits(closed_deals: pl.DataFrame, activities: pl.DataFrame) -> pl.Dat
     )
 
 
-def _stage_history(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
+def _stage_history(lives: ClosedLives) -> pl.DataFrame:
+    visits = lives.visits  # in one order (closed_lives)
     won_days = (
         visits.filter(pl.col("won"))
         .group_by("deal_id", "stage_key")
@@ -259,14 +349,17 @@ def _stage_history(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFra
         pl.col("deal_id").n_unique().alias("reached"),
         pl.col("deal_id").filter(pl.col("won")).n_unique().alias("won"),
     )
-    hours = _hours_after_stage(activities, visits)
+    hours = lives.hours.group_by("stage_key").agg(
+        pl.len().alias("hours_deals"), pl.col("h").mean().alias("hist_hours")
+    )
     return reached.join(won_days, on="stage_key", how="full", coalesce=True).join(
         hours, on="stage_key", how="full", coalesce=True
     )
 
 
 def _hours_after_stage(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.DataFrame:
-    """Mean seller hours logged from entering a stage until the close, per stage."""
+    """Seller hours each deal logged from entering each stage until its close:
+    ``deal_id, stage_key, h`` (deals that logged no hours have none)."""
     logged = (
         activities.filter(pl.col("hours") > 0)
         .select("deal_id", "at", "hours")
@@ -285,10 +378,8 @@ def _hours_after_stage(activities: pl.DataFrame, visits: pl.DataFrame) -> pl.Dat
         allow_exact_matches=False,
         check_sortedness=False,  # both sides are sorted by "at" just above
     )
-    after = after.with_columns((pl.col("total") - pl.col("before").fill_null(0.0)).alias("h"))
-    return after.group_by("stage_key").agg(
-        pl.len().alias("hours_deals"), pl.col("h").mean().alias("hist_hours")
-    )
+    h = (pl.col("total") - pl.col("before").fill_null(0.0)).alias("h")
+    return after.select("deal_id", "stage_key", h)
 
 
 def _resolve_stages(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
@@ -323,11 +414,9 @@ def _resolve_stages(history: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     ).sort("stage_key")
 
 
-def _reply_gap(
-    closed: pl.DataFrame, activities: pl.DataFrame, policy: Policy
-) -> tuple[float | None, int]:
-    """90th percentile of days from the first unanswered touch to the buyer's reply,
-    on won deals; None when there are fewer than ``min_deals`` such replies."""
+def _reply_gaps(closed: pl.DataFrame, activities: pl.DataFrame) -> pl.DataFrame:
+    """On won deals, days from each first unanswered touch to the buyer's reply:
+    ``deal_id, gap``."""
     won = closed.filter(pl.col("outcome") == Outcome.WON).select("deal_id")
     direction = pl.col("direction")
     io = (
@@ -345,29 +434,34 @@ def _reply_gap(
         & (pl.col("prev").is_null() | (pl.col("prev") == Direction.INBOUND))
         & pl.col("reply_at").is_not_null()
     )
-    gaps = starts.select(days_between(pl.col("reply_at"), pl.col("at")).alias("gap"))
+    return starts.select("deal_id", days_between(pl.col("reply_at"), pl.col("at")).alias("gap"))
+
+
+def _reply_gap(gaps: pl.DataFrame, policy: Policy) -> tuple[float | None, int]:
+    """90th percentile of the won deals' reply ``gaps``; None when there are fewer than
+    ``min_deals`` of them."""
     if gaps.height < policy.history.min_deals:
         return None, gaps.height
     return float(gaps["gap"].quantile(0.9, "linear") or 0.0), gaps.height
 
 
-def _yields(snap: Snapshot, policy: Policy) -> tuple[float | None, pl.DataFrame]:
+def _yields(
+    as_of: datetime,
+    closed: pl.DataFrame,
+    deals: pl.DataFrame,
+    hours_logged: pl.DataFrame,
+    policy: Policy,
+) -> tuple[float | None, pl.DataFrame]:
     """Won margin per logged selling hour over the last months: team and per owner."""
-    months = policy.economics.yield_window_months
-    start = pl.select(pl.lit(snap.as_of).dt.offset_by(f"-{months}mo")).item()
+    start = yield_window_start(as_of, policy)
     margin = pl.col("margin").fill_null(policy.economics.default_margin)
     won = (
-        snap.closed_deals.filter(
-            (pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start)
-        )
+        closed.filter((pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start))
         .group_by("owner")
         .agg((pl.col("amount").fill_null(0.0) * margin).sum().alias("value"), pl.len().alias("n"))
     )
     hours = (
-        snap.activities.filter((pl.col("at") >= start) & (pl.col("hours") > 0))
-        .group_by("deal_id")
-        .agg(pl.col("hours").sum())
-        .join(snap.deals.select("deal_id", "owner"), on="deal_id")
+        hours_logged.join(deals.select("deal_id", "owner"), on="deal_id", maintain_order="left")
         .group_by("owner")
         .agg(pl.col("hours").sum())
     )
@@ -390,12 +484,6 @@ def _fact_centre(closed: pl.DataFrame, facts: FactWeights, policy: Policy) -> fl
     strength = policy.probability.prior_strength
     share = closed.height / (closed.height + strength) if closed.height + strength else 0.0
     return share * mean_total(closed, facts)
-
-
-def _find_logged(activities: pl.DataFrame) -> frozenset[str]:
-    """``{"activities"}`` when the team logs activities at all: an export without an
-    activity log says nothing about a deal's silence."""
-    return frozenset({ACTIVITIES}) if activities.height else frozenset()
 
 
 def _tracked_fields(deals: pl.DataFrame) -> frozenset[str]:
