@@ -171,7 +171,7 @@ def test_since_defaults_to_the_last_saved_review_else_a_week(sqlite_store: Store
 def test_changes_json_is_plain_data(story_db: str) -> None:
     data = changes_json(changes(open_store(story_db), AFTER, BEFORE.isoformat()))
     assert json.loads(json.dumps(data)) == data
-    assert data["since"] == "2024-06-01T00:00:00" and data["since_from"] == "given"
+    assert data["since"] == "2024-06-01T00:00:00+00:00" and data["since_from"] == "given"
     assert data["summary"]["by_kind"]["closed"] == 2
     assert sum(data["summary"]["by_kind"].values()) == len(data["changes"])
     assert data["deadlines"][0]["due_on"] == f"{after(13):%Y-%m-%d}"

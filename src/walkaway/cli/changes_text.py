@@ -11,7 +11,7 @@ from rich.text import Text
 from walkaway.cli.board import STYLE
 from walkaway.cli.common import out
 from walkaway.cli.listing import Column, Row, money, print_list, screen_width, wrapped
-from walkaway.journal.changes import KIND_TITLES, KINDS
+from walkaway.journal.changes import KIND_TITLES, KIND_WORDS, KINDS
 from walkaway.models import Recommendation
 from walkaway.service.changes import Changes
 
@@ -27,14 +27,6 @@ DEADLINE_COLUMNS = (
     Column("due", 10),
     Column("what came", 22),
 )
-KIND_WORDS = {
-    "crossed_line": "crossed the walk-away line",
-    "came_back": "came back from it",
-    "flipped": "flipped",
-    "moved": "moved 10 points or more",
-    "new": "new",
-    "closed": "closed",
-}
 MAX_SHOWN = 10  # per section; --format json lists every change
 SINCE_WORDS = {
     "given": "",

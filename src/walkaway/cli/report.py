@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
-from walkaway.cli.review import AsOfOption
+from walkaway.cli.review import AsOfOption, SinceOption
 from walkaway.errors import InputError
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.report import build_report, render_report
@@ -34,11 +34,15 @@ def report_command(
     ] = Path("review.html"),
     as_of: AsOfOption = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only this rep's deals.")] = None,
+    since: SinceOption = None,
     db: DbOption = None,
 ) -> None:
     """The monthly deal review as one HTML file: opens offline, prints to PDF."""
     moment = as_of_option(as_of)
-    report = build_report(open_from(db), moment, owner=owner)
+    try:
+        report = build_report(open_from(db), moment, owner=owner, since=since)
+    except ValueError as error:
+        raise InputError(f"--since {error}") from None
     write_html(out_path, render_report(report))
     summary = report.summary
     held = " and ".join(

@@ -33,6 +33,15 @@ KIND_TITLES = {
     "new": "New deals",
     "closed": "Closed since",
 }
+# The same in a count: "2 crossed the walk-away line, 1 came back from it, ..."
+KIND_WORDS = {
+    "crossed_line": "crossed the walk-away line",
+    "came_back": "came back from it",
+    "flipped": "flipped",
+    "moved": "moved 10 points or more",
+    "new": "new",
+    "closed": "closed",
+}
 MIN_MOVE = 0.10  # ten points of win probability: less is noise a manager need not read
 MAX_CAUSES = 3
 _SIDE = ("name", "owner", "stage", "amount", "currency", "recommendation", "win_probability")

@@ -42,6 +42,17 @@ class DueItem:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A deal of the rep's that changed since the last review, and what moved it."""
+
+    deal_id: str
+    name: str
+    what: str  # "Crossed the walk-away line", "New deals", ...
+    calls: str  # "Pursue → Re-qualify, 48% → 21%"
+    because: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RepWeek:
     """One rep's week: walk-aways, re-qualify deadlines coming, revisit dates due."""
 
@@ -51,10 +62,12 @@ class RepWeek:
     walk_aways: tuple[WalkAway, ...] = ()
     deadlines: tuple[DueItem, ...] = ()
     revisits: tuple[DueItem, ...] = field(default_factory=tuple)
+    changes: tuple[Change, ...] = ()
+    changes_since: date | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.walk_aways or self.deadlines or self.revisits)
+        return not (self.walk_aways or self.deadlines or self.revisits or self.changes)
 
     @property
     def subject(self) -> str:
@@ -77,9 +90,24 @@ def _due_lines(title: str, items: tuple[DueItem, ...]) -> list[str]:
     return [*lines, ""] if items else [*lines, "  none", ""]
 
 
+def changes_title(week: RepWeek) -> str:
+    """``Changed since 2026-11-09 (3)``: the section that comes first."""
+    since = f" since {week.changes_since:%Y-%m-%d}" if week.changes_since else ""
+    return f"Changed{since} ({len(week.changes)})"
+
+
+def _change_lines(week: RepWeek) -> list[str]:
+    lines = [changes_title(week)]
+    for change in week.changes:
+        lines.append(f"- {change.deal_id} {change.name}: {change.what}, {change.calls}")
+        lines.extend(f"    {cause}" for cause in change.because)
+    return [*lines, ""] if week.changes else [*lines, "  none", ""]
+
+
 def digest_text(week: RepWeek) -> str:
-    """The digest as plain text (the email's text part)."""
+    """The digest as plain text (the email's text part): the rep's changes first."""
     lines = [f"{week.owner}: your week, {week.week_start:%Y-%m-%d} to {week.week_end:%Y-%m-%d}", ""]
+    lines += _change_lines(week)
     lines.append(f"Walk away ({len(week.walk_aways)})")
     for item in week.walk_aways:
         revisit = f"; revisit on {item.revisit_on:%Y-%m-%d}" if item.revisit_on else ""
@@ -93,7 +121,11 @@ def digest_text(week: RepWeek) -> str:
 
 def digest_html(week: RepWeek) -> str:
     """The digest as one HTML document (the email's HTML part)."""
-    return environment().get_template(TEMPLATE).render(week=week, amount=_amount)
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(week=week, amount=_amount, changes_title=changes_title(week))
+    )
 
 
 def _section(title: str, lines: list[str]) -> dict[str, Any]:
@@ -108,11 +140,16 @@ def digest_webhook(week: RepWeek) -> dict[str, Any]:
         f"• {d.due_on:%Y-%m-%d} `{d.deal_id}` {d.name}: {d.action}" for d in week.deadlines
     ]
     revisits = [f"• {r.due_on:%Y-%m-%d} `{r.deal_id}` {r.name}: {r.action}" for r in week.revisits]
+    changed = [
+        f"• `{c.deal_id}` {c.name}: {c.what}, {c.calls}" + "".join(f"; {b}" for b in c.because)
+        for c in week.changes
+    ]
     header = f"{week.owner}: your week of {week.week_start:%Y-%m-%d}"
     return {
         "text": f"{header}. {week.subject}",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": header}},
+            _section(changes_title(week), changed),
             _section("Walk away", walk),
             _section("Re-qualify deadlines coming", deadlines),
             _section("Revisit dates due", revisits),

@@ -11,6 +11,7 @@ whose deadline came. ``--since`` defaults to the last review someone saved
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.journal.changes import CLOSED_SCHEMA, KINDS, compare_reviews
-from walkaway.models import DATETIME, Outcome, parse_moment
+from walkaway.models import DATETIME, ISO_UTC, Outcome, iso_utc, parse_moment
 from walkaway.service.review import Review, review
 from walkaway.store import Store
 from walkaway.store.frames import read_frame
@@ -65,7 +66,10 @@ def parse_since(text: str, as_of: datetime) -> datetime:
     span = _SPAN.match(text)
     if span:
         count, unit = int(span.group(1)), span.group(2).lower()
-        return as_of - timedelta(days=count * (7 if unit == "w" else 1))
+        try:
+            return as_of - timedelta(days=count * (7 if unit == "w" else 1))
+        except OverflowError:
+            raise ValueError(f"{text!r} goes back before the year 1") from None
     try:
         return parse_moment(text)
     except ValueError:
@@ -168,13 +172,17 @@ def changes(
     since: str | None = None,
     *,
     owner: str | None = None,
+    reviewed: Callable[[datetime], Review] | None = None,
 ) -> Changes:
     """What changed between the review as of ``since`` (``7d``, ``2w``, a date, ``last``
     or None: see :func:`resolve_since`) and the review as of ``as_of``; with ``owner``,
-    only that rep's deals."""
+    only that rep's deals. ``reviewed`` gives the review as of a moment, already
+    filtered (the web's cache); by default it is run here."""
     moment, since_from = resolve_since(store, since, as_of)
-    before = review(store, moment, owner=owner)
-    after = review(store, as_of, owner=owner)
+    if reviewed is None:
+        before, after = review(store, moment, owner=owner), review(store, as_of, owner=owner)
+    else:
+        before, after = reviewed(moment), reviewed(as_of)
     closed = closed_between(store, moment, as_of)
     frame = compare_reviews(before.deals, after.deals, closed)
     deadlines = deadlines_between(store, moment, as_of, _known_deals(before, after))
@@ -184,7 +192,7 @@ def changes(
 
 def _plain(frame: pl.DataFrame) -> list[dict[str, Any]]:
     texts = [
-        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S" if t == pl.Datetime else "%Y-%m-%d")
+        pl.col(c).dt.strftime(ISO_UTC if t == pl.Datetime else "%Y-%m-%d")
         for c, t in frame.schema.items()
         if t in (pl.Datetime, pl.Date)
     ]
@@ -195,8 +203,8 @@ def changes_json(result: Changes) -> dict[str, Any]:
     """The changes as JSON-ready data: ``since``, ``as_of``, ``since_from``, ``summary``,
     ``changes`` (one object per deal, most important first) and ``deadlines``."""
     return {
-        "since": result.since.isoformat(),
-        "as_of": result.as_of.isoformat(),
+        "since": iso_utc(result.since),
+        "as_of": iso_utc(result.as_of),
         "since_from": result.since_from,
         "summary": result.summary,
         "changes": _plain(result.deals),

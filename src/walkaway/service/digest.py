@@ -1,5 +1,8 @@
 """Each rep's week, from the review and the journal (nothing re-derived here).
 
+- **Changed since the last review** (first): the rep's deals that changed since the last
+  saved review, else a week (:func:`walkaway.service.changes.changes`), with what moved
+  each;
 - **Walk away**: the deals whose decision in force (a person's, else the data's) is a
   walk-away in :func:`walkaway.service.review.review`, with the exit message
   :func:`walkaway.service.deal.exit_messages` drafts;
@@ -16,11 +19,13 @@ from typing import Any
 
 import polars as pl
 
+from walkaway.journal.changes import KIND_TITLES
 from walkaway.models import Recommendation, Tone, as_utc_naive
-from walkaway.reporting.digest import DueItem, RepWeek, WalkAway
+from walkaway.reporting.digest import Change, DueItem, RepWeek, WalkAway
+from walkaway.service.changes import Changes, changes
 from walkaway.service.deal import exit_messages
 from walkaway.service.due import due
-from walkaway.service.review import review
+from walkaway.service.review import Review, review
 from walkaway.store import Store
 
 WEEK_DAYS = 7
@@ -90,6 +95,34 @@ def _due_item(row: dict[str, Any]) -> DueItem:
     )
 
 
+def _calls(row: dict[str, Any]) -> str:
+    """``Pursue → Re-qualify, 48% → 21%``; a new deal's call, a closed deal's outcome."""
+    before, now = row["call_before"], row["call_now"]
+    said = [Recommendation(c).label for c in (before, now) if c is not None]
+    calls = " → ".join(dict.fromkeys(said)) + (f" → {row['outcome']}" if row["outcome"] else "")
+    odds = [f"{p:.0%}" for p in (row["p_before"], row["p_now"]) if p is not None]
+    return f"{calls}, {' → '.join(odds)}"
+
+
+def _change(row: dict[str, Any]) -> Change:
+    return Change(
+        deal_id=str(row["deal_id"]),
+        name=str(row.get("name") or ""),
+        what=KIND_TITLES[row["kind"]],
+        calls=_calls(row),
+        because=tuple(row["because"] or ()),
+    )
+
+
+def _changes_since_last(store: Store, now: Review, owner: str | None) -> Changes:
+    """What changed since the last saved review (else a week), reusing ``now``."""
+
+    def reviewed(moment: datetime) -> Review:
+        return now if moment == now.as_of else review(store, moment, owner=owner)
+
+    return changes(store, now.as_of, None, owner=owner, reviewed=reviewed)
+
+
 def weekly_digests(
     store: Store, as_of: datetime, *, owner: str | None = None, tone: str = Tone.WARM
 ) -> list[RepWeek]:
@@ -98,7 +131,10 @@ def weekly_digests(
     as_of = as_utc_naive(as_of)
     week_start = as_of.date()
     week_end = week_start + timedelta(days=WEEK_DAYS - 1)
-    deals = review(store, as_of, owner=owner).deals
+    reviewed = review(store, as_of, owner=owner)
+    deals = reviewed.deals
+    changed = _changes_since_last(store, reviewed, owner)
+    moved = changed.deals.to_dicts()
     items = due(store, week_end, known_before=as_of, tone=tone).to_dicts()
     if owner:
         items = [i for i in items if (i["owner"] or "").lower() == owner.lower()]
@@ -106,7 +142,7 @@ def weekly_digests(
     deadlines += _undecided_requalify(deals)
     revisits = [i for i in items if i["kind"] == "revisit"]
     walks = _walk_aways(store, deals, as_of, tone)
-    owners = sorted({_owner_of(r) for r in [*walks, *deadlines, *revisits]})
+    owners = sorted({_owner_of(r) for r in [*moved, *walks, *deadlines, *revisits]})
     return [
         RepWeek(
             owner=name,
@@ -115,6 +151,8 @@ def weekly_digests(
             walk_aways=tuple(_walk_away(r) for r in _select_for_owner(walks, name)),
             deadlines=tuple(_due_item(r) for r in _select_for_owner(deadlines, name)),
             revisits=tuple(_due_item(r) for r in _select_for_owner(revisits, name)),
+            changes=tuple(_change(r) for r in moved if _owner_of(r) == name),
+            changes_since=changed.since.date(),
         )
         for name in owners
     ]

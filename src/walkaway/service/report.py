@@ -17,6 +17,7 @@ import polars as pl
 
 from walkaway import __version__
 from walkaway.flags.rulebook import RULES
+from walkaway.journal.changes import KIND_TITLES, KIND_WORDS, KINDS
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
 from walkaway.reporting import (
@@ -30,6 +31,7 @@ from walkaway.reporting import (
     value_by_stage_chart,
 )
 from walkaway.reporting.numbers import money, percent
+from walkaway.service.changes import Changes, changes
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import Review, review
@@ -37,6 +39,7 @@ from walkaway.signals.frame import compute_signals
 from walkaway.store import Store
 
 TOP_FLAGS = 10
+CHANGES_SHOWN = 25  # per kind of change; `walkaway review --since` lists every one
 NO_OWNER = "(no owner)"
 NO_STAGE = "(no stage)"
 # Defaults of the policy's gut_vs_data rule, for a policy that leaves the rule out.
@@ -76,15 +79,21 @@ class Report:
     holding_on: pl.DataFrame  # deals the rep rates highly while the data says they are dying
     red_flags: pl.DataFrame  # the most common red flags across the pipeline
     gut: GutThresholds
+    changes: Changes | None = None  # what changed since the last review (or ``since``)
 
     @property
     def summary(self) -> dict[str, Any]:
         return self.review.summary
 
 
-def build_report(store: Store, as_of: datetime, *, owner: str | None = None) -> Report:
-    """The monthly review as of ``as_of`` (for one rep with ``owner``)."""
+def build_report(
+    store: Store, as_of: datetime, *, owner: str | None = None, since: str | None = None
+) -> Report:
+    """The monthly review as of ``as_of`` (for one rep with ``owner``), with what changed
+    since ``since`` (:func:`walkaway.service.changes.resolve_since`: by default the last
+    saved review, else a week)."""
     result = review(store, as_of, owner=owner)
+    changed = changes_since(store, result, since, owner)
     policy = current_policy(store)
     gut = gut_thresholds(policy)
     deals = result.deals.join(_stage_timing(store, result), on="deal_id", how="left")
@@ -105,7 +114,44 @@ def build_report(store: Store, as_of: datetime, *, owner: str | None = None) -> 
         holding_on=deals.filter("holding_on").sort("owner", "win_probability"),
         red_flags=common_red_flags(deals),
         gut=gut,
+        changes=changed,
     )
+
+
+def changes_since(store: Store, now: Review, since: str | None, owner: str | None) -> Changes:
+    """What changed between the review as of ``since`` and ``now`` (reused, not re-run)."""
+
+    def reviewed(moment: datetime) -> Review:
+        return now if moment == now.as_of else review(store, moment, owner=owner)
+
+    return changes(store, now.as_of, since, owner=owner, reviewed=reviewed)
+
+
+def changes_context(found: Changes | None, shown: int = CHANGES_SHOWN) -> dict[str, Any] | None:
+    """The report's "changed since" section: the summary, and per kind its first
+    ``shown`` deals and how many more."""
+    if found is None:
+        return None
+    sections = []
+    for kind in KINDS:
+        rows = found.deals.filter(pl.col("kind") == kind)
+        if rows.height:
+            sections.append(
+                {
+                    "kind": kind,
+                    "title": KIND_TITLES[kind],
+                    "rows": rows.head(shown).to_dicts(),
+                    "more": max(rows.height - shown, 0),
+                }
+            )
+    return {
+        "since": found.since,
+        "since_from": found.since_from,
+        "summary": found.summary,
+        "counted": [f"{n:,} {KIND_WORDS[k]}" for k, n in found.summary["by_kind"].items() if n],
+        "sections": sections,
+        "deadlines": found.deadlines.to_dicts(),
+    }
 
 
 def gut_thresholds(policy: Policy) -> GutThresholds:
@@ -264,6 +310,7 @@ def report_context(report: Report) -> dict[str, Any]:
         "red_flags": report.red_flags.to_dicts(),
         "gut": report.gut,
         "charts": _charts(report),
+        "changes": changes_context(report.changes),
     }
 
 

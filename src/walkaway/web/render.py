@@ -18,6 +18,7 @@ from walkaway.web.present import as_of_value, install_filters
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = (
     ("/", "Review board"),
+    ("/changes", "Changed since"),
     ("/journal", "Journal"),
     ("/losses", "Losses"),
     ("/backtest", "Backtest"),

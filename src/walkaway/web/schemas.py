@@ -296,3 +296,71 @@ class LossReviewOut(BaseModel):
     questions: list[str]
     move_on_by: date
     notes: list[dict[str, Any]]
+
+
+Call = Literal["pursue", "requalify", "walk_away"]
+
+
+class ChangeOut(BaseModel):
+    """One deal that changed between the two reviews, under the change that matters most."""
+
+    deal_id: str
+    kind: Literal["crossed_line", "came_back", "flipped", "moved", "new", "closed"] = Field(
+        description="crossed_line (the call became walk away), came_back (it was walk away), "
+        "flipped (pursue and re-qualify), moved (win probability by 10 points or more), "
+        "new (created since), closed (won or lost since)"
+    )
+    name: str | None
+    owner: str | None
+    stage_before: str | None
+    stage_now: str | None
+    amount: float | None
+    currency: str | None
+    call_before: Call | None = Field(description="The call as of `since` (null: a new deal)")
+    call_now: Call | None = Field(description="The call as of `as_of` (null: closed since)")
+    p_before: float | None
+    p_now: float | None
+    outcome: Literal["won", "lost"] | None = Field(description="Closed since: won or lost")
+    closed_at: Moment | None
+    call_was: Literal["right", "wrong", "open"] | None = Field(
+        description="Closed since: the earlier call was right (walked away from a loss, "
+        "pursued a win), wrong, or open (it was being re-qualified)"
+    )
+    because: list[str] = Field(description="What moved it, in words, the likeliest cause first")
+
+
+class DeadlineOut(BaseModel):
+    """A person's decision whose re-qualify deadline or revisit date came in between."""
+
+    deal_id: str
+    name: str | None
+    owner: str | None
+    kind: Literal["requalify_deadline", "revisit"]
+    due_on: date
+    decision: Call
+    decided_by: str | None
+    reason: str | None
+    requalify_status: str | None = Field(description="met or missed (re-qualify deadlines)")
+
+
+class ChangesSummaryOut(BaseModel):
+    currency: str
+    by_kind: dict[str, int]
+    deadlines: int
+    open_deals_before: int
+    open_deals_now: int
+    forecast_before: float
+    forecast_now: float
+    model_before: str
+    model_now: str
+
+
+class ChangesOut(BaseModel):
+    """``walkaway review --since ... --format json``: what changed, most important first."""
+
+    since: Moment
+    as_of: Moment
+    since_from: Literal["given", "saved review", "a week"]
+    summary: ChangesSummaryOut
+    changes: list[ChangeOut]
+    deadlines: list[DeadlineOut]

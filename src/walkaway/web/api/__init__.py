@@ -1,8 +1,10 @@
 """The JSON API under ``/api``, one module per area; each has its ``router``
 (:func:`walkaway.web.api.routing.api_router`)."""
 
-from walkaway.web.api import deals, imports, journal, meta, policy, review
+from walkaway.web.api import changes, deals, imports, journal, meta, policy, review
 
-ROUTERS = tuple(module.router for module in (meta, review, deals, policy, imports, journal))
+ROUTERS = tuple(
+    module.router for module in (meta, review, changes, deals, policy, imports, journal)
+)
 
 __all__ = ["ROUTERS"]

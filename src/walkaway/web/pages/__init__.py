@@ -5,6 +5,7 @@ Every page works without JavaScript; forms post back with the session's CSRF tok
 
 from walkaway.web.pages import (
     backtest,
+    changes,
     deal,
     journal,
     leadership,
@@ -16,7 +17,7 @@ from walkaway.web.pages import (
 
 ROUTERS = tuple(
     module.router
-    for module in (review, deal, pipeline, session, journal, losses, backtest, leadership)
+    for module in (review, changes, deal, pipeline, session, journal, losses, backtest, leadership)
 )
 
 __all__ = ["ROUTERS"]

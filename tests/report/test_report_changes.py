@@ -1,0 +1,48 @@
+"""The report's "changed since" section: what `walkaway review --since` lists, in the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import escape
+from typer.testing import CliRunner
+
+from tests.report.conftest import AS_OF, SCRIPT
+from walkaway.cli import app
+from walkaway.service.changes import changes
+from walkaway.service.report import build_report, render_report
+from walkaway.store import Store
+
+
+def test_the_section_lists_every_change_most_important_first(demo_store: Store) -> None:
+    report = build_report(demo_store, AS_OF, since="7d")
+    assert report.changes is not None
+    expected = changes(demo_store, AS_OF, "7d").deals
+    assert report.changes.deals.equals(expected)
+    html = render_report(report)
+    section = html[html.index('<section id="changes">') : html.index('<section id="walk-away">')]
+    assert "Changed since 2026-11-09" in section
+    positions = [section.index(f"{deal_id}</span>") for deal_id in expected["deal_id"]]
+    assert positions == sorted(positions), "in the order the review --since gives"
+    first = expected.row(0, named=True)
+    assert str(escape("; ".join(first["because"]))) in section
+    assert '<a href="#changes">Changed</a>' in html
+
+
+def test_the_section_escapes_what_the_data_says(hostile_store: Store) -> None:
+    html = render_report(build_report(hostile_store, AS_OF, since="2026-01-15"))
+    section = html[html.index('<section id="changes">') : html.index('<section id="walk-away">')]
+    assert "New deals" in section and SCRIPT not in section
+    assert str(escape(SCRIPT)) in section
+
+
+def test_report_since_on_the_command_line(demo_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "review.html"
+    db = str(demo_path)
+    args = ["report", "--db", db, "--as-of", AS_OF.isoformat(), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--since", "2w"])
+    assert result.exit_code == 0, result.output
+    assert "Changed since 2026-11-02" in out.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(app, [*args, "--since", "someday"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: --since 'someday' is not a span or a date")
