@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from tests.report.conftest import AS_OF, HOSTILE_AS_OF, SCRIPT
 from walkaway.reporting.numbers import hours, money, percent
 from walkaway.service.report import Report, build_report, render_report
-from walkaway.service.review import review
+from walkaway.service.review import Review, review
 from walkaway.store import Store
 
 EXTERNAL = ("http://", "https://", 'src="/', "<link", "<script", "@import", "url(", "//cdn")
@@ -157,3 +159,18 @@ def test_an_empty_pipeline_still_renders(sqlite_store: Store) -> None:
     html = render_report(report)
     assert report.summary["open_deals"] == 0
     assert "No walk-away candidates." in html and "No open deals" in html
+
+
+def test_what_to_know_is_said_once_at_the_top_and_each_call_has_its_deciding_line(
+    report: Report,
+) -> None:
+    said = ["The policy's defaults decide these calls <15 hours>", "Nothing predicts wins"]
+    noted = Review(report.review.as_of, report.deals, {**report.summary, "notes": said})
+    html = render_report(replace(report, review=noted))
+    notes = html.split('id="review-notes"', 1)[1].split("</div>", 1)[0]
+    assert f"Calls by {escape(report.summary['model']['said'])}" in notes
+    for note in said:
+        assert str(escape(note)) in notes and html.count(str(escape(note))) == 1
+    for deal in report.deals.iter_rows(named=True):
+        row = html.split(f'<span class="id">{deal["deal_id"]}', 1)[1].split("</tr>", 1)[0]
+        assert str(escape(deal["reasons"][0])) in row, deal["deal_id"]

@@ -38,6 +38,17 @@ def test_board_groups_deals_by_call_and_shows_the_pollution(client: Any) -> None
     assert 'class="group pursue"' in later and 'class="group walk_away"' not in later
 
 
+def test_board_says_once_at_its_top_which_model_made_the_calls(client: Any) -> None:
+    html = client.get("/", params={"as_of": AS_OF}).text
+    summary = client.get("/api/review", params={"as_of": AS_OF}).json()["summary"]
+    notes = html.split('id="review-notes"', 1)[1].split("</div>", 1)[0]
+    assert f"Calls by {escape(summary['model']['said'])}" in notes
+    assert html.count("Calls by") == 1 and html.index("review-notes") < html.index("<tbody>")
+    for deal in client.get("/api/review", params={"as_of": AS_OF}).json()["deals"][:10]:
+        row = html.split(f'<span class="id">{deal["deal_id"]}', 1)[1].split("</tr>", 1)[0]
+        assert str(escape(deal["reasons"][0])) in row
+
+
 def test_board_filters_by_rep_stage_and_call(client: Any) -> None:
     html = client.get(
         "/", params={"as_of": AS_OF, "owner": "Anna Keller", "call": "requalify"}
