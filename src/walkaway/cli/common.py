@@ -88,7 +88,7 @@ def edge(func: F) -> F:
             if hidden > 0:
                 say_error(f"... and {hidden} more problem(s)")
             fail(
-                f"{len(error.problems)} problem(s) found; nothing was imported "
+                f"{error.total} problem(s) found; nothing was imported "
                 "(fix the rows, or use --skip-invalid to import the valid ones)"
             )
         except WalkawayError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
@@ -25,9 +25,13 @@ from walkaway.cli.common import (
 )
 from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
 from walkaway.cli.terminal import json_text, stdout_for_csv
+from walkaway.errors import NoStore
 from walkaway.models import Outcome
 from walkaway.settings import Settings
 from walkaway.store import opened_to_fill
+
+if TYPE_CHECKING:
+    from walkaway.importers.columns import ColumnMap
 
 
 @app.command("import")
@@ -54,12 +58,38 @@ def import_command(
             help="Where to write rejected rows (with --skip-invalid; default: beside the store).",
         ),
     ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='COLUMN=HEADER: read a Walkaway column from your header, e.g. created_at="Created '
+            'Time"; values too: outcome="Status=Won:won,Lost:lost,*:open". Kept for next time.',
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help='A TOML file of mappings: [deals] created_at = "Created Time".'
+        ),
+    ] = None,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect",
+            help="Show how the file would be read (headers, matches, samples, what is "
+            "missing); import nothing.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a pipeline export: deals and, optionally, their activities.
 
     Re-importing the same files changes nothing; a changed row updates its deal.
     """
+    column_map = _column_map(maps or [], mapping)
+    if inspect:
+        _print_inspection(deals, format.value, column_map, db)
+        return
     settings = Settings.from_env(db=db)
     with (
         opened_to_fill(settings.db_url, copy_dir=settings.copy_dir) as store,
@@ -74,6 +104,7 @@ def import_command(
             rejects_path=rejects,
             default_currency=settings.default_currency,
             progress=step,
+            column_map=column_map,
         )
     for note in summary.notes:
         out.print(note)
@@ -85,6 +116,53 @@ def import_command(
     )
     if summary.rejects_file:
         out.print(f"rejected rows and their reasons: {summary.rejects_file}", highlight=False)
+
+
+def _column_map(maps: list[str], mapping: Path | None) -> ColumnMap | None:
+    from walkaway.importers.columns import parse_map_options, read_mapping_file
+
+    given = parse_map_options(maps)
+    if mapping is None:
+        return given
+    from_file = read_mapping_file(mapping)
+    return from_file if given is None else from_file.merged(given)
+
+
+def _print_inspection(
+    deals: Path, format: str, column_map: ColumnMap | None, db: str | None
+) -> None:
+    from walkaway.importers.inspect import inspect_file
+    from walkaway.service.mappings import saved_column_maps
+
+    try:
+        saved = saved_column_maps(open_from(db))
+    except NoStore:
+        saved = []
+    found = inspect_file(deals, format=format, column_map=column_map, saved_maps=saved)
+    out.print(
+        f"{found.label}: {len(found.matches)} columns, {found.rows:,} rows; {found.note}",
+        highlight=False,
+    )
+    table = Table(box=None, pad_edge=False)
+    for name in ("header", "read as", "sample values"):
+        table.add_column(name, overflow="fold")
+    for match in found.matches:
+        read_as = "attribute" if match.column is None else match.column
+        if match.column is not None and match.how != "format":
+            read_as += f" ({match.how})"
+        table.add_row(match.header, read_as, ", ".join(match.samples))
+    out.print(table)
+    for missing in found.missing:
+        hint = (
+            f': did you mean {missing.closest!r}? use --map {missing.column}="{missing.closest}"'
+            if missing.closest
+            else f": use --map {missing.column}=HEADER"
+        )
+        out.print(f"missing: {missing.column} ({missing.why}){hint}", highlight=False)
+    if not found.missing:
+        out.print(
+            "nothing missing: `walkaway import` without --inspect imports it", highlight=False
+        )
 
 
 @app.command("deals")

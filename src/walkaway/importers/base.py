@@ -25,6 +25,8 @@ class Mapped:
     origins: Mapping[str, str] = field(default_factory=dict)
     extras: tuple[str, ...] = ()
     delimiter: str | None = None
+    # The file's own headers, as it has them (for messages that list them).
+    headers: tuple[str, ...] = ()
 
     def origin(self, column: str) -> str:
         return self.origins.get(column, column)
@@ -40,6 +42,20 @@ class SourceFormat:
     map_deals: Callable[[RawTable], Mapped]
     map_activities: Callable[[RawTable], Mapped]
     description: str = ""
+    # The header spellings it reads each deal column from (a team's mapping puts its
+    # own header first: walkaway.importers.columns); a leading underscore marks a
+    # helper column the format turns into generic ones ("_close": closed_at and
+    # expected_close).
+    deal_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def spellings(self, target: str) -> tuple[str, ...]:
+        """The headers this format reads a generic deal column from (``target`` itself
+        when it has none of its own)."""
+        if target in self.deal_aliases:
+            return self.deal_aliases[target]
+        if target == "close_date" and "_close" in self.deal_aliases:
+            return self.deal_aliases["_close"]
+        return (target,)
 
 
 # A CRM export whose marker columns are there scores at least this; more of its own
@@ -109,4 +125,5 @@ def rename_by_aliases(
         origins,
         tuple(extras.values()),
         table.delimiter,
+        tuple(table.headers),
     )

@@ -214,4 +214,5 @@ FORMAT = SourceFormat(
     map_deals=map_deals,
     map_activities=map_activities,
     description="HubSpot deals export and activities (engagements) export",
+    deal_aliases=_DEAL_ALIASES,
 )

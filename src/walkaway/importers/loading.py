@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from walkaway.errors import ImportFailed
-from walkaway.importers.base import SourceFormat
+from walkaway.importers.base import Mapped, SourceFormat
+from walkaway.importers.columns import ColumnMap, apply_column_map, fitting_map
+from walkaway.importers.problems import summarised_lines
 from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
 from walkaway.importers.registry import detect_format, get_format
 from walkaway.importers.validate import (
@@ -32,6 +34,10 @@ class PreparedImport:
     problems: pl.DataFrame
     rejected_deals: pl.DataFrame  # source text rows + reason
     rejected_activities: pl.DataFrame
+    # The column mapping the deals file was read with (its format set), and whence:
+    # "--map" (given now, to be saved) or "saved" (the store's, for these headers).
+    column_map: ColumnMap | None = None
+    map_from: str | None = None
 
     @property
     def rejected(self) -> int:
@@ -62,17 +68,27 @@ def prepare_import(
     default_currency: str = "EUR",
     known_deal_ids: pl.Series | None = None,
     skip_invalid: bool = False,
+    column_map: ColumnMap | None = None,
+    saved_maps: Sequence[ColumnMap] = (),
 ) -> PreparedImport:
     """Read, map and validate. Raises :class:`ImportFailed` on any problem unless
     ``skip_invalid``, in which case bad rows (and the activities of bad deals) are
-    set aside with their reasons."""
+    set aside with their reasons. The deals file is read through ``column_map``, else
+    through the first of ``saved_maps`` whose headers it has (the store's)."""
     deals_table = read_table(deals_path)
     detected = format == "auto"
-    source = (
-        detect_format(deals_table.headers, deals_table.label) if detected else get_format(format)
-    )
+    chosen = column_map or fitting_map(saved_maps, deals_table.headers)
+    if chosen is None:
+        source = (
+            detect_format(deals_table.headers, deals_table.label)
+            if detected
+            else get_format(format)
+        )
+    else:
+        source, deals_table = mapped_source(deals_table, chosen, format)
+        chosen = replace(chosen, format=source.name)
     tables = [] if activities_path is None else [(source, read_table(activities_path))]
-    return prepare_tables(
+    prepared = prepare_tables(
         source,
         deals_table,
         tables,
@@ -81,6 +97,31 @@ def prepare_import(
         known_deal_ids=known_deal_ids,
         skip_invalid=skip_invalid,
     )
+    map_from = None if chosen is None else "--map" if column_map is not None else "saved"
+    return replace(prepared, column_map=chosen, map_from=map_from)
+
+
+def mapped_source(
+    table: RawTable, column_map: ColumnMap, format: str
+) -> tuple[SourceFormat, RawTable]:
+    """The format a mapped file is read with (``format``, else the mapping's, else the
+    one its mapped headers fit) and the table as that format reads it; the format's
+    problems name the file's own headers, not the spellings they were renamed to."""
+    name = format if format != "auto" else column_map.format
+    if name is None:
+        as_generic = apply_column_map(table, column_map, get_format("generic"))
+        source = detect_format(as_generic.headers, table.label)
+    else:
+        source = get_format(name)
+    renamed = {source.spellings(t)[0]: rule.header for t, rule in column_map.rules.items()}
+    own_headers = tuple(table.headers)
+
+    def map_deals(mapped_table: RawTable) -> Mapped:
+        mapped = source.map_deals(mapped_table)
+        origins = {c: renamed.get(h, h) for c, h in mapped.origins.items()}
+        return replace(mapped, origins=origins, headers=own_headers)
+
+    return replace(source, map_deals=map_deals), apply_column_map(table, column_map, source)
 
 
 def _activities(
@@ -144,7 +185,7 @@ def prepare_tables(
         rejected_acts.append(rejected)
     all_problems = pl.concat(problems)
     if all_problems.height and not skip_invalid:
-        raise ImportFailed(problem_lines(all_problems))
+        raise ImportFailed(summarised_lines(all_problems), total=all_problems.height)
     return PreparedImport(
         format=source.name,
         detected=detected,

@@ -59,7 +59,7 @@ def derive(
     known.update({k: v for k, v in (origins or {}).items() if v is not None})
     added = tuple(e for e in extras if e in frame.columns and e not in mapped.extras)
     kept = tuple(e for e in mapped.extras if e in frame.columns)
-    return Mapped(mapped.label, frame, known, kept + added, mapped.delimiter)
+    return Mapped(mapped.label, frame, known, kept + added, mapped.delimiter, mapped.headers)
 
 
 def joined_origin(mapped: Mapped, *names: str) -> str | None:

@@ -161,4 +161,5 @@ FORMAT = SourceFormat(
     map_deals=map_deals,
     map_activities=map_activities,
     description="Maven Analytics CRM Sales Opportunities (sales_pipeline.csv + siblings)",
+    deal_aliases=_ALIASES,
 )

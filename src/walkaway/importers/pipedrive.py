@@ -140,7 +140,7 @@ def _unprefixed_extras(mapped: Mapped) -> Mapped:
     origins = {renames.get(k, k): v for k, v in mapped.origins.items()}
     extras = tuple(renames.get(e, e) for e in mapped.extras)
     frame = mapped.frame.rename(renames)
-    return Mapped(mapped.label, frame, origins, extras, mapped.delimiter)
+    return Mapped(mapped.label, frame, origins, extras, mapped.delimiter, mapped.headers)
 
 
 def map_activities(table: RawTable) -> Mapped:
@@ -185,4 +185,5 @@ FORMAT = SourceFormat(
     map_deals=map_deals,
     map_activities=map_activities,
     description="Pipedrive deals export and activities export (CSV or XLSX)",
+    deal_aliases=_DEAL_ALIASES,
 )

@@ -20,7 +20,8 @@ def detect_format(headers: list[str], label: str) -> SourceFormat:
         shown = ", ".join(headers[:8]) + (", ..." if len(headers) > 8 else "")
         raise InputError(
             f"{label}: cannot tell which export this is from its headers ({shown}); "
-            f"pass --format with one of: {', '.join(FORMATS)}"
+            f"pass --format with one of: {', '.join(FORMATS)}, or map its columns with "
+            f"--map COLUMN=HEADER (walkaway import --inspect {label} shows what is missing)"
         )
     return FORMATS[best]
 

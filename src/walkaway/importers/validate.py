@@ -187,11 +187,9 @@ def require_columns(mapped: Mapped, required: dict[str, str]) -> None:
 
     missing = [c for c in required if c not in mapped.frame.columns]
     if missing:
-        names = ", ".join(f"'{required[c]}'" for c in missing)
-        found = ", ".join(mapped.origins.get(c, c) for c in mapped.frame.columns if c != ROW_COLUMN)
-        raise InputError(
-            f"{mapped.label}: missing required column(s) {names}; the file has: {found}"
-        )
+        from walkaway.importers.columns import missing_columns_line
+
+        raise InputError(missing_columns_line(mapped, [required[c] for c in missing]))
 
 
 def _attributes(mapped: Mapped) -> pl.Series:

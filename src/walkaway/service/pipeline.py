@@ -20,6 +20,7 @@ from walkaway.store.schema import activities, deals
 from walkaway.store.writing import add_activities, finish_run, start_run, write_deals
 
 if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
+    from walkaway.importers.columns import ColumnMap
     from walkaway.importers.loading import PreparedImport
     from walkaway.service.idempotency import Then
 
@@ -79,6 +80,7 @@ def import_files(
     default_currency: str | None = None,
     progress: Progress = _quiet,
     warm: bool = True,
+    column_map: ColumnMap | None = None,
 ) -> ImportSummary:
     """Import a deals file (and its activities) in one transaction.
 
@@ -86,9 +88,13 @@ def import_files(
     rows land and the rejected ones go to ``rejects_path`` with their reason. Once it
     has landed, the columnar copy is brought up to date and the team norms are learned
     at the data's horizon (:func:`walkaway.service.norms.after_import`); not the norms
-    when not ``warm`` (a batch of imports, say, learning them after the last).
+    when not ``warm`` (a batch of imports, say, learning them after the last). A
+    ``column_map`` (``--map``) reads the deals file and is kept, with the import, for
+    the next file with its headers; without one, a mapping kept earlier that fits the
+    file is used.
     """
     from walkaway.importers import prepare_import
+    from walkaway.service.mappings import save_column_map, saved_column_maps
 
     progress("reading and checking files")
     prepared = prepare_import(
@@ -98,6 +104,8 @@ def import_files(
         default_currency=default_currency or current_policy(store).currency,
         known_deal_ids=stored_deal_ids(store) if activities_path else None,
         skip_invalid=skip_invalid,
+        column_map=column_map,
+        saved_maps=saved_column_maps(store),
     )
     rejects_file = None
     if prepared.rejected:
@@ -105,6 +113,8 @@ def import_files(
         rejects_file = write_rejects(prepared, target)
     with store.begin() as conn:
         run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
+        if prepared.map_from == "--map" and prepared.column_map is not None:
+            save_column_map(conn, prepared.column_map)
         progress(f"writing {prepared.deals.height:,} deals")
         new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
         added = None
@@ -121,7 +131,8 @@ def import_files(
 
     progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
     after_import(store, run_id, added, current_policy(store), learn=warm)
-    notes = (f"format detected: {prepared.format}",) if prepared.detected else ()
+    detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
+    notes = detected + _mapping_notes(prepared)
     return ImportSummary(
         format=prepared.format,
         deals_new=new,
@@ -133,6 +144,20 @@ def import_files(
         rejects_file=str(rejects_file) if rejects_file else None,
         run_id=run_id,
         notes=notes,
+    )
+
+
+def _mapping_notes(prepared: PreparedImport) -> tuple[str, ...]:
+    if prepared.column_map is None:
+        return ()
+    rules = "; ".join(
+        f"{target} ← {rule.text()!r}" for target, rule in prepared.column_map.rules.items()
+    )
+    if prepared.map_from == "saved":
+        return (f"read with the column mapping saved for these headers: {rules}",)
+    return (
+        f"column mapping saved for files with these headers (the next import needs no "
+        f"--map): {rules}",
     )
 
 

@@ -290,3 +290,15 @@ request_keys = sa.Table(
     sa.Column("answer", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+
+# Column mappings a team set once (walkaway import --map / --mapping), one per source:
+# ``source`` is a digest of the file headers the mapping reads, so the next export with
+# those headers is read with it; ``mapping`` is its JSON (walkaway.importers.columns).
+column_maps = sa.Table(
+    "column_maps",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("mapping", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+)
