@@ -1,10 +1,15 @@
 """The API against its own OpenAPI: every operation with requests generated from the
-schema (schemathesis), valid ones and invalid ones, in local mode and in team mode as
-a rep.
+schema (schemathesis), valid ones and invalid ones, one at a time and chained by the
+schema's links (the stateful phase), in local mode and in team mode as a rep.
 
-For every answer: no 500; an error has the one shape ``{"error", "detail", "problems"}``;
-nothing in it (or in the server's log) holds a token or a password; and, in team mode,
-the rep never reads another rep's deal nor records a decision or outcome on one.
+Every answer passes schemathesis's checks (no 500; the status, content type, headers
+and body the schema declares; invalid data refused; undeclared methods 405 with
+``Allow``) but one: ``positive_data_acceptance``, since a request the schema allows can
+be refused by the data (a deal closed at that as-of date, a policy that is not TOML, a
+file with invalid rows, 31 February), each with a 422 that says why. And ours: an error
+has the one shape ``{"error", "detail", "problems"}``; nothing in an answer (or in the
+server's log) holds a token or a password; in team mode the rep never reads another
+rep's deal nor records a decision or outcome on one.
 """
 
 from __future__ import annotations
@@ -21,9 +26,12 @@ import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
 
 from tests.web.conftest import PASSWORD, bearer, web_settings
+from tests.web.test_rep_isolation import app_routes
 from walkaway.service.users import add_user, issue_token
 from walkaway.store import open_store
 from walkaway.store.schema import deals
@@ -32,6 +40,8 @@ from walkaway.web.app import create_app
 ERROR_KEYS = {"error", "detail", "problems"}
 REP = "Anna Keller"
 EXAMPLES = 20  # per operation, valid and invalid, per mode: a few hundred requests in all
+STEPS = 25  # per stateful run: a chain of calls from one answer's deal to the next call
+CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {"enabled": False}}})
 
 
 @schemathesis.serializer("application/toml")
@@ -67,13 +77,8 @@ def api(request: pytest.FixtureRequest, demo_url: str) -> Iterator[Any]:
     # schemathesis calls the app as http://testserver
     hosts = ("testserver", "127.0.0.1", "localhost")
     app = create_app(web_settings(demo_url, auth=team_mode, https_only=False, allowed_hosts=hosts))
-    yield Api(
-        schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers),
-        team_mode,
-        headers,
-        secrets,
-        owners,
-    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers, config=CONFIG)
+    yield Api(schema, team_mode, headers, secrets, owners)
 
 
 def _deal_ids(body: Any) -> list[str]:
@@ -88,7 +93,12 @@ def _deal_ids(body: Any) -> list[str]:
 
 def check_answer(api: Api, case: Any, log: str) -> int:
     """The promises of one generated request's answer; its status."""
-    response = case.call(headers=api.headers)
+    response = case.call_and_validate(headers=api.headers)
+    return check_promises(api, case, response)
+
+
+def check_promises(api: Api, case: Any, response: Any) -> int:
+    """Our own promises of an answer (beyond the schema's); its status."""
     where = f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}"
     assert response.status_code < 500, f"{where}: {response.text[:300]}"
     text = response.text
@@ -124,3 +134,57 @@ def test_every_operation_keeps_the_api_promises(api: Api, caplog: pytest.LogCapt
     print(f"{len(statuses)} requests over {len(operations)} operations")
     for secret in api.secrets:
         assert secret not in caplog.text
+
+
+def test_the_schemas_links_chained_keep_the_api_promises(api: Api) -> None:
+    """The stateful phase: a deal id from one answer (the deals, the review, a recorded
+    decision) is what the next call asks about (the deal, its message, its loss review)."""
+    calls: list[int] = []
+
+    class Machine(api.schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": api.headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            super().validate_response(response, case, **kwargs)
+            calls.append(check_promises(api, case, response))
+
+    limits = settings(
+        max_examples=EXAMPLES // 2,
+        stateful_step_count=STEPS,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    run_state_machine_as_test(Machine, settings=limits)
+    assert any(s < 300 for s in calls), calls
+
+
+def test_every_route_is_in_the_document_the_pages_as_pages(api: Api) -> None:
+    """Every /api route is an operation of /openapi.json; every other route (the
+    dashboard's pages and forms, static files, the sign-in) is listed under x-pages."""
+    document = api.schema.raw_schema
+    operations = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
+    pages = {(m, page["path"]) for page in document["x-pages"] for m in page["methods"]}
+    served = {(m, r.path) for r in app_routes(api.schema.app.routes) for m in r.methods}
+    assert {p for _m, p in operations} == {p for _m, p in served if p.startswith("/api/")}
+    assert not any(p.startswith("/api/") for _m, p in pages)
+    assert {(m, p) for m, p in served if not p.startswith("/api/")} <= pages
+    assert len(operations) >= 12 and len(pages) >= 20
+
+
+def test_an_undeclared_method_answers_405_with_allow(api: Api) -> None:
+    client = _client(api)
+    for path, item in api.schema.raw_schema["paths"].items():
+        declared = {m.upper() for m in item}
+        url = path.replace("{deal_id}", "D-1")
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - declared:
+            answer = client.request(method, url, headers=api.headers)
+            assert answer.status_code == 405, (method, path, answer.status_code)
+            assert set(answer.headers["allow"].replace(" ", "").split(",")) >= declared
+            assert set(answer.json()) == ERROR_KEYS
+
+
+def _client(api: Api) -> Any:
+    from fastapi.testclient import TestClient
+
+    return TestClient(api.schema.app, base_url="http://testserver")

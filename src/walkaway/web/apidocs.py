@@ -103,3 +103,19 @@ def endpoints(openapi: dict[str, Any]) -> list[Endpoint]:
                 )
             )
     return found
+
+
+def page_list(routes: list[Any]) -> list[dict[str, Any]]:
+    """The routes kept out of the API on purpose: the dashboard's pages and forms, the
+    static files, the sign-in, the schema itself (``x-pages`` of ``/openapi.json``)."""
+    found: list[dict[str, Any]] = []
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI keeps included routers whole
+            found += page_list(route.original_router.routes)
+        elif getattr(route, "include_in_schema", True) is False:
+            summary = _summary(str(getattr(route, "description", "") or ""))
+            methods = sorted(getattr(route, "methods", None) or {"GET"})
+            found.append({"path": route.path, "methods": methods, "summary": summary})
+        elif getattr(route, "name", "") == "static":
+            found.append({"path": f"{route.path}/{{file}}", "methods": ["GET"], "summary": ""})
+    return found

@@ -10,9 +10,10 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -25,6 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from walkaway import __version__
 from walkaway.service import open_store
 from walkaway.web import api, pages
+from walkaway.web.apidocs import page_list
 from walkaway.web.cache import ReviewCache
 from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
@@ -148,4 +150,20 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (*api.ROUTERS, *pages.ROUTERS):
         app.include_router(router)
+    app.openapi = _with_pages(app)  # type: ignore[method-assign]
     return app
+
+
+def _with_pages(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's schema of the API, with the routes that are not API (the pages) listed
+    as such under ``x-pages``: every route the app serves is in the document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema["x-pages"] = page_list(app.routes)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi

@@ -18,6 +18,14 @@ from walkaway.web.cache import CachedReview, ReviewCache
 from walkaway.web.errors import Forbidden
 from walkaway.web.settings import WebSettings
 
+# What an as-of parameter may hold, as the schema says: blank, a date (1900-2099) or a
+# date-time with an optional UTC offset. A date the calendar lacks (02-30) is still a 422.
+DAY_PATTERN = r"(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+MOMENT_PATTERN = (
+    rf"^$|^{DAY_PATTERN}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{{1,6}})?)?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$"
+)
+
 
 def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
@@ -73,7 +81,8 @@ async def as_of_param(
         str | None,
         Query(
             description="Assess as of this date (00:00 UTC) or date-time; default: the "
-            "server's as-of date, or now (to the hour). Nothing dated at or after it is used."
+            "server's as-of date, or now (to the hour). Nothing dated at or after it is used.",
+            pattern=MOMENT_PATTERN,
         ),
     ] = None,
 ) -> datetime:
@@ -86,7 +95,8 @@ async def latest_param(
         str | None,
         Query(
             description="Look back from this date or date-time; default: the server's "
-            "as-of date, or now."
+            "as-of date, or now.",
+            pattern=MOMENT_PATTERN,
         ),
     ] = None,
 ) -> datetime:

@@ -9,6 +9,7 @@ in JSON; pages answer with an HTML page of the same status (401: the sign-in pag
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from walkaway.errors import ImportFailed, InputError, NotFound, StoreError, WalkawayError
 from walkaway.wording import printable
@@ -67,8 +70,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
-def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
-    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)} if status == 503 else {}
+def _respond(
+    request: Request, status: int, body: dict[str, Any], kept: Mapping[str, str] | None = None
+) -> Response:
+    """The error as JSON (API) or a page; ``kept``: headers the error carries (a 405's
+    ``Allow``)."""
+    headers = dict(kept or {})
+    if status == 503:
+        headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
     if wants_json(request):
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
@@ -118,7 +127,24 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     detail = str(error.detail) if error.detail else code.replace("_", " ")
     if error.status_code == 404 and detail == "Not Found":
         detail = f"nothing at {request.url.path}; the API is listed at /docs"
-    return _respond(request, error.status_code, error_body(code, detail))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:  # Starlette names the first route's methods only
+        headers["Allow"] = ", ".join(sorted(_methods_at(request.app.routes, request.scope)))
+        detail = (
+            f"{request.method} is not answered at {request.url.path}; it answers {headers['Allow']}"
+        )
+    return _respond(request, error.status_code, error_body(code, detail), headers)
+
+
+def _methods_at(routes: list[Any], scope: Scope) -> set[str]:
+    """Every method some route answers at the request's path (whatever its method)."""
+    found: set[str] = set()
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI keeps included routers whole
+            found |= _methods_at(route.original_router.routes, scope)
+        elif getattr(route, "methods", None) and route.matches(scope)[0] is not Match.NONE:
+            found |= set(route.methods)
+    return found
 
 
 async def on_unexpected_error(request: Request, error: Exception) -> Response:

@@ -14,7 +14,7 @@ from walkaway.decision.messages import pursue_warning
 from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
 from walkaway.service.export import iso_moments
-from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router
+from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router, deal_links
 from walkaway.web.context import (
     AsOf,
     CacheDep,
@@ -39,7 +39,12 @@ def _deals_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/deals", response_model=DealsOut, tags=["deals"])
+@router.get(
+    "/deals",
+    response_model=DealsOut,
+    tags=["deals"],
+    responses={200: deal_links("/deals/0/deal_id")},
+)
 def get_deals(
     user: CurrentUser,
     store: StoreDep,
@@ -58,7 +63,11 @@ def get_deals(
 
 
 @router.get(
-    "/deals/{deal_id}", response_model=DealDetailOut, tags=["deals"], responses=UNKNOWN_DEAL
+    "/deals/{deal_id}",
+    response_model=DealDetailOut,
+    tags=["deals"],
+    responses=UNKNOWN_DEAL,
+    operation_id="getDeal",
 )
 async def get_deal(deal_id: str, user: CurrentUser, cache: CacheDep, as_of: AsOf) -> Response:
     """One open deal as of a date: the call, reasons, flags with evidence, economics and
@@ -71,7 +80,11 @@ async def get_deal(deal_id: str, user: CurrentUser, cache: CacheDep, as_of: AsOf
 
 
 @router.get(
-    "/deals/{deal_id}/message", response_model=MessageOut, tags=["deals"], responses=UNKNOWN_DEAL
+    "/deals/{deal_id}/message",
+    response_model=MessageOut,
+    tags=["deals"],
+    responses=UNKNOWN_DEAL,
+    operation_id="getExitMessage",
 )
 def get_message(
     deal_id: str,

@@ -24,10 +24,12 @@ from walkaway.web.api.routing import (
     IdempotencyKey,
     answered,
     api_router,
+    deal_links,
     key_for,
 )
 from walkaway.web.auth import ensure_visible
 from walkaway.web.context import (
+    DAY_PATTERN,
     CurrentUser,
     Latest,
     StoreDep,
@@ -52,7 +54,7 @@ router = api_router()
     response_model=DecisionOut,
     status_code=201,
     tags=["journal"],
-    responses=UNKNOWN_DEAL,
+    responses={**UNKNOWN_DEAL, 201: deal_links("/deal_id")},
 )
 def post_decision(
     body: DecisionIn,
@@ -108,7 +110,10 @@ def get_journal(
     store: StoreDep,
     as_of: Latest,
     owner: Annotated[str | None, Query(description="Only this rep's deals")] = None,
-    since: Annotated[str | None, Query(description="Only decisions from this date")] = None,
+    since: Annotated[
+        str | None,
+        Query(description="Only decisions from this date", pattern=rf"^$|^{DAY_PATTERN}$"),
+    ] = None,
 ) -> JSONResponse:
     """Every decision made by ``as_of`` with what became of it, and the scorecard per rep
     (the same JSON as ``walkaway journal --format json``). A rep gets their own deals."""
@@ -126,7 +131,7 @@ def get_journal(
     response_model=OutcomeOut,
     status_code=201,
     tags=["journal"],
-    responses=UNKNOWN_DEAL,
+    responses={**UNKNOWN_DEAL, 201: deal_links("/deal_id")},
 )
 def post_outcome(
     body: OutcomeIn,
@@ -167,6 +172,7 @@ def _outcome_answer(row: dict[str, Any]) -> Answer:
     response_model=LossReviewOut,
     tags=["deals"],
     responses=UNKNOWN_DEAL,
+    operation_id="getLossReview",
 )
 def get_loss_review(deal_id: str, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """A lost deal looked back at: its probability over time, where it turned, the warning

@@ -8,7 +8,7 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from walkaway.service.export import review_csv, review_json_bytes
-from walkaway.web.api.routing import Owner, Stage, api_router
+from walkaway.web.api.routing import Owner, Stage, api_router, deal_links
 from walkaway.web.cache import filtered
 from walkaway.web.context import AsOf, CacheDep, CurrentUser, owner_filter
 from walkaway.web.schemas import ReviewOut
@@ -17,7 +17,11 @@ router = api_router()
 
 
 CSV_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The review"}
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "The review",
+        **deal_links("/deals/0/deal_id"),
+    }
 }
 
 

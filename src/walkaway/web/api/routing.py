@@ -16,6 +16,7 @@ from walkaway.web.schemas import ErrorOut
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in (
+        (400, "The body could not be read (not JSON, a broken multipart form)"),
         (401, "Not signed in (team mode)"),
         (403, "Not allowed: another rep's deal, or a manager's action"),
         (422, "Invalid input; `problems` lists each one"),
@@ -34,6 +35,24 @@ IdempotencyKey = Annotated[
         "(`Idempotent-Replayed: true`); the key with another request is a 422.",
     ),
 ]
+
+
+def deal_links(pointer: str) -> dict[str, Any]:
+    """OpenAPI links from an answer holding a deal id (at the JSON ``pointer``) to the
+    operations on that deal: what a client (and the stateful contract test) does next."""
+    parameters = {"deal_id": f"$response.body#{pointer}"}
+    return {
+        "links": {
+            name: {"operationId": operation, "parameters": parameters}
+            for name, operation in (
+                ("TheDeal", "getDeal"),
+                ("ItsExitMessage", "getExitMessage"),
+                ("ItsLossReview", "getLossReview"),
+            )
+        }
+    }
+
+
 Owner = Annotated[str | None, Query(description="Only this rep's deals (any case).")]
 Stage = Annotated[str | None, Query(description="Only deals in this stage (any case).")]
 
