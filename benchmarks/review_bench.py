@@ -222,6 +222,16 @@ STEPS = (  # (module, function, label), in the order they run
     ("walkaway.service.review", "read_pipeline", "read the whole pipeline (cache miss)"),
     ("walkaway.service.reading", "read_pipeline", "read a batch of open deals and activities"),
     ("walkaway.service.review", "learn_norms", "learn and store the team norms (cache miss)"),
+    (
+        "walkaway.service.review",
+        "learn_norms_from_copy",
+        "learn and store the team norms (cache miss)",
+    ),
+    (
+        "walkaway.service.norms",
+        "learn_norms_from_copy",
+        "learn and store the team norms (cache miss)",
+    ),
     ("walkaway.service.norms", "learn_norms", "learn and store the team norms (cache miss)"),
     ("walkaway.decision.assess", "take_snapshot", "assess: snapshot as of"),
     ("walkaway.decision.assess", "signals_from_snapshot", "assess: signals"),
@@ -240,7 +250,9 @@ def timed_steps(call: Callable[[], object]) -> dict[str, float]:
 
     watch = Stopwatch()
     for module, name, label in STEPS:
-        watch.wrap(importlib.import_module(module), name, label)
+        found = importlib.import_module(module)
+        if hasattr(found, name):  # an older tree (before/after runs) may lack a step
+            watch.wrap(found, name, label)
     try:
         _, total = timed(call)
     finally:
