@@ -9,6 +9,13 @@ deals and a decision, and must land exactly the valid rows or refuse with one li
 problem and leave every table as it was. Then (``--million``) one file of 1,000,000
 activity rows with one bad row in the middle: refused in one line, nothing written.
 
+The hostile families of ``tests/importers/test_hostile_fuzzing.py`` run too (``--hostile
+N`` cases each, ``--only-hostile`` for them alone): odd encodings, malformed workbooks,
+zip bombs (a tenth as many: each packs 100-400 MB), extreme numbers, control characters
+and title rows; each must land as it reads or be refused in lines, with no raw control
+character on the terminal and nothing stored past a limit. The process's peak memory
+(every case runs in it) is printed last.
+
 Prints how many cases were tried and passed, per family, and how long they took; stops
 at the first failing case (Hypothesis shrinks it and prints it). Bounded by ``--cases``
 per family and ``--seconds`` in all; no network, temporary files only.
@@ -17,6 +24,7 @@ per family and ``--seconds`` in all; no network, temporary files only.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -34,6 +42,7 @@ from tests.importers.test_fuzzing import (  # noqa: E402
     check_rows_case,
     make_team_store,
 )
+from tests.importers.test_hostile_fuzzing import FAMILIES  # noqa: E402
 
 
 def _rows_family(team: Path, layout: Layout, xlsx: bool, budget: settings, deadline: float) -> int:
@@ -83,6 +92,40 @@ def fuzz(team: Path, cases: int, seconds: float) -> list[tuple[str, int, float]]
         began = time.monotonic()
         tried = _damaged_family(team, layout, budget, deadline)
         results.append((f"{layout.format} damaged", tried, time.monotonic() - began))
+    return results
+
+
+def _hostile_family(team: Path, family: str, budget: settings, deadline: float) -> int:
+    tried = [0]
+    check = FAMILIES[family]
+
+    @budget
+    @given(data=st.data())
+    def case(data: st.DataObject) -> None:
+        if time.monotonic() > deadline:
+            return
+        tried[0] += 1
+        check(team, data)
+
+    case()
+    return tried[0]
+
+
+def hostile(team: Path, cases: int, seconds: float) -> list[tuple[str, int, float]]:
+    """The hostile families in turn (bombs a tenth as many); (family, tried, seconds)."""
+    deadline = time.monotonic() + seconds
+    results = []
+    for family in FAMILIES:
+        count = max(1, cases // 10) if family == "zip bombs" else cases
+        budget = settings(
+            max_examples=count,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        began = time.monotonic()
+        tried = _hostile_family(team, family, budget, deadline)
+        results.append((f"hostile: {family}", tried, time.monotonic() - began))
     return results
 
 
@@ -136,16 +179,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, default=200, help="examples per family")
     parser.add_argument("--seconds", type=float, default=1800.0, help="time for all families")
     parser.add_argument("--million", action="store_true", help="also the 1,000,000-row case")
+    parser.add_argument("--hostile", type=int, default=200, help="cases per hostile family")
+    parser.add_argument("--only-hostile", action="store_true", help="the hostile families alone")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="walkaway-fuzz-bench-") as tmp:
         team = make_team_store(Path(tmp))
         began = time.monotonic()
-        results = fuzz(team, args.cases, args.seconds)
+        results = [] if args.only_hostile else fuzz(team, args.cases, args.seconds)
+        results += hostile(team, args.hostile, args.seconds)
         total = sum(n for _, n, _ in results)
-        print(f"{'family':<28} {'cases':>6} {'seconds':>8}")
+        print(f"{'family':<32} {'cases':>6} {'seconds':>8}")
         for name, tried, spent in results:
-            print(f"{name:<28} {tried:>6} {spent:>8.1f}")
-        print(f"{'all':<28} {total:>6} {time.monotonic() - began:>8.1f}   every case passed")
+            print(f"{name:<32} {tried:>6} {spent:>8.1f}")
+        print(f"{'all':<32} {total:>6} {time.monotonic() - began:>8.1f}   every case passed")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of the process that ran every case: {peak:,.0f} MB")
         if args.million:
             line, spent = million(Path(tmp))
             print(f"1,000,000 activity rows, one bad: refused in {spent:.1f} s: {line}")

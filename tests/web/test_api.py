@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tests.web.conftest import AS_OF, deal_of, script_deal_csv
 from walkaway.cli import app
+from walkaway.models import parse_moment
 from walkaway.store import open_store
 from walkaway.store.schema import deals, decisions
 
@@ -346,3 +347,43 @@ def test_every_date_time_the_api_writes_carries_its_utc_offset(client: Any) -> N
             assert datetime.fromisoformat(text).utcoffset() == timedelta(0)
             seen += 1
     assert seen > 100
+
+
+def test_a_decision_takes_the_numbers_the_board_shows_and_the_same_as_show_computes(
+    client: Any, demo_url: str
+) -> None:
+    """With the board of that moment at hand a decision takes its deal's numbers from it
+    (nothing is computed); they are the numbers the deal's own assessment gives (the
+    path ``walkaway decide`` and ``show`` take): the stored snapshots are the same."""
+    from walkaway.service.journal import record_decision
+
+    deal_id = deal_of(client, "Anna Keller")  # the board of AS_OF is now at hand
+    moment = parse_moment(AS_OF)
+    cache = client.app.state.cache
+    assert cache.assessment_at(moment, deal_id) is not None
+    body = {"deal_id": deal_id, "decision": "pursue", "reason": "board", "as_of": AS_OF}
+    assert client.post("/api/decisions", json=body).status_code == 201
+    store = open_store(demo_url)
+    alone = record_decision(store, deal_id, "pursue", "alone", as_of=moment)
+    with store.connect() as conn:
+        rows = conn.execute(
+            sa.select(decisions.c.reason, decisions.c.snapshot, decisions.c.win_probability)
+            .where(decisions.c.deal_id == deal_id)
+            .order_by(decisions.c.id)
+        ).all()
+    store.close()
+    (_, board_snapshot, board_p), (_, alone_snapshot, alone_p) = rows[-2:]
+    assert json.loads(board_snapshot) == json.loads(alone_snapshot)
+    assert board_p == alone_p == alone.win_probability
+    # The decision made since changes no number: the board still serves the next one.
+    assert cache.assessment_at(moment, deal_id) is not None
+
+
+def test_after_a_policy_change_a_decision_no_longer_takes_the_old_boards_numbers(
+    client: Any,
+) -> None:
+    deal_id = deal_of(client, "Anna Keller")
+    moment = parse_moment(AS_OF)
+    assert client.app.state.cache.assessment_at(moment, deal_id) is not None
+    assert client.put("/api/policy", content='currency = "USD"\n').status_code == 200
+    assert client.app.state.cache.assessment_at(moment, deal_id) is None

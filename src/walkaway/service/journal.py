@@ -89,12 +89,17 @@ def record_decision(
     revisit: date | None = None,
     decided_by: str | None = None,
     then: Then[RecordedDecision] | None = None,
+    assessment: Assessment | None = None,
 ) -> RecordedDecision:
     """Record a person's decision on an open deal with the numbers of that moment.
 
     Checked before anything is written: the decision word, a reason, a revisit date
-    after the decision's date, a deal that exists and is open at ``as_of``. ``then``
-    is called with the decision in the same transaction (an idempotency key's answer).
+    after the decision's date, a deal that exists and is open at ``as_of``. The numbers
+    are the deal's own assessment at ``as_of`` (what ``show`` computes, for this deal
+    alone); given ``assessment`` (the deal's row of a review of that very moment and
+    store, which the web app holds), they are taken from it and nothing is computed.
+    ``then`` is called with the decision in the same transaction (an idempotency key's
+    answer).
     """
     word = decision_word(decision)
     if not reason.strip():
@@ -105,11 +110,10 @@ def record_decision(
             f"the revisit date {revisit:%Y-%m-%d} is not after the decision's date "
             f"{moment:%Y-%m-%d}; pick a later --revisit"
         )
-    view = show(store, deal_id, moment)
+    a = assessment if assessment is not None else show(store, deal_id, moment).assessment
     revisit_on, requalify_by = _dates(word, moment, revisit, current_policy(store))
-    a = view.assessment
     recorded = RecordedDecision(
-        0, deal_id, a.name, word, moment, decided_by or view.deal["owner"], revisit_on,
+        0, deal_id, a.name, word, moment, decided_by or a.owner, revisit_on,
         requalify_by, a.recommendation.value, a.win_probability,
     )  # fmt: skip
     with store.begin() as conn:

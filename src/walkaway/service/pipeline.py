@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,7 +292,14 @@ def stored_policy_text(store: Store) -> str | None:
 
 def current_policy(store: Store) -> Policy:
     """The team's stored policy, or the default one."""
-    return load_policy(stored_policy_text(store))
+    return _policy_of(stored_policy_text(store))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_of(text: str | None) -> Policy:
+    # A policy is frozen: the same text reads once per process (a decision under load
+    # spent a tenth of its time parsing the same TOML again).
+    return load_policy(text)
 
 
 def save_policy(store: Store, text: str, then: Then[str] | None = None) -> None:

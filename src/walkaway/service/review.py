@@ -44,6 +44,17 @@ class Review:
 # The newest id of each table whose rows change a review (a decision sticks beside the
 # data's call), and of the model in force: see store_version.
 VERSIONED = (import_runs.c.id, policies.c.id, decisions.c.id)
+_DECISIONS_PART = 2
+
+
+def same_assessments(version: tuple[int, ...], other: tuple[int, ...]) -> bool:
+    """Do two store versions assess every deal the same? They may differ in the newest
+    decision alone: a person's decision sits beside the data's, it changes no number."""
+    mine, theirs = list(version), list(other)
+    if len(mine) != len(theirs) or len(mine) <= _DECISIONS_PART:
+        return False
+    del mine[_DECISIONS_PART], theirs[_DECISIONS_PART]
+    return mine == theirs
 
 
 def store_version(store: Store) -> tuple[int, ...]:

@@ -30,7 +30,14 @@ from walkaway.policy import Policy
 from walkaway.service import Store
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import whole_pipeline
-from walkaway.service.review import Review, filter_deals, review, store_version, summarise
+from walkaway.service.review import (
+    Review,
+    filter_deals,
+    review,
+    same_assessments,
+    store_version,
+    summarise,
+)
 
 Version = tuple[int, ...]
 T = TypeVar("T")
@@ -142,6 +149,18 @@ class ReviewCache:
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
         return entry
+
+    def assessment_at(self, as_of: datetime, deal_id: str) -> Assessment | None:
+        """The deal's assessment from a review already at hand at ``as_of``, made when
+        the store assessed as it does now (decisions since do not count: they change no
+        number); None when there is none (never computes). A decision takes its numbers
+        from here: those the person saw on the board and the deal's page."""
+        self.invalidate()  # a decision must see an import or a policy that just landed
+        version = self.version()
+        for (made_at, moment), entry in list(self._entries.items()):
+            if moment == as_of and same_assessments(made_at, version):
+                return entry.assessment(deal_id)
+        return None
 
     def peek(self, as_of: datetime) -> CachedReview | None:
         """The review as of ``as_of`` if it is already at hand (never computes)."""

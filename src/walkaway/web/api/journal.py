@@ -69,6 +69,8 @@ def post_decision(
     ensure_visible(store, user, body.deal_id)
     settings = request.app.state.settings
     moment = body.as_of or settings.as_of
+    as_of = as_utc_naive(moment) if moment is not None else None
+    cache = request.app.state.cache
 
     def write(then: Then[RecordedDecision] | None) -> RecordedDecision:
         return record_decision(
@@ -76,10 +78,11 @@ def post_decision(
             body.deal_id,
             body.decision,
             body.reason,
-            as_of=as_utc_naive(moment) if moment is not None else None,
+            as_of=as_of,
             revisit=body.revisit_on,
             decided_by=decided_by(user, body.by, settings.auth),
             then=then,
+            assessment=None if as_of is None else cache.assessment_at(as_of, body.deal_id),
         )
 
     sent = body.model_dump_json().encode()
