@@ -48,7 +48,7 @@ from walkaway.logistic import logit
 from walkaway.models import DATETIME, DEAL_COLUMNS, ActivityKind, Outcome, Pipeline, Severity
 from walkaway.policy import Policy
 from walkaway.signals.frame import SIGNALS, signals_from_snapshot
-from walkaway.signals.norms import compute_norms
+from walkaway.signals.norms import NormsOverTime
 from walkaway.signals.snapshot import days_between, take_snapshot
 
 LOOK_EVERY_DAYS = 7
@@ -172,9 +172,10 @@ def training_rows(
     period = (pl.col("cut") - pl.lit(first)).dt.total_days() // step.days  # whole days
     looks = looks.with_columns(period.alias("period"), pl.int_range(pl.len()).alias("look"))
     parts = []
+    over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
     for (index,), batch in looks.group_by("period", maintain_order=True):
         anchor = first + step * int(str(index))
-        norms = compute_norms(pipeline, anchor, policy)
+        norms = over_time.at(anchor)
         copies = _aligned_copies(closed, acts, batch, anchor)
         signals = signals_from_snapshot(take_snapshot(copies, anchor), policy, norms)
         found = find_flags_frame(signals, policy)

@@ -231,7 +231,7 @@ def norms_of_copy(copy: Copy, day: datetime, policy: Policy) -> Norms | None:
     start = yield_window_start(moment, policy)
     hours = hours_by_deal(acts, start).collect()
     logged = acts.select(pl.len()).collect().item() > 0
-    lives = lives_of_copy(copy).before(moment)
+    lives = lives_of_copy(copy).known_on(moment, deals_known)
     return norms_from_parts(moment, deals_known, lives, hours, logged=logged, policy=policy)
 
 

@@ -20,7 +20,13 @@ import polars as pl
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline
 from walkaway.policy import Policy
 from walkaway.signals.facts import FactWeights, learn_fact_weights, mean_total
-from walkaway.signals.snapshot import STAGE_KEY, Snapshot, days_between, take_snapshot
+from walkaway.signals.snapshot import (
+    STAGE_KEY,
+    Snapshot,
+    days_between,
+    known_deals,
+    take_snapshot,
+)
 
 TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_aligned")
 ACTIVITIES = "activities"  # in tracked_fields when the team logs activities
@@ -162,6 +168,35 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     )
 
 
+class NormsOverTime:
+    """:func:`compute_norms` of one pipeline on many days (the looks a model learns
+    from, the cuts of a backtest), the closed deals' lives made once for all of them:
+    each day keeps those closed by then (:meth:`ClosedLives.known_on`). The same norms to
+    the last bit; a pipeline with a closed deal that has no close date learns each
+    day's afresh (that deal's life cannot be dated)."""
+
+    def __init__(self, pipeline: Pipeline, policy: Policy) -> None:
+        self.pipeline, self.policy = pipeline, policy
+        final = known_deals(pipeline.deals, datetime.max)
+        closed = final.filter(pl.col("outcome") != Outcome.OPEN)
+        dated = closed["closed_at"].null_count() == 0
+        self._lives = closed_lives(closed, pipeline.activities) if dated else None
+
+    def at(self, as_of: datetime) -> Norms:
+        if self._lives is None:
+            return compute_norms(self.pipeline, as_of, self.policy)
+        snap = take_snapshot(self.pipeline, as_of)
+        start = yield_window_start(snap.as_of, self.policy)
+        return norms_from_parts(
+            snap.as_of,
+            snap.deals,
+            self._lives.known_on(snap.as_of, snap.deals),
+            hours_by_deal(snap.activities.lazy(), start).collect(),
+            logged=snap.activities.height > 0,
+            policy=self.policy,
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class ClosedLives:
     """What each closed deal's own life says, from its activities up to its close:
@@ -171,19 +206,23 @@ class ClosedLives:
     ``hours``: the seller hours it logged from entering each stage to its close
     (``deal_id, stage_key, h``); ``gaps``: on won deals, the days from each first
     unanswered touch to the buyer's reply (``deal_id, gap``). Every row carries its
-    deal's ``closed_at``, so :meth:`before` keeps the lives known on a day.
+    deal's ``closed_at``, so :meth:`known_on` keeps the lives known on a day.
     """
 
     visits: pl.DataFrame
     hours: pl.DataFrame
     gaps: pl.DataFrame
 
-    def before(self, day: datetime) -> ClosedLives:
-        """The lives of the deals closed before ``day``."""
-        known = pl.col("closed_at") < day
-        return ClosedLives(
-            self.visits.filter(known), self.hours.filter(known), self.gaps.filter(known)
-        )
+    def known_on(self, day: datetime, deals: pl.DataFrame) -> ClosedLives:
+        """The lives of the ``deals`` known on ``day`` (created before it) that had
+        closed before it (a deal can be dated closed before its creation)."""
+        ids = deals.select("deal_id")
+
+        def kept(frame: pl.DataFrame) -> pl.DataFrame:
+            closed = frame.filter(pl.col("closed_at") < day)
+            return closed.join(ids, on="deal_id", how="semi", maintain_order="left")
+
+        return ClosedLives(kept(self.visits), kept(self.hours), kept(self.gaps))
 
 
 def closed_lives(closed: pl.DataFrame, activities: pl.DataFrame) -> ClosedLives:

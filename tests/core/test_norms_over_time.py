@@ -1,0 +1,86 @@
+"""The norms of many days of one pipeline, the closed deals' lives made once.
+
+A model learns from looks at many moments and a backtest replays many cuts: each needs
+the norms of its day. Made from the lives of the deals closed by then, they must be
+:func:`compute_norms` of that day to the last bit, whatever the pipeline holds: deals
+dated closed before their creation, activities logged after a close, a deal won after
+the day (open then).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+
+from walkaway.models import Pipeline
+from walkaway.policy import load_policy
+from walkaway.service import import_files, sample_files
+from walkaway.service.reading import load_pipeline
+from walkaway.signals.norms import NormsOverTime, compute_norms
+from walkaway.store import open_store
+
+DAYS = [datetime(2025, 5, 20) + timedelta(days=37 * n, hours=5 * n) for n in range(17)]
+
+
+@pytest.fixture(scope="module")
+def sample() -> Pipeline:
+    store = open_store("sqlite://")
+    import_files(store, *sample_files(), format="generic")
+    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
+    store.close()
+    return pipeline
+
+
+def _awkward(pipeline: Pipeline) -> Pipeline:
+    """The sample with what real exports hold: a won deal dated closed before
+    its creation (80 days), calls logged a week after each tenth close, a lost deal with no
+    stage changes at all."""
+    deals = pipeline.deals.with_columns(
+        pl.when(
+            pl.col("deal_id") == pipeline.deals.filter(pl.col("outcome") == "won")["deal_id"][0]
+        )
+        .then(pl.col("created_at") - pl.duration(days=80))
+        .otherwise(pl.col("closed_at"))
+        .alias("closed_at")
+    )
+    closed = deals.filter(pl.col("closed_at").is_not_null()).gather_every(10)
+    template = pipeline.activities.filter(pl.col("hours") > 0).head(1)
+    late = closed.select("deal_id", (pl.col("closed_at") + pl.duration(days=7)).alias("at"))
+    extra = late.join(template.drop("deal_id", "at"), how="cross").select(
+        pipeline.activities.columns
+    )
+    lost = deals.filter(pl.col("outcome") == "lost")["deal_id"][-1]
+    acts = pl.concat([pipeline.activities, extra]).filter(
+        ~((pl.col("deal_id") == lost) & (pl.col("kind") == "stage_change"))
+    )
+    return Pipeline(deals, acts.sort("deal_id", "at", maintain_order=True))
+
+
+@pytest.mark.parametrize("awkward", [False, True], ids=["sample", "awkward"])
+def test_the_norms_of_every_day_are_those_learned_on_that_day(
+    sample: Pipeline, awkward: bool
+) -> None:
+    pipeline = _awkward(sample) if awkward else sample
+    policy = load_policy()
+    over_time = NormsOverTime(pipeline, policy)
+    for day in DAYS:
+        assert over_time.at(day).to_dict() == compute_norms(pipeline, day, policy).to_dict(), day
+
+
+def test_an_undated_close_learns_each_day_afresh(sample: Pipeline) -> None:
+    """A won deal without a close date is closed on every day: its life cannot be cut
+    at a close, so each day's norms are learned from that day's pipeline."""
+    won = sample.deals.filter(pl.col("outcome") == "won")["deal_id"][0]
+    deals = sample.deals.with_columns(
+        pl.when(pl.col("deal_id") == won)
+        .then(None)
+        .otherwise(pl.col("closed_at"))
+        .alias("closed_at")
+    )
+    pipeline = Pipeline(deals, sample.activities)
+    policy = load_policy()
+    over_time = NormsOverTime(pipeline, policy)
+    for day in DAYS[3::4]:
+        assert over_time.at(day).to_dict() == compute_norms(pipeline, day, policy).to_dict()
