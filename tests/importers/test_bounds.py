@@ -8,6 +8,7 @@ Each is one line naming the row, the column and the limit; every table stays as 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,33 @@ def test_control_characters_in_a_file_are_shown_escaped_in_every_error_line(
         assert done.stderr.startswith("error: ")
         assert not any(c in done.stderr for c in CONTROL_CHARACTERS if c != "\n")
         assert printable(hostile) in done.stderr or repr(hostile)[1:-1] in done.stderr
+
+
+def test_a_stored_value_past_a_limit_never_fails_a_review(tmp_path: Path, copy_dir: Path) -> None:
+    """A store written before the import checked its limits may hold 1e20 hours: the
+    review, show and the API's review still answer (a strict cast once made every
+    review print a 20 kB Polars error and the API answer 500)."""
+    import sqlalchemy as sa
+
+    from tests.web.conftest import make_client, web_settings
+    from walkaway.store.schema import activities, deals
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    _team_store(url, tmp_path)
+    store = open_store(url)
+    with store.begin() as conn:
+        conn.execute(sa.update(activities).values(hours=1e20))
+        conn.execute(sa.update(deals).values(hours_invested=1e20, amount=1e300))
+    store.close()
+    # The columnar copy is rebuilt from the store, as after an upgrade.
+    for copy in (copy_dir, tmp_path / "team.db.columnar"):
+        shutil.rmtree(copy, ignore_errors=True)
+    runner = CliRunner()
+    for command in (["review"], ["show", "T-1"], ["review", "--format", "json"]):
+        done = runner.invoke(app, [*command, "--db", url, "--as-of", "2026-03-01"])
+        assert done.exit_code == 0, done.output
+        assert done.exception is None
+    with make_client(web_settings(url, as_of=None)) as client:
+        answer = client.get("/api/review", params={"as_of": "2026-03-01"})
+        assert answer.status_code == 200, answer.text[:300]
+        assert client.get("/api/deals/T-1", params={"as_of": "2026-03-01"}).status_code == 200

@@ -67,7 +67,8 @@ def assert_safe(outcome: Outcome, name: str) -> None:
     if outcome.exit_code == 2:
         lines = outcome.stderr.strip().splitlines()
         assert lines and all(line.startswith("error: ") for line in lines), lines
-        assert outcome.after == outcome.before
+        changed = {t for t in outcome.before if outcome.before[t] != outcome.after.get(t)}
+        assert not changed, (changed, lines)
         return
     assert_within_limits(outcome.url)
 
