@@ -182,10 +182,10 @@ def test_journal_and_due_at_80_columns_and_wide(demo_db: str) -> None:
     assert "none is planned for next year either" in row and "came back" in row
     due = at_width(WIDTH, "due", "--db", demo_db, "--on", AS_OF)
     assert_fits(due)
-    assert "re-qualify deadline 2026-11-16 (missed)" in due and "Kessler" in due
+    assert "re-qualify deadline today (no answer yet)" in due and "Kessler" in due
     wide_due = at_width(WIDTH, "due", "--db", demo_db, "--on", AS_OF, "--wide")
     row = next(line for line in wide_due.splitlines() if "D-2007" in line)
-    assert "re-qualify deadline 2026-11-16 (missed)" in row and "Need the economic buyer" in row
+    assert "re-qualify deadline today (no answer yet)" in row and "Need the economic buyer" in row
 
 
 def test_show_fits_80_columns(demo_db: str, deals: list[dict[str, Any]]) -> None:

@@ -79,7 +79,7 @@ def test_due_brings_the_exit_message_of_a_missed_deadline(demo_db: str) -> None:
     assert item["kind"] == "requalify_deadline" and item["requalify_status"] == "missed"
     assert item["decided_by"] == "Manager" and "Pausing Analytics" in item["message"]
     text = run("due", "--on", "2026-11-16", "--tone", "direct", "--db", demo_db)
-    assert text.exit_code == 0 and "re-qualify deadline 2026-11-16 (missed)" in text.stdout
+    assert text.exit_code == 0 and "re-qualify deadline today (no answer yet)" in text.stdout
     assert run("due", "--on", "2026-10-01", "--db", demo_db).stdout.startswith("Nothing due")
 
 

@@ -276,3 +276,26 @@ def test_due_decisions_are_the_ones_in_force() -> None:
     items = due_decisions(later, date(2024, 2, 1), decided_before=AS_OF)
     revisits = set(items.filter(pl.col("kind") == "revisit")["deal_id"])
     assert revisits == {"D1", "D2", "D3", "D4", "D7"}
+
+
+def test_a_walk_away_taken_back_is_no_win_given_up() -> None:
+    decisions = pl.DataFrame(
+        [
+            _decision(1, "W1", "walk_away", "2024-01-10"),  # taken back, then won
+            _decision(2, "W1", "pursue", "2024-01-20"),
+            _decision(3, "W2", "walk_away", "2024-01-10"),  # won while walked away from
+        ],
+        schema=DECISION_SCHEMA,
+    )
+    deals = pl.DataFrame([_deal("W1", "ana"), _deal("W2", "ana", 7_000.0)], JOURNAL_DEAL_SCHEMA)
+    won = [("W1", "won", datetime(2024, 2, 1)), ("W2", "won", datetime(2024, 2, 1))]
+    outcomes = pl.DataFrame(won, schema=OUTCOME_SCHEMA, orient="row")
+    entries = follow_up(decisions, deals, outcomes, INBOUND.clear(), AS_OF)
+    assert entries.select("decision_id", "fate").rows() == [
+        (1, "taken_back"),
+        (3, "won"),
+        (2, "won"),
+    ]
+    team = scorecard(entries).filter(pl.col("owner") == ALL_REPS).row(0, named=True)
+    assert (team["wins_given_up"], team["wins_given_up_value"]) == (1, 7_000.0)
+    assert (team["pursued"], team["pursued_won"]) == (1, 1)

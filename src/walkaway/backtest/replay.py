@@ -49,7 +49,15 @@ from walkaway.backtest.metrics import (
 from walkaway.decision.assess import assess_frame
 from walkaway.errors import InputError
 from walkaway.learning.prior import PriorModel, WinModel
-from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, Recommendation, as_utc_naive
+from walkaway.models import (
+    ActivityKind,
+    Direction,
+    ModelKind,
+    Outcome,
+    Pipeline,
+    Recommendation,
+    as_utc_naive,
+)
 from walkaway.policy import Policy
 from walkaway.signals.snapshot import take_snapshot
 
@@ -305,7 +313,21 @@ def _rows_at_cut(
         .join(idle_days(view, cut), on="deal_id", how="left")
         .with_columns(pl.col("touches_after").fill_null(0), pl.col("hours_after").fill_null(0.0))
     )
-    return _with_baselines(rows, view, pipeline, cut, policy, settings), repr(model)
+    return _with_baselines(rows, view, pipeline, cut, policy, settings), model_words(model)
+
+
+MODEL_WORDS = {
+    ModelKind.PRIOR: "the prior (too little history to learn from)",
+    ModelKind.CALIBRATED: "the prior calibrated on the history",
+    ModelKind.STACK: "a model learned from the history",
+}
+
+
+def model_words(model: WinModel) -> str:
+    """Which model made a cut's calls, in words (never a class name)."""
+    card = getattr(model, "card_", None)
+    kind = getattr(card, "kind", None)
+    return MODEL_WORDS.get(kind, "the prior") if kind is not None else "the prior"
 
 
 def _with_baselines(

@@ -18,6 +18,7 @@ from rich.table import Table
 from walkaway.backtest.baselines import DEFAULT_IDLE_DAYS
 from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out
 from walkaway.errors import InputError
+from walkaway.wording import counted
 
 if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a backtest runs
     from walkaway.backtest.metrics import Metrics
@@ -72,8 +73,8 @@ POOLED_ROWS: tuple[tuple[str, Callable[[Metrics], str]], ...] = (
 
 
 def _models_line(result: BacktestResult) -> str:
-    kinds = Counter(name.split("(", 1)[0] for name in result.models)
-    return ", ".join(f"{kind} at {count} cut(s)" for kind, count in kinds.items())
+    kinds = Counter(result.models)
+    return "; ".join(f"{kind} at {counted(count, 'cut')}" for kind, count in kinds.items())
 
 
 def print_backtest(result: BacktestResult) -> None:
@@ -93,7 +94,7 @@ def print_backtest(result: BacktestResult) -> None:
         f"Idle: no activity for more than {settings.idle_days:g} days. Stage p: the stage's "
         f"probability below {settings.stage_threshold:g}. {model.open_deals:,} deals open at "
         f"some cut; {model.still_open:,} still open at the end are left out of the outcome "
-        f"metrics. Model: {_models_line(result)}.",
+        f"metrics. The calls were made by {_models_line(result)}.",
         highlight=False,
     )
     per_cut = Table(title="Walkaway at each cut")

@@ -20,6 +20,7 @@ from walkaway.cli.listing import (
     wrapped,
 )
 from walkaway.service.journal import Journal, decision_words
+from walkaway.wording import counted
 
 JOURNAL_COLUMNS = (
     Column("decided", 10),
@@ -88,11 +89,13 @@ def _plural(count: int, word: str) -> str:
 
 def score_line(row: dict[str, Any], currency: str) -> str:
     """A rep's scorecard in a sentence."""
+    given_up = counted(row["wins_given_up"], "win")
+    if row["wins_given_up"]:
+        given_up += f" ({money(row['wins_given_up_value'], currency)})"
     return (
-        f"{_plural(row['decisions'], 'decision')}; {row['walk_aways']} walk-aways: "
+        f"{_plural(row['decisions'], 'decision')}; {counted(row['walk_aways'], 'walk-away')}: "
         f"{row['stayed_lost']} stayed lost, {row['came_back']} came back, "
-        f"{row['no_news']} no news yet; wins given up {row['wins_given_up']} "
-        f"({money(row['wins_given_up_value'], currency)}); hours freed "
+        f"{row['no_news']} no news yet; {given_up} given up; hours freed "
         f"{row['hours_freed']:,.0f}; re-qualify deadlines {row['deadlines_met']} met, "
         f"{row['deadlines_missed']} missed, {row['deadlines_pending']} pending"
     )
@@ -160,13 +163,18 @@ def print_journal(result: Journal, *, wide: bool = False) -> None:
 DUE_WHAT = {"requalify_deadline": "re-qualify deadline"}
 
 
-def _due_line(row: dict[str, Any]) -> str:
+def _due_line(row: dict[str, Any], on: date) -> str:
+    """ "re-qualify deadline 2026-11-02 (missed)"; on its own day, "re-qualify deadline
+    today (no answer yet)"."""
     what = DUE_WHAT.get(row["kind"], "revisit")
+    if row["due_on"] == on:
+        waiting = row["requalify_status"] == "missed"
+        return f"{what} today" + (" (no answer yet)" if waiting else "")
     status = f" ({row['requalify_status']})" if row["requalify_status"] else ""
     return f"{what} {row['due_on']:%Y-%m-%d}{status}"
 
 
-def _due_table(items: pl.DataFrame) -> Table:
+def _due_table(items: pl.DataFrame, on: date) -> Table:
     table = Table()
     for name in ("deal", "name", "owner", "due", "decided", "reason", "what to do"):
         table.add_column(name, no_wrap=True)
@@ -175,7 +183,7 @@ def _due_table(items: pl.DataFrame) -> Table:
             row["deal_id"],
             row["name"] or "",
             row["owner"] or "",
-            _due_line(row),
+            _due_line(row, on),
             f"{decision_words(row['decision'])} on {row['decided_at']:%Y-%m-%d}",
             row["reason"] or "",
             row["action"],
@@ -192,10 +200,10 @@ def _print_message(message: str, wide: bool) -> None:
             _print_wrapped(paragraph, "", "")
 
 
-def _print_due_item(row: dict[str, Any], wide: bool) -> None:
+def _print_due_item(row: dict[str, Any], on: date, wide: bool) -> None:
     if not wide:
         out.print(f"[bold]{row['deal_id']}[/bold] {row['name'] or ''}", highlight=False)
-        _print_wrapped(f"{row['owner'] or 'no owner'}: {_due_line(row)}", "  ")
+        _print_wrapped(f"{row['owner'] or 'no owner'}: {_due_line(row, on)}", "  ")
         _print_wrapped(row["action"], "  ")
         _print_wrapped(
             f"decided {decision_words(row['decision'])} on {row['decided_at']:%Y-%m-%d}: "
@@ -217,6 +225,6 @@ def print_due(items: pl.DataFrame, on: date, *, wide: bool = False) -> None:
         out.print(f"Nothing due on {on:%Y-%m-%d}.")
         return
     if wide:
-        print_wide(f"Due on {on:%Y-%m-%d}", _due_table(items))
+        print_wide(f"Due on {on:%Y-%m-%d}", _due_table(items, on))
     for row in items.iter_rows(named=True):
-        _print_due_item(row, wide)
+        _print_due_item(row, on, wide)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import polars as pl
@@ -12,6 +13,7 @@ from rich.table import Table
 from walkaway.cli.common import DbOption, TextOrJson, app, day_option, edge, open_from, out
 from walkaway.cli.journal import write_json
 from walkaway.errors import InputError
+from walkaway.flags.rulebook import flag_title
 from walkaway.journal.loss.team import TeamLossReview
 from walkaway.service.loss_review import (
     LossReviewView,
@@ -21,6 +23,7 @@ from walkaway.service.loss_review import (
     rows_json,
     team_loss_review,
 )
+from walkaway.wording import counted, percent_text
 
 
 def _p(value: float | None) -> str:
@@ -54,14 +57,15 @@ def _timeline(view: LossReviewView) -> None:
         table.add_column(column, overflow="fold")
     turned = view.review.turn["turned_at"] if view.review.turn else None
     for row in changes(view.review.timeline).iter_rows(named=True):
-        flags = [f"+{c}" for c in row["added"]] + [f"-{c}" for c in row["cleared"]]
+        flags = [f"+{flag_title(c)}" for c in row["added"]]
+        flags += [f"-{flag_title(c)}" for c in row["cleared"]]
         table.add_row(
             f"{row['cut']:%Y-%m-%d %H:%M}" + (" ← turn" if row["cut"] == turned else ""),
             _p(row["win_probability"]),
             _p(row["walk_away_line"]),
             row["recommendation"].replace("_", " "),
             row["stage"] or "",
-            " ".join(flags),
+            ", ".join(flags),
         )
     out.print(table)
     out.print(
@@ -127,7 +131,7 @@ def print_review(view: LossReviewView) -> None:
     _bullets(
         "Warning signs visible before the turn",
         [
-            f"{row['first_seen']:%Y-%m-%d} {row['code']}: {row['evidence']}"
+            f"{row['first_seen']:%Y-%m-%d} {flag_title(row['code'])}: {row['evidence']}"
             for row in r.warning_signs.iter_rows(named=True)
         ],
     )
@@ -157,33 +161,79 @@ def team_json(team: TeamLossReview) -> dict[str, Any]:
     }
 
 
-def _frame_table(frame: pl.DataFrame, title: str) -> None:
+Cell = tuple[str, str, Callable[[Any], str]]  # header, column, how its value reads
+
+
+def _share(value: float | None) -> str:
+    return percent_text(value)
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} days"
+
+
+def _count(value: int | None) -> str:
+    return f"{value or 0:,}"
+
+
+def _lift(value: float | None) -> str:
+    """How many times likelier a flag is before a loss than before a win."""
+    return "only before losses" if value is None else f"{value:,.1f}×"
+
+
+BY_STAGE: tuple[Cell, ...] = (
+    ("Stage", "stage", lambda v: v or "(no stage)"),
+    ("Lost deals", "deals", _count),
+    ("Share of turns", "share", _share),
+    ("Typical days to the turn", "median_days_to_turn", _days),
+)
+BY_FLAG: tuple[Cell, ...] = (
+    ("Red flag", "code", flag_title),
+    ("Lost deals", "deals", _count),
+    ("Share of turns", "share", _share),
+)
+INDICATORS: tuple[Cell, ...] = (
+    ("Red flag", "code", flag_title),
+    ("Lost deals with it", "lost_with", _count),
+    ("Of lost deals", "lost_share", _share),
+    ("Won deals with it", "won_with", _count),
+    ("Of won deals", "won_share", _share),
+    ("Likelier before a loss", "lift", _lift),
+)
+
+
+def _frame_table(frame: pl.DataFrame, title: str, cells: tuple[Cell, ...]) -> None:
     table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(column, justify="right" if frame.schema[column].is_numeric() else "left")
-    for row in frame.iter_rows():
-        table.add_row(
-            *["" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row]
-        )
+    for header, column, _words in cells:
+        numeric = column in frame.columns and frame.schema[column].is_numeric()
+        table.add_column(header, justify="right" if numeric else "left")
+    for row in frame.iter_rows(named=True):
+        table.add_row(*[words(row.get(column)) for _header, column, words in cells])
     out.print(table)
 
 
 def print_team(team: TeamLossReview) -> None:
     out.print(
-        f"{team.lost_deals:,} lost deals; {team.lost_seen:,} seen at two cuts or more "
-        f"({team.cuts} cuts, every {team.step_days} days); a turn found in {team.turned:,}.",
+        f"{counted(team.lost_deals, 'lost deal')}; {team.lost_seen:,} seen at two reviews or "
+        f"more ({counted(team.cuts, 'review')}, every {counted(team.step_days, 'day')}); "
+        f"a turning point found in {team.turned:,}.",
         highlight=False,
     )
-    _frame_table(team.by_stage, "Where lost deals turn: stage")
-    _frame_table(team.by_flag, "Flags that appeared at the turn")
+    _frame_table(team.by_stage, "Where lost deals turn, by stage", BY_STAGE)
+    _frame_table(team.by_flag, "Red flags that appeared at the turn", BY_FLAG)
     days = team.days
     out.print(
-        f"Days from creation to the turn: median {days['days_to_turn_median']}, quartiles "
-        f"{days['days_to_turn_p25']}–{days['days_to_turn_p75']}; to its onset: median "
-        f"{days['days_to_onset_median']}.",
+        f"Days from creation to the turn: typically {_days(days['days_to_turn_median'])} "
+        f"(half between {_days(days['days_to_turn_p25'])} and "
+        f"{_days(days['days_to_turn_p75'])}); the decline began typically "
+        f"{_days(days['days_to_onset_median'])} in.",
         highlight=False,
     )
-    _frame_table(team.indicators, "Leading indicators: flags before losses vs before wins")
+    _frame_table(
+        team.indicators,
+        "Leading indicators: red flags before losses against before wins",
+        INDICATORS,
+    )
 
 
 @app.command("loss-review")

@@ -29,6 +29,7 @@ from walkaway.cli.listing import WideOption, screen_width, wrapped
 from walkaway.cli.listing import money as _money
 from walkaway.cli.terminal import json_text, stdout_for_csv, stdout_for_json, visible
 from walkaway.errors import InputError
+from walkaway.flags.rulebook import flag_title
 from walkaway.models import Assessment, Tone
 from walkaway.service import Store
 from walkaway.service.deal import DealView, deal_json, exit_draft, show
@@ -171,7 +172,7 @@ def _show_text(view: DealView, as_of: datetime) -> None:
             Text.assemble(
                 call,
                 f"  win probability {percent_text(a.win_probability)}\n",
-                f"{a.owner or 'no owner'} · {a.stage} · as of {as_of:%Y-%m-%d}",
+                f"{a.owner or 'no owner'} · {a.stage or 'no stage'} · as of {as_of:%Y-%m-%d}",
             ),
             title=Text(f"{a.deal_id} {a.name or ''}".strip()),
             expand=False,
@@ -235,7 +236,7 @@ def _flags(a: Assessment) -> None:
     for column in ("flag", "severity", "evidence", "question that would clear it"):
         table.add_column(column)
     for f in a.flags:
-        table.add_row(f.code, f.severity.value, f.evidence, f.question)
+        table.add_row(flag_title(f.code), f.severity.value, f.evidence, f.question)
     out.print(table)
 
 

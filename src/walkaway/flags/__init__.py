@@ -16,6 +16,7 @@ from walkaway.flags.rulebook import (
     empty_flags,
     find_flags,
     find_flags_frame,
+    flag_title,
     flags_by_deal,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "empty_flags",
     "find_flags",
     "find_flags_frame",
+    "flag_title",
     "flags_by_deal",
 ]

@@ -79,7 +79,13 @@ def stalled(policy: Policy) -> RuleExprs:
     )
     return RuleExprs(
         fires=above("days_in_stage", threshold),
-        evidence=text(whole(pl.col("days_in_stage")), " days in ", pl.col("stage"), "; ", norm),
+        evidence=text(
+            whole(pl.col("days_in_stage")),
+            " days in ",
+            pl.col("stage").fill_null("an unknown stage"),
+            "; ",
+            norm,
+        ),
         question=ask("What has to happen to move to the next step, and by which date?"),
     )
 

@@ -137,3 +137,12 @@ def find_flags(signals: pl.DataFrame, policy: Policy) -> dict[str, list[Flag]]:
     """``{deal_id: [Flag, ...]}`` for every deal in ``signals`` (empty list: no flags)."""
     found = flags_by_deal(find_flags_frame(signals, policy))
     return {deal_id: found.get(deal_id, []) for deal_id in signals["deal_id"]}
+
+
+_TITLES: dict[str, str] = {rule.code: rule.title for rule in RULES}
+
+
+def flag_title(code: str) -> str:
+    """A flag as a manager reads it: the rule's title ("Buyer gone quiet"), a team
+    rule's code in words ("Too many seats" for ``too_many_seats``)."""
+    return _TITLES.get(code) or code.replace("_", " ").strip().capitalize()

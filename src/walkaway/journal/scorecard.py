@@ -5,10 +5,12 @@ A human decision (``walkaway decide``) is kept with the numbers of its moment. L
 - **what happened after** a decision: the outcomes dated at or after it (``won``,
   ``lost``, ``came_back``, ``no_decision``, from an import or recorded by hand), the
   buyer's inbound activity after it, and the next decision on the same deal;
-- **the fate** of a walk-away: ``won`` (the deal was won after all), ``came_back`` (a
-  ``came_back`` outcome or new inbound activity), ``stayed_lost`` (a ``lost`` or
-  ``no_decision`` outcome and no sign of the buyer since), ``no_news`` (nothing yet).
-  Of a pursue or re-qualify: ``won``, ``lost`` or ``open``;
+- **the fate** of a walk-away, from what happened while it was in force (until the next
+  decision on the deal): ``won`` (the deal was won after all: a win given up),
+  ``came_back`` (a ``came_back`` outcome or new inbound activity), ``stayed_lost`` (a
+  ``lost`` or ``no_decision`` outcome and no sign of the buyer since), ``taken_back``
+  (another decision replaced it first), ``no_news`` (nothing yet). Of a pursue or
+  re-qualify: ``won``, ``lost`` or ``open``;
 - **a re-qualify deadline** (``requalify_by``, the whole day) is ``met`` when the buyer
   answered by then (inbound activity), a later human decision was recorded by then, or
   the deal closed by then; ``missed`` when the day has passed without any of them;
@@ -142,9 +144,13 @@ def follow_up(
 
 
 def _join_after(decisions: pl.DataFrame, events: pl.DataFrame, at: str) -> pl.DataFrame:
-    keys = decisions.select("decision_id", "deal_id", "decided_at")
+    """The events of each decision's deal while it was in force: from the decision on,
+    until the next decision on the deal (a walk-away the rep took back is not answerable
+    for the win that came after they pursued it again)."""
+    keys = decisions.select("decision_id", "deal_id", "decided_at", "next_decided_at")
     joined = keys.join(events, on="deal_id", how="inner")
-    return joined.filter(pl.col(at) >= pl.col("decided_at"))
+    in_force = (pl.col(at) < pl.col("next_decided_at")).fill_null(True)
+    return joined.filter((pl.col(at) >= pl.col("decided_at")) & in_force).drop("next_decided_at")
 
 
 def _outcomes_after(decisions: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
@@ -195,6 +201,8 @@ def _fate() -> pl.Expr:
         .then(pl.lit("came_back"))
         .when(walk & lost)
         .then(pl.lit("stayed_lost"))
+        .when(walk & pl.col("next_decision").is_not_null())
+        .then(pl.lit("taken_back"))
         .when(walk)
         .then(pl.lit("no_news"))
         .when(lost)

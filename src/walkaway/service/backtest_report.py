@@ -234,7 +234,7 @@ def _intro(result: BacktestResult) -> str:
         "it, and was compared with what then happened.</p>"
         f"<p>{model.open_deals:,} deals were open at some cut; {model.still_open:,} of them "
         "are still open at the end of the history and count in no outcome metric.</p>"
-        f"<p class='note'>Model(s): {escape('; '.join(models))}.</p>"
+        f"<p class='note'>The calls were made by {escape('; '.join(models))}.</p>"
     )
 
 

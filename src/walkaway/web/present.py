@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from walkaway.flags.rulebook import flag_title
 from walkaway.models import Recommendation
 from walkaway.wording import counted, money_text, percent_text
 
@@ -14,7 +15,7 @@ CALLS = {call.value: call.label for call in Recommendation}
 CALL_ORDER = ("walk_away", "requalify", "pursue")
 
 
-def money(value: float | None, currency: str | None = "EUR", short: bool = False) -> str:
+def money(value: float | None, currency: str | None = None, short: bool = False) -> str:
     """€44,000 — or €2.6M / €331k when ``short``; an em dash for no value."""
     return money_text(value, currency, short=short)
 
@@ -62,6 +63,7 @@ def install_filters(env: Environment) -> None:
         "day": day,
         "call": call_label,
         "counted": counted,
+        "flag_title": flag_title,
     }
     env.filters.update(filters)
     env.globals["CALLS"] = CALLS

@@ -34,6 +34,10 @@ def journal_page(
     context: dict[str, Any] = {
         "entries": entries,
         "scorecard": result.scorecard.to_dicts(),
+        # the value of wins given up is in the deals' currency (the most common one)
+        "currency": result.entries["currency"].drop_nulls().mode().sort().first()
+        if result.entries.height
+        else None,
         "filters": {"owner": who or "", "since": since or ""},
         "recorded": recorded,
         "outcomes": OUTCOME_WORDS,
