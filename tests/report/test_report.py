@@ -38,7 +38,7 @@ def test_self_contained(html: str) -> None:
     assert html.startswith("<!doctype html>")
     for needle in EXTERNAL:
         assert needle not in html.lower(), f"{needle!r} points outside the file"
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 4  # value by stage, forecast, scatter, forecast by month
     assert "xmlns" not in html
 
 

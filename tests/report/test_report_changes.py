@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
@@ -25,7 +26,7 @@ def test_the_section_lists_every_change_most_important_first(demo_store: Store) 
     positions = [section.index(f"{deal_id}</span>") for deal_id in expected["deal_id"]]
     assert positions == sorted(positions), "in the order the review --since gives"
     first = expected.row(0, named=True)
-    assert str(escape("; ".join(first["because"]))) in section
+    assert str(escape(" · ".join(first["because"]))) in section
     assert '<a href="#changes">Changed</a>' in html
 
 
@@ -46,3 +47,17 @@ def test_report_since_on_the_command_line(demo_path: Path, tmp_path: Path) -> No
     bad = CliRunner().invoke(app, [*args, "--since", "someday"])
     assert bad.exit_code == 2
     assert bad.stderr.startswith("error: --since 'someday' is not a span or a date")
+
+
+def test_the_forecast_by_month_adds_up_and_is_charted(demo_store: Store) -> None:
+    report = build_report(demo_store, AS_OF)
+    assert report.forecast is not None
+    assert report.forecast.total == pytest.approx(report.summary["forecast"], abs=0.01)
+    html = render_report(report)
+    section = html[
+        html.index('<section id="forecast-by-month">') : html.index('<section id="changes">')
+    ]
+    assert "<svg" in section and "http" not in section.split("<svg", 1)[1].split("</svg>")[0]
+    months = report.forecast.rows["period"].to_list()
+    assert all(f"<td>{m}</td>" in section for m in months if m != "slipped")
+    assert '<a href="#forecast-by-month">By month</a>' in html

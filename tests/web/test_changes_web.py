@@ -95,3 +95,10 @@ def test_the_changed_since_tab_in_chromium(server: str) -> None:  # noqa: F811
             assert sections and sections[0].startswith("Crossed the walk-away line")
         finally:
             browser.close()
+
+
+def test_the_board_charts_the_forecast_by_month(client: Any) -> None:
+    html = client.get("/", params={"as_of": AS_OF}).text
+    card = html[html.index('id="forecast-by-month"') :]
+    assert "Expected won value by month of expected close" in card
+    assert "<svg" in card and "2026-12" in card

@@ -40,6 +40,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "web",
     "user": "users",
     "digest": "digest",
+    "forecast": "forecast",
     "spark": "spark",
     "sync": "crm",
     "push": "crm",

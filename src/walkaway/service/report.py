@@ -32,6 +32,7 @@ from walkaway.reporting import (
 )
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.changes import Changes, changes
+from walkaway.service.forecast import Forecast, Period, forecast_by_period, forecast_chart_of
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import Review, review
@@ -80,6 +81,7 @@ class Report:
     red_flags: pl.DataFrame  # the most common red flags across the pipeline
     gut: GutThresholds
     changes: Changes | None = None  # what changed since the last review (or ``since``)
+    forecast: Forecast | None = None  # expected won value per month of expected close
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -115,6 +117,7 @@ def build_report(
         red_flags=common_red_flags(deals),
         gut=gut,
         changes=changed,
+        forecast=forecast_by_period(store, result, Period.MONTH),
     )
 
 
@@ -311,6 +314,20 @@ def report_context(report: Report) -> dict[str, Any]:
         "gut": report.gut,
         "charts": _charts(report),
         "changes": changes_context(report.changes),
+        "forecast": None if report.forecast is None else forecast_context(report.forecast),
+    }
+
+
+def forecast_context(found: Forecast) -> dict[str, Any]:
+    """The report's forecast by month: its rows, totals and chart."""
+    return {
+        "rows": found.rows.to_dicts(),
+        "total": found.total,
+        "without": found.total_without_walk_aways,
+        "slipped": found.slipped,
+        "won_history": found.won_history,
+        "median_days": found.median_days_to_close,
+        "chart": forecast_chart_of(found),
     }
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from walkaway.service.decisions import human_decisions
+from walkaway.service.forecast import forecast_by_period, forecast_chart_of
 from walkaway.web import board
 from walkaway.web.cache import filtered
 from walkaway.web.charts import forecast_bars, value_by_call
@@ -79,5 +80,6 @@ def board_page(
         "forecast_chart": forecast_bars(
             summary["forecast"], summary["forecast_without_walk_aways"], summary["currency"]
         ),
+        "period_chart": forecast_chart_of(forecast_by_period(store, result)),
     }
     return render(request, "board.html", context, as_of=as_of)
