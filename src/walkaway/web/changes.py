@@ -21,6 +21,6 @@ def changes_since(
         return filtered(cache.get(moment), owner, None)
 
     try:
-        return changes(store, as_of, since, owner=owner, reviewed=reviewed)
+        return changes(store, as_of, (since or "").strip() or None, owner=owner, reviewed=reviewed)
     except ValueError as error:
         raise InputError(f"since {error}") from None

@@ -9,16 +9,26 @@ from fastapi import Query
 from walkaway.service.changes import changes_json
 from walkaway.web.api.routing import Owner, api_router
 from walkaway.web.changes import changes_since
-from walkaway.web.context import AsOf, CacheDep, CurrentUser, StoreDep, owner_filter
+from walkaway.web.context import (
+    MOMENT_PATTERN,
+    AsOf,
+    CacheDep,
+    CurrentUser,
+    StoreDep,
+    owner_filter,
+)
 from walkaway.web.schemas import ChangesOut
 
 router = api_router()
+# A span back (7d, 2w), `last`, or what an as-of parameter holds (blank: the default).
+SINCE_PATTERN = r"^\d{1,5}[dDwW]$|^([Ll][Aa][Ss][Tt])$|" + MOMENT_PATTERN
 
 Since = Annotated[
     str | None,
     Query(
         description="Compare with the review as of this date or date-time, or a span back "
-        "from as_of (7d, 2w); default (or `last`): the last saved review, else a week."
+        "from as_of (7d, 2w); default (or `last`): the last saved review, else a week.",
+        pattern=SINCE_PATTERN,
     ),
 ]
 

@@ -41,7 +41,7 @@ def changes_page(
     important first, with what moved each deal."""
     wanted = owner.strip() if owner and owner.strip() else None
     rep = owner_filter(user, wanted)
-    result = changes_since(store, cache, as_of, since.strip() if since else None, rep)
+    result = changes_since(store, cache, as_of, since, rep)
     owners = cache.get(as_of).review.deals["owner"].drop_nulls().unique().sort().to_list()
     context: dict[str, Any] = {
         "result": result,
