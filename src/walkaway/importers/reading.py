@@ -11,6 +11,7 @@ import csv
 import io
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -154,12 +155,18 @@ def _is_blank(body: bytes, head: str) -> bool:
 
 
 def read_csv_bytes(data: bytes, label: str) -> RawTable:
-    """Parse CSV bytes: any of , ; tab |, any line ending, quoted newlines."""
+    """Parse CSV bytes: any of , ; tab |, any line ending, quoted newlines, and title
+    lines above the header (:func:`title_rows`)."""
     body, encoding = _as_utf8(data)
     # The sniffer reads the first 65,536 characters; 4 bytes each at most.
     head = body[: 4 * _SNIFF_CHARS].decode("utf-8", errors="ignore")[:_SNIFF_CHARS]
     if _is_blank(body, head):
         raise InputError(f"{label}: the file is empty (expected a header row and data rows)")
+    titles = _title_lines(head)
+    if titles:
+        for _line in range(titles):
+            body = body[body.find(b"\n") + 1 :]
+        head = body[: 4 * _SNIFF_CHARS].decode("utf-8", errors="ignore")[:_SNIFF_CHARS]
     end = body.find(b"\n")
     header = (body if end < 0 else body[:end]).decode("utf-8")
     delimiter = _sniff_delimiter(head, header)
@@ -179,20 +186,53 @@ def read_csv_bytes(data: bytes, label: str) -> RawTable:
             "expected one header row and the same number of columns on every row"
         ) from error
     frame = frame.rename(dict(zip(frame.columns, _unique_headers(frame.columns), strict=True)))
-    return RawTable(label, _tidy(frame), delimiter, encoding)
+    return RawTable(label, _tidy(frame, first_row=2 + titles), delimiter, encoding)
 
 
-def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
-    """Strip every cell, empty to null, and number the rows as a spreadsheet does."""
+# Rows looked at, from the top, for the header under a report's title.
+_TITLE_SCAN = 20
+
+
+def title_rows(rows: Sequence[Sequence[object]]) -> int:
+    """How many rows above the header are a report's title, not data: CRM report exports
+    write a cell or two ("Opportunity report – Q4 2026", "Generated 2026-12-01", a blank
+    line) over a header of many. The header is the first of the top rows that fills more
+    than half as many cells as the widest of them (of three cells at least)."""
+    filled = [
+        sum(1 for cell in row if cell is not None and str(cell).strip())
+        for row in rows[:_TITLE_SCAN]
+    ]
+    widest = max(filled, default=0)
+    if widest < 3:
+        return 0
+    return next(i for i, count in enumerate(filled) if count * 2 > widest)
+
+
+def _title_lines(head: str) -> int:
+    """:func:`title_rows` of a CSV's first lines, split by the delimiter that splits
+    them widest (a title line has no bearing on the delimiter sniffed after it)."""
+    lines = head.split("\n")[:_TITLE_SCAN]
+    if len(lines) < 2:
+        return 0
+    best = max(
+        (list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS),
+        key=lambda rows: max((len(r) for r in rows), default=0),
+    )
+    return title_rows(best)
+
+
+def _tidy(frame: pl.DataFrame, first_row: int = 2) -> pl.DataFrame:
+    """Strip every cell, empty to null, and number the rows as a spreadsheet does
+    (``first_row``: the number of the row under the header)."""
     if frame.width:
         frame = frame.with_columns(
             pl.all().cast(pl.String).str.strip_chars(" \t\n\u00a0\u202f")
         ).with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()))
         # A row that is blank in every cell is no row at all.
-        frame = frame.with_row_index(ROW_COLUMN, offset=2)
+        frame = frame.with_row_index(ROW_COLUMN, offset=first_row)
         frame = frame.filter(pl.any_horizontal(pl.exclude(ROW_COLUMN).is_not_null()))
     else:
-        frame = frame.with_row_index(ROW_COLUMN, offset=2)
+        frame = frame.with_row_index(ROW_COLUMN, offset=first_row)
     return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
 
 
@@ -259,12 +299,14 @@ def _read_xlsx(path: Path, label: str) -> RawTable:
     rows = _first_sheet_rows(path, label)
     if not rows:
         raise InputError(f"{label}: the first sheet is empty (expected a header row)")
-    headers = _unique_headers([_cell_text(h) or "" for h in rows[0]])
+    titles = title_rows(rows)
+    headers = _unique_headers([_cell_text(h) or "" for h in rows[titles]])
     width = len(headers)
-    columns = list(zip(*[(list(r) + [None] * width)[:width] for r in rows[1:]], strict=False))
+    body = rows[titles + 1 :]
+    columns = list(zip(*[(list(r) + [None] * width)[:width] for r in body], strict=False))
     data = {
         name: [_cell_text(v) for v in (columns[i] if columns else [])]
         for i, name in enumerate(headers)
     }
     frame = pl.DataFrame(data, schema=dict.fromkeys(headers, pl.String))
-    return RawTable(label, _tidy(frame))
+    return RawTable(label, _tidy(frame, first_row=titles + 2))
