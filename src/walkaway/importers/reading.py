@@ -197,27 +197,32 @@ def title_rows(rows: Sequence[Sequence[object]]) -> int:
     """How many rows above the header are a report's title, not data: CRM report exports
     write a cell or two ("Opportunity report – Q4 2026", "Generated 2026-12-01", a blank
     line) over a header of many. The header is the first of the top rows that fills more
-    than half as many cells as the widest of them (of three cells at least)."""
+    than half as many cells as most of them do (three at least)."""
     filled = [
         sum(1 for cell in row if cell is not None and str(cell).strip())
         for row in rows[:_TITLE_SCAN]
     ]
-    widest = max(filled, default=0)
-    if widest < 3:
+    typical = _most_common(filled)
+    if typical < 3:
         return 0
-    return next(i for i, count in enumerate(filled) if count * 2 > widest)
+    return next(i for i, count in enumerate(filled) if count * 2 > typical)
+
+
+def _most_common(counts: list[int]) -> int:
+    """The count most rows have (the larger on a tie); 0 for none."""
+    if not counts:
+        return 0
+    return max(set(counts), key=lambda c: (counts.count(c), c))
 
 
 def _title_lines(head: str) -> int:
     """:func:`title_rows` of a CSV's first lines, split by the delimiter that splits
-    them widest (a title line has no bearing on the delimiter sniffed after it)."""
+    most of them widest (a title line has no bearing on the delimiter sniffed after it)."""
     lines = head.split("\n")[:_TITLE_SCAN]
     if len(lines) < 2:
         return 0
-    best = max(
-        (list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS),
-        key=lambda rows: max((len(r) for r in rows), default=0),
-    )
+    split = [list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS]
+    best = max(split, key=lambda rows: _most_common([len(r) for r in rows]))
     return title_rows(best)
 
 
