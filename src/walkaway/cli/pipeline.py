@@ -25,7 +25,7 @@ from walkaway.cli.common import (
 )
 from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
 from walkaway.cli.terminal import json_text, stdout_for_csv
-from walkaway.errors import NoStore
+from walkaway.errors import InputError, NoStore
 from walkaway.models import Outcome
 from walkaway.settings import Settings
 from walkaway.store import opened_to_fill
@@ -72,6 +72,14 @@ def import_command(
             "--mapping", help='A TOML file of mappings: [deals] created_at = "Created Time".'
         ),
     ] = None,
+    decimal: Annotated[
+        str | None,
+        typer.Option(
+            "--decimal",
+            help="The decimal mark of the file's numbers, ',' or '.' (default: each "
+            "column's cells decide; one they cannot is refused, naming this option).",
+        ),
+    ] = None,
     inspect: Annotated[
         bool,
         typer.Option(
@@ -87,6 +95,8 @@ def import_command(
     Re-importing the same files changes nothing; a changed row updates its deal.
     """
     column_map = _column_map(maps or [], mapping)
+    if decimal not in (None, ",", "."):
+        raise InputError(f"--decimal {decimal!r}: expected , (a decimal comma) or . (a point)")
     if inspect:
         _print_inspection(deals, format.value, column_map, db)
         return
@@ -105,6 +115,7 @@ def import_command(
             default_currency=settings.default_currency,
             progress=step,
             column_map=column_map,
+            decimal=decimal,
         )
     for note in summary.notes:
         out.print(note)

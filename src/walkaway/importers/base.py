@@ -27,6 +27,8 @@ class Mapped:
     delimiter: str | None = None
     # The file's own headers, as it has them (for messages that list them).
     headers: tuple[str, ...] = ()
+    # The decimal mark a person named (--decimal); None: each column's cells decide.
+    decimal: str | None = None
 
     def origin(self, column: str) -> str:
         return self.origins.get(column, column)

@@ -70,6 +70,7 @@ def prepare_import(
     skip_invalid: bool = False,
     column_map: ColumnMap | None = None,
     saved_maps: Sequence[ColumnMap] = (),
+    decimal: str | None = None,
 ) -> PreparedImport:
     """Read, map and validate. Raises :class:`ImportFailed` on any problem unless
     ``skip_invalid``, in which case bad rows (and the activities of bad deals) are
@@ -96,6 +97,7 @@ def prepare_import(
         default_currency=default_currency,
         known_deal_ids=known_deal_ids,
         skip_invalid=skip_invalid,
+        decimal=decimal,
     )
     map_from = None if chosen is None else "--map" if column_map is not None else "saved"
     return replace(prepared, column_map=chosen, map_from=map_from)
@@ -125,10 +127,14 @@ def mapped_source(
 
 
 def _activities(
-    source: SourceFormat, table: RawTable, known: pl.Series, bad_ids: pl.Series
+    source: SourceFormat,
+    table: RawTable,
+    known: pl.Series,
+    bad_ids: pl.Series,
+    decimal: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """One activities table mapped and validated: good rows, problems, rejected rows."""
-    activities = validate_activities(source.map_activities(table), known)
+    activities = validate_activities(replace(source.map_activities(table), decimal=decimal), known)
     # Activities of a rejected deal are rejected with it.
     orphaned = activities.frame.filter(pl.col("deal_id").is_in(bad_ids.drop_nulls().implode()))
     orphan_problems = pl.DataFrame(
@@ -166,10 +172,12 @@ def prepare_tables(
     default_currency: str = "EUR",
     known_deal_ids: pl.Series | None = None,
     skip_invalid: bool = False,
+    decimal: str | None = None,
 ) -> PreparedImport:
     """:func:`prepare_import` on tables already read (a file, or records a CRM's API
     returned): the deals by ``source``'s mapping, each activities table by its own."""
-    deals = validate_deals(source.map_deals(deals_table), default_currency)
+    mapped_deals = replace(source.map_deals(deals_table), decimal=decimal)
+    deals = validate_deals(mapped_deals, default_currency)
     problems = [deals.problems]
     bad_deal_rows = deals.problems["row"].unique()
     good_deals = deals.frame.filter(~pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))
@@ -179,7 +187,7 @@ def prepare_tables(
     bad_ids = deals.frame.filter(pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))["deal_id"]
     good_acts, rejected_acts = [], []
     for table_source, table in activity_tables:
-        good, table_problems, rejected = _activities(table_source, table, known, bad_ids)
+        good, table_problems, rejected = _activities(table_source, table, known, bad_ids, decimal)
         good_acts.append(good.select(ACTIVITY_COLUMNS))
         problems.append(table_problems)
         rejected_acts.append(rejected)

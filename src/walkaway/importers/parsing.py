@@ -17,20 +17,63 @@ _CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|INR)\b"
 _SPACES = r"[\s\u00a0\u202f']"
 
 
-def _comma_is_decimal(text: pl.Series, delimiter: str | None) -> bool:
-    """Does this column write decimals with a comma (``1.234,56`` / ``12,5``)?"""
+class AmbiguousNumbers(ValueError):
+    """A column whose cells say both that a comma is the decimal mark and that it is
+    not, or that do not say either way where it matters; the reason names a cell."""
+
+
+def _comma_is_decimal(
+    text: pl.Series, delimiter: str | None, decimal: str | None = None, *, strict: bool = False
+) -> bool:
+    """Does this column write decimals with a comma (``1.234,56`` / ``12,5``)? ``decimal``
+    says so outright; ``strict``: a column that cannot be decided from all its cells
+    raises :class:`AmbiguousNumbers` rather than being read one way."""
+    if decimal is not None:
+        return decimal == ","
+    european = text.str.contains(r"\d\.\d{3},\d*$") | text.str.contains(r"^\d+,(\d{1,2}|\d{4,})$")
+    if strict:
+        _refuse_undecided(text, european, delimiter)
     if delimiter == ";" and bool(text.str.contains(r"^\d+,\d+$").any()):
         return True
-    european = text.str.contains(r"\d\.\d{3},\d*$") | text.str.contains(r"^\d+,(\d{1,2}|\d{4,})$")
     return bool(european.any())
 
 
-def parse_number(raw: pl.Series, delimiter: str | None = None) -> pl.Series:
+def _refuse_undecided(text: pl.Series, european: pl.Series, delimiter: str | None) -> None:
+    grouped = text.filter(text.str.contains(r"^\d{1,3}(,\d{3})+$").fill_null(False))
+    comma = text.filter(european.fill_null(False))
+    point = text.filter(
+        text.str.contains(r"\d,\d{3}\.\d*$|^\d+\.(\d{1,2}|\d{4,})$").fill_null(False)
+    )
+    if len(comma) and len(point):
+        raise AmbiguousNumbers(
+            f"writes decimals both with a comma ({comma[0]!r}) and with a point ({point[0]!r})"
+        )
+    if len(comma) and len(grouped):
+        raise AmbiguousNumbers(
+            f"has {grouped[0]!r} (a thousands comma?) and {comma[0]!r} (a decimal comma)"
+        )
+    if delimiter == ";" and len(grouped) and not len(point):
+        raise AmbiguousNumbers(
+            f"has {grouped[0]!r}, which in a semicolon file may be {grouped[0].replace(',', '')} "
+            f"or {grouped[0].replace(',', '.')}"
+        )
+
+
+def parse_number(
+    raw: pl.Series,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    *,
+    strict: bool = False,
+) -> pl.Series:
     """Numbers as exported: ``" $22,050 "``, ``$-`` (zero), ``(1,200)``, ``1.234,56``, ``12%``.
 
     With both separators the last one is the decimal point; a lone ``,`` or ``.`` is a
     thousands separator only when it groups digits by three and the column says so.
     A percent sign is dropped (``12%`` is 12); use :func:`parse_fraction` for 0–1 fields.
+    ``decimal`` (``,`` or ``.``) says which mark the column's decimals use; without it
+    the column's cells decide, and ``strict`` refuses one they cannot
+    (:class:`AmbiguousNumbers`).
     """
     text = raw.cast(pl.String)
     # Most columns hold plain decimals (2.5, 1200), which the rules read as they stand:
@@ -38,10 +81,12 @@ def parse_number(raw: pl.Series, delimiter: str | None = None) -> pl.Series:
     plain = text.str.contains(r"^\d+(\.\d+)?$")
     if not bool((text.is_not_null() & ~plain).any()):
         return text.cast(pl.Float64, strict=False)
-    return _parse_messy_number(text, delimiter).rename(raw.name)
+    return _parse_messy_number(text, delimiter, decimal, strict).rename(raw.name)
 
 
-def _parse_messy_number(raw: pl.Series, delimiter: str | None) -> pl.Series:
+def _parse_messy_number(
+    raw: pl.Series, delimiter: str | None, decimal: str | None = None, strict: bool = False
+) -> pl.Series:
     """The rules of :func:`parse_number`, cell by cell, settled for the whole column."""
     t = pl.col("t")
     body = t.str.replace_all(_CURRENCY, "").str.replace_all(_SPACES, "").str.replace_all("%", "")
@@ -51,7 +96,7 @@ def _parse_messy_number(raw: pl.Series, delimiter: str | None) -> pl.Series:
         dash_zero=pl.col("b") == "-",
         b=pl.col("b").str.replace_all(r"[()]", "").str.strip_prefix("-").str.strip_prefix("+"),
     )
-    comma_decimal = _comma_is_decimal(frame["b"].drop_nulls(), delimiter)
+    comma_decimal = _comma_is_decimal(frame["b"].drop_nulls(), delimiter, decimal, strict=strict)
     b = pl.col("b")
     has_comma, has_dot = b.str.contains(",", literal=True), b.str.contains(".", literal=True)
     comma_groups = b.str.contains(r"^\d{1,3}(,\d{3})+$")

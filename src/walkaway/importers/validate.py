@@ -11,6 +11,7 @@ from datetime import datetime
 
 import polars as pl
 
+from walkaway.errors import InputError
 from walkaway.importers import parsing
 from walkaway.importers.base import Mapped
 from walkaway.importers.currency import ISO_CODE, deal_currencies, named_currency
@@ -71,6 +72,11 @@ class Validated:
     problems: pl.DataFrame  # PROBLEM_SCHEMA
 
 
+class AmbiguousColumn(InputError):
+    """A column whose notation its own cells cannot decide (one line, naming the
+    option that decides it)."""
+
+
 class _Checker:
     def __init__(self, mapped: Mapped) -> None:
         self.mapped = mapped
@@ -109,13 +115,28 @@ class _Checker:
     ) -> pl.Series:
         """A number within ``low``–``high`` (never NaN or infinite); any other cell is
         reported once, unreadable or out of range alike, and comes back null."""
-        values = parsing.parse_number(self.col(name), self.mapped.delimiter).rename(name)
+        values = self.parsed_number(name)
         self.report(self.col(name).is_not_null() & values.is_null(), name, expected)
         outside = (values.is_nan() | (values < low) | (values > high)).fill_null(False)
         if whole:
             outside = outside | (values != values.round(0)).fill_null(False)
         self.report(outside, name, expected)
         return values.zip_with(~outside, pl.Series(name, [None] * len(values), pl.Float64))
+
+    def parsed_number(self, name: str) -> pl.Series:
+        """The column read as numbers; one the cells cannot decide is refused, naming
+        the option that decides it."""
+        mapped = self.mapped
+        try:
+            values = parsing.parse_number(
+                self.col(name), mapped.delimiter, mapped.decimal, strict=True
+            )
+        except parsing.AmbiguousNumbers as error:
+            raise AmbiguousColumn(
+                f"{mapped.label}: column '{mapped.origin(name)}' {error}: pass --decimal , "
+                "if its decimals are written with a comma, or --decimal . with a point"
+            ) from None
+        return values.rename(name)
 
     def count(self, name: str, low: int, high: int) -> pl.Series:
         expected = f"a whole number {_range(low, high)}"

@@ -82,6 +82,7 @@ def import_files(
     progress: Progress = _quiet,
     warm: bool = True,
     column_map: ColumnMap | None = None,
+    decimal: str | None = None,
 ) -> ImportSummary:
     """Import a deals file (and its activities) in one transaction.
 
@@ -107,6 +108,7 @@ def import_files(
         skip_invalid=skip_invalid,
         column_map=column_map,
         saved_maps=saved_column_maps(store),
+        decimal=decimal,
     )
     rejects_file = None
     if prepared.rejected:
