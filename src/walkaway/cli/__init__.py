@@ -41,6 +41,7 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "users",
     "digest": "digest",
     "forecast": "forecast",
+    "insights": "insights",
     "spark": "spark",
     "sync": "crm",
     "push": "crm",
