@@ -104,6 +104,7 @@ def assess_frame(
     deal_ids: Collection[str] | None = None,
     norms: Norms | None = None,
     readiness: bool = False,
+    ahead: bool = True,
 ) -> pl.DataFrame:
     """One row per deal open at ``as_of`` (:data:`ASSESSMENT_COLUMNS`), most urgent first.
 
@@ -111,7 +112,9 @@ def assess_frame(
     ``norms`` (e.g. cached ones) are used instead of learning them from ``pipeline``;
     they may be as of an earlier moment, never a later one. With ``readiness``, two more
     columns from the same pass: ``ready_to_advance`` and ``missing_criteria``
-    (:mod:`walkaway.signals.readiness`).
+    (:mod:`walkaway.signals.readiness`). Without ``ahead`` the deals are not replayed
+    ahead and ``walk_away_on`` stays empty (a look back, such as a loss review's
+    timeline, needs no date ahead).
     """
     snap = take_snapshot(pipeline, as_of)
     if norms is None:
@@ -125,7 +128,7 @@ def assess_frame(
     flags = find_flags_frame(signals, policy)
     if model is None:
         model = PriorModel(policy).fit(pipeline, as_of, norms=norms)
-    assessed = recommend(signals, flags, model, norms, policy, snap.as_of)
+    assessed = recommend(signals, flags, model, norms, policy, snap.as_of, ahead=ahead)
     if not readiness:
         return assessed
     return assessed.join(ready, on="deal_id", how="left", maintain_order="left")
@@ -150,8 +153,11 @@ def recommend(
     norms: Norms,
     policy: Policy,
     as_of: datetime,
+    *,
+    ahead: bool = True,
 ) -> pl.DataFrame:
-    """The decision for every deal in ``signals`` given its flags and a fitted model."""
+    """The decision for every deal in ``signals`` given its flags and a fitted model
+    (``ahead``: with the date it crosses the walk-away line, :func:`assess_frame`)."""
     as_of = as_utc_naive(as_of)
     deciding = list(policy.decision.requalify_on)
     scores = model.score(signals, flags, without=deciding)
@@ -196,12 +202,12 @@ def recommend(
         )
         .with_columns(_dates(policy, as_of))
     )
-    frame = frame.join(
-        walk_away_dates(frame, signals, flags, norms, policy, as_of),
-        on="deal_id",
-        how="left",
-        maintain_order="left",
-    ).with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
+    if ahead:
+        dates = walk_away_dates(frame, signals, flags, norms, policy, as_of)
+        frame = frame.join(dates, on="deal_id", how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("walk_away_on"))
+    frame = frame.with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
     return most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
 
 

@@ -105,7 +105,7 @@ def assess_cuts(
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
     parts = []
     for cut in cuts:
-        frame = assess_frame(pipeline, cut, policy, deal_ids=deal_ids)
+        frame = assess_frame(pipeline, cut, policy, deal_ids=deal_ids, ahead=False)
         if frame.height == 0:
             continue
         parts.append(
