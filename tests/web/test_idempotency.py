@@ -157,3 +157,28 @@ def test_eight_retries_at_once_record_one_decision(demo_url: str) -> None:
     store.close()
     assert len(answers) == 8 and len({a.body for a in answers}) == 1
     assert _count(demo_url, decisions) == 1
+
+
+def test_a_retried_import_gets_the_first_answer_and_runs_once(client: Any, demo_url: str) -> None:
+    """An upload whose answer was lost, sent again with its key: the first answer (the
+    deals it added), one import run; the same key with other files is refused."""
+    from walkaway.store.schema import import_runs
+
+    deals_file = (
+        b"deal_id,name,owner,stage,amount,created_at,outcome\n"
+        b"K-1,Kept once,Anna Keller,Demo,1000,2026-10-01,open\n"
+    )
+    runs = _count(demo_url, import_runs)
+    files = {"deals": ("deals.csv", deals_file, "text/csv")}
+    first = client.post("/api/import", files=files, headers=_key("import-1"))
+    again = client.post("/api/import", files=files, headers=_key("import-1"))
+    assert first.status_code == again.status_code == 200
+    assert first.json()["deals_new"] == 1 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _count(demo_url, import_runs) == runs + 1
+    other = {"deals": ("deals.csv", deals_file.replace(b"Kept once", b"Other"), "text/csv")}
+    refused = client.post("/api/import", files=other, headers=_key("import-1"))
+    assert refused.status_code == 422 and "another request" in refused.json()["detail"]
+    without = client.post("/api/import", files=files)  # no key: a new import, nothing new
+    assert without.status_code == 200 and without.json()["deals_new"] == 0
+    assert _count(demo_url, import_runs) == runs + 2

@@ -83,6 +83,7 @@ def import_files(
     warm: bool = True,
     column_map: ColumnMap | None = None,
     decimal: str | None = None,
+    then: Then[ImportSummary] | None = None,
 ) -> ImportSummary:
     """Import a deals file (and its activities) in one transaction.
 
@@ -93,7 +94,8 @@ def import_files(
     when not ``warm`` (a batch of imports, say, learning them after the last). A
     ``column_map`` (``--map``) reads the deals file and is kept, with the import, for
     the next file with its headers; without one, a mapping kept earlier that fits the
-    file is used.
+    file is used. ``then`` is called with the summary inside the import's transaction
+    (an API import under an Idempotency-Key keeps its answer there).
     """
     from walkaway.importers import prepare_import
     from walkaway.service.mappings import save_column_map, saved_column_maps
@@ -130,24 +132,26 @@ def import_files(
         acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
         counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
         finish_run(conn, run_id, counts, prepared.rejected)
+        detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
+        summary = ImportSummary(
+            format=prepared.format,
+            deals_new=new,
+            deals_updated=updated,
+            deals_unchanged=unchanged,
+            activities_new=acts_new,
+            activities_unchanged=acts_same,
+            rejected=prepared.rejected,
+            rejects_file=str(rejects_file) if rejects_file else None,
+            run_id=run_id,
+            notes=detected + _mapping_notes(prepared),
+        )
+        if then is not None:
+            then(conn, summary)
     from walkaway.service.norms import after_import
 
     progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
     after_import(store, run_id, added, current_policy(store), learn=warm)
-    detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
-    notes = detected + _mapping_notes(prepared)
-    return ImportSummary(
-        format=prepared.format,
-        deals_new=new,
-        deals_updated=updated,
-        deals_unchanged=unchanged,
-        activities_new=acts_new,
-        activities_unchanged=acts_same,
-        rejected=prepared.rejected,
-        rejects_file=str(rejects_file) if rejects_file else None,
-        run_id=run_id,
-        notes=notes,
-    )
+    return summary
 
 
 def _mapping_notes(prepared: PreparedImport) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ exactly as ``walkaway import`` would (all rows valid, or nothing written)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from fastapi import UploadFile
 from walkaway.errors import ImportFailed, InputError
 from walkaway.models import ImportSummary
 from walkaway.service import Store, import_files
+from walkaway.service.idempotency import Then
 from walkaway.web.settings import WebSettings
 
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
@@ -44,8 +46,10 @@ def import_streams(
     activities: tuple[str | None, BinaryIO] | None,
     format: str,
     settings: WebSettings,
+    then: Then[ImportSummary] | None = None,
 ) -> ImportSummary:
-    """Import ``(filename, stream)`` pairs; raises ImportFailed / InputError like the CLI."""
+    """Import ``(filename, stream)`` pairs; raises ImportFailed / InputError like the CLI
+    (``then``: see :func:`walkaway.service.import_files`)."""
     deals_name = safe_name(deals[0], "deals.csv")
     acts_name = safe_name(activities[0], "activities.csv") if activities else None
     if acts_name == deals_name:
@@ -61,6 +65,7 @@ def import_streams(
                 acts_path,
                 format=format,
                 default_currency=settings.default_currency,
+                then=then,
             )
         except ImportFailed as error:
             problems = [line.replace(f"{folder}/", "") for line in error.problems]
@@ -73,7 +78,25 @@ def import_uploads(
     activities: UploadFile | None,
     format: str,
     settings: WebSettings,
+    then: Then[ImportSummary] | None = None,
 ) -> ImportSummary:
     """The API's and the import page's upload: see :func:`import_streams`."""
     acts = (activities.filename, activities.file) if activities and activities.filename else None
-    return import_streams(store, (deals.filename, deals.file), acts, format, settings)
+    return import_streams(store, (deals.filename, deals.file), acts, format, settings, then)
+
+
+def uploads_digest(*uploads: UploadFile | None) -> bytes:
+    """What was sent, for an Idempotency-Key: each file's name and bytes, hashed a
+    megabyte at a time (each stream left at its start for the import)."""
+    digest = hashlib.sha256()
+    for upload in uploads:
+        if upload is None or not upload.filename:
+            digest.update(b"\0none\0")
+            continue
+        digest.update(upload.filename.encode() + b"\0")
+        stream = upload.file
+        stream.seek(0)
+        while block := stream.read(1 << 20):
+            digest.update(block)
+        stream.seek(0)
+    return digest.digest()
