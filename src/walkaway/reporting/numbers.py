@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from walkaway.wording import currency_symbol, money_text
+from walkaway.wording import currency_symbol, money_text, percent_text
 
 __all__ = ["currency_symbol", "days", "hours", "money", "percent", "short_money"]
 
@@ -18,10 +18,9 @@ def short_money(value: float, currency: str | None = None) -> str:
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A fraction as a percentage: 0.1294 is "13%" (or "12.9%" with one digit)."""
-    if value is None:
-        return "—"
-    return f"{value * 100:.{digits}f}%"
+    """A fraction as a percentage: 0.1294 is "13%" (or "12.9%" with one digit); never
+    "0%" or "100%" for what is neither ("<1%", ">99%")."""
+    return percent_text(value, digits)
 
 
 def hours(value: float | None) -> str:
