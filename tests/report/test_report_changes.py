@@ -61,3 +61,16 @@ def test_the_forecast_by_month_adds_up_and_is_charted(demo_store: Store) -> None
     months = report.forecast.rows["period"].to_list()
     assert all(f"<td>{m}</td>" in section for m in months if m != "slipped")
     assert '<a href="#forecast-by-month">By month</a>' in html
+
+
+def test_what_wins_here_in_the_report(demo_store: Store) -> None:
+    report = build_report(demo_store, AS_OF)
+    assert report.insights is not None and report.insights.closed > 0
+    html = render_report(report)
+    section = html[html.index('<section id="insights">') : html.index('<section id="walk-away">')]
+    team = report.insights.rates.row(0, named=True)
+    assert f"{report.insights.won} won of {report.insights.closed} closed" in section
+    assert "the whole team" in section and f"{team['win_rate']:.0%}" in section
+    for stage in report.insights.funnel["stage"]:
+        assert f"<td>{stage}</td>" in section
+    assert '<a href="#insights">What wins</a>' in html

@@ -79,7 +79,7 @@ def test_insights_on_the_command_line(closed_only: Store) -> None:
     text = CliRunner().invoke(app, base, env={"COLUMNS": "80"})
     assert text.exit_code == 0, text.output
     assert text.stdout.startswith("What wins here, as of 2024-06-01")
-    assert "lead_source: referral" in text.stdout and "Stage funnel" in text.stdout
+    assert "lead source: referral" in text.stdout and "Stage funnel" in text.stdout
     assert max(len(line) for line in text.stdout.splitlines()) <= 80
     data = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
     assert data == json.loads(json.dumps(insights_json(insights(closed_only, AS_OF))))

@@ -34,7 +34,8 @@ def _pct(value: float | None) -> str:
 
 
 def _rate_row(row: dict[str, Any]) -> Row:
-    segment = "the whole team" if row["column"] == "team" else f"{row['column']}: {row['value']}"
+    column = str(row["column"]).replace("_", " ")
+    segment = "the whole team" if column == "team" else f"{column}: {row['value']}"
     interval = f"{row['low']:.0%}–{row['high']:.0%}"
     cells = (segment, f"{row['deals']:,}", f"{row['won']:,}", _pct(row["win_rate"]), interval)
     return Row(cells)
@@ -60,7 +61,8 @@ def _facts(found: Insights) -> None:
         _print_wrapped("No closed deal yet: nothing to confirm.")
         return
     for verdict, rows in facts.group_by("verdict", maintain_order=True):
-        said = ", ".join(f"{f} {v}" for f, v in rows.select("field", "value").iter_rows())
+        pairs = rows.select("field", "value").iter_rows()
+        said = ", ".join(f"{f} {v}".replace("_", " ") for f, v in pairs)
         _print_wrapped(f"{verdict[0]}: {said}")
 
 

@@ -172,20 +172,22 @@ def stage_funnel(pipeline: Pipeline, closed: pl.DataFrame, policy: Policy) -> pl
     ]
     funnel = pl.concat(rows)
     return funnel.with_columns(
-        (pl.col("won") / pl.col("reached")).alias("win_rate"),
-        (pl.col("reached").shift(-1) / pl.col("reached")).alias("went_on"),
+        (pl.col("won") / pl.col("reached")).fill_nan(None).alias("win_rate"),
+        (pl.col("reached").shift(-1) / pl.col("reached")).fill_nan(None).alias("went_on"),
     )
 
 
-def insights(store: Store, as_of: datetime) -> Insights:
-    """What wins here, as of ``as_of``."""
+def insights(store: Store, as_of: datetime, *, turns: bool = True) -> Insights:
+    """What wins here, as of ``as_of``; without ``turns``, no team loss review (the
+    costly part: the report and the page leave it to ``walkaway loss-review --team``)."""
     from walkaway.journal.loss.team import review_team_losses
     from walkaway.service.facts import prior_facts
 
     policy = current_policy(store)
     pipeline = load_pipeline(store, as_of, columnar=False)
     closed = closed_before(pipeline, as_of)
-    turns = review_team_losses(pipeline, policy).by_stage if closed.height else pl.DataFrame()
+    reviewed = turns and closed.height > 0
+    found = review_team_losses(pipeline, policy).by_stage if reviewed else pl.DataFrame()
     open_now = pipeline.deals.height - closed.height
     return Insights(
         as_of=as_of,
@@ -194,7 +196,7 @@ def insights(store: Store, as_of: datetime) -> Insights:
         rates=win_rates(closed),
         funnel=stage_funnel(pipeline, closed, policy),
         facts=prior_facts(store, as_of),
-        turns=turns,
+        turns=found,
         open_deals=open_now,
     )
 

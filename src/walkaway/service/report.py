@@ -33,6 +33,7 @@ from walkaway.reporting import (
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.changes import Changes, changes
 from walkaway.service.forecast import Forecast, Period, forecast_by_period, forecast_chart_of
+from walkaway.service.insights import Insights, insights
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import Review, review
@@ -82,6 +83,7 @@ class Report:
     gut: GutThresholds
     changes: Changes | None = None  # what changed since the last review (or ``since``)
     forecast: Forecast | None = None  # expected won value per month of expected close
+    insights: Insights | None = None  # what wins here: win rates by segment, the funnel
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -118,6 +120,7 @@ def build_report(
         gut=gut,
         changes=changed,
         forecast=forecast_by_period(store, result, Period.MONTH),
+        insights=insights(store, as_of, turns=False),
     )
 
 
@@ -315,6 +318,23 @@ def report_context(report: Report) -> dict[str, Any]:
         "charts": _charts(report),
         "changes": changes_context(report.changes),
         "forecast": None if report.forecast is None else forecast_context(report.forecast),
+        "insights": None if report.insights is None else insights_context(report.insights),
+    }
+
+
+def insights_context(found: Insights) -> dict[str, Any]:
+    """The report's "what wins here": win rates by segment, the funnel, the facts."""
+    facts = found.facts
+    confirmed = facts.filter(pl.col("verdict") == "confirmed") if facts.height else facts
+    words = pl.col("column").str.replace_all("_", " ")
+    return {
+        "closed": found.closed,
+        "won": found.won,
+        "rates": found.rates.with_columns(words).to_dicts(),
+        "funnel": found.funnel.to_dicts() if found.funnel["reached"].sum() else [],
+        "confirmed": [
+            f"{r['field']} {r['value']}".replace("_", " ") for r in confirmed.iter_rows(named=True)
+        ],
     }
 
 
