@@ -102,3 +102,15 @@ def test_the_board_charts_the_forecast_by_month(client: Any) -> None:
     card = html[html.index('id="forecast-by-month"') :]
     assert "Expected won value by month of expected close" in card
     assert "<svg" in card and "2026-12" in card
+
+
+def test_the_what_wins_here_page(client: Any) -> None:
+    page = client.get("/insights", params={"as_of": AS_OF})
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>What wins here</h1>" in html and "the whole team" in html
+    assert "lead source: " in html and "lead_source" not in html
+    assert "Stage funnel of the closed deals" in html and "confirmed</strong>" in html
+    assert 'href="/insights"' in client.get("/", params={"as_of": AS_OF}).text
+    empty = client.get("/insights", params={"as_of": "2020-01-01"}).text
+    assert "No deal closed before 2020-01-01" in empty

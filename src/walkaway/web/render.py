@@ -21,6 +21,7 @@ NAV = (
     ("/changes", "Changed since"),
     ("/journal", "Journal"),
     ("/losses", "Losses"),
+    ("/insights", "What wins"),
     ("/backtest", "Backtest"),
     ("/import", "Import"),
     ("/policy", "Policy"),

@@ -7,6 +7,7 @@ from walkaway.web.pages import (
     backtest,
     changes,
     deal,
+    insights,
     journal,
     leadership,
     losses,
@@ -17,7 +18,18 @@ from walkaway.web.pages import (
 
 ROUTERS = tuple(
     module.router
-    for module in (review, changes, deal, pipeline, session, journal, losses, backtest, leadership)
+    for module in (
+        review,
+        changes,
+        deal,
+        pipeline,
+        session,
+        journal,
+        insights,
+        losses,
+        backtest,
+        leadership,
+    )
 )
 
 __all__ = ["ROUTERS"]
