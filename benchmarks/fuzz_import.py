@@ -111,11 +111,14 @@ def _hostile_family(team: Path, family: str, budget: settings, deadline: float) 
     return tried[0]
 
 
-def hostile(team: Path, cases: int, seconds: float) -> list[tuple[str, int, float]]:
-    """The hostile families in turn (bombs a tenth as many); (family, tried, seconds)."""
+def hostile(
+    team: Path, cases: int, seconds: float, families: list[str] | None = None
+) -> list[tuple[str, int, float]]:
+    """The hostile families in turn (bombs a tenth as many); (family, tried, seconds),
+    each printed as it ends."""
     deadline = time.monotonic() + seconds
     results = []
-    for family in FAMILIES:
+    for family in families or list(FAMILIES):
         count = max(1, cases // 10) if family == "zip bombs" else cases
         budget = settings(
             max_examples=count,
@@ -126,6 +129,7 @@ def hostile(team: Path, cases: int, seconds: float) -> list[tuple[str, int, floa
         began = time.monotonic()
         tried = _hostile_family(team, family, budget, deadline)
         results.append((f"hostile: {family}", tried, time.monotonic() - began))
+        print(f"done: {results[-1][0]}, {tried} cases, {results[-1][2]:.0f} s", flush=True)
     return results
 
 
@@ -181,12 +185,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--million", action="store_true", help="also the 1,000,000-row case")
     parser.add_argument("--hostile", type=int, default=200, help="cases per hostile family")
     parser.add_argument("--only-hostile", action="store_true", help="the hostile families alone")
+    parser.add_argument(
+        "--families", help="hostile families to run, comma-separated (default: all)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="walkaway-fuzz-bench-") as tmp:
         team = make_team_store(Path(tmp))
         began = time.monotonic()
         results = [] if args.only_hostile else fuzz(team, args.cases, args.seconds)
-        results += hostile(team, args.hostile, args.seconds)
+        chosen = args.families.split(",") if args.families else None
+        results += hostile(team, args.hostile, args.seconds, chosen)
         total = sum(n for _, n, _ in results)
         print(f"{'family':<32} {'cases':>6} {'seconds':>8}")
         for name, tried, spent in results:
