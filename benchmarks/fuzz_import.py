@@ -55,7 +55,8 @@ def _rows_family(team: Path, layout: Layout, xlsx: bool, budget: settings, deadl
             return
         tried[0] += 1
         rows = data.draw(rows_of(layout))
-        check_rows_case(team, layout, rows, xlsx=xlsx, skip_invalid=skip_invalid)
+        titled = not xlsx and data.draw(st.booleans(), label="under a title")
+        check_rows_case(team, layout, rows, xlsx=xlsx, skip_invalid=skip_invalid, titled=titled)
 
     case()
     return tried[0]

@@ -82,6 +82,7 @@ def test_an_xlsx_report_with_a_title_row_reads_from_its_header(
             ],
             2,
         ),
+        ([["Report"], [], ["a", "b", "c", "d"], ["1", "2", "3", ""], []], 2),  # one row
         ([["a", "b"], ["1", "2"]], 0),  # too narrow to tell a title from a header
         ([["a", "", "c", "d"], ["1", "2", "3", "4"]], 0),  # a header with a blank name
     ],

@@ -202,7 +202,7 @@ def title_rows(rows: Sequence[Sequence[object]]) -> int:
         sum(1 for cell in row if cell is not None and str(cell).strip())
         for row in rows[:_TITLE_SCAN]
     ]
-    typical = _most_common(filled)
+    typical = _most_common([count for count in filled if count])  # blank lines aside
     if typical < 3:
         return 0
     return next(i for i, count in enumerate(filled) if count * 2 > typical)
@@ -222,7 +222,7 @@ def _title_lines(head: str) -> int:
     if len(lines) < 2:
         return 0
     split = [list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS]
-    best = max(split, key=lambda rows: _most_common([len(r) for r in rows]))
+    best = max(split, key=lambda rows: _most_common([len(r) for r in rows if any(r)]))
     return title_rows(best)
 
 
