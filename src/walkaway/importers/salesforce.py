@@ -11,7 +11,6 @@ Deals (an opportunity report, "Details Only" CSV or XLSX, or a Data Loader expor
   Reason`` column says otherwise); the ``Won``/``Closed`` flag columns decide custom
   closed stages; every other stage is open.
 - ``Close Date`` is when a closed deal closed, and the expected close of an open one.
-- An empty ``Amount`` (an opportunity not yet priced, as Salesforce leaves it) is 0.
 - ``Probability (%)`` is the CRM's stage probability, not the rep's: it is kept as the
   attribute ``crm_probability``, a 0–1 fraction. (For closed deals it is 100 or 0.)
 - The currency comes from ``Opportunity Currency``/``Amount Currency``, else from the
@@ -185,11 +184,7 @@ def map_deals(table: RawTable) -> Mapped:
     # The other spellings of the id (15 beside 18 digits) say nothing new.
     id_keys = {header_key(h) for h in _OPPORTUNITY_IDS}
     spare_ids = [e for e in mapped.extras if header_key(mapped.origin(e)) in id_keys]
-    finished = mapping.finish_opportunities(mapped, columns, percent=True, drop=spare_ids)
-    if "amount" not in finished.frame.columns:
-        return finished
-    # An opportunity not yet priced has an empty Amount (Salesforce leaves it so): 0.
-    return mapping.derive(finished, {"amount": pl.col("amount").fill_null("0")})
+    return mapping.finish_opportunities(mapped, columns, percent=True, drop=spare_ids)
 
 
 def map_activities(table: RawTable) -> Mapped:
