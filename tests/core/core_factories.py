@@ -111,14 +111,16 @@ def healthy_activities(deal_id: str = "D1") -> list[Row]:
 def won_history(
     count: int, *, stage_days: float = 5.0, reply_days: float = 2.0
 ) -> tuple[list[Row], list[Row]]:
-    """``count`` won deals that spent ``stage_days`` in proposal and heard back in
-    ``reply_days``, closed before AS_OF, each with 4 logged hours after entering proposal."""
+    """``count`` won deals that heard back in ``reply_days`` and closed after
+    ``stage_days`` in proposal (or the day after the reply, when that is later: a reply
+    counts while the deal is open), before AS_OF, each with 4 logged hours after
+    entering proposal."""
     deals: list[Row] = []
     acts: list[Row] = []
     for i in range(count):
         start = days_ago(200 - i)
         deal_id = f"W{i}"
-        closed = start + timedelta(days=stage_days)
+        closed = start + timedelta(days=max(stage_days, reply_days + 1.0))
         deals.append(
             build_deal(
                 deal_id=deal_id, created_at=start, closed_at=closed, outcome="won", stage="won"
