@@ -101,6 +101,8 @@ def _runs(db: str, ids: dict[str, str], folder: Path) -> dict[str, list[list[str
         "outcome": [["outcome", open_id, "lost", "--note", HOSTILE, "--db", db]],
         "journal": [["journal", *when], ["journal", *when, "--format", "json"]],
         "due": [["due", *when]],
+        "forecast": [["forecast", *when], ["forecast", *when, "--format", "json"]],
+        "insights": [["insights", *when], ["insights", *when, "--format", "json"]],
         "digest": [["digest", *when], ["digest", *when, "--out", str(folder / "digests")]],
         "loss-review": [["loss-review", lost_id, "--db", db]],
         "train": [["train", *when]],
