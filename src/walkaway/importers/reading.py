@@ -162,7 +162,10 @@ def read_csv_bytes(data: bytes, label: str) -> RawTable:
     head = body[: 4 * _SNIFF_CHARS].decode("utf-8", errors="ignore")[:_SNIFF_CHARS]
     if _is_blank(body, head):
         raise InputError(f"{label}: the file is empty (expected a header row and data rows)")
-    titles = _title_lines(head)
+    # whole lines, however long: a title is judged against complete rows, never the
+    # cut end of one that runs past the sniffer's characters
+    first_lines = body.split(b"\n", _TITLE_SCAN)[:_TITLE_SCAN]
+    titles = _title_lines(b"\n".join(first_lines).decode("utf-8", errors="ignore"))
     if titles:
         for _line in range(titles):
             body = body[body.find(b"\n") + 1 :]
