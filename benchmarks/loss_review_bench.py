@@ -1,18 +1,25 @@
-"""How fast is a loss review? ``python benchmarks/loss_review_bench.py [--runs N]``.
+"""How fast is a loss review? ``python benchmarks/loss_review_bench.py [--runs N] [--store DB]``.
 
-On the bundled sample (``walkaway demo``: 272 deals, 212 lost), in-process, ``--runs``
-times each (median, fastest, slowest; wall and CPU seconds):
+On the bundled sample (``walkaway demo``: 272 deals, 212 lost), or with ``--store`` on
+a SQLite store built by ``benchmarks/review_bench.py --build-only`` (e.g. 10,000 deals:
+``--open 2000 --closed 8000 --activities 500000``), in-process, ``--runs`` times each
+(median, fastest, slowest; wall and CPU seconds):
 
-a. one review as of the sample's today (:func:`walkaway.service.review.review`);
-b. one lost deal's loss review (:func:`walkaway.service.loss_review.loss_review`);
+a. one review as of the sample's today (:func:`walkaway.service.review.review`; on a
+   ``--store``, as of its ``built.json`` date);
+b. one lost deal's loss review (:func:`walkaway.service.loss_review.loss_review`; the
+   first lost deal by id);
 c. the team view (:func:`walkaway.service.loss_review.team_loss_review`).
 
-The targets of issue 27: b under 1 s, c under 3 s on a 10,000-deal store.
+The targets of issue 27: b under 1 s, c under 3 s on a 10,000-deal store. To compare
+with an older version, run the same command with ``PYTHONPATH=OTHER_CHECKOUT/src``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -24,6 +31,7 @@ from walkaway.sample import SAMPLE_AS_OF
 from walkaway.service import build_demo
 from walkaway.service.loss_review import loss_review, team_loss_review
 from walkaway.service.review import review
+from walkaway.store import Store, open_store
 
 
 def _measure(label: str, run: Callable[[], object], runs: int) -> None:
@@ -39,18 +47,31 @@ def _measure(label: str, run: Callable[[], object], runs: int) -> None:
     )
 
 
+def _run(store: Store, lost: str, as_of: datetime, runs: int) -> None:
+    review(store, as_of)  # learns and keeps the norms, as the demo does
+    _measure("a. one review", lambda: review(store, as_of), runs)
+    _measure(f"b. loss review of {lost}", lambda: loss_review(store, lost), runs)
+    _measure("c. team loss review", lambda: team_loss_review(store, None), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", type=Path, help="a review_bench.py store (review.db)")
     args = parser.parse_args()
+    if args.store is not None:
+        built = json.loads((args.store.parent / "built.json").read_text())
+        with sqlite3.connect(args.store) as conn:
+            (lost,) = conn.execute(
+                "SELECT min(deal_id) FROM deals WHERE outcome = 'lost'"
+            ).fetchone()
+        store = open_store(f"sqlite:///{args.store}")
+        _run(store, lost, datetime.fromisoformat(built["as_of"]), args.runs)
+        store.close()
+        return
     with tempfile.TemporaryDirectory() as folder:
         store, _ = build_demo(str(Path(folder) / "demo.db"))
-        lost = "D-1001"
-        as_of = datetime.combine(SAMPLE_AS_OF, datetime.min.time())
-        review(store, as_of)  # learns and keeps the norms, as the demo does
-        _measure("a. one review", lambda: review(store, as_of), args.runs)
-        _measure(f"b. loss review of {lost}", lambda: loss_review(store, lost), args.runs)
-        _measure("c. team loss review", lambda: team_loss_review(store, None), 1)
+        _run(store, "D-1001", datetime.combine(SAMPLE_AS_OF, datetime.min.time()), args.runs)
         store.close()
 
 

@@ -14,7 +14,14 @@
    on a first pass (each deal's JSON built on first sight) and a second (all cached),
    then the same load on ``/api/health``: what the server stack itself allows here.
 
-5. With ``--cold 50,200`` instead: for each client count a new server, loaded from the
+5. With ``--first-load`` instead: the board's first load on a fresh copy of the store
+   (no review kept in it yet, a new server): from the server's launch to the first
+   answer of ``/``, that first request's own time (cold: it waits for the start-up
+   review), the server's CPU seconds by then, then ``/`` ``--samples`` times (warm);
+   beside it, one ``walkaway review --format json`` of the same moment as a subprocess
+   (wall and CPU seconds, start-up included).
+
+6. With ``--cold 50,200`` instead: for each client count a new server, loaded from the
    moment it answers (its review still being assessed) for ``--seconds``, on every open
    deal's API path with a board page after every ninth: the cold start included.
 
@@ -23,13 +30,16 @@ Loopback only, bounded in time; the server is stopped at the end. Example::
     python benchmarks/web_bench.py                      # 10k open deals, 50 clients
     python benchmarks/web_bench.py --tool python --seconds 10
     python benchmarks/web_bench.py --cold 50,200 --seconds 60
+    python benchmarks/web_bench.py --first-load --workdir /tmp/webbench/store10k
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -222,6 +232,68 @@ def cold_start(args: argparse.Namespace, db: Path, as_of: str) -> dict[str, Any]
     return results
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _fresh_copy(db: Path, folder: Path) -> Path:
+    """The store and its columnar copy, copied: nothing a server kept in it yet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / db.name
+    shutil.copy2(db, copy)
+    columnar = db.with_name(db.name + ".columnar")
+    if columnar.is_dir():
+        shutil.copytree(columnar, copy.with_name(copy.name + ".columnar"))
+    return copy
+
+
+def one_review(db: Path, as_of: str) -> dict[str, float]:
+    """``walkaway review --format json`` as a subprocess: wall and CPU seconds."""
+    command = [sys.executable, "-m", "walkaway", "review", "--db", str(db), "--as-of", as_of]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run([*command, "--format", "json"], stdout=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+
+
+def first_load(args: argparse.Namespace, db: Path, as_of: str) -> dict[str, Any]:
+    """The board's first load on a fresh copy of the store, then warm, beside one review."""
+    path = f"/?as_of={as_of}"
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = _fresh_copy(db, Path(tmp))
+        port = free_port()
+        launched = time.perf_counter()
+        server = start_server(fresh, as_of, port)
+        answering = time.perf_counter() - launched
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
+                server_ms, client_ms = timed_get(client, path)
+                shown = time.perf_counter() - launched
+                cpu = _cpu_seconds(server.pid)
+                warm = [timed_get(client, path) for _ in range(args.samples)]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        review = one_review(_fresh_copy(db, Path(tmp) / "again"), as_of)
+    return {
+        "server answers after (s)": round(answering, 2),
+        "cold: first GET / (server ms, client ms)": [round(server_ms, 1), round(client_ms, 1)],
+        "launch to first board shown (s)": round(shown, 2),
+        "server CPU by then (s)": round(cpu, 2),
+        "warm: GET / server ms (median, worst)": [
+            round(statistics.median(w[0] for w in warm), 1),
+            round(max(w[0] for w in warm), 1),
+        ],
+        "warm: GET / client ms (median)": round(statistics.median(w[1] for w in warm), 1),
+        "one review, walkaway review --format json (s)": review,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--open", type=int, default=10_000)
@@ -239,8 +311,17 @@ def main() -> None:
         help="instead: cold-start load with these client counts (e.g. 50,200), "
         "board pages and the deal API mixed, a new server for each",
     )
+    parser.add_argument(
+        "--first-load",
+        action="store_true",
+        help="instead: the board's first load on a fresh copy of the store, cold and "
+        "warm, beside one review",
+    )
     args = parser.parse_args()
     db, as_of = build_store(args)
+    if args.first_load:
+        print(json.dumps({"board first load": first_load(args, db, as_of)}, indent=2))
+        return
     if args.cold_clients:
         print(json.dumps({"cold start": cold_start(args, db, as_of)}, indent=2))
         return

@@ -35,14 +35,14 @@ import polars as pl
 
 from walkaway.decision.ahead import walk_away_dates
 from walkaway.decision.economics import compute_economics, economics_of
-from walkaway.decision.reasons import gut_flags, questions_expr, reasons_expr
+from walkaway.decision.reasons import EMPTY, gut_flags, questions_expr, reasons_expr
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.frame import signals_and_readiness, signals_from_snapshot
 from walkaway.signals.norms import Norms, norms_from_snapshot
-from walkaway.signals.snapshot import take_snapshot
+from walkaway.signals.snapshot import Snapshot, take_snapshot
 
 URGENCY = {Recommendation.WALK_AWAY: 0, Recommendation.REQUALIFY: 1, Recommendation.PURSUE: 2}
 # What decided a call, and the call it makes.
@@ -105,6 +105,7 @@ def assess_frame(
     norms: Norms | None = None,
     readiness: bool = False,
     ahead: bool = True,
+    words: bool = True,
 ) -> pl.DataFrame:
     """One row per deal open at ``as_of`` (:data:`ASSESSMENT_COLUMNS`), most urgent first.
 
@@ -114,12 +115,42 @@ def assess_frame(
     columns from the same pass: ``ready_to_advance`` and ``missing_criteria``
     (:mod:`walkaway.signals.readiness`). Without ``ahead`` the deals are not replayed
     ahead and ``walk_away_on`` stays empty (a look back, such as a loss review's
-    timeline, needs no date ahead).
+    timeline, needs no date ahead). Without ``words`` the sentences are not written
+    (``reasons``, ``questions``, ``reasons_for``, ``reasons_against`` stay empty): the
+    calls, numbers and flags are the same, at a fraction of the cost of a replay.
     """
     snap = take_snapshot(pipeline, as_of)
     if norms is None:
         norms = norms_from_snapshot(snap, policy)
-    elif norms.as_of > snap.as_of:
+    return assess_snapshot(
+        pipeline,
+        snap,
+        policy,
+        model,
+        norms=norms,
+        deal_ids=deal_ids,
+        readiness=readiness,
+        ahead=ahead,
+        words=words,
+    )
+
+
+def assess_snapshot(
+    pipeline: Pipeline,
+    snap: Snapshot,
+    policy: Policy,
+    model: WinModel | None = None,
+    *,
+    norms: Norms,
+    deal_ids: Collection[str] | None = None,
+    readiness: bool = False,
+    ahead: bool = True,
+    words: bool = True,
+) -> pl.DataFrame:
+    """:func:`assess_frame` as of a snapshot already taken of ``pipeline`` and norms
+    already learned (e.g. by :class:`~walkaway.signals.norms.NormsOverTime` from the
+    same snapshot), so that a replay over many moments takes each snapshot once."""
+    if norms.as_of > snap.as_of:
         raise ValueError(f"norms as of {norms.as_of} are later than as_of {snap.as_of}")
     if readiness:
         signals, ready = signals_and_readiness(snap, policy, norms, deal_ids)
@@ -127,8 +158,8 @@ def assess_frame(
         signals = signals_from_snapshot(snap, policy, norms, deal_ids)
     flags = find_flags_frame(signals, policy)
     if model is None:
-        model = PriorModel(policy).fit(pipeline, as_of, norms=norms)
-    assessed = recommend(signals, flags, model, norms, policy, snap.as_of, ahead=ahead)
+        model = PriorModel(policy).fit(pipeline, snap.as_of, norms=norms)
+    assessed = recommend(signals, flags, model, norms, policy, snap.as_of, ahead=ahead, words=words)
     if not readiness:
         return assessed
     return assessed.join(ready, on="deal_id", how="left", maintain_order="left")
@@ -155,14 +186,16 @@ def recommend(
     as_of: datetime,
     *,
     ahead: bool = True,
+    words: bool = True,
 ) -> pl.DataFrame:
     """The decision for every deal in ``signals`` given its flags and a fitted model
-    (``ahead``: with the date it crosses the walk-away line, :func:`assess_frame`)."""
+    (``ahead``: with the date it crosses the walk-away line; ``words``: with its
+    sentences, :func:`assess_frame`)."""
     as_of = as_utc_naive(as_of)
     deciding = list(policy.decision.requalify_on)
     scores = model.score(signals, flags, without=deciding)
     probability, answered = scores.probability, scores.answered
-    reasons = model.reasons(scores)
+    reasons = model.reasons(scores) if words else _no_model_reasons(scores.deal_ids)
     flags = _with_gut_flags(flags, signals, probability, policy)
     economics = compute_economics(signals, probability, norms, policy).with_columns(
         (answered * pl.col("value") / pl.col("hours_needed")).alias("value_per_hour_answered")
@@ -207,8 +240,20 @@ def recommend(
         frame = frame.join(dates, on="deal_id", how="left", maintain_order="left")
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("walk_away_on"))
-    frame = frame.with_columns(reasons_expr().alias("reasons"), questions_expr().alias("questions"))
+    if words:
+        frame = frame.with_columns(
+            reasons_expr().alias("reasons"), questions_expr().alias("questions")
+        )
+    else:
+        frame = frame.with_columns(EMPTY.alias("reasons"), EMPTY.alias("questions"))
     return most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
+
+
+def _no_model_reasons(deal_ids: pl.Series) -> pl.DataFrame:
+    """The model's reasons left unwritten (``recommend(words=False)``)."""
+    return pl.DataFrame({"deal_id": deal_ids}).with_columns(
+        EMPTY.alias("reasons_for"), EMPTY.alias("reasons_against")
+    )
 
 
 def _with_gut_flags(

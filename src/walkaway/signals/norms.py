@@ -183,9 +183,13 @@ class NormsOverTime:
         self._lives = closed_lives(closed, pipeline.activities) if dated else None
 
     def at(self, as_of: datetime) -> Norms:
+        return self.of(take_snapshot(self.pipeline, as_of))
+
+    def of(self, snap: Snapshot) -> Norms:
+        """The norms as of ``snap`` (a snapshot of this pipeline, taken once for these
+        norms and whatever else is assessed as of the same moment)."""
         if self._lives is None:
-            return compute_norms(self.pipeline, as_of, self.policy)
-        snap = take_snapshot(self.pipeline, as_of)
+            return norms_from_snapshot(snap, self.policy)
         start = yield_window_start(snap.as_of, self.policy)
         return norms_from_parts(
             snap.as_of,

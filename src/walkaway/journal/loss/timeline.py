@@ -29,10 +29,11 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from walkaway.decision.assess import assess_frame
+from walkaway.decision.assess import assess_snapshot
 from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
 from walkaway.policy import Policy
-from walkaway.signals.snapshot import days_between
+from walkaway.signals.norms import NormsOverTime
+from walkaway.signals.snapshot import days_between, take_snapshot
 
 MAX_CUTS = 30
 EVERY_DAYS = 7
@@ -104,8 +105,18 @@ def assess_cuts(
 ) -> pl.DataFrame:
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
     parts = []
+    over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
     for cut in cuts:
-        frame = assess_frame(pipeline, cut, policy, deal_ids=deal_ids, ahead=False)
+        snap = take_snapshot(pipeline, cut)
+        frame = assess_snapshot(
+            pipeline,
+            snap,
+            policy,
+            norms=over_time.of(snap),
+            deal_ids=deal_ids,
+            ahead=False,
+            words=False,
+        )
         if frame.height == 0:
             continue
         parts.append(

@@ -1,0 +1,67 @@
+"""The loss review's replay (one snapshot per cut, the norms of every cut from the
+closed deals' lives made once, no sentences written) reads every deal at every cut
+exactly as a full assessment as of that cut does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from walkaway.decision.assess import assess_frame
+from walkaway.journal.loss.team import team_grid
+from walkaway.journal.loss.timeline import TIMELINE_SCHEMA, assess_cuts
+from walkaway.models import Pipeline
+from walkaway.policy import Policy, load_policy
+from walkaway.service import import_files, sample_files
+from walkaway.service.reading import load_pipeline
+from walkaway.store import open_store
+
+
+@pytest.fixture(scope="module")
+def sample() -> Pipeline:
+    store = open_store("sqlite://")
+    import_files(store, *sample_files(), format="generic")
+    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
+    store.close()
+    return pipeline
+
+
+def _one_cut_at_a_time(
+    pipeline: Pipeline, cuts: list[datetime], policy: Policy, deal_ids: list[str]
+) -> pl.DataFrame:
+    """The timeline the way it was made before: a whole assessment per cut."""
+    parts = [
+        assess_frame(pipeline, cut, policy, deal_ids=deal_ids, ahead=False).select(
+            "deal_id",
+            pl.lit(cut).alias("cut"),
+            "win_probability",
+            pl.when(pl.col("value") > 0)
+            .then((pl.col("walk_away_rate") * pl.col("hours_needed") / pl.col("value")).clip(0, 1))
+            .alias("walk_away_line"),
+            "recommendation",
+            "stage",
+            pl.col("flags")
+            .list.eval(pl.element().struct.field("code"))
+            .list.set_difference(["gut_vs_data"])
+            .alias("flag_codes"),
+            "flags",
+        )
+        for cut in cuts
+    ]
+    return pl.concat(parts, how="vertical_relaxed").cast(TIMELINE_SCHEMA).sort("deal_id", "cut")  # type: ignore[arg-type]
+
+
+def test_the_replay_equals_an_assessment_per_cut(sample: Pipeline) -> None:
+    policy = load_policy()
+    closed = sample.deals.filter(pl.col("outcome") != "open")
+    assert closed.height > 100  # norms and base rates learned from history, not the policy
+    start, end = closed["created_at"].min(), closed["closed_at"].max()
+    cuts, _ = team_grid(start, end, 7)  # type: ignore[arg-type]
+    ids = closed["deal_id"].to_list()
+    replayed = assess_cuts(sample, cuts, policy, deal_ids=ids)
+    expected = _one_cut_at_a_time(sample, cuts, policy, ids)
+    assert replayed.height > 50 and replayed["recommendation"].n_unique() > 1
+    assert_frame_equal(replayed, expected, check_exact=True)
