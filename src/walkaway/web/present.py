@@ -25,6 +25,13 @@ def percent(value: float | None, digits: int = 0) -> str:
     return percent_text(value, digits)
 
 
+def thousands(value: float | None) -> str:
+    """A count with thousands separators ("2,089"); an em dash for no value."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
 def hours(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f} h"
 
@@ -60,6 +67,7 @@ def install_filters(env: Environment) -> None:
         "money": money,
         "percent": percent,
         "hours": hours,
+        "thousands": thousands,
         "day": day,
         "call": call_label,
         "counted": counted,

@@ -172,6 +172,43 @@ class DealDetailOut(AssessmentOut):
     model: str | None = Field(None, description="Which model made the call, in words")
 
 
+class ClosedDecisionOut(BaseModel):
+    """A decision recorded on a deal, with what the data said at that moment."""
+
+    decision_id: int
+    decision: str
+    decided_at: Moment = Field(description="The moment the decision was made for")
+    decided_by: str | None
+    reason: str | None
+    revisit_on: date | None
+    requalify_by: date | None
+    recommendation: str | None = Field(description="What the data said then")
+    win_probability: float | None
+
+
+class ClosedDealOut(BaseModel):
+    """A deal won or lost before as_of: no call any more, its outcome instead."""
+
+    state: Literal["closed"] = Field(description="Always `closed`: an open deal has a call")
+    as_of: Moment
+    deal_id: str
+    name: str | None
+    account: str | None
+    owner: str | None
+    stage: str | None = Field(description="The stage it closed in")
+    amount: float | None
+    currency: str | None
+    outcome: Literal["won", "lost"]
+    created_at: Moment
+    expected_close: date | None
+    closed_at: Moment | None
+    days_open: int | None = Field(description="From creation to the close")
+    loss_reason: str | None
+    activity_count: int = Field(description="Activities logged before as_of")
+    decisions: list[ClosedDecisionOut] = Field(description="Oldest first")
+    loss_review: str | None = Field(description="Where its loss review is (a lost deal)")
+
+
 class DealOut(BaseModel):
     """A stored deal as imported, with its number of activities."""
 
@@ -364,3 +401,35 @@ class ChangesOut(BaseModel):
     summary: ChangesSummaryOut
     changes: list[ChangeOut]
     deadlines: list[DeadlineOut]
+
+
+class ForecastPeriodOut(BaseModel):
+    """One period of the forecast: the open deals expected to close in it."""
+
+    period: str = Field(
+        description="`slipped` (expected close already past, or nothing to place the deal "
+        "by) first, then 2026-12 (month) or 2026-Q4 (quarter)",
+        examples=["2026-12"],
+    )
+    deals: int
+    expected_won: float = Field(description="Sum of win probability × amount")
+    expected_won_without_walk_aways: float
+    placed_by_history: int = Field(
+        description="Deals without an expected close, placed by the team's time to close"
+    )
+
+
+class ForecastOut(BaseModel):
+    """``walkaway forecast --by month|quarter --format json``: the review's forecast by
+    the period of expected close; the periods add up to ``total`` (the review's forecast)
+    and ``total_without_walk_aways``."""
+
+    as_of: Moment
+    period: Literal["month", "quarter"]
+    currency: str
+    total: float
+    total_without_walk_aways: float
+    slipped: float = Field(description="Expected won value of the deals past their close")
+    won_history: int = Field(description="Won deals the time to close was learned from")
+    median_days_to_close: float | None
+    periods: list[ForecastPeriodOut]

@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from walkaway.decision.messages import pursue_warning
+from walkaway.errors import InputError
 from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
+from walkaway.service.closed import closed_deal, closed_json
 from walkaway.service.export import iso_moments
 from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router, deal_links
 from walkaway.web.context import (
@@ -24,8 +26,8 @@ from walkaway.web.context import (
     exit_message_for,
     owner_filter,
 )
-from walkaway.web.detail import deal_detail
-from walkaway.web.schemas import DealDetailOut, DealsOut, MessageOut
+from walkaway.web.detail import deal_detail, encode
+from walkaway.web.schemas import ClosedDealOut, DealDetailOut, DealsOut, MessageOut
 
 router = api_router()
 # Past any pipeline's size; a bigger offset (2**63) overflowed the frame's slice: a 500.
@@ -64,18 +66,27 @@ def get_deals(
 
 @router.get(
     "/deals/{deal_id}",
-    response_model=DealDetailOut,
+    response_model=DealDetailOut | ClosedDealOut,
     tags=["deals"],
     responses=UNKNOWN_DEAL,
     operation_id="getDeal",
 )
 async def get_deal(deal_id: str, user: CurrentUser, cache: CacheDep, as_of: AsOf) -> Response:
-    """One open deal as of a date: the call, reasons, flags with evidence, economics and
-    the activities before it; the same JSON as ``walkaway show --format json``."""
-    if cache.peek(as_of) is None:  # the first review of this moment takes seconds
-        body = await run_in_threadpool(deal_detail, cache, deal_id, as_of, user)
-    else:  # a cache hit and one indexed read: cheaper here than a thread hop
-        body = deal_detail(cache, deal_id, as_of, user)
+    """One deal as of a date. Open then: the call, reasons, flags with evidence,
+    economics and the activities before it (the JSON of ``walkaway show --format json``).
+    Won or lost before then: ``state: closed``, its outcome, dates and amount, the
+    decisions recorded on it and where its loss review is."""
+    try:
+        if cache.peek(as_of) is None:  # the first review of this moment takes seconds
+            body = await run_in_threadpool(deal_detail, cache, deal_id, as_of, user)
+        else:  # a cache hit and one indexed read: cheaper here than a thread hop
+            body = deal_detail(cache, deal_id, as_of, user)
+    except InputError:
+        # Not open then: closed (answered with its outcome) or created later (the error).
+        closed = await run_in_threadpool(closed_deal, cache.store, deal_id, as_of)
+        if closed is None:
+            raise
+        body = encode(closed_json(closed))
     return Response(body, media_type="application/json")
 
 

@@ -14,6 +14,7 @@ from walkaway.decision.messages import pursue_warning
 from walkaway.errors import InputError
 from walkaway.models import Tone
 from walkaway.service import Store
+from walkaway.service.closed import ClosedDeal, closed_deal
 from walkaway.service.decisions import load_decisions
 from walkaway.service.journal import record_decision
 from walkaway.service.readiness import readiness_note
@@ -77,9 +78,28 @@ def deal_page(
     tone: Annotated[str, Query()] = Tone.WARM,
 ) -> HTMLResponse:
     """One deal: the call and why, flags with evidence, economics, its history, the
-    decision form and the exit message."""
+    decision form and the exit message; a deal won or lost before the date: its outcome
+    (:func:`closed_page`)."""
+    store = request.app.state.store
+    ensure_visible(store, user, deal_id)
+    closed = closed_deal(store, deal_id, as_of)
+    if closed is not None:
+        return closed_page(request, closed)
     context = deal_context(request, deal_id, user, as_of, tone)
     return render(request, "deal.html", context, as_of=as_of)
+
+
+def closed_page(request: Request, closed: ClosedDeal) -> HTMLResponse:
+    """A closed deal: its outcome, dates and amount, the decisions recorded on it, its
+    last activities and, lost, the way to its loss review."""
+    context = {
+        "c": closed,
+        "deal": closed.deal,
+        "decisions": list(reversed(closed.decisions)),
+        "timeline": list(reversed(closed.timeline[-TIMELINE_ROWS:])),
+        "activity_total": len(closed.timeline),
+    }
+    return render(request, "closed_deal.html", context, as_of=closed.as_of)
 
 
 def decisions_on(store: Store, deal_id: str) -> list[dict[str, Any]]:
