@@ -270,6 +270,7 @@ def first_load(args: argparse.Namespace, db: Path, as_of: str) -> dict[str, Any]
         launched = time.perf_counter()
         server = start_server(fresh, as_of, port)
         answering = time.perf_counter() - launched
+        cpu_answering = _cpu_seconds(server.pid)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
                 server_ms, client_ms = timed_get(client, path)
@@ -282,6 +283,7 @@ def first_load(args: argparse.Namespace, db: Path, as_of: str) -> dict[str, Any]
         review = one_review(_fresh_copy(db, Path(tmp) / "again"), as_of)
     return {
         "server answers after (s)": round(answering, 2),
+        "server CPU when it answers (s)": round(cpu_answering, 2),
         "cold: first GET / (server ms, client ms)": [round(server_ms, 1), round(client_ms, 1)],
         "launch to first board shown (s)": round(shown, 2),
         "server CPU by then (s)": round(cpu, 2),
