@@ -203,7 +203,8 @@ def test_control_characters_in_a_file_are_shown_escaped_in_every_error_line(
 def test_a_stored_value_past_a_limit_never_fails_a_review(tmp_path: Path, copy_dir: Path) -> None:
     """A store written before the import checked its limits may hold 1e20 hours: the
     review, show and the API's review still answer (a strict cast once made every
-    review print a 20 kB Polars error and the API answer 500)."""
+    review print a 20 kB Polars error and the API answer 500): the review skips each
+    deal holding one and says why, ``show`` refuses that deal in one line."""
     import sqlalchemy as sa
 
     from tests.web.conftest import make_client, web_settings
@@ -220,11 +221,16 @@ def test_a_stored_value_past_a_limit_never_fails_a_review(tmp_path: Path, copy_d
     for copy in (copy_dir, tmp_path / "team.db.columnar"):
         shutil.rmtree(copy, ignore_errors=True)
     runner = CliRunner()
-    for command in (["review"], ["show", "T-1"], ["review", "--format", "json"]):
+    for command in (["review"], ["review", "--format", "json"]):
         done = runner.invoke(app, [*command, "--db", url, "--as-of", "2026-03-01"])
         assert done.exit_code == 0, done.output
         assert done.exception is None
+        assert "T-1 skipped: amount 1e300 beyond the 1,000,000,000,000 limit" in done.stderr
+    shown = runner.invoke(app, ["show", "T-1", "--db", url, "--as-of", "2026-03-01"])
+    assert shown.exit_code == 2 and len(shown.stderr.strip().splitlines()) == 1
+    assert "'T-1' is not assessed: amount 1e300 beyond" in shown.stderr
     with make_client(web_settings(url, as_of=None)) as client:
         answer = client.get("/api/review", params={"as_of": "2026-03-01"})
         assert answer.status_code == 200, answer.text[:300]
-        assert client.get("/api/deals/T-1", params={"as_of": "2026-03-01"}).status_code == 200
+        assert "T-1" in {s["deal_id"] for s in answer.json()["summary"]["skipped"]}
+        assert client.get("/api/deals/T-1", params={"as_of": "2026-03-01"}).status_code == 422

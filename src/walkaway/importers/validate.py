@@ -7,10 +7,17 @@ at a time, so a user sees every problem of a file in one go.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import polars as pl
 
+from walkaway.bounds import (  # the limits docs/format.md names
+    BEFORE,
+    EARLIEST,
+    MAX_ACTIVITY_HOURS,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MAX_DEAL_HOURS,
+)
 from walkaway.errors import InputError
 from walkaway.importers import parsing
 from walkaway.importers.base import Mapped
@@ -38,15 +45,6 @@ PROBLEM_SCHEMA = {
     "expected": pl.String,
 }
 
-# The largest values a sales team could have (docs/format.md names them): past them a
-# cell is a typo or junk (1e20 hours, an amount of inf), and once stored it would break
-# the sums and sentences of every later review.
-MAX_AMOUNT = 1_000_000_000_000
-MAX_DEAL_HOURS = 100_000
-MAX_ACTIVITY_HOURS = 1_000
-MAX_COUNT = 10_000
-EARLIEST = datetime(1980, 1, 1)
-BEFORE = datetime(2101, 1, 1)  # the first moment past the plausible range
 
 _FRACTION_FIELDS = {
     "margin": "a fraction 0–1 (or a percentage)",

@@ -25,6 +25,7 @@ from walkaway.service.review import with_human_decisions
 from walkaway.store import Store
 from walkaway.store.frames import activity_rows, load_activities, load_deals, one_of
 from walkaway.store.schema import deals
+from walkaway.wording import printable
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _assess_stored(
     norms = team_norms(store, norms_key(store, as_of, policy), policy)
     with store.connect() as conn:
         timeline = load_activities(conn, deal_ids=ids, before=as_of)
+    stored, timeline = _within_bounds(stored, timeline)
     found = model_for(store, as_of)
     frame = assess_frame(
         Pipeline(stored, timeline),
@@ -97,6 +99,26 @@ def _assess_stored(
         readiness=readiness,
     )
     return frame, timeline, policy, found.said
+
+
+def _within_bounds(
+    stored: pl.DataFrame, timeline: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deals and activities without the deals holding a value past its limit (as a
+    review skips them); when that leaves none, one line saying why."""
+    from walkaway.bounds import out_of_bounds, without
+
+    skipped = out_of_bounds(stored, timeline)
+    if skipped.height == 0:
+        return stored, timeline
+    kept, timeline = without(stored, timeline, skipped)
+    if kept.height == 0:
+        deal_id, why = skipped.select("deal_id", "why").row(0)
+        raise InputError(
+            f"deal {printable(deal_id)!r} is not assessed: {why}; the store holds a value "
+            "no import lets in any more (import the deal again with the value put right)"
+        )
+    return kept, timeline
 
 
 def show(

@@ -11,13 +11,14 @@ win model from :mod:`walkaway.service.model_lookup`. One deal is
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlalchemy as sa
 
+from walkaway.bounds import SKIPPED_SCHEMA, out_of_bounds, without
 from walkaway.models import Pipeline, Recommendation, empty_activities, empty_deals
 from walkaway.service.model_lookup import model_for
 from walkaway.service.norms import cached_norms, learn_norms, learn_norms_from_copy, norms_key
@@ -39,6 +40,8 @@ class Review:
     as_of: datetime
     deals: pl.DataFrame  # walkaway.decision.assess.ASSESSMENT_COLUMNS
     summary: dict[str, Any]
+    # open deals holding a value past its limit, not assessed: walkaway.bounds.SKIPPED_SCHEMA
+    skipped: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SKIPPED_SCHEMA))
 
 
 # The newest id of each table whose rows change a review (a decision sticks beside the
@@ -80,6 +83,31 @@ def filter_deals(frame: pl.DataFrame, owner: str | None, stage: str | None) -> p
     return frame.filter(_matches("owner", owner) & _matches("stage", stage))
 
 
+def screened(pipeline: Pipeline, as_of: datetime) -> tuple[Pipeline, pl.DataFrame]:
+    """``pipeline`` without the deals that hold a value past its limit (a store written
+    to by hand, or by a Walkaway older than the import's checks), and those of them open
+    at ``as_of``: a review skips them and says why, rather than fail or sum nonsense."""
+    from walkaway.store.columnar import open_at
+
+    skipped = out_of_bounds(pipeline.deals, pipeline.activities)
+    if skipped.height == 0:
+        return pipeline, skipped
+    opened = pipeline.deals.filter(open_at(as_of))["deal_id"].implode()
+    kept = Pipeline(*without(pipeline.deals, pipeline.activities, skipped))
+    return kept, skipped.filter(pl.col("deal_id").is_in(opened))
+
+
+def skipped_deals(skipped: pl.DataFrame) -> list[dict[str, str]]:
+    """The summary's ``skipped``: each deal's id and why, the line a person reads
+    ("D-17 skipped: activity hours 1e20 beyond the 1,000-hour limit")."""
+    from walkaway.wording import printable
+
+    rows = skipped.select("deal_id", "why").rows()
+    return [
+        {"deal_id": d, "reason": why, "line": f"{printable(d)} skipped: {why}"} for d, why in rows
+    ]
+
+
 def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """The people's decisions beside the data's: they stick, and disagreement is said."""
     from walkaway.journal.scorecard import overlay_decisions
@@ -113,6 +141,7 @@ def review(
     model: WinModel | None = found.model
     copy = ensure_copy(store) if columnar else None
     frame = None
+    skipped: list[pl.DataFrame] = []
     if copy is not None:
         with suppress(FileNotFoundError):  # removed under us: read the store instead
             if norms is None:
@@ -120,21 +149,30 @@ def review(
             if model is None:  # the prior needs the norms only: fitted once for every batch
                 nothing = Pipeline(empty_deals(), empty_activities())
                 model = PriorModel(policy).fit(nothing, as_of, norms=norms)
-            frames = [
-                assess_frame(batch, as_of, policy, model, norms=norms, readiness=True)
-                for batch in open_batches(copy, as_of, batch_deals)
-            ]
+            frames = []
+            for batch in open_batches(copy, as_of, batch_deals):
+                kept, gone = screened(batch, as_of)
+                skipped.append(gone)
+                frames.append(assess_frame(kept, as_of, policy, model, norms=norms, readiness=True))
             frame = most_urgent_first(pl.concat(frames, how="vertical"))
     if frame is None:
         pipeline = load_pipeline(store, as_of, open_only=norms is not None, columnar=False)
+        pipeline, gone = screened(pipeline, as_of)
+        skipped = [gone]
         if norms is None:
             norms = learn_norms(store, key, policy, pipeline)
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = filter_deals(frame, owner, stage)
     frame = with_human_decisions(store, frame, as_of)
     notes = review_notes(frame, norms, as_of, policy)
-    summary = {**summarise(frame, policy.currency), "model": found.to_dict(), "notes": notes}
-    return Review(as_of, frame, summary)
+    gone = filter_deals(pl.concat([pl.DataFrame(schema=SKIPPED_SCHEMA), *skipped]), owner, stage)
+    summary = {
+        **summarise(frame, policy.currency),
+        "model": found.to_dict(),
+        "notes": notes,
+        "skipped": skipped_deals(gone),
+    }
+    return Review(as_of, frame, summary, gone)
 
 
 def _human_counts(frame: pl.DataFrame) -> dict[str, int]:

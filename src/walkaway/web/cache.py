@@ -35,6 +35,7 @@ from walkaway.service.review import (
     filter_deals,
     review,
     same_assessments,
+    skipped_deals,
     store_version,
     summarise,
 )
@@ -68,9 +69,14 @@ def filtered(cached: CachedReview, owner: str | None, stage: str | None) -> Revi
     if not owner and not stage:
         return full
     frame = filter_deals(full.deals, owner, stage)
+    skipped = filter_deals(full.skipped, owner, stage)
     carried = {k: full.summary.get(k) for k in ("model", "notes")}
-    summary = {**summarise(frame, cached.policy.currency), **carried}
-    return Review(full.as_of, frame, summary)
+    summary = {
+        **summarise(frame, cached.policy.currency),
+        **carried,
+        "skipped": skipped_deals(skipped),
+    }
+    return Review(full.as_of, frame, summary, skipped)
 
 
 @dataclass(frozen=True)

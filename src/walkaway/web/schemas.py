@@ -123,6 +123,14 @@ class CurrencyFiguresOut(BaseModel):
     forecast_without_walk_aways: float
 
 
+class SkippedOut(BaseModel):
+    """An open deal the review skipped, and why."""
+
+    deal_id: str
+    reason: str = Field(description="The value past its limit, in words")
+    line: str = Field(description="The one line a person reads: 'D-17 skipped: ...'")
+
+
 class SummaryOut(BaseModel):
     currency: str = Field(
         description="Currency of the headline money figures: the largest open pipeline's"
@@ -142,6 +150,10 @@ class SummaryOut(BaseModel):
     model: ModelOut | None = Field(None, description="Which model made the calls")
     notes: list[str] = Field(
         default_factory=list, description="What to know before reading the calls, one line each"
+    )
+    skipped: list[SkippedOut] = Field(
+        default_factory=list,
+        description="Open deals not assessed: the store holds a value past its limit",
     )
 
 
