@@ -166,6 +166,14 @@ def printable_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_many(CONTROL_CHARACTERS, [_SHOWN[c] for c in _CONTROL_CODES])
 
 
+def thousands(value: float | None) -> str:
+    """A count or a whole number with thousands separators ("2,089"); an em dash when
+    there is none (a float is rounded to a whole number)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
 def counted(count: int, one: str, many: str | None = None) -> str:
     """A count and its noun, the plural right: "1 walk-away", "2,089 walk-aways",
     "3 deals in a row" (``many`` for an irregular plural: "1 reply", "4 replies")."""

@@ -74,3 +74,10 @@ def test_what_wins_here_in_the_report(demo_store: Store) -> None:
     for stage in report.insights.funnel["stage"]:
         assert f"<td>{stage}</td>" in section
     assert '<a href="#insights">What wins</a>' in html
+    turns = report.insights.turns
+    assert turns.height > 0, "the sample's lost deals turn somewhere"
+    first = turns.row(0, named=True)
+    said = section[section.index('id="lost-deals-turn"') :]
+    said = said[: said.index("</p>")]
+    assert f"most often in {first['stage']}: {first['deals']} lost deals" in said
+    assert f"the {turns['deals'].sum():,} whose turn was seen ({first['share']:.0%})" in said

@@ -14,7 +14,7 @@ from tests.core.core_factories import AS_OF, build_pipeline
 from tests.service.changes_story import history
 from walkaway.cli import app
 from walkaway.service import import_files
-from walkaway.service.insights import insights, insights_json, wilson
+from walkaway.service.insights import insights, insights_json, turn_headline, wilson
 from walkaway.store import Store
 
 
@@ -83,3 +83,25 @@ def test_insights_on_the_command_line(closed_only: Store) -> None:
     assert max(len(line) for line in text.stdout.splitlines()) <= 80
     data = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
     assert data == json.loads(json.dumps(insights_json(insights(closed_only, AS_OF))))
+
+
+def test_where_lost_deals_turn_in_words() -> None:
+    turns = pl.DataFrame(
+        {
+            "stage": ["Discovery", "Proposal", "Demo", "Negotiation"],
+            "deals": [1204, 41, 38, 14],
+            "share": [1204 / 1297, 41 / 1297, 38 / 1297, 14 / 1297],
+            "median_days_to_turn": [33.4, 78.0, 45.4, 99.0],
+        }
+    )
+    assert turn_headline(turns) == (
+        "Lost deals turn most often in Discovery: 1,204 lost deals of the 1,297 whose turn "
+        "was seen (93%), a median 33 days after they were created; then Proposal (3%) and "
+        "Demo (3%)."
+    )
+    one = turns.head(1).with_columns(pl.lit(None, dtype=pl.String).alias("stage"))
+    assert turn_headline(one) == (
+        "Lost deals turn most often in no stage: 1,204 lost deals of the 1,204 whose turn "
+        "was seen (93%), a median 33 days after they were created."
+    )
+    assert turn_headline(turns.clear()) is None

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from walkaway.reporting.numbers import days, hours, money, percent, short_money
-from walkaway.wording import counted
+from walkaway.wording import counted, thousands
 
 TEMPLATE = "review.html"
 
@@ -39,6 +39,7 @@ def environment() -> Environment:
         days=days,
         day=_day,
         counted=counted,
+        thousands=thousands,
     )
     return env
 

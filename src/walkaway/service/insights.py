@@ -29,6 +29,7 @@ from walkaway.policy import Policy
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.store import Store
+from walkaway.wording import counted, percent_text
 
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
 MAX_VALUES = 12  # a column with more distinct values is an identifier, not a segment
@@ -201,6 +202,27 @@ def insights(store: Store, as_of: datetime, *, turns: bool = True) -> Insights:
     )
 
 
+def turn_headline(turns: pl.DataFrame) -> str | None:
+    """Where lost deals turn, in one sentence (None before any turn was seen): the stage
+    most of them turned in, how many of those whose turn was seen, the share, a median
+    how many days after creation, then the next two stages."""
+    if turns.height == 0:
+        return None
+    seen = int(turns["deals"].sum())
+    rows = turns.rows(named=True)
+    first = rows[0]
+    stage = first["stage"] or "no stage"
+    line = (
+        f"Lost deals turn most often in {stage}: {counted(first['deals'], 'lost deal')} of "
+        f"the {seen:,} whose turn was seen ({percent_text(first['share'])})"
+    )
+    days = first["median_days_to_turn"]
+    if days is not None:
+        line += f", a median {counted(round(days), 'day')} after they were created"
+    after = [f"{r['stage'] or 'no stage'} ({percent_text(r['share'])})" for r in rows[1:3]]
+    return line + (f"; then {' and '.join(after)}." if after else ".")
+
+
 def _plain(frame: pl.DataFrame) -> list[dict[str, Any]]:
     rows = frame.to_dicts()
     for row in rows:
@@ -221,4 +243,5 @@ def insights_json(found: Insights) -> dict[str, Any]:
         "funnel": _plain(found.funnel),
         "facts": _plain(found.facts),
         "lost_deals_turn": _plain(found.turns),
+        "lost_deals_turn_in_words": turn_headline(found.turns),
     }

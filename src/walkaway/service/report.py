@@ -33,7 +33,7 @@ from walkaway.reporting import (
 from walkaway.reporting.numbers import money, percent
 from walkaway.service.changes import Changes, changes
 from walkaway.service.forecast import Forecast, Period, forecast_by_period, forecast_chart_of
-from walkaway.service.insights import Insights, insights
+from walkaway.service.insights import Insights, insights, turn_headline
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.service.review import Review, review
@@ -120,7 +120,7 @@ def build_report(
         gut=gut,
         changes=changed,
         forecast=forecast_by_period(store, result, Period.MONTH),
-        insights=insights(store, as_of, turns=False),
+        insights=insights(store, as_of),
     )
 
 
@@ -330,6 +330,8 @@ def insights_context(found: Insights) -> dict[str, Any]:
     return {
         "closed": found.closed,
         "won": found.won,
+        "turns": found.turns.to_dicts(),
+        "turn_headline": turn_headline(found.turns),
         "rates": found.rates.with_columns(words).to_dicts(),
         "funnel": found.funnel.to_dicts() if found.funnel["reached"].sum() else [],
         "confirmed": [

@@ -9,7 +9,7 @@ from jinja2 import Environment
 
 from walkaway.flags.rulebook import flag_title
 from walkaway.models import Recommendation
-from walkaway.wording import counted, money_text, percent_text
+from walkaway.wording import counted, money_text, percent_text, thousands
 
 CALLS = {call.value: call.label for call in Recommendation}
 CALL_ORDER = ("walk_away", "requalify", "pursue")
@@ -23,13 +23,6 @@ def money(value: float | None, currency: str | None = None, short: bool = False)
 def percent(value: float | None, digits: int = 0) -> str:
     """15%, <1%, >99% (an em dash for no value)."""
     return percent_text(value, digits)
-
-
-def thousands(value: float | None) -> str:
-    """A count with thousands separators ("2,089"); an em dash for no value."""
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
 
 
 def hours(value: float | None) -> str:

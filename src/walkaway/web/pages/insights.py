@@ -8,8 +8,8 @@ import polars as pl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from walkaway.service.insights import insights
-from walkaway.web.context import AsOf, CurrentUser, StoreDep
+from walkaway.service.insights import Insights, insights, turn_headline
+from walkaway.web.context import AsOf, CacheDep, CurrentUser, StoreDep
 from walkaway.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -17,11 +17,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/insights", response_class=HTMLResponse)
 def insights_page(
-    request: Request, user: CurrentUser, store: StoreDep, as_of: AsOf
+    request: Request, user: CurrentUser, store: StoreDep, cache: CacheDep, as_of: AsOf
 ) -> HTMLResponse:
     """What wins here, from the deals closed before the date (the team's, whoever asks:
-    the segments are the team's own history, not a rep's deals)."""
-    found = insights(store, as_of, turns=False)
+    the segments are the team's own history, not a rep's deals), and where lost deals
+    turn (the team loss review: seconds, so kept until the store changes)."""
+    found = cache.remember(("insights", as_of), lambda: insights(store, as_of), _size)
     facts = found.facts
     verdicts = (
         facts.group_by("verdict", maintain_order=True).agg(
@@ -35,5 +36,12 @@ def insights_page(
         "rates": found.rates.with_columns(pl.col("column").str.replace_all("_", " ")).to_dicts(),
         "funnel": found.funnel.to_dicts() if found.funnel["reached"].sum() else [],
         "verdicts": verdicts.to_dicts(),
+        "turns": found.turns.to_dicts(),
+        "turn_headline": turn_headline(found.turns),
     }
     return render(request, "insights.html", context, as_of=as_of)
+
+
+def _size(found: Insights) -> int:
+    frames = (found.rates, found.funnel, found.facts, found.turns)
+    return sum(int(frame.estimated_size()) for frame in frames) + 1_000
