@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -287,6 +288,26 @@ def _refused(layout: Layout, poison: Poison, *, xlsx: bool) -> bool:
     """A formula in a workbook reads as its saved value (none here): an empty cell, which
     Maven's optional close value may be (the amount is then 0, marked estimated)."""
     return not (xlsx and poison.value.startswith("=") and layout.format == "maven")
+
+
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}$")
+
+
+def dates_undecided(layout: Layout, rows: list[Row]) -> bool:
+    """Does the file write dates such as 3/4/2026 that read two ways, and none that only
+    reads one way (a 13 or more before or after the first slash)? Then it is refused
+    as a whole, naming --dayfirst and --monthfirst. (Every layout writes all its dates
+    the same way, so one deciding cell decides every date column.)"""
+    either = decides = False
+    for row in rows:
+        cells = cells_of(layout, row)
+        for name in ("created", "close"):
+            found = _DAY_MONTH.match(cells.get(layout.columns.get(name, ""), "") or "")
+            if found:
+                a, b = int(found[1]), int(found[2])
+                decides = decides or max(a, b) > 12
+                either = either or (a != b and max(a, b) <= 12)
+    return either and not decides
 
 
 def valid_rows(layout: Layout, rows: list[Row], *, xlsx: bool = False) -> list[Row]:

@@ -89,3 +89,42 @@ def test_decimal_on_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "expected , (a decimal comma) or . (a point)" in bad.stderr
     good = runner.invoke(app, ["import", str(mixed), "--db", db, "--decimal", ","])
     assert good.exit_code == 0, good.output
+
+
+def test_a_point_grouping_three_digits_with_nothing_to_explain_it_is_refused(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """'25.000' is 25,000 in Germany and 25 in a spreadsheet set to three places: a
+    column with nothing else to say which is refused, in either kind of file."""
+    for delimiter in (";", ","):
+        dotted = _file(tmp_path, ["25.000", "300"], delimiter=delimiter)
+        with pytest.raises(InputError, match=r"'25\.000', which may be 25000 .* or 25 "):
+            import_files(sqlite_store, dotted)
+    assert list_deals(sqlite_store).height == 0
+    import_files(sqlite_store, dotted, decimal=",")
+    assert _amounts(sqlite_store) == {"D0": 25000.0, "D1": 300.0}
+
+
+@pytest.mark.parametrize(
+    ("cells", "read"),
+    [
+        (["1.500", "2.25"], [1.5, 2.25]),  # another decimal with a point decides
+        (["1.234.567"], [1234567.0]),  # two points can only group thousands
+        (["0.125"], [0.125]),  # no thousand starts with 0
+    ],
+)
+def test_points_their_column_decides(cells: list[str], read: list[float]) -> None:
+    import polars as pl
+
+    assert parse_number(pl.Series("amount", cells), ",", strict=True).to_list() == read
+
+
+def test_decimal_reads_the_fraction_columns_too(sqlite_store: Store, tmp_path: Path) -> None:
+    from tests.csvfiles import write
+
+    path = write(
+        tmp_path / "deals.csv",
+        [HEADER + ",margin", 'D1,Deal,Ana,Demo,100,2026-01-05,"0,25"'],
+    )
+    import_files(sqlite_store, path, decimal=",")
+    assert list_deals(sqlite_store)["margin"].to_list() == [0.25]

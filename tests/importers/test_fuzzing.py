@@ -32,6 +32,7 @@ from tests.importers.exports import (
     LAYOUTS,
     Layout,
     Row,
+    dates_undecided,
     landing,
     problems_expected,
     rows_of,
@@ -194,6 +195,12 @@ def check_rows_case(
         rejects = folder / "rejects.csv"
         options = ["--skip-invalid", "--rejects", str(rejects)] if skip_invalid else []
         outcome = run_import(team_store, folder, export, *options)
+        if dates_undecided(layout, rows):
+            assert outcome.exit_code == 2, outcome.stdout
+            lines = outcome.stderr.strip().splitlines()
+            assert len(lines) == 1 and "--dayfirst" in lines[0] and "--monthfirst" in lines[0]
+            assert outcome.after == outcome.before
+            return
         shift = TITLE_LINES if titled else 0
         expected = {(r + shift, c) for r, c in problems_expected(layout, rows, xlsx=xlsx)}
         if skip_invalid:

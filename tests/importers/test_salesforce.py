@@ -220,7 +220,7 @@ GOOD = {
     "Stage": "Closed Won",
     "Amount": "$1,000.00",
     "Close Date": "5/26/17",
-    "Created Date": "2/1/17",
+    "Created Date": "2/13/17",  # with a day past 12, so that each date column reads month first
 }
 
 

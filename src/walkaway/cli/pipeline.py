@@ -80,6 +80,26 @@ def import_command(
             "column's cells decide; one they cannot is refused, naming this option).",
         ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="The sheet of an XLSX deals file to read: its name or number (1: "
+            "the first, the default).",
+        ),
+    ] = None,
+    dayfirst: Annotated[
+        bool,
+        typer.Option(
+            "--dayfirst",
+            help="Dates such as 03/04/2026 are day/month/year (default: each date "
+            "column's cells decide; one they cannot is refused, naming this option).",
+        ),
+    ] = False,
+    monthfirst: Annotated[
+        bool,
+        typer.Option("--monthfirst", help="Dates such as 03/04/2026 are month/day/year."),
+    ] = False,
     inspect: Annotated[
         bool,
         typer.Option(
@@ -97,8 +117,11 @@ def import_command(
     column_map = _column_map(maps or [], mapping)
     if decimal not in (None, ",", "."):
         raise InputError(f"--decimal {decimal!r}: expected , (a decimal comma) or . (a point)")
+    if dayfirst and monthfirst:
+        raise InputError("--dayfirst and --monthfirst: pass one, the way the file's dates read")
+    day_first = True if dayfirst else False if monthfirst else None
     if inspect:
-        _print_inspection(deals, format.value, column_map, db)
+        _print_inspection(deals, format.value, column_map, db, sheet)
         return
     settings = Settings.from_env(db=db)
     with (
@@ -116,6 +139,8 @@ def import_command(
             progress=step,
             column_map=column_map,
             decimal=decimal,
+            day_first=day_first,
+            sheet=sheet,
         )
     for note in summary.notes:
         out.print(note)
@@ -140,7 +165,7 @@ def _column_map(maps: list[str], mapping: Path | None) -> ColumnMap | None:
 
 
 def _print_inspection(
-    deals: Path, format: str, column_map: ColumnMap | None, db: str | None
+    deals: Path, format: str, column_map: ColumnMap | None, db: str | None, sheet: str | None
 ) -> None:
     from walkaway.importers.inspect import inspect_file
     from walkaway.service.mappings import saved_column_maps
@@ -149,7 +174,7 @@ def _print_inspection(
         saved = saved_column_maps(open_from(db))
     except NoStore:
         saved = []
-    found = inspect_file(deals, format=format, column_map=column_map, saved_maps=saved)
+    found = inspect_file(deals, format=format, column_map=column_map, saved_maps=saved, sheet=sheet)
     out.print(
         f"{found.label}: {len(found.matches)} columns, {found.rows:,} rows; {found.note}",
         highlight=False,

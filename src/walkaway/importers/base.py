@@ -29,6 +29,9 @@ class Mapped:
     headers: tuple[str, ...] = ()
     # The decimal mark a person named (--decimal); None: each column's cells decide.
     decimal: str | None = None
+    # How a person said ``3/4/2026`` reads (--dayfirst True, --monthfirst False); None:
+    # each date column's cells decide (walkaway.importers.dates).
+    day_first: bool | None = None
 
     def origin(self, column: str) -> str:
         return self.origins.get(column, column)

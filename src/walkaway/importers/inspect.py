@@ -61,10 +61,11 @@ def inspect_file(
     format: str = "auto",
     column_map: ColumnMap | None = None,
     saved_maps: Sequence[ColumnMap] = (),
+    sheet: str | None = None,
 ) -> Inspection:
     """How the deals file at ``path`` would be read; never raises for headers it cannot
     place (that is what it is for), only for a file it cannot read."""
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     chosen = column_map or fitting_map(saved_maps, table.headers)
     how = "--map" if column_map is not None else "saved"
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import polars as pl
 from walkaway.errors import ImportFailed
 from walkaway.importers.base import Mapped, SourceFormat
 from walkaway.importers.columns import ColumnMap, apply_column_map, fitting_map
+from walkaway.importers.dates import DateOrder
 from walkaway.importers.problems import summarised_lines
 from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
 from walkaway.importers.registry import detect_format, get_format
@@ -38,6 +39,9 @@ class PreparedImport:
     # "--map" (given now, to be saved) or "saved" (the store's, for these headers).
     column_map: ColumnMap | None = None
     map_from: str | None = None
+    # How a column was read where it could have been read otherwise ("column 'Close
+    # Date' read as day/month/year (row 14 has 25/12/2026)"), for the summary.
+    notes: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> int:
@@ -71,12 +75,15 @@ def prepare_import(
     column_map: ColumnMap | None = None,
     saved_maps: Sequence[ColumnMap] = (),
     decimal: str | None = None,
+    day_first: bool | None = None,
+    sheet: str | None = None,
 ) -> PreparedImport:
     """Read, map and validate. Raises :class:`ImportFailed` on any problem unless
     ``skip_invalid``, in which case bad rows (and the activities of bad deals) are
     set aside with their reasons. The deals file is read through ``column_map``, else
-    through the first of ``saved_maps`` whose headers it has (the store's)."""
-    deals_table = read_table(deals_path)
+    through the first of ``saved_maps`` whose headers it has (the store's); ``sheet``
+    picks the sheet of a deals workbook (its first by default)."""
+    deals_table = read_table(deals_path, sheet=sheet)
     detected = format == "auto"
     chosen = column_map or fitting_map(saved_maps, deals_table.headers)
     if chosen is None:
@@ -98,6 +105,7 @@ def prepare_import(
         known_deal_ids=known_deal_ids,
         skip_invalid=skip_invalid,
         decimal=decimal,
+        day_first=day_first,
     )
     map_from = None if chosen is None else "--map" if column_map is not None else "saved"
     return replace(prepared, column_map=chosen, map_from=map_from)
@@ -132,9 +140,13 @@ def _activities(
     known: pl.Series,
     bad_ids: pl.Series,
     decimal: str | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One activities table mapped and validated: good rows, problems, rejected rows."""
-    activities = validate_activities(replace(source.map_activities(table), decimal=decimal), known)
+    day_first: bool | None = None,
+    date_hints: Mapping[str, DateOrder] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, tuple[str, ...]]:
+    """One activities table mapped and validated: good rows, problems, rejected rows and
+    the notes on how it was read."""
+    mapped = replace(source.map_activities(table), decimal=decimal, day_first=day_first)
+    activities = validate_activities(mapped, known, date_hints)
     # Activities of a rejected deal are rejected with it.
     orphaned = activities.frame.filter(pl.col("deal_id").is_in(bad_ids.drop_nulls().implode()))
     orphan_problems = pl.DataFrame(
@@ -150,7 +162,8 @@ def _activities(
     problems = pl.concat([activities.problems, orphan_problems])
     bad_rows = problems["row"].unique().implode()
     good = activities.frame.filter(~pl.col(ROW_COLUMN).is_in(bad_rows))
-    return good, problems, _rejects(activities.source, _reasons(problems, table.label))
+    rejected = _rejects(activities.source, _reasons(problems, table.label))
+    return good, problems, rejected, activities.notes
 
 
 def prepare_activity_table(
@@ -159,7 +172,7 @@ def prepare_activity_table(
     """One activities table on its own (deals already stored): the valid rows in the
     generic format, and the problems of the rest (:data:`PROBLEM_SCHEMA`)."""
     no_bad_deals = pl.Series("deal_id", [], dtype=pl.String)
-    good, problems, _rejected = _activities(source, table, known_deal_ids, no_bad_deals)
+    good, problems, _rejected, _notes = _activities(source, table, known_deal_ids, no_bad_deals)
     return good.select(ACTIVITY_COLUMNS), problems
 
 
@@ -173,10 +186,11 @@ def prepare_tables(
     known_deal_ids: pl.Series | None = None,
     skip_invalid: bool = False,
     decimal: str | None = None,
+    day_first: bool | None = None,
 ) -> PreparedImport:
     """:func:`prepare_import` on tables already read (a file, or records a CRM's API
     returned): the deals by ``source``'s mapping, each activities table by its own."""
-    mapped_deals = replace(source.map_deals(deals_table), decimal=decimal)
+    mapped_deals = replace(source.map_deals(deals_table), decimal=decimal, day_first=day_first)
     deals = validate_deals(mapped_deals, default_currency)
     problems = [deals.problems]
     bad_deal_rows = deals.problems["row"].unique()
@@ -185,9 +199,12 @@ def prepare_tables(
     if known_deal_ids is not None:
         known = pl.concat([known, known_deal_ids.cast(pl.String)])
     bad_ids = deals.frame.filter(pl.col(ROW_COLUMN).is_in(bad_deal_rows.implode()))["deal_id"]
-    good_acts, rejected_acts = [], []
+    good_acts, rejected_acts, notes = [], [], list(deals.notes)
     for table_source, table in activity_tables:
-        good, table_problems, rejected = _activities(table_source, table, known, bad_ids, decimal)
+        good, table_problems, rejected, read_as = _activities(
+            table_source, table, known, bad_ids, decimal, day_first, deals.date_orders
+        )
+        notes += read_as
         good_acts.append(good.select(ACTIVITY_COLUMNS))
         problems.append(table_problems)
         rejected_acts.append(rejected)
@@ -204,4 +221,5 @@ def prepare_tables(
         rejected_activities=pl.concat(rejected_acts, how="diagonal_relaxed")
         if rejected_acts
         else pl.DataFrame(),
+        notes=tuple(notes),
     )

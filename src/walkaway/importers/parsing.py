@@ -3,8 +3,9 @@
 Each parser takes a column of text and returns the parsed column; a cell that had text
 but could not be parsed comes back null, so ``bad = raw.is_not_null() & parsed.is_null()``.
 Ambiguous notations are settled per column, as a person reading the file would:
-``5/6/17`` is US month-first unless some cell in the column has a day above 12 first;
-``1.234`` is a decimal unless the column writes decimals with a comma.
+``5/6/17`` reads the way the column's other cells show (walkaway.importers.dates
+decides it, or refuses a column that cannot be decided); ``1.234`` is a decimal unless
+the column writes decimals with a comma (a lone ``25.000`` the strict reading refuses).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from walkaway.models import DATETIME
 
 _CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|INR)\b"
 _SPACES = r"[\s\u00a0\u202f']"
+# ``25.000``: a thousand grouped with a point, or a decimal with three places.
+_ONE_DOT_GROUP = r"^[1-9]\d{0,2}\.\d{3}$"
 
 
 class AmbiguousNumbers(ValueError):
@@ -52,6 +55,12 @@ def _refuse_undecided(text: pl.Series, european: pl.Series, delimiter: str | Non
         raise AmbiguousNumbers(
             f"has {grouped[0]!r} (a thousands comma?) and {comma[0]!r} (a decimal comma)"
         )
+    dotted = text.filter(text.str.contains(_ONE_DOT_GROUP).fill_null(False))
+    if len(dotted) and not (len(comma) or len(point) or len(grouped)):
+        raise AmbiguousNumbers(
+            f"has {dotted[0]!r}, which may be {dotted[0].replace('.', '')} (a thousands "
+            f"point) or {float(dotted[0]):g} (a decimal)"
+        )
     if delimiter == ";" and len(grouped) and not len(point):
         raise AmbiguousNumbers(
             f"has {grouped[0]!r}, which in a semicolon file may be {grouped[0].replace(',', '')} "
@@ -79,6 +88,9 @@ def parse_number(
     # Most columns hold plain decimals (2.5, 1200), which the rules read as they stand:
     # casting them directly gives the same at a tenth of the work.
     plain = text.str.contains(r"^\d+(\.\d+)?$")
+    if decimal == "," or (strict and decimal is None):
+        # ``25.000`` is 25 only once the column's other cells (or --decimal .) say so.
+        plain = plain & ~text.str.contains(_ONE_DOT_GROUP)
     if not bool((text.is_not_null() & ~plain).any()):
         return text.cast(pl.Float64, strict=False)
     return _parse_messy_number(text, delimiter, decimal, strict).rename(raw.name)
@@ -114,7 +126,7 @@ def _parse_messy_number(
         )
         .when(has_comma)
         .then(drop_commas if not comma_decimal else b.str.replace(",", ".", literal=True))
-        .when(has_dot & dot_groups & pl.lit(comma_decimal))
+        .when(has_dot & dot_groups & (pl.lit(comma_decimal) | (b.str.count_matches(r"\.") > 1)))
         .then(b.str.replace_all(".", "", literal=True))
         .otherwise(b)
     )
@@ -129,10 +141,12 @@ def _parse_messy_number(
     return frame.select(value.alias(raw.name)).to_series()
 
 
-def parse_fraction(raw: pl.Series, delimiter: str | None = None) -> pl.Series:
+def parse_fraction(
+    raw: pl.Series, delimiter: str | None = None, decimal: str | None = None
+) -> pl.Series:
     """A fraction 0–1; ``15%`` is 0.15. Values outside 0–1 come back null (invalid)."""
     percent = raw.str.contains("%").fill_null(False)
-    value = parse_number(raw, delimiter)
+    value = parse_number(raw, delimiter, decimal)
     value = value.zip_with(~percent, value / 100.0)
     return value.zip_with(
         (value >= 0) & (value <= 1), pl.Series([None] * len(value), dtype=pl.Float64)
@@ -188,9 +202,12 @@ def _normalise_datetime_text(raw: pl.Series) -> pl.Series:
     return text.str.to_uppercase()
 
 
-def _datetime_candidates(text: pl.Series) -> list[pl.Expr]:
-    """Every notation read, as expressions on column ``t``, in order of preference."""
-    day_first_slash = bool(text.str.contains(r"^(1[3-9]|2\d|3[01])/\d{1,2}/").any())
+def _datetime_candidates(text: pl.Series, day_first: bool | None = None) -> list[pl.Expr]:
+    """Every notation read, as expressions on column ``t``, in order of preference.
+    ``day_first`` says how ``3/4/2026`` and ``3-4-2026`` read; None: day first when some
+    cell has a day above 12 first, else month first."""
+    if day_first is None:
+        day_first = bool(text.str.contains(r"^(1[3-9]|2\d|3[01])/\d{1,2}/").any())
     two_digit_year = pl.col("t").str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\s|$)")
     candidates: list[pl.Expr] = [
         pl.col("t")
@@ -204,8 +221,8 @@ def _datetime_candidates(text: pl.Series) -> list[pl.Expr]:
     # %Y takes any number of digits: without this, "2/1/17" would be the year 2.
     year_first = pl.col("t").str.contains(r"^\d{4}\D")
     candidates = [pl.when(year_first).then(c) for c in candidates]
-    for sep, day_first in (("/", day_first_slash), (".", True), ("-", day_first_slash)):
-        for fmt in _slash_formats(day_first, sep):
+    for sep, first in (("/", day_first), (".", True), ("-", day_first)):
+        for fmt in _slash_formats(first, sep):
             parsed = pl.col("t").str.to_datetime(fmt, strict=False, time_unit="us")
             wants_short = "%y" in fmt
             guard = two_digit_year if wants_short else ~two_digit_year
@@ -233,12 +250,14 @@ def _notations_used(sample: pl.DataFrame, candidates: list[pl.Expr]) -> list[pl.
     return [candidates[i] for i in sorted(chosen)]
 
 
-def parse_datetime(raw: pl.Series) -> pl.Series:
+def parse_datetime(raw: pl.Series, day_first: bool | None = None) -> pl.Series:
     """Datetimes as naive UTC from ISO 8601 (with or without offset), US ``5/26/17``,
-    European ``26/05/2017`` or ``26.05.2017``, with or without a time."""
+    European ``26/05/2017`` or ``26.05.2017``, with or without a time. ``day_first``
+    says which way ``3/4/2026`` reads (None: as :func:`_datetime_candidates` guesses;
+    the validator decides it per column first: walkaway.importers.dates)."""
     text = _normalise_datetime_text(raw)
     frame = pl.DataFrame({"t": text})
-    candidates = _datetime_candidates(text)
+    candidates = _datetime_candidates(text, day_first)
     # A column is written in one or two notations: find them on a sample and parse the
     # whole column with those alone; only cells still unparsed try every notation. The
     # notations exclude one another (a cell reads in one, or as the same moment in
@@ -252,6 +271,6 @@ def parse_datetime(raw: pl.Series) -> pl.Series:
     return parsed.rename(raw.name)
 
 
-def parse_date(raw: pl.Series) -> pl.Series:
+def parse_date(raw: pl.Series, day_first: bool | None = None) -> pl.Series:
     """A calendar date (any notation :func:`parse_datetime` reads)."""
-    return parse_datetime(raw).dt.date()
+    return parse_datetime(raw, day_first).dt.date()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -47,16 +48,22 @@ class RawTable:
         return [c for c in self.frame.columns if c != ROW_COLUMN]
 
 
-def read_table(path: Path | str, label: str | None = None) -> RawTable:
-    """Read a CSV or XLSX file into a :class:`RawTable`."""
+def read_table(path: Path | str, label: str | None = None, sheet: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file into a :class:`RawTable`; ``sheet`` names a workbook's
+    sheet by its name or number (1 is the first, the one read without it)."""
     path = Path(path)
     label = label or path.name
     if not path.is_file():
         raise InputError(f"{label}: file not found (expected a CSV or XLSX file at {path})")
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return replace(_read_xlsx(path, label), path=path)
+        return replace(_read_xlsx(path, label, sheet), path=path)
     if path.suffix.lower() == ".xls":
         raise InputError(f"{label}: old Excel .xls is not supported; save it as .xlsx or .csv")
+    if sheet is not None:
+        raise InputError(
+            f"{label}: --sheet {sheet!r} picks a sheet of an Excel workbook (.xlsx); a CSV "
+            "file has one table: import it without --sheet"
+        )
     return replace(read_csv_bytes(path.read_bytes(), label), path=path)
 
 
@@ -274,7 +281,30 @@ def _check_unpacked_size(path: Path, label: str) -> None:
         )
 
 
-def _first_sheet_rows(path: Path, label: str) -> list[tuple[object, ...]]:
+def _pick_sheet(workbook: Any, label: str, sheet: str | None) -> Any:
+    """The sheet named ``sheet`` (compared case-insensitively when no name is exact), or
+    numbered so from 1; the first for None. Refuses one the workbook does not have,
+    listing those it has."""
+    sheets = workbook.worksheets
+    if sheet is None:
+        return sheets[0]
+    wanted = sheet.strip()
+    if wanted in workbook.sheetnames:
+        return workbook[wanted]
+    folded = [n for n in workbook.sheetnames if n.casefold() == wanted.casefold()]
+    if len(folded) == 1:
+        return workbook[folded[0]]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
+        return sheets[int(wanted) - 1]
+    names = ", ".join(repr(n) for n in workbook.sheetnames)
+    raise InputError(
+        f"{label}: no sheet {sheet!r}; the workbook has {len(sheets)}: {names} (pass --sheet "
+        f"with one of those names, or its number 1–{len(sheets)})"
+    )
+
+
+def _sheet_rows(path: Path, label: str, sheet: str | None) -> tuple[list[tuple[object, ...]], str]:
+    """The rows of the sheet picked (:func:`_pick_sheet`), and how messages name it."""
     from openpyxl import load_workbook
 
     rows: list[tuple[object, ...]] = []
@@ -288,25 +318,30 @@ def _first_sheet_rows(path: Path, label: str) -> list[tuple[object, ...]]:
         except Exception as error:  # openpyxl raises many kinds for a broken file
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise InputError(f"{label}: cannot be read as an Excel workbook ({reason})") from error
+        name = "the first sheet"
         try:
-            for row in workbook.worksheets[0].iter_rows(values_only=True):
+            picked = _pick_sheet(workbook, label, sheet)
+            name = name if sheet is None else f"sheet {picked.title!r}"
+            for row in picked.iter_rows(values_only=True):
                 rows.append(row)
+        except InputError:
+            raise
         except Exception as error:  # a damaged cell: text in a number, a missing string
             raise InputError(
-                f"{label}: row {len(rows) + 1} of the first sheet cannot be read "
+                f"{label}: row {len(rows) + 1} of {name} cannot be read "
                 f"({type(error).__name__}: {error}); expected cells as a spreadsheet writes "
                 "them: open and save the file again, or save it as CSV"
             ) from error
         finally:
             workbook.close()
-    return rows
+    return rows, name
 
 
-def _read_xlsx(path: Path, label: str) -> RawTable:
+def _read_xlsx(path: Path, label: str, sheet: str | None = None) -> RawTable:
     _check_unpacked_size(path, label)
-    rows = _first_sheet_rows(path, label)
+    rows, name = _sheet_rows(path, label, sheet)
     if not rows:
-        raise InputError(f"{label}: the first sheet is empty (expected a header row)")
+        raise InputError(f"{label}: {name} is empty (expected a header row)")
     titles = title_rows(rows)
     headers = _unique_headers([_cell_text(h) or "" for h in rows[titles]])
     width = len(headers)

@@ -6,7 +6,8 @@ at a time, so a user sees every problem of a file in one go.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -22,6 +23,7 @@ from walkaway.errors import InputError
 from walkaway.importers import parsing
 from walkaway.importers.base import Mapped
 from walkaway.importers.currency import ISO_CODE, deal_currencies, named_currency
+from walkaway.importers.dates import DateOrder, UndecidedDates, date_order, decide
 from walkaway.importers.reading import ROW_COLUMN
 from walkaway.models import (
     ACTIVITY_SCHEMA,
@@ -68,6 +70,11 @@ class Validated:
     frame: pl.DataFrame  # typed, with ``__row``
     source: pl.DataFrame  # the mapped text frame, with ``__row``
     problems: pl.DataFrame  # PROBLEM_SCHEMA
+    # How the file was read where it could have been read otherwise (for the summary).
+    notes: tuple[str, ...] = ()
+    # What each date column's cells say of reading 3/4/2026, named as a note names it
+    # (an activities file of the same export falls back on its deals file's).
+    date_orders: Mapping[str, DateOrder] = field(default_factory=dict)
 
 
 class AmbiguousColumn(InputError):
@@ -80,6 +87,8 @@ class _Checker:
         self.mapped = mapped
         self.text = mapped.frame
         self.found: list[pl.DataFrame] = []
+        self.notes: list[str] = []
+        self.orders: dict[str, DateOrder] = {}
 
     def col(self, name: str) -> pl.Series:
         if name in self.text.columns:
@@ -135,6 +144,29 @@ class _Checker:
                 "if its decimals are written with a comma, or --decimal . with a point"
             ) from None
         return values.rename(name)
+
+    def date_orders(
+        self, names: tuple[str, ...], others: Mapping[str, DateOrder] | None = None
+    ) -> dict[str, bool | None]:
+        """Which way each date column reads ``3/4/2026`` (True: day first), columns read
+        from one header decided together (:func:`walkaway.importers.dates.decide`)."""
+        present = [n for n in names if n in self.text.columns]
+        if self.mapped.day_first is not None:
+            return dict.fromkeys(present, self.mapped.day_first)
+        by_header: dict[str, list[str]] = {}
+        for name in present:
+            by_header.setdefault(self.mapped.origin(name), []).append(name)
+        orders = {}
+        for header, columns in by_header.items():
+            cells = pl.concat([self.col(c) for c in columns])
+            orders[header] = date_order(cells, pl.concat([self.text[ROW_COLUMN]] * len(columns)))
+        try:
+            read, notes = decide(self.mapped.label, orders, others)
+        except UndecidedDates as error:
+            raise AmbiguousColumn(str(error)) from None
+        self.notes += notes
+        self.orders.update({f"{self.mapped.label}'s '{h}'": o for h, o in orders.items()})
+        return {name: read[header] for header, cols in by_header.items() for name in cols}
 
     def count(self, name: str, low: int, high: int) -> pl.Series:
         expected = f"a whole number {_range(low, high)}"
@@ -239,16 +271,21 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     hours_text = f"a number of hours {_range(0, MAX_DEAL_HOURS)}"
     out["hours_invested"] = check.number("hours_invested", 0, MAX_DEAL_HOURS, hours_text)
     for name, expected in _FRACTION_FIELDS.items():
-        out[name] = check.parsed(name, parsing.parse_fraction(check.col(name), delimiter), expected)
+        fraction = parsing.parse_fraction(check.col(name), delimiter, mapped.decimal)
+        out[name] = check.parsed(name, fraction, expected)
     for name in _COUNT_FIELDS:
         out[name] = check.count(name, 0, MAX_COUNT)
     out["rep_confidence"] = check.count("rep_confidence", 1, 5)
+    orders = check.date_orders(("created_at", "closed_at", "expected_close"))
     for name in ("created_at", "closed_at"):
-        out[name] = check.moment(name, parsing.parse_datetime(check.col(name)), _DATE_TEXT)
+        parsed = parsing.parse_datetime(check.col(name), orders.get(name))
+        out[name] = check.moment(name, parsed, _DATE_TEXT)
     check.required("created_at", _DATE_TEXT)
     check.required("closed_at", "a close date (required when won or lost)", when=closed)
     out["expected_close"] = check.moment(
-        "expected_close", parsing.parse_date(check.col("expected_close")), _DATE_TEXT
+        "expected_close",
+        parsing.parse_date(check.col("expected_close"), orders.get("expected_close")),
+        _DATE_TEXT,
     )
     currency = named_currency(check.col("currency"))
     check.report(
@@ -264,11 +301,14 @@ def validate_deals(mapped: Mapped, default_currency: str) -> Validated:
     duplicated = typed["deal_id"].is_duplicated() & ~typed["deal_id"].is_first_distinct()
     check.report(duplicated, "deal_id", "a deal id not already used higher up in the file")
     typed = typed.select([pl.col(c).cast(t) for c, t in DEAL_SCHEMA.items()] + [pl.col(ROW_COLUMN)])
-    return Validated(typed, mapped.frame, check.problems())
+    return Validated(typed, mapped.frame, check.problems(), tuple(check.notes), check.orders)
 
 
-def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
-    """Check and type an activities table; every activity must belong to a known deal."""
+def validate_activities(
+    mapped: Mapped, known_deals: pl.Series, date_hints: Mapping[str, DateOrder] | None = None
+) -> Validated:
+    """Check and type an activities table; every activity must belong to a known deal.
+    ``date_hints``: the deals file's date columns, for an ``at`` its cells cannot decide."""
     require_columns(mapped, {"deal_id": "deal_id", "at": "at", "kind": "kind"})
     check = _Checker(mapped)
     check.required("deal_id", "a deal id")
@@ -278,7 +318,8 @@ def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
         known_deals.implode()
     )
     check.report(unknown, "deal_id", "a deal_id present in the deals file or already imported")
-    at = check.moment("at", parsing.parse_datetime(check.col("at")), _MOMENT_TEXT)
+    day_first = check.date_orders(("at",), date_hints).get("at")
+    at = check.moment("at", parsing.parse_datetime(check.col("at"), day_first), _MOMENT_TEXT)
     check.required("at", _MOMENT_TEXT)
     kind = check.choice("kind", tuple(k.value for k in ActivityKind))
     check.required("kind", "an activity kind")
@@ -305,7 +346,7 @@ def validate_activities(mapped: Mapped, known_deals: pl.Series) -> Validated:
     typed = typed.select(
         [pl.col(c).cast(t) for c, t in ACTIVITY_SCHEMA.items()] + [pl.col(ROW_COLUMN)]
     )
-    return Validated(typed, mapped.frame, check.problems())
+    return Validated(typed, mapped.frame, check.problems(), tuple(check.notes))
 
 
 def problem_lines(problems: pl.DataFrame) -> list[str]:

@@ -83,6 +83,8 @@ def import_files(
     warm: bool = True,
     column_map: ColumnMap | None = None,
     decimal: str | None = None,
+    day_first: bool | None = None,
+    sheet: str | None = None,
     then: Then[ImportSummary] | None = None,
 ) -> ImportSummary:
     """Import a deals file (and its activities) in one transaction.
@@ -94,8 +96,10 @@ def import_files(
     when not ``warm`` (a batch of imports, say, learning them after the last). A
     ``column_map`` (``--map``) reads the deals file and is kept, with the import, for
     the next file with its headers; without one, a mapping kept earlier that fits the
-    file is used. ``then`` is called with the summary inside the import's transaction
-    (an API import under an Idempotency-Key keeps its answer there).
+    file is used. ``decimal`` and ``day_first`` say how numbers and dates are written
+    where the columns' own cells cannot; ``sheet`` picks the deals workbook's sheet.
+    ``then`` is called with the summary inside the import's transaction (an API import
+    under an Idempotency-Key keeps its answer there).
     """
     from walkaway.importers import prepare_import
     from walkaway.service.mappings import save_column_map, saved_column_maps
@@ -111,6 +115,8 @@ def import_files(
         column_map=column_map,
         saved_maps=saved_column_maps(store),
         decimal=decimal,
+        day_first=day_first,
+        sheet=sheet,
     )
     rejects_file = None
     if prepared.rejected:
@@ -143,7 +149,7 @@ def import_files(
             rejected=prepared.rejected,
             rejects_file=str(rejects_file) if rejects_file else None,
             run_id=run_id,
-            notes=detected + _mapping_notes(prepared),
+            notes=detected + _mapping_notes(prepared) + prepared.notes,
         )
         if then is not None:
             then(conn, summary)
