@@ -10,7 +10,7 @@ from walkaway.decision.economics import ECONOMICS_COLUMNS, compute_economics, ec
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.signals.frame import compute_signals
-from walkaway.signals.norms import compute_norms
+from walkaway.signals.norms import Norms, compute_norms
 
 
 def economics(pipeline: Pipeline, policy: Policy, p: float = 0.5) -> list[dict[str, Any]]:
@@ -104,3 +104,55 @@ def test_economics_objects(policy: Policy) -> None:
     made = economics_of(row)
     assert made.value is None and made.currency == "EUR"
     assert made.cost_to_pursue == pytest.approx(row["cost_to_pursue"])
+
+
+def _won_in(currency: str, owner: str, amount: float, prefix: str) -> tuple[list[Row], list[Row]]:
+    """Twelve won deals of ``owner`` in ``currency``, 4 logged hours each."""
+    won, acts = won_history(12)
+    rename = {d["deal_id"]: f"{prefix}{d['deal_id']}" for d in won}
+    deals = [
+        {
+            **d,
+            "deal_id": rename[d["deal_id"]],
+            "currency": currency,
+            "owner": owner,
+            "amount": amount,
+        }
+        for d in won
+    ]
+    return deals, [{**a, "deal_id": rename[a["deal_id"]]} for a in acts]
+
+
+def test_an_hour_is_valued_in_the_deal_s_own_currency(policy: Policy) -> None:
+    """Won margin over selling hours is learned per currency: a dollar deal is weighed
+    against what the dollar deals earned an hour, never a sum of euros and dollars; a
+    currency with no history of its own falls back to the policy's figure."""
+    eur, eur_acts = _won_in("EUR", "ana", 20_000.0, "E")
+    usd, usd_acts = _won_in("USD", "bo", 50_000.0, "U")
+    open_deals = [
+        build_deal(deal_id="O-USD", currency="USD", owner="cy"),
+        build_deal(deal_id="O-EUR", currency="EUR", owner="cy"),
+        build_deal(deal_id="O-GBP", currency="GBP", owner="cy"),
+        build_deal(deal_id="O-BO", currency="USD", owner="bo"),
+    ]
+    pipeline = build_pipeline([*eur, *usd, *open_deals], [*eur_acts, *usd_acts])
+    rows = {r["deal_id"]: r for r in economics(pipeline, policy)}
+    per_hour = {"EUR": 20_000 * 0.7 / 4, "USD": 50_000 * 0.7 / 4}
+    assert rows["O-USD"]["yield_source"] == "team"
+    assert rows["O-USD"]["yield_per_hour"] == pytest.approx(per_hour["USD"])
+    assert rows["O-EUR"]["yield_per_hour"] == pytest.approx(per_hour["EUR"])
+    assert rows["O-BO"]["yield_source"] == "owner"  # bo won twelve dollar deals
+    assert rows["O-BO"]["yield_per_hour"] == pytest.approx(per_hour["USD"])
+    assert rows["O-GBP"]["yield_source"] == "policy"
+    assert rows["O-GBP"]["yield_per_hour"] == policy.economics.yield_per_hour
+    norms = compute_norms(pipeline, AS_OF, policy)
+    assert norms.yield_per_hour == pytest.approx(per_hour["EUR"])  # the policy's currency
+    assert set(norms.currency_yield["currency"]) == {"EUR", "USD"}
+
+
+def test_the_learned_value_of_an_hour_survives_the_norms_cache(policy: Policy) -> None:
+    usd, acts = _won_in("USD", "bo", 50_000.0, "U")
+    norms = compute_norms(build_pipeline([*usd, build_deal()], acts), AS_OF, policy)
+    again = Norms.from_dict(norms.to_dict())
+    assert again.to_dict() == norms.to_dict()
+    assert again.currency_yield["team_yield"].to_list() == pytest.approx([50_000 * 0.7 / 4])

@@ -57,3 +57,27 @@ def test_a_review_long_after_the_data_says_so_and_how_to_review_as_of_the_export
     (note,) = review_notes(_frame([0.63] * 40), norms, AS_OF, load_policy())
     assert "400 days before this review" in note
     assert f"--as-of {norms.as_of:%Y-%m-%d}" in note
+
+
+def test_a_learned_value_of_an_hour_says_where_it_came_from() -> None:
+    from dataclasses import replace
+
+    policy = load_policy()
+    learned = pl.DataFrame(
+        {
+            "currency": ["EUR", "USD"],
+            "won_deals": [12, 9],
+            "won_value": [168_000.0, 315_000.0],
+            "hours": [1_200.0, 900.0],
+            "team_yield": [140.0, 350.0],
+        }
+    )
+    norms = replace(_norms(AS_OF), currency_yield=learned)
+    spread = [0.1 + 0.08 * i for i in range(10)]
+    (note,) = review_notes(_frame(spread), norms, AS_OF, policy)  # the deals are in USD
+    assert note.startswith("An hour is worth $350 ($315,000 of won margin ÷ 900 logged selling")
+    assert "from the deals won since 2025-" in note
+    assert "€" not in note  # the euro figure is not these deals'
+    # the policy's figure decides: the defaults' note, not this one
+    (policy_note,) = review_notes(_frame(spread, yield_source="policy"), norms, AS_OF, policy)
+    assert policy_note.startswith("The policy's defaults decide")

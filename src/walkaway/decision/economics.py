@@ -7,7 +7,8 @@ Per open deal (DECISION.md), in the deal's currency:
   unknown (null) and so is everything built on it; decide re-qualifies such deals.
 - ``hours_needed`` H = hours still needed to a decision (team history by stage, else
   the policy), never below ``economics.min_hours_needed`` - so H = 0 cannot divide.
-- ``yield_per_hour`` y = won margin per logged selling hour over the last months: the
+- ``yield_per_hour`` y = won margin per logged selling hour over the last months, in
+  the deal's currency (learned from the deals of that currency, never converted): the
   rep's own when the rep has enough won deals, else the team's, else the policy's.
 - ``opportunity_rate`` = max(y, ``economics.hourly_cost``): an hour is never valued
   below what it costs. This is the rate the rule compares with, so
@@ -15,7 +16,8 @@ Per open deal (DECISION.md), in the deal's currency:
 - ``expected_value`` = p x V; ``value_per_hour`` = p x V / H; ``net_value`` = EV - cost.
 - ``walk_away_rate`` = k x rate; ``hours_invested`` is shown and never used (sunk).
 
-Amounts in several currencies are not converted: y is in the policy's currency.
+Amounts in several currencies are not converted; a currency the history says nothing
+about takes the policy's y as it stands.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Each note is one line, and only when it holds:
 - **defaults that decide**: the hours a deal still needs, or what an hour earns
   elsewhere, come from the policy (the history cannot tell them: no hours logged) — and
   they decide the economics of every call; the line names the figure and how to set it;
+- **where the value of an hour comes from** when the history tells it: won margin over
+  the selling hours logged in the policy's window, in each currency of the deals (a rep
+  with enough won deals of their own uses theirs);
 - **a flat model**: the win probabilities hardly differ from deal to deal, so nothing in
   the history predicts wins beyond the stage, and the calls rest on time and economics
   (said once, not under every deal);
@@ -19,8 +22,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from walkaway.policy import Policy
-from walkaway.signals.norms import Norms
-from walkaway.wording import SYMBOLS, percent_text
+from walkaway.signals.norms import Norms, yield_window_start
+from walkaway.wording import SYMBOLS, money_text, percent_text
 
 FLAT_SPREAD = 0.03  # 10th to 90th percentile of p within 3 points: nothing tells deals apart
 MIN_DEALS_FOR_FLAT = 10
@@ -39,6 +42,9 @@ def review_notes(
     if stale:
         notes.append(stale)
     notes += _defaults(frame, policy)
+    learned = _hour_value(frame, norms, policy)
+    if learned:
+        notes.append(learned)
     if frame.height >= MIN_DEALS_FOR_FLAT and not stale:  # stale: time flattens everything
         p = pl.col("win_probability")
         low, high = frame.select(p.quantile(0.1).alias("low"), p.quantile(0.9).alias("high")).row(0)
@@ -74,6 +80,30 @@ def _defaults(frame: pl.DataFrame, policy: Policy) -> list[str]:
         f"The policy's defaults decide these calls ({' and '.join(said)}): your history "
         f"logs no hours to learn them from. Set yours: {SET_POLICY}"
     ]
+
+
+def _hour_value(frame: pl.DataFrame, norms: Norms | None, policy: Policy) -> str | None:
+    """Where the value of an hour of most of these deals comes from, when the history
+    told it: each currency's figure, the won margin and the hours it rests on."""
+    if norms is None or frame.height == 0 or norms.currency_yield.height == 0:
+        return None
+    if (frame["yield_source"] != "policy").mean() <= 0.5:  # type: ignore[operator]
+        return None
+    shown = frame["currency"].drop_nulls().unique()
+    rows = norms.currency_yield.filter(pl.col("currency").is_in(shown.implode()))
+    if rows.height == 0:
+        return None
+    figures = " and ".join(
+        f"{money_text(r['team_yield'], r['currency'])} "
+        f"({money_text(r['won_value'], r['currency'])} of won margin ÷ "
+        f"{r['hours']:,.0f} logged selling hours)"
+        for r in rows.iter_rows(named=True)
+    )
+    since = yield_window_start(norms.as_of, policy)
+    return (
+        f"An hour is worth {figures} here, from the deals won since {since:%Y-%m-%d}; "
+        f"reps with {policy.history.min_deals}+ wins use their own figure"
+    )
 
 
 def _stale(norms: Norms | None, as_of: datetime) -> str | None:

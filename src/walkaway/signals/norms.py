@@ -11,7 +11,7 @@ is used instead, and ``*_source`` says which.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,15 @@ TRACKABLE_FIELDS = ("budget", "authority", "need", "champion", "stakeholders_ali
 ACTIVITIES = "activities"  # in tracked_fields when the team logs activities
 MIN_OVERDUE = 30
 HISTORY = "history"
+# What an hour earns per currency, learned: won deals and their margin in the yield
+# window, the selling hours logged on the deals of that currency, margin / hours.
+YIELD_SCHEMA: dict[str, pl.DataType] = {
+    "currency": pl.String(),
+    "won_deals": pl.Int64(),
+    "won_value": pl.Float64(),
+    "hours": pl.Float64(),
+    "team_yield": pl.Float64(),
+}
 POLICY = "policy"
 # The column types a Norms frame can hold, by name, to read a serialised one back.
 _DTYPES: dict[str, pl.DataType] = {
@@ -54,9 +63,9 @@ class Norms:
     stages: pl.DataFrame
     reply_gap_days: float | None
     reply_gap_samples: int
-    yield_per_hour: float
+    yield_per_hour: float  # the team's, in the policy's currency (else the policy's)
     yield_source: str
-    owner_yield: pl.DataFrame
+    owner_yield: pl.DataFrame  # owner, currency, owner_yield: a rep's own, per currency
     closed_deals: int
     won_deals: int
     tracked_fields: frozenset[str]
@@ -67,6 +76,9 @@ class Norms:
     # history.min_deals of them): a deal older than that has outlived the usual win
     won_age_days: float | None = None
     won_age_longest: float | None = None  # the oldest a won deal ever was at its close
+    # what an hour earns per currency where the history can tell (:data:`YIELD_SCHEMA`)
+    currency_yield: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=YIELD_SCHEMA))
+    policy_yield: float | None = None  # the policy's figure, for a currency not learned
 
     @property
     def time_decays(self) -> bool:
@@ -75,17 +87,23 @@ class Norms:
         return self.time_lift is None or self.time_lift < 1.0
 
     def with_yield(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` (with ``owner``) plus ``yield_per_hour`` and ``yield_source``: the
-        rep's own when there is one, else the team's (``team``, or ``policy``)."""
-        team = "team" if self.yield_source == HISTORY else POLICY
-        joined = frame.join(self.owner_yield, on="owner", how="left", maintain_order="left")
+        """``frame`` (with ``owner`` and ``currency``) plus ``yield_per_hour`` and
+        ``yield_source``, in the deal's currency: the rep's own when there is one
+        (``owner``), else the team's (``team``), else the policy's (``policy``)."""
+        policy = self.yield_per_hour if self.policy_yield is None else self.policy_yield
+        team = self.currency_yield.select("currency", "team_yield")
+        joined = frame.join(
+            self.owner_yield, on=["owner", "currency"], how="left", maintain_order="left"
+        ).join(team, on="currency", how="left", maintain_order="left")
         return joined.with_columns(
-            pl.coalesce("owner_yield", pl.lit(self.yield_per_hour)).alias("yield_per_hour"),
+            pl.coalesce("owner_yield", "team_yield", pl.lit(policy)).alias("yield_per_hour"),
             pl.when(pl.col("owner_yield").is_not_null())
             .then(pl.lit("owner"))
-            .otherwise(pl.lit(team))
+            .when(pl.col("team_yield").is_not_null())
+            .then(pl.lit("team"))
+            .otherwise(pl.lit(POLICY))
             .alias("yield_source"),
-        ).drop("owner_yield")
+        ).drop("owner_yield", "team_yield")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data that :meth:`from_dict` turns back into equal norms (floats
@@ -107,6 +125,8 @@ class Norms:
             "time_lift": self.time_lift,
             "won_age_days": self.won_age_days,
             "won_age_longest": self.won_age_longest,
+            "currency_yield": _frame_to_dict(self.currency_yield),
+            "policy_yield": self.policy_yield,
         }
 
     @classmethod
@@ -130,6 +150,8 @@ class Norms:
                 time_lift=None if data["time_lift"] is None else float(data["time_lift"]),
                 won_age_days=None if data["won_age_days"] is None else float(data["won_age_days"]),
                 won_age_longest=_number(data["won_age_longest"]),
+                currency_yield=_frame_from_dict(data["currency_yield"]),
+                policy_yield=_number(data["policy_yield"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -284,7 +306,9 @@ def norms_from_parts(
     activities at all."""
     closed = deals.filter(pl.col("outcome") != Outcome.OPEN)
     gap, samples = _reply_gap(lives.gaps, policy)
-    team_yield, owner_yield = _yields(as_of, closed, deals, hours, policy)
+    currency_yield, owner_yield = _yields(as_of, closed, deals, hours, policy)
+    home = currency_yield.filter(pl.col("currency") == policy.currency)["team_yield"]
+    team_yield = float(home[0]) if home.len() else None
     won = closed.filter(pl.col("outcome") == Outcome.WON).height
     # In deal order: floating-point sums then do not depend on the rows' order.
     ordered = closed.sort("deal_id")
@@ -299,6 +323,8 @@ def norms_from_parts(
         yield_per_hour=team_yield if team_yield is not None else policy.economics.yield_per_hour,
         yield_source=HISTORY if team_yield is not None else POLICY,
         owner_yield=owner_yield,
+        currency_yield=currency_yield,
+        policy_yield=policy.economics.yield_per_hour,
         closed_deals=closed.height,
         won_deals=won,
         tracked_fields=_tracked_fields(deals) | logs,
@@ -494,31 +520,48 @@ def _yields(
     deals: pl.DataFrame,
     hours_logged: pl.DataFrame,
     policy: Policy,
-) -> tuple[float | None, pl.DataFrame]:
-    """Won margin per logged selling hour over the last months: team and per owner."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Won margin per logged selling hour over the last months, per currency (money is
+    never summed across currencies): the team's where it has ``history.min_deals`` won
+    deals and some hours (:data:`YIELD_SCHEMA`), and each owner's (``owner, currency,
+    owner_yield``)."""
     start = yield_window_start(as_of, policy)
     margin = pl.col("margin").fill_null(policy.economics.default_margin)
+    currency = pl.col("currency").fill_null(policy.currency)
+    keys = ["owner", "currency"]
     won = (
         closed.filter((pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start))
-        .group_by("owner")
+        .with_columns(currency)
+        .group_by(keys)
         .agg((pl.col("amount").fill_null(0.0) * margin).sum().alias("value"), pl.len().alias("n"))
     )
     hours = (
-        hours_logged.join(deals.select("deal_id", "owner"), on="deal_id", maintain_order="left")
-        .group_by("owner")
+        hours_logged.join(
+            deals.select("deal_id", "owner", currency), on="deal_id", maintain_order="left"
+        )
+        .group_by(keys)
         .agg(pl.col("hours").sum())
     )
-    per_owner = won.join(hours, on="owner", how="full", coalesce=True).with_columns(
-        pl.col("value", "n", "hours").fill_null(0)
+    # one order, so that the team's sums are the same to the last bit on every day
+    per_owner = (
+        won.join(hours, on=keys, how="full", coalesce=True)
+        .with_columns(pl.col("value", "n", "hours").fill_null(0))
+        .sort(keys, nulls_last=True)
     )
     enough = (pl.col("n") >= policy.history.min_deals) & (pl.col("hours") > 0)
     owner_yield = per_owner.filter(enough & pl.col("owner").is_not_null()).select(
-        "owner", (pl.col("value") / pl.col("hours")).alias("owner_yield")
+        *keys, (pl.col("value") / pl.col("hours")).alias("owner_yield")
     )
-    total = per_owner.select(pl.col("value").sum(), pl.col("n").sum(), pl.col("hours").sum())
-    value, n, spent = total.row(0)
-    team = value / spent if n >= policy.history.min_deals and spent > 0 else None
-    return team, owner_yield.sort("owner")
+    team = per_owner.group_by("currency", maintain_order=True).agg(
+        pl.col("n").sum().cast(pl.Int64).alias("won_deals"),
+        pl.col("value").sum().cast(pl.Float64).alias("won_value"),
+        pl.col("hours").sum().cast(pl.Float64).alias("hours"),
+    )
+    learned = (pl.col("won_deals") >= policy.history.min_deals) & (pl.col("hours") > 0)
+    team = team.filter(learned).with_columns(
+        (pl.col("won_value") / pl.col("hours")).alias("team_yield")
+    )
+    return team.select(list(YIELD_SCHEMA)).cast(YIELD_SCHEMA).sort("currency"), owner_yield  # type: ignore[arg-type]
 
 
 def _fact_centre(closed: pl.DataFrame, facts: FactWeights, policy: Policy) -> float:
