@@ -31,6 +31,7 @@ Loopback only, bounded in time; the server is stopped at the end. Example::
     python benchmarks/web_bench.py --tool python --seconds 10
     python benchmarks/web_bench.py --cold 50,200 --seconds 60
     python benchmarks/web_bench.py --first-load --workdir /tmp/webbench/store10k
+    python benchmarks/web_bench.py --first-load --db maven.db --as-of 2018-01-01
 """
 
 from __future__ import annotations
@@ -319,8 +320,12 @@ def main() -> None:
         help="instead: the board's first load on a fresh copy of the store, cold and "
         "warm, beside one review",
     )
+    parser.add_argument("--db", type=Path, help="an existing SQLite store instead of building one")
+    parser.add_argument("--as-of", help="with --db: the moment to serve (YYYY-MM-DD)")
     args = parser.parse_args()
-    db, as_of = build_store(args)
+    if args.db is not None and not args.as_of:
+        parser.error("--db needs --as-of")
+    db, as_of = (args.db, args.as_of) if args.db is not None else build_store(args)
     if args.first_load:
         print(json.dumps({"board first load": first_load(args, db, as_of)}, indent=2))
         return
