@@ -89,3 +89,16 @@ def test_an_xlsx_report_with_a_title_row_reads_from_its_header(
 )
 def test_title_rows(rows: list[list[object]], titles: int) -> None:
     assert title_rows(rows) == titles
+
+
+def test_a_name_full_of_pipes_is_not_taken_for_the_header(tmp_path: Path) -> None:
+    """One row whose name splits 12,001 ways on '|' while the header does not split on it
+    at all: the header is the header (the importer fuzz found it taken for a title)."""
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "deal_id,name,amount,created_at\r\nD-1," + "0|" * 12000 + ",100,2026-01-05\r\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table.headers == ["deal_id", "name", "amount", "created_at"]
+    assert table.frame["__row"].to_list() == [2]

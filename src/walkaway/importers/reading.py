@@ -227,13 +227,22 @@ def _most_common(counts: list[int]) -> int:
 
 def _title_lines(head: str) -> int:
     """:func:`title_rows` of a CSV's first lines, split by the delimiter that splits
-    most of them widest (a title line has no bearing on the delimiter sniffed after it)."""
+    most of them alike and widest (a title line has no bearing on the delimiter sniffed
+    after it). Most rows alike, not the widest row: a name full of ``|`` splits its
+    one row wide, not the header above it."""
     lines = head.split("\n")[:_TITLE_SCAN]
     if len(lines) < 2:
         return 0
     split = [list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS]
-    best = max(split, key=lambda rows: _most_common([len(r) for r in rows if any(r)]))
-    return title_rows(best)
+    return title_rows(max(split, key=_rows_alike))
+
+
+def _rows_alike(rows: Sequence[Sequence[object]]) -> tuple[int, int]:
+    """How many rows split into the width most rows have (none for rows that did not
+    split), and that width."""
+    widths = [len(r) for r in rows if any(r)]
+    typical = _most_common(widths)
+    return (widths.count(typical) if typical > 1 else 0, typical)
 
 
 def _tidy(frame: pl.DataFrame, first_row: int = 2) -> pl.DataFrame:
