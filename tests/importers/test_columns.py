@@ -200,3 +200,34 @@ def test_import_inspect_on_the_command_line_imports_nothing(
     plain = runner.invoke(app, ["import", "--inspect", str(ZOHO), "--db", str(db)])
     assert "read as generic with the saved mapping" in plain.stdout
     assert "nothing missing" in plain.stdout
+
+
+def test_a_known_export_renamed_and_mapped_lands_as_the_export_itself(
+    tmp_path: Path,
+) -> None:
+    """One mechanism: a Salesforce report whose id, amount and close date headers a team
+    renamed, read through --map, goes through Salesforce's own built-in mapping and steps
+    (stages to outcomes, the close date split, 15-digit ids) and lands as the original."""
+    from walkaway.store import open_store
+
+    original = Path(__file__).resolve().parents[1] / "fixtures" / "salesforce" / "opportunities.csv"
+    text = original.read_text(encoding="utf-8-sig")
+    header, _, rows = text.partition("\n")
+    renamed = header.replace('"Opportunity ID (18 Digit)"', '"Opp Ref"')
+    renamed = renamed.replace('"Amount"', '"Net Amount"').replace('"Close Date"', '"Decision"')
+    assert renamed != header
+    mapped_file = tmp_path / "renamed.csv"
+    mapped_file.write_text(renamed + "\n" + rows, encoding="utf-8")
+    column_map = parse_map_options(["deal_id=Opp Ref", "amount=Net Amount", "close_date=Decision"])
+    fields = ["deal_id", "outcome", "amount", "currency", "created_at", "closed_at"]
+    fields += ["expected_close", "loss_reason", "stage"]
+    landed = []
+    for path, given in ((original, None), (mapped_file, column_map)):
+        store = open_store(f"sqlite:///{tmp_path / (path.stem + '.db')}")
+        try:
+            import_files(store, path, format="salesforce", column_map=given)
+            landed.append(list_deals(store).select(fields).sort("deal_id").rows())
+        finally:
+            store.close()
+    assert landed[0] == landed[1]
+    assert len(landed[0]) == 5 and {row[1] for row in landed[0]} == {"won", "lost", "open"}

@@ -37,30 +37,52 @@ class Mapped:
         return self.origins.get(column, column)
 
 
+Aliases = Mapping[str, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class SourceFormat:
-    """A CRM export format: how to recognise it and how to map it to the generic one."""
+    """A CRM export format: how to recognise it, its built-in column mapping and what it
+    does beyond renaming columns.
+
+    Every format reads a deals file the same way (:meth:`map_deals`): its rows trimmed
+    (``trim``: a report's footer), its headers renamed by ``deal_aliases`` — the
+    format's built-in mapping, the header spellings it reads each column from, over
+    which a team's ``--map`` lays its own headers (walkaway.importers.columns) — and
+    then what the format knows of its CRM's columns (``convert_deals``: stage names
+    that mean won or lost, a close date that means two things, ...).
+    """
 
     name: str
     # How sure we are (0–1) that these deal-file headers are this format.
     detect: Callable[[list[str]], float]
-    map_deals: Callable[[RawTable], Mapped]
     map_activities: Callable[[RawTable], Mapped]
+    # A leading underscore marks a helper column the format turns into generic ones
+    # ("_close": closed_at and expected_close).
+    deal_aliases: Aliases
+    convert_deals: Callable[[Mapped, RawTable], Mapped] | None = None
+    trim: Callable[[RawTable], RawTable] | None = None
     description: str = ""
-    # The header spellings it reads each deal column from (a team's mapping puts its
-    # own header first: walkaway.importers.columns); a leading underscore marks a
-    # helper column the format turns into generic ones ("_close": closed_at and
-    # expected_close).
-    deal_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def map_deals(self, table: RawTable, aliases: Aliases | None = None) -> Mapped:
+        """The deals table in generic columns: renamed by the built-in mapping, or by
+        ``aliases`` (a team's mapping laid over it), then converted."""
+        if self.trim is not None:
+            table = self.trim(table)
+        mapped = rename_by_aliases(table, self.deal_aliases if aliases is None else aliases)
+        return mapped if self.convert_deals is None else self.convert_deals(mapped, table)
+
+    def alias_key(self, target: str) -> str:
+        """The column of the built-in mapping a mapped generic column fills: itself, or
+        the format's one close date for ``close_date``."""
+        if target == "close_date" and "_close" in self.deal_aliases:
+            return "_close"
+        return target
 
     def spellings(self, target: str) -> tuple[str, ...]:
         """The headers this format reads a generic deal column from (``target`` itself
         when it has none of its own)."""
-        if target in self.deal_aliases:
-            return self.deal_aliases[target]
-        if target == "close_date" and "_close" in self.deal_aliases:
-            return self.deal_aliases["_close"]
-        return (target,)
+        return self.deal_aliases.get(self.alias_key(target), (target,))
 
 
 # A CRM export whose marker columns are there scores at least this; more of its own

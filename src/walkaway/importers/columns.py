@@ -1,13 +1,14 @@
 """Column mappings: which header of a file is which column of the generic format.
 
-Every source format is a table of spellings per column (``SourceFormat.deal_aliases``);
-a team's own mapping puts its headers first in that table. It is said once, on the
-command line (``--map created_at="Created Time"``, ``--map outcome="Deal Status
-Code=Won:won,Lost:lost,*:open"``) or in a TOML file (``[deals]`` with the same
-``column = "Header"`` lines), and the store keeps it for the next file with those
-headers. Applying one renames the file's header to the spelling its format reads
-(and, for a value map, rewrites the cells), so the format's own steps and the validator
-see the file as if it had been exported that way.
+One mechanism reads every deals file: every source format is a built-in mapping, a
+table of header spellings per column (``SourceFormat.deal_aliases``), and a team's own
+mapping is laid over that table (:func:`laid_over`: the team's header, and only it, for
+each column it maps), then the same renaming runs (``SourceFormat.map_deals``). It is
+said once, on the command line (``--map created_at="Created Time"``, ``--map
+outcome="Deal Status Code=Won:won,Lost:lost,*:open"``) or in a TOML file (``[deals]``
+with the same ``column = "Header"`` lines), and the store keeps it for the next file
+with those headers. A value map rewrites the mapped header's cells first, so the
+format's own steps and the validator see the file as if it had been exported that way.
 """
 
 from __future__ import annotations
@@ -190,26 +191,54 @@ def missing_columns_line(mapped: Mapped, missing: list[str]) -> str:
     return line + ("; " + "; ".join(hints) if hints else "; map them with --map COLUMN=HEADER")
 
 
-def apply_column_map(table: RawTable, column_map: ColumnMap, source: SourceFormat) -> RawTable:
-    """The table with each mapped header renamed to the spelling ``source`` reads and
-    its values rewritten; a header the format would have read otherwise is moved aside."""
+def read_deals(source: SourceFormat, table: RawTable, column_map: ColumnMap | None) -> Mapped:
+    """The deals table as ``source`` reads it, through its built-in mapping with the
+    team's ``column_map`` laid over it (:func:`laid_over`), its value maps applied."""
+    if column_map is None:
+        return source.map_deals(table)
+    readable = with_values_mapped(table, column_map, source)
+    mapped = source.map_deals(readable, laid_over(source, column_map))
+    return replace(mapped, headers=tuple(table.headers))  # as the file has them
+
+
+def laid_over(source: SourceFormat, column_map: ColumnMap) -> dict[str, tuple[str, ...]]:
+    """``source``'s built-in mapping with the team's over it: each mapped column read
+    from the team's header alone, and no other column reading that header."""
+    mine = {header_key(rule.header) for rule in column_map.rules.values()}
+    aliases = {
+        column: tuple(s for s in spellings if header_key(s) not in mine)
+        for column, spellings in source.deal_aliases.items()
+    }
+    for target, rule in column_map.rules.items():
+        aliases[source.alias_key(target)] = (rule.header,)
+    return aliases
+
+
+def headers_as(source: SourceFormat, table: RawTable, column_map: ColumnMap) -> list[str]:
+    """The file's headers with each mapped one spelled as ``source`` spells it (to tell
+    which format a mapped file fits); a mapped header the file lacks is refused."""
+    with_values_mapped(table.head(0), column_map, source)
+    spelled = {header_key(r.header): source.spellings(t)[0] for t, r in column_map.rules.items()}
+    return [spelled.get(header_key(h), h) for h in table.headers]
+
+
+def with_values_mapped(table: RawTable, column_map: ColumnMap, source: SourceFormat) -> RawTable:
+    """The table with each mapped header's cells rewritten by its value map, and a
+    header ``source`` would have read a mapped column from otherwise moved aside (an
+    attribute, ``Created (not mapped)``); a mapped header the file lacks is refused,
+    naming the closest it has."""
     by_key = {header_key(h): h for h in table.headers}
     frame = table.frame
-    renames: dict[str, str] = {}
     for target, rule in column_map.rules.items():
         header = by_key.get(header_key(rule.header))
         if header is None:
             raise InputError(_no_such_header(table, target, rule))
         if rule.values:
             frame = frame.with_columns(_rewritten(pl.col(header), rule.values).alias(header))
-        renames[header] = source.spellings(target)[0]
-    wanted = {header_key(s) for t in column_map.rules for s in source.spellings(t)}
-    aside = {
-        h: f"{h} (not mapped)"
-        for h in table.headers
-        if h not in renames and header_key(h) in wanted
-    }
-    return replace(table, frame=frame.rename({**aside, **renames}))
+    mine = {header_key(rule.header) for rule in column_map.rules.values()}
+    wanted = {header_key(s) for t in column_map.rules for s in source.spellings(t)} - mine
+    aside = {h: f"{h} (not mapped)" for h in table.headers if header_key(h) in wanted}
+    return replace(table, frame=frame.rename(aside))
 
 
 def _rewritten(cells: pl.Expr, values: Mapping[str, str]) -> pl.Expr:

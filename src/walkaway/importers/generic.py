@@ -27,8 +27,8 @@ def detect(headers: list[str]) -> float:
     return 0.5 + 0.5 * len(keys & known) / len(keys)
 
 
-def map_deals(table: RawTable) -> Mapped:
-    mapped = rename_by_aliases(table, _DEAL_ALIASES)
+def convert_deals(mapped: Mapped, _table: RawTable) -> Mapped:
+    """One close date for both, when the file has it alone (the rest is renaming)."""
     columns = set(mapped.frame.columns)
     if "_close" not in columns:
         return mapped
@@ -70,8 +70,8 @@ def map_activities(table: RawTable) -> Mapped:
 FORMAT = SourceFormat(
     name="generic",
     detect=detect,
-    map_deals=map_deals,
+    deal_aliases=_DEAL_ALIASES,
+    convert_deals=convert_deals,
     map_activities=map_activities,
     description="Walkaway's own deals.csv / activities.csv (FORMAT.md)",
-    deal_aliases=_DEAL_ALIASES,
 )

@@ -109,8 +109,8 @@ def detect(headers: list[str]) -> float:
     return score_signature(len(keys & _SIGNATURE) / len(keys))
 
 
-def map_deals(table: RawTable) -> Mapped:
-    mapped = rename_by_aliases(table, _DEAL_ALIASES)
+def convert_deals(mapped: Mapped, _table: RawTable) -> Mapped:
+    """Stage names, the close date, the company's record id after its name."""
     columns: dict[str, pl.Expr] = {}
     if "account" in mapped.frame.columns:
         columns["account"] = pl.col("account").str.replace(_RECORD_ID_AFTER_NAME, "")
@@ -211,8 +211,8 @@ def _one_row_per_deal(frame: pl.DataFrame) -> pl.DataFrame:
 FORMAT = SourceFormat(
     name="hubspot",
     detect=detect,
-    map_deals=map_deals,
+    deal_aliases=_DEAL_ALIASES,
+    convert_deals=convert_deals,
     map_activities=map_activities,
     description="HubSpot deals export and activities (engagements) export",
-    deal_aliases=_DEAL_ALIASES,
 )

@@ -11,8 +11,8 @@ import polars as pl
 
 from walkaway.errors import InputError
 from walkaway.importers.base import Mapped, SourceFormat, header_key
-from walkaway.importers.columns import ColumnMap, closest_header, fitting_map
-from walkaway.importers.loading import mapped_source
+from walkaway.importers.columns import ColumnMap, closest_header, fitting_map, read_deals
+from walkaway.importers.loading import mapped_format
 from walkaway.importers.reading import RawTable, read_table
 from walkaway.importers.registry import detect_format, get_format
 
@@ -69,8 +69,8 @@ def inspect_file(
     chosen = column_map or fitting_map(saved_maps, table.headers)
     how = "--map" if column_map is not None else "saved"
     try:
-        source, readable = _source(table, chosen, format)
-        mapped = source.map_deals(readable)
+        source = _source(table, chosen, format)
+        mapped = read_deals(source, table, chosen)
     except InputError as error:
         generic = get_format("generic")
         note = str(error).removeprefix(f"{table.label}: ")
@@ -84,14 +84,12 @@ def inspect_file(
     return _inspection(table, source, note, mapped, chosen, how)
 
 
-def _source(
-    table: RawTable, chosen: ColumnMap | None, format: str
-) -> tuple[SourceFormat, RawTable]:
+def _source(table: RawTable, chosen: ColumnMap | None, format: str) -> SourceFormat:
     if chosen is not None:
-        return mapped_source(table, chosen, format)
+        return mapped_format(table, chosen, format)
     if format == "auto":
-        return detect_format(table.headers, table.label), table
-    return get_format(format), table
+        return detect_format(table.headers, table.label)
+    return get_format(format)
 
 
 def _inspection(

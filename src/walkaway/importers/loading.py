@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from walkaway.errors import ImportFailed
-from walkaway.importers.base import Mapped, SourceFormat
-from walkaway.importers.columns import ColumnMap, apply_column_map, fitting_map
+from walkaway.importers.base import SourceFormat
+from walkaway.importers.columns import ColumnMap, fitting_map, headers_as, read_deals
 from walkaway.importers.dates import DateOrder
 from walkaway.importers.problems import summarised_lines
 from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
@@ -93,7 +93,7 @@ def prepare_import(
             else get_format(format)
         )
     else:
-        source, deals_table = mapped_source(deals_table, chosen, format)
+        source = mapped_format(deals_table, chosen, format)
         chosen = replace(chosen, format=source.name)
     tables = [] if activities_path is None else [(source, read_table(activities_path))]
     prepared = prepare_tables(
@@ -106,32 +106,19 @@ def prepare_import(
         skip_invalid=skip_invalid,
         decimal=decimal,
         day_first=day_first,
+        column_map=chosen,
     )
     map_from = None if chosen is None else "--map" if column_map is not None else "saved"
     return replace(prepared, column_map=chosen, map_from=map_from)
 
 
-def mapped_source(
-    table: RawTable, column_map: ColumnMap, format: str
-) -> tuple[SourceFormat, RawTable]:
-    """The format a mapped file is read with (``format``, else the mapping's, else the
-    one its mapped headers fit) and the table as that format reads it; the format's
-    problems name the file's own headers, not the spellings they were renamed to."""
+def mapped_format(table: RawTable, column_map: ColumnMap, format: str) -> SourceFormat:
+    """The format a mapped file is read with: ``format``, else the mapping's, else the
+    one its headers fit once the mapped ones are spelled as Walkaway's own."""
     name = format if format != "auto" else column_map.format
-    if name is None:
-        as_generic = apply_column_map(table, column_map, get_format("generic"))
-        source = detect_format(as_generic.headers, table.label)
-    else:
-        source = get_format(name)
-    renamed = {source.spellings(t)[0]: rule.header for t, rule in column_map.rules.items()}
-    own_headers = tuple(table.headers)
-
-    def map_deals(mapped_table: RawTable) -> Mapped:
-        mapped = source.map_deals(mapped_table)
-        origins = {c: renamed.get(h, h) for c, h in mapped.origins.items()}
-        return replace(mapped, origins=origins, headers=own_headers)
-
-    return replace(source, map_deals=map_deals), apply_column_map(table, column_map, source)
+    if name is not None:
+        return get_format(name)
+    return detect_format(headers_as(get_format("generic"), table, column_map), table.label)
 
 
 def _activities(
@@ -187,10 +174,13 @@ def prepare_tables(
     skip_invalid: bool = False,
     decimal: str | None = None,
     day_first: bool | None = None,
+    column_map: ColumnMap | None = None,
 ) -> PreparedImport:
     """:func:`prepare_import` on tables already read (a file, or records a CRM's API
-    returned): the deals by ``source``'s mapping, each activities table by its own."""
-    mapped_deals = replace(source.map_deals(deals_table), decimal=decimal, day_first=day_first)
+    returned): the deals by ``source``'s mapping (with ``column_map`` over it), each
+    activities table by its own."""
+    deals_read = read_deals(source, deals_table, column_map)
+    mapped_deals = replace(deals_read, decimal=decimal, day_first=day_first)
     deals = validate_deals(mapped_deals, default_currency)
     problems = [deals.problems]
     bad_deal_rows = deals.problems["row"].unique()

@@ -31,7 +31,7 @@ import polars as pl
 
 from walkaway.errors import InputError
 from walkaway.importers import mapping, parsing
-from walkaway.importers.base import Mapped, SourceFormat, header_key, rename_by_aliases
+from walkaway.importers.base import Mapped, SourceFormat, header_key
 from walkaway.importers.reading import ROW_COLUMN, RawTable, read_table
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -114,8 +114,8 @@ def _snapshot_day(frame: pl.DataFrame) -> str | None:
     return None if last is None else str(last)
 
 
-def map_deals(table: RawTable) -> Mapped:
-    mapped = rename_by_aliases(table, _ALIASES)
+def convert_deals(mapped: Mapped, table: RawTable) -> Mapped:
+    """Amounts from the sibling products.csv, the other siblings' columns, the dates."""
     helpers = ["stage", "account", "product", "close_value", "_engage", "_close"]
     frame = _join_siblings(mapping.ensure_columns(mapped.frame, helpers), table.path)
     price, value, product = pl.col("sales_price"), pl.col("close_value"), pl.col("product")
@@ -158,8 +158,8 @@ def map_activities(table: RawTable) -> Mapped:
 FORMAT = SourceFormat(
     name="maven",
     detect=detect,
-    map_deals=map_deals,
+    deal_aliases=_ALIASES,
+    convert_deals=convert_deals,
     map_activities=map_activities,
     description="Maven Analytics CRM Sales Opportunities (sales_pipeline.csv + siblings)",
-    deal_aliases=_ALIASES,
 )

@@ -92,8 +92,9 @@ def detect(headers: list[str]) -> float:
     return 0.0
 
 
-def map_deals(table: RawTable) -> Mapped:
-    mapped = _unprefixed_extras(rename_by_aliases(table, _DEAL_ALIASES))
+def convert_deals(mapped: Mapped, table: RawTable) -> Mapped:
+    """The status (deleted deals skipped), won and lost times, probability."""
+    mapped = _unprefixed_extras(mapped)
     frame = mapping.ensure_columns(mapped.frame, ["stage", *_DEAL_TEMPS])
     status = pl.col("_status").str.to_lowercase().str.strip_chars()
     frame = frame.filter(status.is_null() | (status != "deleted")).with_columns(
@@ -182,8 +183,8 @@ def map_activities(table: RawTable) -> Mapped:
 FORMAT = SourceFormat(
     name="pipedrive",
     detect=detect,
-    map_deals=map_deals,
+    deal_aliases=_DEAL_ALIASES,
+    convert_deals=convert_deals,
     map_activities=map_activities,
     description="Pipedrive deals export and activities export (CSV or XLSX)",
-    deal_aliases=_DEAL_ALIASES,
 )

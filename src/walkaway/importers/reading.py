@@ -47,6 +47,10 @@ class RawTable:
     def headers(self) -> list[str]:
         return [c for c in self.frame.columns if c != ROW_COLUMN]
 
+    def head(self, rows: int) -> RawTable:
+        """The same table cut to its first ``rows``."""
+        return replace(self, frame=self.frame.head(rows))
+
 
 def read_table(path: Path | str, label: str | None = None, sheet: str | None = None) -> RawTable:
     """Read a CSV or XLSX file into a :class:`RawTable`; ``sheet`` names a workbook's

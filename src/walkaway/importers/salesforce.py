@@ -170,8 +170,8 @@ def long_ids(ids: pl.Expr) -> pl.Expr:
     return pl.when(short).then(pl.concat_str([ids, *suffix])).otherwise(ids)
 
 
-def map_deals(table: RawTable) -> Mapped:
-    mapped = rename_by_aliases(mapping.drop_report_footer(table), _DEAL_ALIASES)
+def convert_deals(mapped: Mapped, _table: RawTable) -> Mapped:
+    """Stage names, 15-digit ids, the loss reason a stage names, the close date."""
     stage, reason = pl.col("stage"), pl.col("loss_reason")
     lost = pl.col("outcome") == "lost"
     columns = {
@@ -305,8 +305,9 @@ def _engagements(
 FORMAT = SourceFormat(
     name="salesforce",
     detect=detect,
-    map_deals=map_deals,
+    deal_aliases=_DEAL_ALIASES,
+    trim=mapping.drop_report_footer,
+    convert_deals=convert_deals,
     map_activities=map_activities,
     description="Salesforce opportunity report; stage history, task or event export",
-    deal_aliases=_DEAL_ALIASES,
 )
