@@ -4,6 +4,7 @@ import tomllib
 from datetime import timedelta
 from typing import Any
 
+import polars as pl
 import pytest
 from core_factories import (
     AS_OF,
@@ -15,9 +16,16 @@ from core_factories import (
     healthy_activities,
     won_history,
 )
+from polars.testing import assert_frame_equal
 
 from walkaway.errors import PolicyError
-from walkaway.flags.rulebook import RULE_CODES, RULES, find_flags, find_flags_frame
+from walkaway.flags.rulebook import (
+    RULE_CODES,
+    RULES,
+    find_flags,
+    find_flags_frame,
+    find_flags_frames,
+)
 from walkaway.models import Flag, Pipeline, Severity
 from walkaway.policy import Policy, default_policy_text, load_policy
 from walkaway.signals.frame import compute_signals
@@ -266,3 +274,20 @@ def test_silence_is_no_evidence_where_the_team_logs_no_activities(policy: Policy
     assert not {"idle", "skipped_step"} & without_log
     with_log = build_pipeline([REFERENCE, old], [REFERENCE_ACTIVITY])
     assert {"idle", "skipped_step"} <= {f.code for f in flags_of(with_log, policy)}
+
+
+def test_the_flags_of_many_moments_in_one_pass_are_each_moment_s(policy: Policy) -> None:
+    """A replay finds the flags of every moment at once: each moment's are the ones found
+    alone, in the same order and known sorted by deal as they are (the odds summed from
+    them must not move by a bit); a moment with no flag gets none."""
+    deals = [REFERENCE, build_deal(), build_deal(deal_id="D2", budget="none")]
+    pipeline = build_pipeline(deals, [REFERENCE_ACTIVITY, *healthy_activities()])
+    moments = [AS_OF - timedelta(days=d) for d in (40, 15, 9, 0)]
+    frames = [compute_signals(pipeline, at, policy) for at in moments]
+    frames.append(frames[-1].filter(pl.col("deal_id") == "nobody"))
+    together = find_flags_frames(frames, policy)
+    alone = [find_flags_frame(frame, policy) for frame in frames]
+    assert sum(f.height for f in alone[:-1]) > 3 and alone[-1].height == 0
+    for one, other in zip(together, alone, strict=True):
+        assert_frame_equal(one, other, check_exact=True)
+        assert one["deal_id"].flags == other["deal_id"].flags

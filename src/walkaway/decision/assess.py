@@ -27,7 +27,8 @@ date they will cross the walk-away line.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ import polars as pl
 from walkaway.decision.ahead import walk_away_dates
 from walkaway.decision.economics import compute_economics, economics_of
 from walkaway.decision.reasons import EMPTY, gut_flags, questions_expr, reasons_expr
-from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame
+from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame, find_flags_frames
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
 from walkaway.policy import Policy
@@ -163,6 +164,38 @@ def assess_snapshot(
     if not readiness:
         return assessed
     return assessed.join(ready, on="deal_id", how="left", maintain_order="left")
+
+
+@dataclass(frozen=True)
+class Look:
+    """One moment of a replay: the signals of the deals open then, and the norms then."""
+
+    as_of: datetime
+    signals: pl.DataFrame
+    norms: Norms
+
+
+def assess_looks(
+    pipeline: Pipeline,
+    looks: Sequence[Look],
+    policy: Policy,
+    *,
+    ahead: bool = True,
+    words: bool = True,
+) -> list[pl.DataFrame]:
+    """:func:`assess_snapshot` of each look (its signals already found), the flags of all
+    of them found in one pass (:func:`~walkaway.flags.rulebook.find_flags_frames`): the
+    same frames, without paying the rulebook's cost once per moment."""
+    flags = find_flags_frames([look.signals for look in looks], policy)
+    assessed = []
+    for look, found in zip(looks, flags, strict=True):
+        model = PriorModel(policy).fit(pipeline, look.as_of, norms=look.norms)
+        assessed.append(
+            recommend(
+                look.signals, found, model, look.norms, policy, look.as_of, ahead=ahead, words=words
+            )
+        )
+    return assessed
 
 
 def assess(

@@ -13,7 +13,7 @@ question, hard_stop`` (most severe first within a deal); ``find_flags`` the same
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import polars as pl
 
@@ -59,11 +59,42 @@ def _build_rules(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity,
 
 def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Every flag of every deal in ``signals``, most severe first within a deal."""
+    return _flags(signals, policy, ["deal_id"])
+
+
+def find_flags_frames(frames: Sequence[pl.DataFrame], policy: Policy) -> list[pl.DataFrame]:
+    """:func:`find_flags_frame` of each of ``frames`` (signals of one pipeline at many
+    moments, the same columns), in one pass over all of them: every rule reads one row
+    at a time, so a deal's flags are the same whatever other rows are beside it."""
+    if len({tuple(f.schema.items()) for f in frames}) != 1:  # not one frame's columns
+        return [find_flags_frame(f, policy) for f in frames]
+    numbered = [
+        f.with_columns(pl.lit(i, dtype=pl.UInt32).alias(_LOOK)) for i, f in enumerate(frames)
+    ]
+    found = _flags(pl.concat(numbered), policy, [_LOOK, "deal_id"])
+    if _LOOK not in found.columns:  # no rule switched on
+        return [found] * len(frames)
+    parts = found.partition_by(_LOOK, as_dict=True, include_key=False)
+    empty = empty_flags()
+    # Each part is in deal order, and says so as find_flags_frame's sort does: Polars
+    # sums a group of a column known sorted in another order, and the odds made from
+    # these flags must be the same to the last bit.
+    sorted_ids = pl.col("deal_id").set_sorted()
+    return [
+        parts[(i,)].with_columns(sorted_ids) if (i,) in parts else empty for i in range(len(frames))
+    ]
+
+
+_LOOK = "_look"
+
+
+def _flags(signals: pl.DataFrame, policy: Policy, keys: list[str]) -> pl.DataFrame:
+    """The flags of ``signals``, sorted by ``keys`` then most severe first."""
     lazy = signals.lazy()
     rules = _build_rules(policy, signals.schema)
     parts = [
         lazy.filter(exprs.fires).select(
-            pl.col("deal_id"),
+            *keys,
             pl.lit(code).alias("code"),
             pl.lit(severity.value).alias("severity"),
             exprs.evidence.alias("evidence"),
@@ -77,7 +108,7 @@ def find_flags_frame(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         return empty_flags()
     frame = pl.concat(parts).collect()
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32)
-    ordered = frame.sort(["deal_id", rank, "order"], maintain_order=True).drop("order")
+    ordered = frame.sort([*keys, rank, "order"], maintain_order=True).drop("order")
     return ordered.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
 
 

@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from walkaway.decision.assess import assess_snapshot
+from walkaway.decision.assess import Look, assess_looks
 from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
 from walkaway.policy import Policy
+from walkaway.signals.frame import signals_from_snapshot
 from walkaway.signals.norms import NormsOverTime
 from walkaway.signals.snapshot import days_between, take_snapshot
 
@@ -104,36 +105,32 @@ def assess_cuts(
     deal_ids: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
-    parts = []
     over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
+    looks, seen = [], []
     for cut in cuts:
         snap = take_snapshot(pipeline, cut)
-        frame = assess_snapshot(
-            pipeline,
-            snap,
-            policy,
-            norms=over_time.of(snap),
-            deal_ids=deal_ids,
-            ahead=False,
-            words=False,
+        norms = over_time.of(snap)
+        signals = signals_from_snapshot(snap, policy, norms, deal_ids)
+        if signals.height:
+            looks.append(Look(snap.as_of, signals, norms))
+            seen.append(cut)
+    assessed = assess_looks(pipeline, looks, policy, ahead=False, words=False)
+    parts = [
+        frame.select(
+            "deal_id",
+            pl.lit(cut, dtype=DATETIME).alias("cut"),
+            "win_probability",
+            _walk_away_line(),
+            "recommendation",
+            "stage",
+            pl.col("flags")
+            .list.eval(pl.element().struct.field("code"))
+            .list.set_difference(list(NOT_SIGNS))
+            .alias("flag_codes"),
+            "flags",
         )
-        if frame.height == 0:
-            continue
-        parts.append(
-            frame.select(
-                "deal_id",
-                pl.lit(cut, dtype=DATETIME).alias("cut"),
-                "win_probability",
-                _walk_away_line(),
-                "recommendation",
-                "stage",
-                pl.col("flags")
-                .list.eval(pl.element().struct.field("code"))
-                .list.set_difference(list(NOT_SIGNS))
-                .alias("flag_codes"),
-                "flags",
-            )
-        )
+        for cut, frame in zip(seen, assessed, strict=True)
+    ]
     if not parts:
         return pl.DataFrame(schema=TIMELINE_SCHEMA)
     return pl.concat(parts, how="vertical_relaxed").cast(TIMELINE_SCHEMA).sort("deal_id", "cut")  # type: ignore[arg-type]
