@@ -47,9 +47,12 @@ def _measure(label: str, run: Callable[[], object], runs: int) -> None:
     )
 
 
-def _run(store: Store, lost: str, as_of: datetime, runs: int) -> None:
+def _run(store: Store, lost: str, as_of: datetime, runs: int, *, loss_only: bool) -> None:
     review(store, as_of)  # learns and keeps the norms, as the demo does
-    _measure("a. one review", lambda: review(store, as_of), runs)
+    if loss_only:
+        loss_review(store, lost)  # warm: what a first loss review loads once
+    else:
+        _measure("a. one review", lambda: review(store, as_of), runs)
     _measure(f"b. loss review of {lost}", lambda: loss_review(store, lost), runs)
     _measure("c. team loss review", lambda: team_loss_review(store, None), 1)
 
@@ -58,6 +61,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--store", type=Path, help="a review_bench.py store (review.db)")
+    parser.add_argument(
+        "--loss-only", action="store_true", help="b and c only, after one loss review to warm up"
+    )
     args = parser.parse_args()
     if args.store is not None:
         built = json.loads((args.store.parent / "built.json").read_text())
@@ -66,12 +72,14 @@ def main() -> None:
                 "SELECT min(deal_id) FROM deals WHERE outcome = 'lost'"
             ).fetchone()
         store = open_store(f"sqlite:///{args.store}")
-        _run(store, lost, datetime.fromisoformat(built["as_of"]), args.runs)
+        as_of = datetime.fromisoformat(built["as_of"])
+        _run(store, lost, as_of, args.runs, loss_only=args.loss_only)
         store.close()
         return
     with tempfile.TemporaryDirectory() as folder:
         store, _ = build_demo(str(Path(folder) / "demo.db"))
-        _run(store, "D-1001", datetime.combine(SAMPLE_AS_OF, datetime.min.time()), args.runs)
+        as_of = datetime.combine(SAMPLE_AS_OF, datetime.min.time())
+        _run(store, "D-1001", as_of, args.runs, loss_only=args.loss_only)
         store.close()
 
 
