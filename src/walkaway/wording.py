@@ -5,6 +5,8 @@ separators, and plurals; and text from data made safe to print (:func:`printable
 from __future__ import annotations
 
 import math
+import numbers
+from typing import Any
 
 import polars as pl
 
@@ -28,17 +30,18 @@ def _integer(expr: pl.Expr) -> pl.Expr:
 
 
 def whole(expr: pl.Expr) -> pl.Expr:
-    """A number rounded to a whole one, as text: 22.6 -> "23"."""
-    return _integer(expr.round(0)).cast(pl.String)
+    """A number rounded to a whole one, as text with thousands separators: 22.6 -> "23",
+    2089 -> "2,089"."""
+    n = _integer(expr.round(0))
+    sign = pl.when(n < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str([sign, _group_thousands(n.abs())])
 
 
 def number(expr: pl.Expr) -> pl.Expr:
     """Whole numbers without decimals, others with one: 3.0 -> "3", 2.25 -> "2.3"."""
     rounded = expr.cast(pl.Float64).round(1)
     return (
-        pl.when(rounded == rounded.round(0))
-        .then(_integer(rounded).cast(pl.String))
-        .otherwise(rounded.cast(pl.String))
+        pl.when(rounded == rounded.round(0)).then(whole(rounded)).otherwise(rounded.cast(pl.String))
     )
 
 
@@ -172,6 +175,15 @@ def thousands(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
+def separated(value: Any) -> Any:
+    """A template's ``finalize``: every whole number a page writes gets its thousands
+    separators ("2,089", never "2089"), whichever template forgot the filter; anything
+    else as it is (years and ids are text or dates by then)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return value
 
 
 def counted(count: int, one: str, many: str | None = None) -> str:

@@ -237,7 +237,7 @@ def test_team_rules_fire_with_their_evidence() -> None:
         compute_signals(build_pipeline([big, small], in_proposal()), AS_OF, team), team
     ).filter(code="big_and_slow")
     assert frame["deal_id"].to_list() == ["D1"]
-    assert frame["evidence"][0] == "20000 at stake, 8 days in proposal"
+    assert frame["evidence"][0] == "20,000 at stake, 8 days in proposal"  # separators
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from walkaway.reporting.numbers import days, hours, money, percent, short_money
-from walkaway.wording import counted, thousands
+from walkaway.wording import counted, separated, thousands
 
 TEMPLATE = "review.html"
 
@@ -30,6 +30,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=separated,
     )
     env.filters.update(
         money=money,

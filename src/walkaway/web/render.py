@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 from walkaway import __version__
 from walkaway.web.auth import csrf_token, current_user
 from walkaway.web.present import as_of_value, install_filters
+from walkaway.wording import separated
 
 TEMPLATES = Path(__file__).with_name("templates")
 NAV = (
@@ -37,6 +38,7 @@ def make_templates() -> Jinja2Templates:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=separated,
     )
     install_filters(env)
     env.globals["NAV"] = NAV
