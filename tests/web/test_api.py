@@ -387,3 +387,34 @@ def test_after_a_policy_change_a_decision_no_longer_takes_the_old_boards_numbers
     assert client.app.state.cache.assessment_at(moment, deal_id) is not None
     assert client.put("/api/policy", content='currency = "USD"\n').status_code == 200
     assert client.app.state.cache.assessment_at(moment, deal_id) is None
+
+
+def test_import_takes_how_dates_and_numbers_read_and_which_sheet(
+    client: Any, tmp_path: Path
+) -> None:
+    """The form fields dates, decimal and sheet are walkaway import's --dayfirst /
+    --monthfirst, --decimal and --sheet; a refusal names the fields, not the options."""
+    upload = tmp_path / "deals.csv"
+    upload.write_text(
+        "deal_id,name,owner,stage,amount,created_at,outcome\n"
+        'U-1,Day first,Anna Keller,Demo,"25.000",03/04/2026,open\n',
+        encoding="utf-8",
+    )
+
+    def send(**fields: str) -> Any:
+        with upload.open("rb") as file:
+            return client.post("/api/import", files={"deals": ("deals.csv", file)}, data=fields)
+
+    numbers = send()
+    assert numbers.status_code == 422
+    assert "decimal=," in numbers.json()["detail"] and "--" not in numbers.json()["detail"]
+    dates = send(decimal=",")
+    assert dates.status_code == 422
+    assert "dates=day-first" in dates.json()["detail"] and "--" not in dates.json()["detail"]
+    landed = send(dates="day-first", decimal=",")
+    assert landed.status_code == 200, landed.text
+    deals = client.get("/api/deals", params={"limit": 1000}).json()["deals"]
+    deal = next(d for d in deals if d["deal_id"] == "U-1")
+    assert deal["amount"] == 25000 and deal["created_at"].startswith("2026-04-03")
+    sheet = send(sheet="2")
+    assert sheet.status_code == 422 and "a CSV file has one table" in sheet.json()["detail"]

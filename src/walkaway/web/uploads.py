@@ -7,6 +7,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +41,38 @@ def _save(source: BinaryIO, folder: Path, name: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How an upload is read where its cells cannot say (the form fields ``dates``,
+    ``decimal``, ``sheet``, as ``walkaway import`` takes --dayfirst/--monthfirst,
+    --decimal and --sheet)."""
+
+    dates: str | None = None  # "day-first" or "month-first"
+    decimal: str | None = None  # "," or "."
+    sheet: str | None = None
+
+    def digest(self) -> bytes:
+        return "\0".join(v or "" for v in (self.dates, self.decimal, self.sheet)).encode()
+
+
+# The command line's options, as the API's form fields name them (a refusal names them).
+_FIELDS = {
+    "--dayfirst": "dates=day-first",
+    "--monthfirst": "dates=month-first",
+    "--decimal ,": "decimal=,",
+    "--decimal .": "decimal=.",
+    "--sheet": "sheet",
+}
+
+
+def in_field_words(error: InputError) -> InputError:
+    """A refusal that names the command line's options, naming the API's fields."""
+    text = str(error)
+    for option, field in _FIELDS.items():
+        text = text.replace(option, field)
+    return error if text == str(error) else InputError(text)
+
+
 def import_streams(
     store: Store,
     deals: tuple[str | None, BinaryIO],
@@ -47,9 +80,11 @@ def import_streams(
     format: str,
     settings: WebSettings,
     then: Then[ImportSummary] | None = None,
+    reading: Reading | None = None,
 ) -> ImportSummary:
     """Import ``(filename, stream)`` pairs; raises ImportFailed / InputError like the CLI
     (``then``: see :func:`walkaway.service.import_files`)."""
+    reading = reading or Reading()
     deals_name = safe_name(deals[0], "deals.csv")
     acts_name = safe_name(activities[0], "activities.csv") if activities else None
     if acts_name == deals_name:
@@ -66,6 +101,9 @@ def import_streams(
                 format=format,
                 default_currency=settings.default_currency,
                 then=then,
+                decimal=reading.decimal,
+                day_first=None if reading.dates is None else reading.dates == "day-first",
+                sheet=reading.sheet,
             )
         except ImportFailed as error:
             problems = [line.replace(f"{folder}/", "") for line in error.problems]
@@ -79,10 +117,12 @@ def import_uploads(
     format: str,
     settings: WebSettings,
     then: Then[ImportSummary] | None = None,
+    reading: Reading | None = None,
 ) -> ImportSummary:
     """The API's and the import page's upload: see :func:`import_streams`."""
     acts = (activities.filename, activities.file) if activities and activities.filename else None
-    return import_streams(store, (deals.filename, deals.file), acts, format, settings, then)
+    deals_file = (deals.filename, deals.file)
+    return import_streams(store, deals_file, acts, format, settings, then, reading)
 
 
 def uploads_digest(*uploads: UploadFile | None) -> bytes:
