@@ -418,3 +418,11 @@ def test_import_takes_how_dates_and_numbers_read_and_which_sheet(
     assert deal["amount"] == 25000 and deal["created_at"].startswith("2026-04-03")
     sheet = send(sheet="2")
     assert sheet.status_code == 422 and "a CSV file has one table" in sheet.json()["detail"]
+
+
+def test_a_filter_holding_a_nul_is_refused(client: Any) -> None:
+    """PostgreSQL's text holds no NUL: a filter with one is a 422 naming it, not a 500."""
+    for name in ("owner", "stage"):
+        answer = client.get("/api/deals", params={name: "Anna\x00Keller"})
+        assert answer.status_code == 422, answer.text[:200]
+        assert answer.json()["detail"].startswith(f"query.{name}")

@@ -53,6 +53,7 @@ def test_a_lost_deal_has_a_page_with_its_outcome_decisions_and_loss_review(
     assert f"€{deal['amount']:,.0f}" in page
     assert f"{deal['created_at']:%Y-%m-%d}" in page
     assert "Silent since the proposal" in page and f"{decided:%Y-%m-%d}" in page
+    assert "right: it was lost" in page
     assert f'href="/deals/{deal["deal_id"]}/loss-review"' in page
     assert 'name="decision"' not in page  # no decision form on a closed deal
 
@@ -76,6 +77,7 @@ def test_the_api_answers_a_closed_deal_with_its_outcome(client: TestClient, demo
     assert body["amount"] == deal["amount"]
     assert body["days_open"] == (deal["closed_at"] - deal["created_at"]).days
     assert [d["reason"] for d in body["decisions"]] == ["Silent since the proposal"]
+    assert body["decisions"][0]["call_was"] == "right"  # walked away from a loss
     assert body["decisions"][0]["decided_at"].startswith(f"{decided:%Y-%m-%d}")
     route = body["loss_review"].replace(deal["deal_id"], "{deal_id}")
     paths = {r.path for r in app_routes(client.app.routes) if "GET" in r.methods}
@@ -119,3 +121,14 @@ def test_a_rep_sees_their_own_closed_deal(team: Team, outcome: str) -> None:
             f"/api/deals/{own}", params={"as_of": AS_OF}, headers=bearer(team.lukas_token)
         )
     assert answer.status_code == 200 and answer.json()["outcome"] == outcome
+
+
+def test_walking_away_from_a_deal_that_was_won_reads_wrong(
+    client: TestClient, demo_url: str
+) -> None:
+    deal = _closed(demo_url, "won")
+    _decide_before_close(demo_url, deal)  # a walk-away
+    page = client.get(f"/deals/{deal['deal_id']}", params={"as_of": AS_OF}).text
+    assert "<strong>wrong</strong>: it was won" in page
+    body = client.get(f"/api/deals/{deal['deal_id']}", params={"as_of": AS_OF}).json()
+    assert [d["call_was"] for d in body["decisions"]] == ["wrong"]

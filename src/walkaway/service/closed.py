@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import polars as pl
 
+from walkaway.journal.changes import call_was
 from walkaway.models import DATETIME, Outcome, iso_utc
 from walkaway.service.decisions import load_decisions
 from walkaway.signals.snapshot import known_deals
@@ -62,17 +63,22 @@ def closed_deal(store: Store, deal_id: str, as_of: datetime) -> ClosedDeal | Non
     deal = stored.row(0, named=True)
     ended = deal["closed_at"]
     days = (ended - deal["created_at"]).days if ended is not None else None
-    return ClosedDeal(as_of, deal, days, decisions_before(store, deal_id, as_of), timeline)
+    decided = decisions_before(store, deal_id, as_of, deal["outcome"])
+    return ClosedDeal(as_of, deal, days, decided, timeline)
 
 
-def decisions_before(store: Store, deal_id: str, as_of: datetime) -> list[dict[str, Any]]:
+def decisions_before(
+    store: Store, deal_id: str, as_of: datetime, outcome: str
+) -> list[dict[str, Any]]:
     """The decisions people recorded on ``deal_id`` for moments up to ``as_of``, oldest
-    first, with what the data said then."""
+    first, with what the data said then and whether the decision was right given the
+    ``outcome`` (``call_was``: right, wrong, or open for a re-qualification)."""
     moment = pl.lit(as_of, dtype=DATETIME)
     frame = load_decisions(store).filter(
         (pl.col("deal_id") == deal_id) & (pl.col("decided_at") <= moment)
     )
-    return frame.select(DECISION_COLUMNS).to_dicts()
+    was = call_was(pl.col("decision"), pl.lit(outcome)).alias("call_was")
+    return frame.select(*DECISION_COLUMNS, was).to_dicts()
 
 
 def closed_json(found: ClosedDeal) -> dict[str, Any]:

@@ -196,6 +196,10 @@ class ClosedDecisionOut(BaseModel):
     requalify_by: date | None
     recommendation: str | None = Field(description="What the data said then")
     win_probability: float | None
+    call_was: Literal["right", "wrong", "open"] = Field(
+        description="Given the outcome: right (walked away from a loss, pursued a win), "
+        "wrong (the other two), open (a re-qualification: the question was still open)"
+    )
 
 
 class ClosedDealOut(BaseModel):

@@ -53,8 +53,14 @@ def deal_links(pointer: str) -> dict[str, Any]:
     }
 
 
-Owner = Annotated[str | None, Query(description="Only this rep's deals (any case).")]
-Stage = Annotated[str | None, Query(description="Only deals in this stage (any case).")]
+# No NUL: PostgreSQL's text cannot hold one (a filter with it was a 500, not a 422).
+NO_NUL = r"^[^\x00]*$"
+Owner = Annotated[
+    str | None, Query(description="Only this rep's deals (any case).", pattern=NO_NUL)
+]
+Stage = Annotated[
+    str | None, Query(description="Only deals in this stage (any case).", pattern=NO_NUL)
+]
 
 
 def api_router() -> APIRouter:
