@@ -107,3 +107,29 @@ def test_a_bomb_is_refused_within_a_memory_bound(tmp_path: Path) -> None:
     assert done.stderr.startswith("error: deals.xlsx: the workbook unpacks to 1,074 MB")
     peak_kb = int(done.stdout.strip().splitlines()[-1])
     assert peak_kb < 512 * 1024
+
+
+def test_a_workbook_whose_zip_directory_asks_for_another_zip_version_is_one_line(
+    tmp_path: Path,
+) -> None:
+    """Three damaged bytes in a workbook's zip directory can say it needs zip version 6.4,
+    which Python's zipfile refuses with NotImplementedError (found by the importer fuzz)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from walkaway.errors import InputError
+    from walkaway.importers.reading import read_table
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    data = bytearray(buffer.getvalue())
+    directory = data.rfind(b"PK\x01\x02")  # the last central directory entry
+    data[directory + 6 : directory + 8] = (64).to_bytes(2, "little")  # version needed: 6.4
+    path = tmp_path / "deals.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(path)
+    with pytest.raises(InputError, match=r"deals\.xlsx: cannot be read as an Excel workbook"):
+        read_table(path)

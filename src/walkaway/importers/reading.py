@@ -283,7 +283,9 @@ def _check_unpacked_size(path: Path, label: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
+        # NotImplementedError: a zip that says it needs a later zip version or a
+        # compression Python lacks (what damaged bytes in its directory can say)
         raise InputError(f"{label}: cannot be read as an Excel workbook ({error})") from error
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > MAX_XLSX_UNPACKED or len(entries) > MAX_XLSX_PARTS:
