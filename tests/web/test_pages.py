@@ -133,6 +133,26 @@ def test_import_page_lists_problems_and_imports_nothing(client: Any) -> None:
     assert "nothing was imported" in response.text and "d.csv: row 2" in response.text
 
 
+def test_import_page_says_how_dates_read_in_its_own_words(client: Any) -> None:
+    """The page's Dates choice is walkaway import's --dayfirst; a refusal names the choice."""
+    token = csrf_of(client.get("/import").text)
+    ambiguous = (
+        b"deal_id,name,owner,stage,amount,created_at,outcome\nP-1,x,A,Demo,10,03/04/2026,open\n"
+    )
+
+    def send(**fields: str) -> Any:
+        data = {"csrf_token": token, "format": "generic", **fields}
+        return client.post("/import", data=data, files={"deals": ("d.csv", ambiguous)})
+
+    refused = send()
+    assert refused.status_code == 422
+    assert "&#39;Dates: day first&#39;" in refused.text and "--dayfirst" not in refused.text
+    assert send(dates="sideways").status_code == 422
+    landed = send(dates="day-first")
+    assert landed.status_code == 200 and "Imported (generic)" in landed.text
+    assert '<option value="day-first" selected>' in landed.text
+
+
 def test_policy_page_shows_a_bad_policy_with_its_reason(client: Any) -> None:
     page = client.get("/policy")
     assert "[economics]" in page.text

@@ -7,6 +7,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -54,21 +55,36 @@ class Reading:
     def digest(self) -> bytes:
         return "\0".join(v or "" for v in (self.dates, self.decimal, self.sheet)).encode()
 
+    @classmethod
+    def from_form(cls, dates: str, decimal: str, sheet: str) -> Reading:
+        """The import page's choices ("" for: as the file's cells say, the first sheet)."""
+        if dates not in ("", "day-first", "month-first") or decimal not in ("", ",", "."):
+            raise InputError("dates and decimal mark: expected one of the choices offered")
+        return cls(dates or None, decimal or None, sheet.strip() or None)
 
-# The command line's options, as the API's form fields name them (a refusal names them).
-_FIELDS = {
+
+# The command line's options, as the API's form fields and the import page name them.
+API_FIELDS = {
     "--dayfirst": "dates=day-first",
     "--monthfirst": "dates=month-first",
     "--decimal ,": "decimal=,",
     "--decimal .": "decimal=.",
     "--sheet": "sheet",
 }
+PAGE_FIELDS = {
+    "--dayfirst": "'Dates: day first'",
+    "--monthfirst": "'Dates: month first'",
+    "--decimal ,": "'Decimal mark: comma'",
+    "--decimal .": "'Decimal mark: point'",
+    "--sheet": "'Sheet'",
+}
 
 
-def in_field_words(error: InputError) -> InputError:
-    """A refusal that names the command line's options, naming the API's fields."""
+def in_field_words(error: InputError, fields: Mapping[str, str] = API_FIELDS) -> InputError:
+    """A refusal that names the command line's options, naming the fields that say the
+    same where the import came from (the API's, or the import page's)."""
     text = str(error)
-    for option, field in _FIELDS.items():
+    for option, field in fields.items():
         text = text.replace(option, field)
     return error if text == str(error) else InputError(text)
 

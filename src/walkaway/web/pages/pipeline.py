@@ -14,7 +14,7 @@ from walkaway.service import save_policy, stored_policy_text
 from walkaway.web.auth import Csrf, check_form_csrf, require_manager
 from walkaway.web.context import CurrentUser, StoreDep, get_settings
 from walkaway.web.render import render
-from walkaway.web.uploads import import_uploads
+from walkaway.web.uploads import PAGE_FIELDS, Reading, import_uploads, in_field_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,20 +32,30 @@ def import_submit(
     deals: Annotated[UploadFile, File()],
     activities: Annotated[UploadFile | None, File()] = None,
     format: Annotated[str, Form()] = "auto",
+    dates: Annotated[str, Form()] = "",
+    decimal: Annotated[str, Form()] = "",
+    sheet: Annotated[str, Form()] = "",
     csrf_token: Csrf = "",
 ) -> HTMLResponse:
-    """Upload a CRM export; any invalid row lists every problem and writes nothing."""
+    """Upload a CRM export; any invalid row lists every problem and writes nothing.
+    Dates, decimal mark and sheet are walkaway import's --dayfirst/--monthfirst,
+    --decimal and --sheet; a refusal names them as the page does."""
     check_form_csrf(request, csrf_token)
     require_manager(user, "import a pipeline")
     context: dict[str, Any] = {"formats": ["auto", *FORMATS], "result": None, "format": format}
+    context.update(dates=dates, decimal=decimal, sheet=sheet)
     try:
-        context["result"] = import_uploads(store, deals, activities, format, get_settings(request))
+        reading = Reading.from_form(dates, decimal, sheet)
+        settings = get_settings(request)
+        context["result"] = import_uploads(
+            store, deals, activities, format, settings, reading=reading
+        )
     except ImportFailed as error:
         context["problems"] = error.problems
         context["problem_total"] = error.total
         return render(request, "import.html", context, status=422)
     except InputError as error:
-        context["problems"] = [str(error)]
+        context["problems"] = [str(in_field_words(error, PAGE_FIELDS))]
         context["problem_total"] = 1
         return render(request, "import.html", context, status=422)
     request.app.state.cache.invalidate()
