@@ -23,6 +23,7 @@ from walkaway.signals.facts import (
     NOT_RECORDED,
     OPPOSITE,
     TOO_FEW,
+    contingency,
     independence_p,
 )
 from walkaway.signals.frame import compute_signals
@@ -214,3 +215,26 @@ def test_the_verdicts_chi_square_is_scipys(cells: list[tuple[int, int]]) -> None
     if counts[:, 1].sum() == 0:  # a column with no count: the verdict never tests it
         counts[0, 1] = 1
     assert independence_p(counts) == pytest.approx(chi2_contingency(counts)[1], rel=1e-9, abs=1e-12)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["yes", "no", "partial", "unknown", "d'accord"]), st.booleans()),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_verdicts_table_is_the_pivot_it_replaced(rows: list[tuple[str, bool]]) -> None:
+    """The values × won table the verdict tests holds the counts a Polars pivot made, in
+    the pivot's order (rows and columns first seen first): the same p-value to the bit."""
+    values = pl.Series("v", [v for v, _ in rows])
+    won = np.array([float(w) for _, w in rows])
+    pivot = (
+        pl.DataFrame({"v": values, "won": won})
+        .pivot(on="won", index="v", values="won", aggregate_function="len")
+        .fill_null(0)
+    )
+    expected = pivot.drop("v").to_numpy()
+    table = contingency(values, won)
+    assert table.shape == expected.shape
+    assert (table == expected).all()
