@@ -11,6 +11,10 @@ b. one lost deal's loss review (:func:`walkaway.service.loss_review.loss_review`
    first lost deal by id);
 c. the team view (:func:`walkaway.service.loss_review.team_loss_review`).
 
+``--facts``: instead, the facts' weights learned as of 30 evenly spaced moments from
+the first creation to the last close (:func:`walkaway.signals.facts.learn_fact_weights`,
+what each cut's norms learn), 5 times: CPU seconds of each pass.
+
 The targets of issue 27: b under 1 s, c under 3 s on a 10,000-deal store. To compare
 with an older version, run the same command with ``PYTHONPATH=OTHER_CHECKOUT/src``.
 """
@@ -30,7 +34,11 @@ from pathlib import Path
 from walkaway.sample import SAMPLE_AS_OF
 from walkaway.service import build_demo
 from walkaway.service.loss_review import loss_review, team_loss_review
+from walkaway.service.pipeline import current_policy
+from walkaway.service.reading import load_pipeline as store_pipeline
 from walkaway.service.review import review
+from walkaway.signals.facts import learn_fact_weights
+from walkaway.signals.snapshot import take_snapshot
 from walkaway.store import Store, open_store
 
 
@@ -45,6 +53,27 @@ def _measure(label: str, run: Callable[[], object], runs: int) -> None:
         f"{label}: wall median {statistics.median(wall):.2f} s "
         f"({min(wall):.2f}-{max(wall):.2f}), CPU median {statistics.median(cpu):.2f} s"
     )
+
+
+def _facts(store: Store) -> None:
+    pipeline = store_pipeline(store, datetime(2100, 1, 1))  # everything stored
+    first, last = pipeline.deals["created_at"].min(), pipeline.deals["closed_at"].max()
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    policy = current_policy(store)
+    closed = [
+        take_snapshot(pipeline, first + (last - first) * i / 30).closed_deals.sort("deal_id")
+        for i in range(1, 31)
+    ]
+    for frame in closed:  # warm
+        learn_fact_weights(frame, policy)
+    passes = []
+    for _ in range(5):
+        start = time.process_time()
+        for frame in closed:
+            learn_fact_weights(frame, policy)
+        passes.append(time.process_time() - start)
+    sizes = f"{closed[0].height:,}-{closed[-1].height:,} closed deals"
+    print(f"facts of 30 cuts ({sizes}): CPU s " + " / ".join(f"{p:.3f}" for p in passes))
 
 
 def _run(store: Store, lost: str, as_of: datetime, runs: int, *, loss_only: bool) -> None:
@@ -64,6 +93,9 @@ def main() -> None:
     parser.add_argument(
         "--loss-only", action="store_true", help="b and c only, after one loss review to warm up"
     )
+    parser.add_argument(
+        "--facts", action="store_true", help="only the facts' weights of 30 cuts, 5 times"
+    )
     args = parser.parse_args()
     if args.store is not None:
         built = json.loads((args.store.parent / "built.json").read_text())
@@ -72,12 +104,20 @@ def main() -> None:
                 "SELECT min(deal_id) FROM deals WHERE outcome = 'lost'"
             ).fetchone()
         store = open_store(f"sqlite:///{args.store}")
+        if args.facts:
+            _facts(store)
+            store.close()
+            return
         as_of = datetime.fromisoformat(built["as_of"])
         _run(store, lost, as_of, args.runs, loss_only=args.loss_only)
         store.close()
         return
     with tempfile.TemporaryDirectory() as folder:
         store, _ = build_demo(str(Path(folder) / "demo.db"))
+        if args.facts:
+            _facts(store)
+            store.close()
+            return
         as_of = datetime.combine(SAMPLE_AS_OF, datetime.min.time())
         _run(store, "D-1001", as_of, args.runs, loss_only=args.loss_only)
         store.close()
