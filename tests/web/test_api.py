@@ -110,11 +110,14 @@ def test_invalid_input_is_a_422(client: Any, url: str, field: str) -> None:
     assert field in body["detail"] + " ".join(body["problems"])
 
 
-def test_a_closed_deal_has_no_assessment(client: Any) -> None:
+def test_a_closed_deal_answers_its_outcome_not_a_call(client: Any) -> None:
     won = client.get("/api/deals", params={"outcome": "won", "limit": 1}).json()["deals"][0]
     response = client.get(f"/api/deals/{won['deal_id']}", params={"as_of": AS_OF})
-    assert response.status_code == 422
-    assert "closed" in response.json()["detail"]
+    assert response.status_code == 200
+    body = response.json()
+    assert body["state"] == "closed" and body["outcome"] == "won"
+    assert body["deal_id"] == won["deal_id"] and body["loss_review"] is None
+    assert "recommendation" not in body and "win_probability" not in body
 
 
 def test_deals_are_filtered_and_paginated(client: Any) -> None:
