@@ -26,6 +26,14 @@ class InputError(WalkawayError):
     code = "invalid_input"
 
 
+class Conflict(InputError):
+    """The input is well formed, but the data as it stands refuses it: a loss review of a
+    deal that is not lost, a decision on a deal already closed at its date, a comparison
+    with a moment not before the review's. Exit 2 on the command line; 409 on the API."""
+
+    code = "conflict"
+
+
 class ImportFailed(InputError):
     """An import found invalid rows; nothing was imported.
 

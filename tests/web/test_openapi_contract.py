@@ -2,11 +2,14 @@
 schema (schemathesis), valid ones and invalid ones, one at a time and chained by the
 schema's links (the stateful phase), in local mode and in team mode as a rep.
 
-Every answer passes schemathesis's checks (no 500; the status, content type, headers
-and body the schema declares; invalid data refused; undeclared methods 405 with
-``Allow``) but one: ``positive_data_acceptance``, since a request the schema allows can
-be refused by the data (a deal closed at that as-of date, a policy that is not TOML, a
-file with invalid rows, 31 February), each with a 422 that says why. And ours: an error
+Every answer passes every one of schemathesis's checks: no 500; the status, content
+type, headers and body the schema declares; invalid data refused; valid data accepted
+(``positive_data_acceptance``: a 2xx, or 401/403/404, or a 409 when the data as it
+stands refuses it, such as a loss review of a deal that is not lost); undeclared methods
+405 with ``Allow``. Two bodies are documents no JSON schema describes: a valid policy is
+TOML the policy reads, a valid import a CRM export; their schema-valid cases are made so
+(:func:`_valid_documents`), the invalid ones are left as generated; so is an
+``Idempotency-Key``, unique to each write as its description says. And ours: an error
 has the one shape ``{"error", "detail", "problems"}``; nothing in an answer (or in the
 server's log) holds a token or a password; in team mode the rep never reads another
 rep's deal nor records a decision or outcome on one.
@@ -18,6 +21,7 @@ import itertools
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +30,7 @@ import pytest
 import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
@@ -44,13 +49,79 @@ REP = "Anna Keller"
 # with 10; a deeper run sets WALKAWAY_CONTRACT_EXAMPLES (say 100) on the same tests.
 EXAMPLES = int(os.environ.get("WALKAWAY_CONTRACT_EXAMPLES", "10"))
 STEPS = 25  # per stateful run: a chain of calls from one answer's deal to the next call
-CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {"enabled": False}}})
+CONFIG = SchemathesisConfig.from_dict({})
+POLICY_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
 
 @schemathesis.serializer("application/toml")
 def _toml_body(_context: Any, value: Any) -> bytes:
     """PUT /api/policy takes TOML text: generated strings go as they are."""
     return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+def _policies() -> st.SearchStrategy[str]:
+    """Valid team policies: a few of the keys a team changes, within their limits."""
+    return st.builds(
+        lambda currency, days, months: (
+            f'currency = "{currency}"\n[decision]\nrequalify_days = {days}\n'
+            f"revisit_months = {months}\n"
+        ),
+        st.sampled_from(POLICY_CURRENCIES),
+        st.integers(1, 60),
+        st.integers(1, 24),
+    )
+
+
+def _exports() -> st.SearchStrategy[tuple[bytes, bytes]]:
+    """Valid generic exports: (deals CSV, activities CSV) of a few new deals."""
+    row = st.tuples(st.integers(1, 99), st.integers(0, 500_000), st.integers(1, 28))
+    return st.lists(row, min_size=1, max_size=4, unique_by=lambda r: r[0]).map(_csv_files)
+
+
+def _csv_files(rows: list[tuple[int, int, int]]) -> tuple[bytes, bytes]:
+    deals_csv = "deal_id,name,owner,stage,amount,created_at\n" + "".join(
+        f"C-{n},Generated deal {n},{REP},Discovery,{amount},2026-06-{day:02d}\n"
+        for n, amount, day in rows
+    )
+    activities_csv = "deal_id,at,kind,direction\n" + "".join(
+        f"C-{n},2026-07-{day:02d}T10:00:00,email,inbound\n" for n, _amount, day in rows
+    )
+    return deals_csv.encode(), activities_csv.encode()
+
+
+def _valid_documents(schema: Any) -> None:
+    """The schema-valid bodies of PUT /api/policy and POST /api/import made valid
+    documents. A schema-valid policy body is a non-empty string, an import's deals and
+    activities strings or bytes: those are replaced; anything else (a negative case) is
+    left as generated, so invalid data is still sent and must still be refused."""
+
+    @schema.hook  # type: ignore[untyped-decorator]
+    def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
+        path = context.operation.path if context.operation is not None else ""
+        if path == "/api/policy" and isinstance(body, str) and body:
+            return _policies()
+        if path == "/api/import" and isinstance(body, dict):
+            return _exports().map(lambda files: _with_files(body, files))
+        return st.just(body)
+
+    @schema.hook  # type: ignore[untyped-decorator]
+    def map_headers(context: Any, headers: Any) -> Any:
+        # "Any text unique to this write", as the key's description says: a key sent
+        # again with another write is refused (tests/web/test_idempotency.py)
+        key = headers.get("Idempotency-Key") if isinstance(headers, dict) else None
+        if isinstance(key, str):
+            return {**headers, "Idempotency-Key": f"{key[:160]}-{uuid.uuid4().hex}"}
+        return headers
+
+
+def _with_files(body: dict[str, Any], files: tuple[bytes, bytes]) -> dict[str, Any]:
+    made = dict(body)
+    for name, content in zip(("deals", "activities"), files, strict=True):
+        if isinstance(body.get(name), str | bytes):
+            made[name] = content
+    if body.get("format") in ("generic", "salesforce", "hubspot", "pipedrive", "maven"):
+        made["format"] = "generic"
+    return made
 
 
 @dataclass(frozen=True)
@@ -81,6 +152,7 @@ def api(request: pytest.FixtureRequest, demo_url: str) -> Iterator[Any]:
     hosts = ("testserver", "127.0.0.1", "localhost")
     app = create_app(web_settings(demo_url, auth=team_mode, https_only=False, allowed_hosts=hosts))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers, config=CONFIG)
+    _valid_documents(schema)
     yield Api(schema, team_mode, headers, secrets, owners)
 
 

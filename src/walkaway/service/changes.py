@@ -60,6 +60,11 @@ class Changes:
     summary: dict[str, Any]
 
 
+class SinceNotBefore(ValueError):
+    """A moment to compare with that is not before the review's: there is no earlier
+    review to compare with (the API's 409)."""
+
+
 def parse_since(text: str, as_of: datetime) -> datetime:
     """``7d``, ``2w``, or a date or date-time (:func:`walkaway.models.parse_moment`):
     the earlier moment to compare with. A ValueError says what was expected."""
@@ -98,7 +103,7 @@ def resolve_since(store: Store, text: str | None, as_of: datetime) -> tuple[date
     if text is not None and text.strip().lower() != LAST:
         since = parse_since(text, as_of)
         if since >= as_of:
-            raise ValueError(
+            raise SinceNotBefore(
                 f"{since:%Y-%m-%d %H:%M} is not before the review's date {as_of:%Y-%m-%d %H:%M}"
             )
         return since, "given"

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.errors import InputError, NotFound
+from walkaway.errors import Conflict, InputError, NotFound
 from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive, iso_utc
 from walkaway.policy import Policy
 from walkaway.service.model_lookup import model_for
@@ -57,7 +57,7 @@ def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
         raise unknown_deal(deal_id)
     created = stored["created_at"][0]
     if created >= as_utc_naive(as_of):
-        raise InputError(
+        raise Conflict(
             f"deal {deal_id!r} was created on {created:%Y-%m-%d}, after the as-of "
             f"date {as_of:%Y-%m-%d}; pick a later --as-of"
         )
@@ -139,7 +139,7 @@ def show(
     frame, timeline, _policy, said = _assess_stored(store, stored, as_of, readiness=True)
     row = stored.row(0, named=True)
     if frame.height == 0:
-        raise InputError(
+        raise Conflict(
             f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
             "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
         )

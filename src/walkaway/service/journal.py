@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.errors import InputError, NotFound
+from walkaway.errors import Conflict, InputError, NotFound
 from walkaway.journal.scorecard import (
     INBOUND_SCHEMA,
     JOURNAL_DEAL_SCHEMA,
@@ -106,7 +106,7 @@ def record_decision(
         raise InputError("the reason is empty; say in a sentence why (--reason TEXT)")
     moment = as_of or now_utc()
     if revisit is not None and revisit <= moment.date():
-        raise InputError(
+        raise Conflict(
             f"the revisit date {revisit:%Y-%m-%d} is not after the decision's date "
             f"{moment:%Y-%m-%d}; pick a later --revisit"
         )
@@ -181,10 +181,10 @@ def record_outcome(
     now = now_utc()
     when = now if on is None else datetime(on.year, on.month, on.day)
     if when > now:
-        raise InputError(f"--on {on} is in the future; record an outcome once it has happened")
+        raise Conflict(f"--on {on} is in the future; record an outcome once it has happened")
     created = deal["created_at"]
     if isinstance(created, datetime) and when.date() < created.date():
-        raise InputError(f"--on {on} is before the deal was created ({created:%Y-%m-%d})")
+        raise Conflict(f"--on {on} is before the deal was created ({created:%Y-%m-%d})")
     row = {
         "deal_id": deal_id,
         "outcome": word,

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.errors import InputError, NotFound
+from walkaway.errors import Conflict, InputError, NotFound
 from walkaway.journal.loss.review import MOVE_ON_DAYS, LossReview, review_loss
 from walkaway.journal.loss.team import TeamLossReview, review_team_losses
 from walkaway.models import Outcome, Pipeline, iso_utc
@@ -68,7 +68,7 @@ def find_loss(store: Store, deal_id: str) -> Loss:
         return Loss(deal_id, closed, deal["loss_reason"], by_hand=False)
     if deal["outcome"] == Outcome.OPEN and last is not None and last.outcome == Outcome.LOST:
         return Loss(deal_id, last.happened_at, last.note, by_hand=True)
-    raise InputError(
+    raise Conflict(
         f"deal {deal_id!r} is {deal['outcome']}, not lost; a loss review looks back at lost "
         "deals (record a loss with `walkaway outcome DEAL_ID lost`)"
     )

@@ -119,3 +119,18 @@ def page_list(routes: list[Any]) -> list[dict[str, Any]]:
         elif getattr(route, "name", "") == "static":
             found.append({"path": f"{route.path}/{{file}}", "methods": ["GET"], "summary": ""})
     return found
+
+
+def optional_files_as_files(openapi: dict[str, Any]) -> dict[str, Any]:
+    """``openapi`` with each optional file of a form (FastAPI writes ``UploadFile | None``
+    as "a file (``contentMediaType``) or null") declared as a file: a multipart form has
+    no null, and a client
+    reading "or null" may send the file's text as a plain field, which is not a file."""
+    for body in openapi.get("components", {}).get("schemas", {}).values():
+        for name, prop in body.get("properties", {}).items():
+            choices = prop.get("anyOf", [])
+            files = [c for c in choices if c.get("format") == "binary" or "contentMediaType" in c]
+            if files and all(c in files or c.get("type") == "null" for c in choices):
+                kept = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+                body["properties"][name] = {**files[0], **kept}
+    return openapi

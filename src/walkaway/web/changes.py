@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from walkaway.errors import InputError
+from walkaway.errors import Conflict, InputError
 from walkaway.service import Store
-from walkaway.service.changes import Changes, changes
+from walkaway.service.changes import Changes, SinceNotBefore, changes
 from walkaway.service.review import Review
 from walkaway.web.cache import ReviewCache, filtered
 
@@ -22,5 +22,7 @@ def changes_since(
 
     try:
         return changes(store, as_of, (since or "").strip() or None, owner=owner, reviewed=reviewed)
+    except SinceNotBefore as error:
+        raise Conflict(f"since {error}") from None
     except ValueError as error:
         raise InputError(f"since {error}") from None

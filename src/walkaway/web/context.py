@@ -19,8 +19,15 @@ from walkaway.web.errors import Forbidden
 from walkaway.web.settings import WebSettings
 
 # What an as-of parameter may hold, as the schema says: blank, a date (1900-2099) or a
-# date-time with an optional UTC offset. A date the calendar lacks (02-30) is still a 422.
-DAY_PATTERN = r"(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+# date-time with an optional UTC offset. Only days the calendar has: 30 February or 31
+# April is refused by the pattern itself (so every date the schema allows is one), and
+# 29 February only in a leap year (1900 was none, 2000 was one).
+_COMMON_DAY = (
+    r"(19|20)\d{2}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    r"|02-(0[1-9]|1\d|2[0-8]))"
+)
+_LEAP_DAY = r"(19(0[48]|[2468][048]|[13579][26])|20(0[048]|[2468][048]|[13579][26]))-02-29"
+DAY_PATTERN = rf"({_COMMON_DAY}|{_LEAP_DAY})"
 MOMENT_PATTERN = (
     rf"^$|^{DAY_PATTERN}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{{1,6}})?)?"
     r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$"

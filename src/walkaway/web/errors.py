@@ -21,7 +21,14 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
-from walkaway.errors import ImportFailed, InputError, NotFound, StoreError, WalkawayError
+from walkaway.errors import (
+    Conflict,
+    ImportFailed,
+    InputError,
+    NotFound,
+    StoreError,
+    WalkawayError,
+)
 from walkaway.wording import printable
 
 logger = logging.getLogger("walkaway.web")
@@ -44,6 +51,7 @@ class Forbidden(WalkawayError):
 
 STATUS: dict[type[WalkawayError], int] = {
     NotFound: 404,
+    Conflict: 409,
     InputError: 422,
     NotSignedIn: 401,
     Forbidden: 403,

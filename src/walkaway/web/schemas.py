@@ -20,6 +20,10 @@ Moment = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
+# Text a person sends holds no NUL character: PostgreSQL cannot store one (nor look one
+# up), and no name or sentence has one. The schema says so, and FastAPI refuses it.
+NO_NUL = r"^[^\x00]*$"
+
 
 class ErrorOut(BaseModel):
     """Every error: a code, one line saying what is wrong and what to do, the problems."""
@@ -285,15 +289,20 @@ class DecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    deal_id: str = Field(min_length=1, max_length=200)
+    deal_id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     decision: Literal["pursue", "requalify", "walk_away"]
-    reason: str = Field(min_length=1, max_length=4000, description="Why, in a sentence")
+    reason: str = Field(
+        min_length=1,
+        max_length=4000,
+        pattern=r"^[^\x00]*\S[^\x00]*$",  # a word in it, and no NUL (NO_NUL)
+        description="Why, in a sentence",
+    )
     revisit_on: date | None = Field(
         default=None,
         description="Walk away: when to look again; re-qualify: the deadline for answers "
         "(default: the policy's delay)",
     )
-    by: str | None = Field(default=None, max_length=200, description="Who decided")
+    by: str | None = Field(default=None, max_length=200, pattern=NO_NUL, description="Who decided")
     as_of: datetime | None = Field(
         default=None, description="The moment decided for (default: the server's as-of, or now)"
     )
@@ -315,9 +324,9 @@ class DecisionOut(BaseModel):
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    deal_id: str = Field(min_length=1, max_length=200)
+    deal_id: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     outcome: Literal["won", "lost", "came_back", "no_decision"]
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, max_length=4000, pattern=NO_NUL)
     on: date | None = Field(default=None, description="When it happened (default: now)")
 
 

@@ -21,18 +21,29 @@ from walkaway.service.idempotency import Then
 from walkaway.web.settings import WebSettings
 
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+ZIP_MAGIC = b"PK\x03\x04"
 
 
-def safe_name(filename: str | None, fallback: str) -> str:
+def safe_name(filename: str | None, fallback: str, head: bytes = b"") -> str:
     """The file's own name without any folder, in plain characters (it names the file in
-    every problem line)."""
+    every problem line). A name without a suffix gets the one its first bytes say
+    (``head``): a workbook is a zip (``.xlsx``), anything else is read as CSV."""
     name = Path((filename or "").replace("\\", "/")).name
     name = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
     if not name:
         return fallback
+    if not Path(name).suffix:
+        return name + (".xlsx" if head.startswith(ZIP_MAGIC) else ".csv")
     if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
         raise InputError(f"{name}: expected a CSV or XLSX file (.csv, .xlsx)")
     return name
+
+
+def _head(stream: BinaryIO) -> bytes:
+    """The stream's first bytes, the stream left at its start."""
+    head = stream.read(len(ZIP_MAGIC))
+    stream.seek(0)
+    return head
 
 
 def _save(source: BinaryIO, folder: Path, name: str) -> Path:
@@ -101,8 +112,10 @@ def import_streams(
     """Import ``(filename, stream)`` pairs; raises ImportFailed / InputError like the CLI
     (``then``: see :func:`walkaway.service.import_files`)."""
     reading = reading or Reading()
-    deals_name = safe_name(deals[0], "deals.csv")
-    acts_name = safe_name(activities[0], "activities.csv") if activities else None
+    deals_name = safe_name(deals[0], "deals.csv", _head(deals[1]))
+    acts_name = (
+        safe_name(activities[0], "activities.csv", _head(activities[1])) if activities else None
+    )
     if acts_name == deals_name:
         acts_name = "activities-" + acts_name
     with tempfile.TemporaryDirectory(prefix="walkaway-upload-") as tmp:

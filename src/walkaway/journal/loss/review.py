@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.errors import InputError
+from walkaway.errors import Conflict, InputError
 from walkaway.journal.loss.questions import win_loss_questions
 from walkaway.journal.loss.timeline import (
     MAX_CUTS,
@@ -52,7 +52,7 @@ def lost_deal(pipeline: Pipeline, deal_id: str) -> dict[str, Any]:
         raise InputError(f"no deal with id {deal_id!r}")
     deal = rows.row(0, named=True)
     if deal["outcome"] != Outcome.LOST:
-        raise InputError(
+        raise Conflict(
             f"deal {deal_id!r} is {deal['outcome']}, not lost; a loss review looks back at "
             "lost deals (record a loss with `walkaway outcome DEAL_ID lost`)"
         )

@@ -20,8 +20,9 @@ from walkaway.web.context import (
 from walkaway.web.schemas import ChangesOut
 
 router = api_router()
-# A span back (7d, 2w), `last`, or what an as-of parameter holds (blank: the default).
-SINCE_PATTERN = r"^\d{1,5}[dDwW]$|^([Ll][Aa][Ss][Tt])$|" + MOMENT_PATTERN
+# A span back (7d, 2w: at least a day, at most 9,999 weeks), `last`, or what an as-of
+# parameter holds (blank: the default).
+SINCE_PATTERN = r"^[1-9]\d{0,3}[dDwW]$|^([Ll][Aa][Ss][Tt])$|" + MOMENT_PATTERN
 
 Since = Annotated[
     str | None,

@@ -16,7 +16,14 @@ from walkaway.models import Outcome, Tone
 from walkaway.service import DealFilter, list_deals
 from walkaway.service.closed import closed_deal, closed_json
 from walkaway.service.export import iso_moments
-from walkaway.web.api.routing import UNKNOWN_DEAL, Owner, Stage, api_router, deal_links
+from walkaway.web.api.routing import (
+    UNKNOWN_DEAL,
+    DealId,
+    Owner,
+    Stage,
+    api_router,
+    deal_links,
+)
 from walkaway.web.context import (
     AsOf,
     CacheDep,
@@ -71,7 +78,7 @@ def get_deals(
     responses=UNKNOWN_DEAL,
     operation_id="getDeal",
 )
-async def get_deal(deal_id: str, user: CurrentUser, cache: CacheDep, as_of: AsOf) -> Response:
+async def get_deal(deal_id: DealId, user: CurrentUser, cache: CacheDep, as_of: AsOf) -> Response:
     """One deal as of a date. Open then: the call, reasons, flags with evidence,
     economics and the activities before it (the JSON of ``walkaway show --format json``).
     Won or lost before then: ``state: closed``, its outcome, dates and amount, the
@@ -98,7 +105,7 @@ async def get_deal(deal_id: str, user: CurrentUser, cache: CacheDep, as_of: AsOf
     operation_id="getExitMessage",
 )
 def get_message(
-    deal_id: str,
+    deal_id: DealId,
     user: CurrentUser,
     store: StoreDep,
     cache: CacheDep,

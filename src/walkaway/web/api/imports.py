@@ -25,7 +25,10 @@ def post_import(
     store: StoreDep,
     deals: Annotated[UploadFile, File(description="Deals file (CSV or XLSX)")],
     activities: Annotated[UploadFile | None, File(description="Activities file")] = None,
-    format: Annotated[str, Form(description="auto, generic, salesforce, ...")] = "auto",
+    format: Annotated[
+        Literal["auto", "generic", "salesforce", "hubspot", "pipedrive", "maven"],
+        Form(description="The export's CRM, or auto: told from its headers"),
+    ] = "auto",
     dates: Annotated[
         Literal["day-first", "month-first"] | None,
         Form(description="How 03/04/2026 reads where a date column's cells cannot say"),

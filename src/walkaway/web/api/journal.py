@@ -21,7 +21,9 @@ from walkaway.service.loss_review import loss_review
 from walkaway.service.loss_review import review_json as loss_review_json
 from walkaway.web.api.routing import (
     UNKNOWN_DEAL,
+    DealId,
     IdempotencyKey,
+    Owner,
     answered,
     api_router,
     deal_links,
@@ -112,7 +114,7 @@ def get_journal(
     user: CurrentUser,
     store: StoreDep,
     as_of: Latest,
-    owner: Annotated[str | None, Query(description="Only this rep's deals")] = None,
+    owner: Owner = None,
     since: Annotated[
         str | None,
         Query(description="Only decisions from this date", pattern=rf"^$|^{DAY_PATTERN}$"),
@@ -177,7 +179,7 @@ def _outcome_answer(row: dict[str, Any]) -> Answer:
     responses=UNKNOWN_DEAL,
     operation_id="getLossReview",
 )
-def get_loss_review(deal_id: str, user: CurrentUser, store: StoreDep) -> JSONResponse:
+def get_loss_review(deal_id: DealId, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """A lost deal looked back at: its probability over time, where it turned, the warning
     signs, questions for the buyer, a date to move on (``walkaway loss-review``)."""
     ensure_visible(store, user, deal_id)

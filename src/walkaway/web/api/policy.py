@@ -30,7 +30,7 @@ def get_policy(user: CurrentUser, store: StoreDep) -> PolicyOut:
 POLICY_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/toml": {"schema": {"type": "string"}}},
+        "content": {"application/toml": {"schema": {"type": "string", "minLength": 1}}},
         "description": "The policy as TOML (see `walkaway policy init`).",
     }
 }

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 
 from walkaway.service.idempotency import Answer, RequestKey, request_key
 from walkaway.service.users import User
 from walkaway.web.auth import guard_api_write
-from walkaway.web.schemas import ErrorOut
+from walkaway.web.schemas import NO_NUL, ErrorOut
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -19,6 +19,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "The body could not be read (not JSON, a broken multipart form)"),
         (401, "Not signed in (team mode)"),
         (403, "Not allowed: another rep's deal, or a manager's action"),
+        (
+            409,
+            "Well formed, but the data as it stands refuses it (a loss review of a deal "
+            "that is not lost, a decision on a deal closed at its date)",
+        ),
         (422, "Invalid input; `problems` lists each one"),
     )
 }
@@ -33,6 +38,7 @@ IdempotencyKey = Annotated[
         description="Any text unique to this write (a UUID): the same write sent again "
         "with the same key lands once and gets the first answer back "
         "(`Idempotent-Replayed: true`); the key with another request is a 422.",
+        pattern=r"^[!-~]{1,200}$",  # visible ASCII (service.idempotency checks it too)
     ),
 ]
 
@@ -53,14 +59,13 @@ def deal_links(pointer: str) -> dict[str, Any]:
     }
 
 
-# No NUL: PostgreSQL's text cannot hold one (a filter with it was a 500, not a 422).
-NO_NUL = r"^[^\x00]*$"
 Owner = Annotated[
     str | None, Query(description="Only this rep's deals (any case).", pattern=NO_NUL)
 ]
 Stage = Annotated[
     str | None, Query(description="Only deals in this stage (any case).", pattern=NO_NUL)
 ]
+DealId = Annotated[str, Path(description="The deal's id", pattern=NO_NUL)]
 
 
 def api_router() -> APIRouter:
