@@ -121,6 +121,13 @@ def _with_files(body: dict[str, Any], files: tuple[bytes, bytes]) -> dict[str, A
             made[name] = content
     if body.get("format") in ("generic", "salesforce", "hubspot", "pipedrive", "maven"):
         made["format"] = "generic"
+    if isinstance(body.get("sheet"), str):  # a CSV export has no sheet to name
+        del made["sheet"]
+    for name in ("format", "dates", "decimal"):
+        # An array in a form travels as the field repeated (["generic"]: generic, valid
+        # after all): an invalid one travels as its JSON text, and stays invalid
+        if isinstance(body.get(name), list | dict):
+            made[name] = json.dumps(body[name])
     return made
 
 

@@ -121,16 +121,30 @@ def page_list(routes: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def optional_files_as_files(openapi: dict[str, Any]) -> dict[str, Any]:
-    """``openapi`` with each optional file of a form (FastAPI writes ``UploadFile | None``
-    as "a file (``contentMediaType``) or null") declared as a file: a multipart form has
-    no null, and a client
-    reading "or null" may send the file's text as a plain field, which is not a file."""
-    for body in openapi.get("components", {}).get("schemas", {}).values():
-        for name, prop in body.get("properties", {}).items():
-            choices = prop.get("anyOf", [])
-            files = [c for c in choices if c.get("format") == "binary" or "contentMediaType" in c]
-            if files and all(c in files or c.get("type") == "null" for c in choices):
-                kept = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
-                body["properties"][name] = {**files[0], **kept}
+def form_fields_without_null(openapi: dict[str, Any]) -> dict[str, Any]:
+    """``openapi`` with each optional field of a form (FastAPI writes ``UploadFile | None``
+    or ``Literal[...] | None`` as "this or null") declared as what it is when sent: a
+    multipart form has no null (a field left out is the default), and a client reading
+    "or null" may send the text ``null``, or a file's text as a plain field."""
+    schemas = openapi.get("components", {}).get("schemas", {})
+    for item in openapi.get("paths", {}).values():
+        for operation in item.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media, body in content.items():
+                ref = body.get("schema", {}).get("$ref", "")
+                if media in FORM_MEDIA_TYPES and ref.startswith(COMPONENTS):
+                    _without_null(schemas[ref.removeprefix(COMPONENTS)])
     return openapi
+
+
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+COMPONENTS = "#/components/schemas/"
+
+
+def _without_null(body: dict[str, Any]) -> None:
+    for name, prop in body.get("properties", {}).items():
+        choices = prop.get("anyOf", [])
+        sent = [c for c in choices if c.get("type") != "null"]
+        if len(sent) == 1 and len(choices) == 2:
+            kept = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+            body["properties"][name] = {**sent[0], **kept}

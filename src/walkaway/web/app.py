@@ -26,7 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from walkaway import __version__
 from walkaway.service import open_store
 from walkaway.web import api, pages
-from walkaway.web.apidocs import optional_files_as_files, page_list
+from walkaway.web.apidocs import form_fields_without_null, page_list
 from walkaway.web.cache import ReviewCache
 from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
@@ -156,13 +156,13 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
 
 def _with_pages(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """FastAPI's schema of the API, with the routes that are not API (the pages) listed
-    as such under ``x-pages``: every route the app serves is in the document; an
-    optional file is a file (:func:`walkaway.web.apidocs.optional_files_as_files`)."""
+    as such under ``x-pages``: every route the app serves is in the document; a form's
+    optional field is never null (:func:`walkaway.web.apidocs.form_fields_without_null`)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = optional_files_as_files(build())
+            schema = form_fields_without_null(build())
             schema["x-pages"] = page_list(app.routes)
             app.openapi_schema = schema
         return app.openapi_schema
