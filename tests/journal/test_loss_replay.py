@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 
 from walkaway.decision.assess import assess_frame
 from walkaway.journal.loss.team import team_grid
-from walkaway.journal.loss.timeline import TIMELINE_SCHEMA, assess_cuts
+from walkaway.journal.loss.timeline import TIMELINE_SCHEMA, assess_cuts, deal_cuts
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
 from walkaway.service import import_files, sample_files
@@ -64,4 +64,24 @@ def test_the_replay_equals_an_assessment_per_cut(sample: Pipeline) -> None:
     replayed = assess_cuts(sample, cuts, policy, deal_ids=ids)
     expected = _one_cut_at_a_time(sample, cuts, policy, ids)
     assert replayed.height > 50 and replayed["recommendation"].n_unique() > 1
+    assert_frame_equal(replayed, expected, check_exact=True)
+
+
+def test_one_deals_replay_equals_an_assessment_per_cut(sample: Pipeline) -> None:
+    """A single deal's replay (what a loss review runs: its own activities and the
+    columns the norms read, snapshot per cut) reads it as a whole assessment does."""
+    policy = load_policy()
+    lost = sample.deals.filter(pl.col("outcome") == "lost").sort("deal_id")
+    busiest = (
+        sample.activities.join(lost.select("deal_id"), on="deal_id", how="semi")
+        .group_by("deal_id")
+        .len()
+        .sort("len", "deal_id", descending=[True, False])
+    )
+    deal = lost.filter(pl.col("deal_id") == busiest["deal_id"][0]).row(0, named=True)
+    acts = sample.activities.filter(pl.col("deal_id") == deal["deal_id"])
+    cuts = deal_cuts(deal["created_at"], deal["closed_at"], acts["at"].to_list(), max_cuts=6)
+    replayed = assess_cuts(sample, cuts, policy, deal_ids=[deal["deal_id"]])
+    expected = _one_cut_at_a_time(sample, cuts, policy, [deal["deal_id"]])
+    assert replayed.height == len(cuts) >= 3
     assert_frame_equal(replayed, expected, check_exact=True)

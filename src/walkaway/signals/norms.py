@@ -190,6 +190,9 @@ def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
     )
 
 
+HOURS_READ = ("deal_id", "at", "hours")  # what NormsOverTime.of reads of the activities
+
+
 class NormsOverTime:
     """:func:`compute_norms` of one pipeline on many days (the looks a model learns
     from, the cuts of a backtest), the closed deals' lives made once for all of them:
@@ -206,6 +209,15 @@ class NormsOverTime:
 
     def at(self, as_of: datetime) -> Norms:
         return self.of(take_snapshot(self.pipeline, as_of))
+
+    def reading(self) -> Pipeline:
+        """The pipeline with only the activity columns :meth:`of` reads (the hours each
+        deal logged, and whether any activity is known): a snapshot of it for these
+        norms copies a third of the columns. All of them where each day's norms are
+        learned afresh."""
+        if self._lives is None:
+            return self.pipeline
+        return Pipeline(self.pipeline.deals, self.pipeline.activities.select(HOURS_READ))
 
     def of(self, snap: Snapshot) -> Norms:
         """The norms as of ``snap`` (a snapshot of this pipeline, taken once for these

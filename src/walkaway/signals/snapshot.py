@@ -101,13 +101,22 @@ def known_deals(deals: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
 def take_snapshot(pipeline: Pipeline, as_of: datetime) -> Snapshot:
     """What was known just before ``as_of`` (a naive-UTC or aware datetime)."""
     moment = as_utc_naive(as_of)
-    cutoff = pl.lit(moment, dtype=pl.Datetime("us"))
     deals = known_deals(pipeline.deals, moment)
-    activities = pipeline.activities.filter(pl.col("at") < cutoff)
-    future = pipeline.deals.filter(pl.col("created_at") >= cutoff).select("deal_id")
+    return Snapshot(moment, deals, known_activities(pipeline.deals, pipeline.activities, moment))
+
+
+def known_activities(
+    deals: pl.DataFrame, activities: pl.DataFrame, as_of: datetime
+) -> pl.DataFrame:
+    """The rows of ``activities`` (any of a pipeline's, in their order) that
+    :func:`take_snapshot` keeps as of ``as_of``: dated before it, of no deal of ``deals``
+    (all the pipeline's) created at or after it."""
+    cutoff = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
+    activities = activities.filter(pl.col("at") < cutoff)
+    future = deals.filter(pl.col("created_at") >= cutoff).select("deal_id")
     if future.height:
         # Every look back in time has some (a hash-set filter: ~15x a 2.5M-row anti join;
         # a null id matches nothing, as in the join).
         known = pl.col("deal_id").is_in(future["deal_id"].implode()).fill_null(False)
         activities = activities.filter(~known)
-    return Snapshot(moment, deals, activities)
+    return activities

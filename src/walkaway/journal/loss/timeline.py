@@ -34,7 +34,12 @@ from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
 from walkaway.policy import Policy
 from walkaway.signals.frame import signals_from_snapshot
 from walkaway.signals.norms import NormsOverTime
-from walkaway.signals.snapshot import days_between, take_snapshot
+from walkaway.signals.snapshot import (
+    Snapshot,
+    days_between,
+    known_activities,
+    take_snapshot,
+)
 
 MAX_CUTS = 30
 EVERY_DAYS = 7
@@ -106,11 +111,18 @@ def assess_cuts(
 ) -> pl.DataFrame:
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
     over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
+    # Each cut's snapshot: of the columns the norms read for the norms, of the deals
+    # assessed for their signals (the rows each reads of a whole snapshot, in its order).
+    reading = over_time.reading()
+    acts = pipeline.activities
+    if deal_ids is not None:
+        acts = acts.filter(pl.col("deal_id").is_in(list(deal_ids)))
     looks, seen = [], []
     for cut in cuts:
-        snap = take_snapshot(pipeline, cut)
+        snap = take_snapshot(reading, cut)
         norms = over_time.of(snap)
-        signals = signals_from_snapshot(snap, policy, norms, deal_ids)
+        theirs = Snapshot(snap.as_of, snap.deals, known_activities(pipeline.deals, acts, cut))
+        signals = signals_from_snapshot(theirs, policy, norms, deal_ids)
         if signals.height:
             looks.append(Look(snap.as_of, signals, norms))
             seen.append(cut)
