@@ -222,7 +222,12 @@ def test_serve_believes_proxy_headers_only_from_forwarded_allow_ips(
     from walkaway.cli import app as cli_app
 
     ran: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda web_app, **options: ran.update(options, app=web_app))
+
+    def run(web_app: Any, **options: Any) -> None:
+        ran.update(options, app=web_app)
+        web_app.state.store.close()  # as the app's lifespan does when uvicorn stops
+
+    monkeypatch.setattr(uvicorn, "run", run)
     args = ["serve", "--auth", "--port", "0", "--db", team.url]
     plain = CliRunner().invoke(cli_app, args)
     assert plain.exit_code == 0, plain.output
