@@ -7,6 +7,9 @@ DB     ?= walkaway-demo.db
 # What `make test` runs once scripts/test-services has brought up what the tests need
 # (Chromium, PostgreSQL on 127.0.0.1:5432), and stops what it started afterwards.
 TEST_STEPS ?= lint typecheck pytest
+# The suite runs on every core (pytest-xdist), a test module to a worker so a module's
+# fixtures are built once; PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test pytest lint typecheck bench clean install install-test
 
@@ -40,7 +43,7 @@ test: install-test
 	bash scripts/test-services $(MAKE) --no-print-directory $(TEST_STEPS)
 
 pytest: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 bench: install-test
 	$(BIN)/python benchmarks/import_bench.py
