@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,7 +110,7 @@ def _valid_documents(schema: Any) -> None:
         # "Any text unique to this write", as the key's description says: a key sent
         # again with another write is refused (tests/web/test_idempotency.py)
         key = headers.get("Idempotency-Key") if isinstance(headers, dict) else None
-        if isinstance(key, str):
+        if isinstance(key, str) and re.fullmatch(r"[!-~]{1,200}", key):  # a valid one
             return {**headers, "Idempotency-Key": f"{key[:160]}-{uuid.uuid4().hex}"}
         return headers
 
@@ -123,7 +124,7 @@ def _with_files(body: dict[str, Any], files: tuple[bytes, bytes]) -> dict[str, A
         made["format"] = "generic"
     if isinstance(body.get("sheet"), str):  # a CSV export has no sheet to name
         del made["sheet"]
-    for name in ("format", "dates", "decimal"):
+    for name in ("format", "dates", "decimal", "sheet"):
         # An array in a form travels as the field repeated (["generic"]: generic, valid
         # after all): an invalid one travels as its JSON text, and stays invalid
         if isinstance(body.get(name), list | dict):

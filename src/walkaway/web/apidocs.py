@@ -142,9 +142,13 @@ COMPONENTS = "#/components/schemas/"
 
 
 def _without_null(body: dict[str, Any]) -> None:
+    required = set(body.get("required", []))
     for name, prop in body.get("properties", {}).items():
         choices = prop.get("anyOf", [])
         sent = [c for c in choices if c.get("type") != "null"]
         if len(sent) == 1 and len(choices) == 2:
             kept = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
-            body["properties"][name] = {**sent[0], **kept}
+            prop = body["properties"][name] = {**sent[0], **kept}
+        if "enum" in prop and name not in required and "" not in prop["enum"]:
+            # a form field left empty is one not sent: the default
+            prop["enum"] = [*prop["enum"], ""]
