@@ -8,16 +8,21 @@ and restrict ``deal_ids``; the norms still come from the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import polars as pl
 
-from walkaway.models import Pipeline, as_utc_naive
+from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.activity import activity_signals
 from walkaway.signals.norms import Norms, norms_from_snapshot
-from walkaway.signals.snapshot import Snapshot, days_between, take_snapshot
+from walkaway.signals.snapshot import (
+    Snapshot,
+    days_between,
+    known_deals_before,
+    take_snapshot,
+)
 from walkaway.signals.stages import criteria_phrases, stage_signals, with_skipped_steps
 
 # Every signal column, with its meaning (custom rules may use any of them by name).
@@ -79,6 +84,9 @@ SIGNALS: dict[str, str] = {
     "tracks_activities": "the team logs activities (some activity is known before as_of)",
 }
 
+# What the norms say the team records (a ``tracks_*`` signal each).
+TRACKS = ("budget", "authority", "need", "champion", "activities")
+
 _CATEGORICAL = (
     "budget",
     "authority",
@@ -139,6 +147,77 @@ def _signal_frame(
     return frame.sort("deal_id")
 
 
+CUT_NO, NOW, DEAL = "_cut_no", "_now", "_deal"
+
+
+def signals_over_cuts(
+    pipeline: Pipeline,
+    cuts: Sequence[datetime],
+    policy: Policy,
+    norms: Sequence[Norms],
+    deal_ids: Collection[str],
+) -> list[pl.DataFrame]:
+    """:func:`signals_from_snapshot` of the ``deal_ids`` at each of ``cuts`` (with the
+    ``norms`` of each), all cuts in one frame: a row per deal and cut, its own moment
+    and norms a column, each deal's activities before each cut grouped as that cut's
+    snapshot groups them. The same frames to the last bit, one per cut."""
+    if not cuts:
+        return []
+    ids = list(deal_ids)
+    moments = pl.DataFrame(
+        {CUT_NO: range(len(cuts)), NOW: [as_utc_naive(c) for c in cuts]},
+        schema={CUT_NO: pl.Int64, NOW: pl.Datetime("us")},
+    )
+    per_cut = moments.with_columns(
+        pl.Series("_gap", [n.reply_gap_days for n in norms], dtype=pl.Float64),
+        *[
+            pl.Series(f"tracks_{f}", [f in n.tracked_fields for n in norms], dtype=pl.Boolean)
+            for f in TRACKS
+        ],
+    )
+    # each deal as known at each cut, keyed by deal and cut ("id\0cut" sorts as the ids)
+    key = pl.col("deal_id") + pl.lit("\0") + pl.col(CUT_NO).cast(pl.String).str.zfill(6)
+    deals = pipeline.deals.filter(pl.col("deal_id").is_in(ids)).join(moments, how="cross")
+    deals = known_deals_before(deals, pl.col(NOW))
+    deals = deals.filter(pl.col("outcome") == Outcome.OPEN).with_columns(
+        pl.col("deal_id").alias(DEAL), key.alias("deal_id")
+    )
+    acts = pipeline.activities.filter(pl.col("deal_id").is_in(ids))
+    acts = (
+        acts.join(
+            deals.select(pl.col(DEAL).alias("deal_id"), pl.col("deal_id").alias("_key"), NOW),
+            on="deal_id",
+            maintain_order="left",
+        )
+        .filter(pl.col("at") < pl.col(NOW))
+        .with_columns(pl.col("_key").alias("deal_id"))
+        .drop("_key", NOW)
+        .sort("deal_id", maintain_order=True)
+    )
+    frame = stage_signals(acts, deals, policy)
+    frame = frame.join(activity_signals(acts, criteria_phrases(policy)), on="deal_id", how="left")
+    table = pl.concat(
+        [
+            n.stages.with_columns(pl.lit(i, dtype=pl.Int64).alias(CUT_NO))
+            for i, n in enumerate(norms)
+        ],
+        how="vertical_relaxed",
+    )
+    frame = _with_stage_norms(frame, policy, table, [CUT_NO, "stage_key"])
+    frame = frame.join(per_cut.drop(NOW), on=CUT_NO, how="left")
+    tracked = [pl.col(f"tracks_{f}") for f in TRACKS]
+    frame = frame.with_columns(_derived(pl.col(NOW), pl.col("_gap"), tracked, policy))
+    frame = with_skipped_steps(frame, policy, pl.col(NOW)).with_columns(
+        pl.col(DEAL).alias("deal_id")
+    )
+    parts = {n: part for (n,), part in frame.partition_by(CUT_NO, as_dict=True).items()}
+    empty = frame.clear().select(list(SIGNALS))
+    return [
+        parts[i].sort("deal_id").select(list(SIGNALS)) if i in parts else empty
+        for i in range(len(cuts))
+    ]
+
+
 def _activities_of(activities: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The rows of ``activities`` of ``deals``, in their order. A review's activities are
     its open deals' already: when the distinct ids of rows in deal order say so, the
@@ -152,7 +231,15 @@ def _activities_of(activities: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
 
 
 def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFrame:
-    stages = norms.stages.select(
+    return _with_stage_norms(frame, policy, norms.stages, ["stage_key"])
+
+
+def _with_stage_norms(
+    frame: pl.DataFrame, policy: Policy, table: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
+    """``frame`` with its stage's norms: ``table`` (norms' stages) joined on ``keys``."""
+    stages = table.select(
+        *keys[:-1],
         "stage_key",
         pl.col("median_days").alias("stage_norm_median"),
         pl.col("p90_days").alias("stage_norm_p90"),
@@ -162,7 +249,7 @@ def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFra
     )
     fallback = policy.unknown_stage
     limits = {s.key: s.limit_days for s in policy.stages if s.limit_days is not None}
-    return frame.join(stages, on="stage_key", how="left").with_columns(
+    return frame.join(stages, on=keys, how="left").with_columns(
         pl.col("stage_norm_median").fill_null(fallback.limit_days / 2),
         pl.col("stage_norm_p90").fill_null(fallback.limit_days),
         pl.col("stage_norm_source").fill_null("policy"),
@@ -176,6 +263,14 @@ def _with_norms(frame: pl.DataFrame, policy: Policy, norms: Norms) -> pl.DataFra
 
 def _derive_signals(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Expr]:
     now = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
+    gap = pl.lit(norms.reply_gap_days, dtype=pl.Float64)
+    tracked = [pl.lit(f in norms.tracked_fields).alias(f"tracks_{f}") for f in TRACKS]
+    return _derived(now, gap, tracked, policy)
+
+
+def _derived(now: pl.Expr, gap: pl.Expr, tracked: list[pl.Expr], policy: Policy) -> list[pl.Expr]:
+    """The signals made from the others as of ``now``, with the norms' reply ``gap`` and
+    what the team ``tracked`` (literals for one moment, columns for many)."""
     created = pl.col("created_at")
     before, amount = pl.col("amount_before"), pl.col("amount")
     return [
@@ -185,7 +280,7 @@ def _derive_signals(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Ex
         days_between(now, pl.col("stage_entered_at")).alias("days_in_stage"),
         days_between(now, pl.coalesce("last_inbound_at", created)).alias("days_since_inbound"),
         days_between(now, pl.col("waiting_since")).alias("days_waiting"),
-        pl.lit(norms.reply_gap_days, dtype=pl.Float64).alias("team_reply_gap"),
+        gap.alias("team_reply_gap"),
         days_between(now, pl.coalesce("last_activity_at", created)).alias(
             "days_since_last_activity"
         ),
@@ -202,11 +297,11 @@ def _derive_signals(as_of: datetime, policy: Policy, norms: Norms) -> list[pl.Ex
         (pl.col("hours_logged").fill_null(0.0) + pl.col("hours_invested").fill_null(0.0)).alias(
             "hours_invested"
         ),
-        *_tidy_signals(norms),
+        *_tidy_signals(tracked),
     ]
 
 
-def _tidy_signals(norms: Norms) -> list[pl.Expr]:
+def _tidy_signals(tracked: list[pl.Expr]) -> list[pl.Expr]:
     """Counts without nulls, categorical fields in lower case, what the team tracks."""
     counts = (
         "outbound_since_inbound",
@@ -221,8 +316,5 @@ def _tidy_signals(norms: Norms) -> list[pl.Expr]:
     return [
         *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts],
         *[pl.col(c).str.strip_chars().str.to_lowercase() for c in _CATEGORICAL],
-        *[
-            pl.lit(f in norms.tracked_fields).alias(f"tracks_{f}")
-            for f in ("budget", "authority", "need", "champion", "activities")
-        ],
+        *tracked,
     ]

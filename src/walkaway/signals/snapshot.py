@@ -84,7 +84,12 @@ def drop_group(frame: pl.DataFrame) -> pl.DataFrame:
 def known_deals(deals: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """The deals of :func:`take_snapshot`: created before ``as_of``, with outcomes dated
     at or after it blanked (such a deal is open as of then)."""
-    cutoff = pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us"))
+    return known_deals_before(deals, pl.lit(as_utc_naive(as_of), dtype=pl.Datetime("us")))
+
+
+def known_deals_before(deals: pl.DataFrame, cutoff: pl.Expr) -> pl.DataFrame:
+    """:func:`known_deals` as of ``cutoff``: a moment, or a column of ``deals`` (each row
+    as known at its own moment, as the loss review's replay stacks its cuts)."""
     outcome = pl.col("outcome").fill_null(Outcome.OPEN).str.to_lowercase()
     closed = (outcome != Outcome.OPEN) & (
         pl.col("closed_at").is_null() | (pl.col("closed_at") < cutoff)

@@ -82,10 +82,11 @@ def stage_signals(activities: pl.DataFrame, deals: pl.DataFrame, policy: Policy)
     ).with_columns(stage_index_expr(pl.col("stage_key"), policy).alias("stage_index"))
 
 
-def skipped_step_conditions(policy: Policy, as_of: datetime) -> list[tuple[pl.Expr, str]]:
-    """Each "criterion (stage)" label and when a deal left that stage without it."""
+def skipped_step_conditions(policy: Policy, as_of: datetime | pl.Expr) -> list[tuple[pl.Expr, str]]:
+    """Each "criterion (stage)" label and when a deal left that stage without it
+    (``as_of``: a moment, or a column holding each row's own)."""
     items: list[tuple[pl.Expr, str]] = []
-    now = pl.lit(as_of, dtype=pl.Datetime("us"))
+    now = as_of if isinstance(as_of, pl.Expr) else pl.lit(as_of, dtype=pl.Datetime("us"))
     for i, stage in enumerate(policy.stages):
         passed = pl.col("stage_index") > i
         left_at = pl.coalesce(pl.col(_left_column(i)), now) if stage.exit_criteria else now
@@ -101,7 +102,9 @@ def skipped_step_conditions(policy: Policy, as_of: datetime) -> list[tuple[pl.Ex
     return items
 
 
-def with_skipped_steps(frame: pl.DataFrame, policy: Policy, as_of: datetime) -> pl.DataFrame:
+def with_skipped_steps(
+    frame: pl.DataFrame, policy: Policy, as_of: datetime | pl.Expr
+) -> pl.DataFrame:
     """``frame`` with ``skipped_steps``: the ``list[str]`` of "criterion (stage)" each
     deal left a stage without (:func:`skipped_step_conditions`, :func:`with_labels`)."""
     return with_labels(frame, "skipped_steps", skipped_step_conditions(policy, as_of))

@@ -30,16 +30,11 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from walkaway.decision.assess import Look, assess_looks
-from walkaway.models import DATETIME, Direction, Pipeline, Recommendation
+from walkaway.models import DATETIME, Direction, Pipeline, Recommendation, as_utc_naive
 from walkaway.policy import Policy
-from walkaway.signals.frame import signals_from_snapshot
+from walkaway.signals.frame import signals_over_cuts
 from walkaway.signals.norms import NormsOverTime
-from walkaway.signals.snapshot import (
-    Snapshot,
-    days_between,
-    known_activities,
-    take_snapshot,
-)
+from walkaway.signals.snapshot import days_between, take_snapshot
 
 MAX_CUTS = 30
 EVERY_DAYS = 7
@@ -111,20 +106,17 @@ def assess_cuts(
 ) -> pl.DataFrame:
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
     over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
-    # Each cut's snapshot: of the columns the norms read for the norms, of the deals
-    # assessed for their signals (the rows each reads of a whole snapshot, in its order).
+    # Each cut's norms from a snapshot of the columns they read; the signals of every
+    # cut in one frame (a row per deal and cut), split back per cut.
     reading = over_time.reading()
-    acts = pipeline.activities
-    if deal_ids is not None:
-        acts = acts.filter(pl.col("deal_id").is_in(list(deal_ids)))
+    moments = [as_utc_naive(cut) for cut in cuts]
+    norms = [over_time.of(take_snapshot(reading, moment)) for moment in moments]
+    ids = pipeline.deals["deal_id"].to_list() if deal_ids is None else list(deal_ids)
+    found = signals_over_cuts(pipeline, moments, policy, norms, ids)
     looks, seen = [], []
-    for cut in cuts:
-        snap = take_snapshot(reading, cut)
-        norms = over_time.of(snap)
-        theirs = Snapshot(snap.as_of, snap.deals, known_activities(pipeline.deals, acts, cut))
-        signals = signals_from_snapshot(theirs, policy, norms, deal_ids)
+    for cut, moment, signals, cut_norms in zip(cuts, moments, found, norms, strict=True):
         if signals.height:
-            looks.append(Look(snap.as_of, signals, norms))
+            looks.append(Look(moment, signals, cut_norms))
             seen.append(cut)
     assessed = assess_looks(pipeline, looks, policy, ahead=False, words=False)
     parts = [
