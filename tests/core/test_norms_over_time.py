@@ -18,7 +18,7 @@ from walkaway.models import Pipeline
 from walkaway.policy import load_policy
 from walkaway.service import import_files, sample_files
 from walkaway.service.reading import load_pipeline
-from walkaway.signals.norms import NormsOverTime, compute_norms
+from walkaway.signals.norms import ACTIVITIES, NormsOverTime, compute_norms
 from walkaway.store import open_store
 
 DAYS = [datetime(2025, 5, 20) + timedelta(days=37 * n, hours=5 * n) for n in range(17)]
@@ -84,3 +84,30 @@ def test_an_undated_close_learns_each_day_afresh(sample: Pipeline) -> None:
     over_time = NormsOverTime(pipeline, policy)
     for day in DAYS[3::4]:
         assert over_time.at(day).to_dict() == compute_norms(pipeline, day, policy).to_dict()
+
+
+def _logged_before_creation(pipeline: Pipeline) -> Pipeline:
+    """The first deal's activities dated 60 days before its creation (and before the
+    first day): known only once the deal is, so no day before its creation logs any."""
+    first = pipeline.deals.sort("created_at")["deal_id"][0]
+    early = pl.col("deal_id") == first
+    acts = pipeline.activities.with_columns(
+        pl.when(early).then(pl.col("at") - pl.duration(days=60)).otherwise("at").alias("at")
+    )
+    return Pipeline(pipeline.deals, acts)
+
+
+@pytest.mark.parametrize("kind", ["sample", "awkward", "logged before creation"])
+def test_the_norms_on_a_day_need_no_snapshot(sample: Pipeline, kind: str) -> None:
+    """:meth:`NormsOverTime.on` (the hours and whether anything is logged, read without
+    a snapshot) gives each day's norms, as :meth:`NormsOverTime.at` and a day's
+    :func:`compute_norms` do."""
+    pipeline = {"sample": sample, "awkward": _awkward(sample)}.get(kind)
+    pipeline = pipeline or _logged_before_creation(sample)
+    policy = load_policy()
+    over_time = NormsOverTime(pipeline, policy)
+    days = [DAYS[0], *DAYS, DAYS[0] + timedelta(days=3, hours=12)]
+    logged = [compute_norms(pipeline, day, policy) for day in days]
+    assert {ACTIVITIES in n.tracked_fields for n in logged} == {True, False}
+    for day, expected in zip(days, logged, strict=True):
+        assert over_time.on(day).to_dict() == expected.to_dict(), day

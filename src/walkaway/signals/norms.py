@@ -17,13 +17,14 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.models import ActivityKind, Direction, Outcome, Pipeline
+from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.facts import FactWeights, learn_fact_weights, mean_total
 from walkaway.signals.snapshot import (
     STAGE_KEY,
     Snapshot,
     days_between,
+    known_activities,
     known_deals,
     take_snapshot,
 )
@@ -206,18 +207,46 @@ class NormsOverTime:
         closed = final.filter(pl.col("outcome") != Outcome.OPEN)
         dated = closed["closed_at"].null_count() == 0
         self._lives = closed_lives(closed, pipeline.activities) if dated else None
+        self._hours: pl.DataFrame | None = None  # the activities that log hours
+        self._first_known: datetime | None = None  # the first moment one is known
+
+    def on(self, as_of: datetime) -> Norms:
+        """:meth:`of` a snapshot as of ``as_of``, without taking one: the deals known
+        then, and of the activities only those logging hours (the rows the norms' hours
+        sum, in their order) and whether any was known then. The same norms to the last
+        bit, the snapshot's copy of every activity left out."""
+        if self._lives is None:
+            return self.at(as_of)
+        moment = as_utc_naive(as_of)
+        if self._hours is None:
+            self._hours, self._first_known = self._logged()
+        deals = known_deals(self.pipeline.deals, moment)
+        hours = known_activities(self.pipeline.deals, self._hours, moment)
+        start = yield_window_start(moment, self.policy)
+        return norms_from_parts(
+            moment,
+            deals,
+            self._lives.known_on(moment, deals),
+            hours_by_deal(hours.lazy(), start).collect(),
+            logged=self._first_known is not None and self._first_known < moment,
+            policy=self.policy,
+        )
+
+    def _logged(self) -> tuple[pl.DataFrame, datetime | None]:
+        """The activities with hours (:data:`HOURS_READ`, in their order), and the first
+        moment a snapshot knows some activity: its date, or its deal's creation when
+        later (a snapshot drops the activities of deals not yet created)."""
+        acts = self.pipeline.activities
+        created = self.pipeline.deals.group_by("deal_id").agg(pl.col("created_at").max())
+        known = acts.select("deal_id", "at").join(created, on="deal_id", how="left")
+        at, since = pl.col("at"), pl.col("created_at")
+        moment = pl.when(since > at).then(since).otherwise(at)
+        first = known.select(moment.min()).item()
+        with_hours = acts.select(HOURS_READ).filter(pl.col("hours") > 0)
+        return with_hours, first
 
     def at(self, as_of: datetime) -> Norms:
         return self.of(take_snapshot(self.pipeline, as_of))
-
-    def reading(self) -> Pipeline:
-        """The pipeline with only the activity columns :meth:`of` reads (the hours each
-        deal logged, and whether any activity is known): a snapshot of it for these
-        norms copies a third of the columns. All of them where each day's norms are
-        learned afresh."""
-        if self._lives is None:
-            return self.pipeline
-        return Pipeline(self.pipeline.deals, self.pipeline.activities.select(HOURS_READ))
 
     def of(self, snap: Snapshot) -> Norms:
         """The norms as of ``snap`` (a snapshot of this pipeline, taken once for these

@@ -34,7 +34,7 @@ from walkaway.models import DATETIME, Direction, Pipeline, Recommendation, as_ut
 from walkaway.policy import Policy
 from walkaway.signals.frame import signals_over_cuts
 from walkaway.signals.norms import NormsOverTime
-from walkaway.signals.snapshot import days_between, take_snapshot
+from walkaway.signals.snapshot import days_between
 
 MAX_CUTS = 30
 EVERY_DAYS = 7
@@ -106,11 +106,10 @@ def assess_cuts(
 ) -> pl.DataFrame:
     """:data:`TIMELINE_SCHEMA` rows: each deal open at each cut, assessed as of it."""
     over_time = NormsOverTime(pipeline, policy)  # the closed deals' lives made once
-    # Each cut's norms from a snapshot of the columns they read; the signals of every
+    # Each cut's norms from what they read as of it (no snapshot); the signals of every
     # cut in one frame (a row per deal and cut), split back per cut.
-    reading = over_time.reading()
     moments = [as_utc_naive(cut) for cut in cuts]
-    norms = [over_time.of(take_snapshot(reading, moment)) for moment in moments]
+    norms = [over_time.on(moment) for moment in moments]
     ids = pipeline.deals["deal_id"].to_list() if deal_ids is None else list(deal_ids)
     found = signals_over_cuts(pipeline, moments, policy, norms, ids)
     looks, seen = [], []
