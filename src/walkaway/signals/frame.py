@@ -177,8 +177,7 @@ def signals_over_cuts(
     )
     # each deal as known at each cut, keyed by deal and cut ("id\0cut" sorts as the ids)
     key = pl.col("deal_id") + pl.lit("\0") + pl.col(CUT_NO).cast(pl.String).str.zfill(6)
-    deals = pipeline.deals.filter(pl.col("deal_id").is_in(ids)).join(moments, how="cross")
-    deals = known_deals_before(deals, pl.col(NOW))
+    deals = known_deals_before(_open_pairs(pipeline.deals, ids, moments), pl.col(NOW))
     deals = deals.filter(pl.col("outcome") == Outcome.OPEN).with_columns(
         pl.col("deal_id").alias(DEAL), key.alias("deal_id")
     )
@@ -216,6 +215,23 @@ def signals_over_cuts(
         parts[i].sort("deal_id").select(list(SIGNALS)) if i in parts else empty
         for i in range(len(cuts))
     ]
+
+
+def _open_pairs(deals: pl.DataFrame, ids: list[str], moments: pl.DataFrame) -> pl.DataFrame:
+    """Each of the deals ``ids`` with each moment (``CUT_NO, NOW``) at which
+    :func:`known_deals_before` finds it open: the pairs chosen on four columns, then
+    the deals' rows gathered for them (not every column of every deal at every cut)."""
+    chosen = deals.filter(pl.col("deal_id").is_in(ids))
+    outcome = pl.col("outcome").fill_null(Outcome.OPEN).str.to_lowercase()
+    closed_at = pl.col("closed_at")
+    closed = (outcome != Outcome.OPEN) & (closed_at.is_null() | (closed_at < pl.col(NOW)))
+    pairs = (
+        chosen.select("created_at", "closed_at", "outcome")
+        .with_row_index("_row")
+        .join(moments, how="cross")
+        .filter((pl.col("created_at") < pl.col(NOW)) & ~closed)
+    )
+    return chosen[pairs["_row"]].with_columns(pairs[CUT_NO], pairs[NOW])
 
 
 def _activities_of(activities: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
