@@ -53,11 +53,15 @@ _DECISIONS_PART = 2
 def same_assessments(version: tuple[int, ...], other: tuple[int, ...]) -> bool:
     """Do two store versions assess every deal the same? They may differ in the newest
     decision alone: a person's decision sits beside the data's, it changes no number."""
-    mine, theirs = list(version), list(other)
-    if len(mine) != len(theirs) or len(mine) <= _DECISIONS_PART:
+    if len(version) != len(other) or len(version) <= _DECISIONS_PART:
         return False
-    del mine[_DECISIONS_PART], theirs[_DECISIONS_PART]
-    return mine == theirs
+    return assessing_part(version) == assessing_part(other)
+
+
+def assessing_part(version: tuple[int, ...]) -> tuple[int, ...]:
+    """The parts of a store version (:func:`store_version`) that change assessments:
+    all but the newest decision."""
+    return version[:_DECISIONS_PART] + version[_DECISIONS_PART + 1 :]
 
 
 def store_version(store: Store) -> tuple[int, ...]:
@@ -116,6 +120,20 @@ def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> 
     return overlay_decisions(frame, human_decisions(store, as_of))
 
 
+@dataclass(frozen=True)
+class Assessed:
+    """A review before the people's decisions are put beside the data's calls: what an
+    import, a policy, a training or the moment change, and a decision does not (see
+    :func:`same_assessments`). :func:`finished` makes it the :class:`Review`."""
+
+    as_of: datetime
+    deals: pl.DataFrame  # walkaway.decision.assess.ASSESSMENT_COLUMNS, most urgent first
+    skipped: pl.DataFrame  # walkaway.bounds.SKIPPED_SCHEMA
+    notes: list[str]
+    model: dict[str, str]  # walkaway.service.model_lookup.ModelInForce.to_dict()
+    currency: str  # the policy's, for a summary of no open deal
+
+
 def review(
     store: Store,
     as_of: datetime,
@@ -131,6 +149,22 @@ def review(
     columnar copy (unless not ``columnar``), the open deals are assessed ``batch_deals``
     at a time (:func:`walkaway.service.reading.open_batches`).
     """
+    found = assess_review(
+        store, as_of, owner=owner, stage=stage, batch_deals=batch_deals, columnar=columnar
+    )
+    return finished(store, found)
+
+
+def assess_review(
+    store: Store,
+    as_of: datetime,
+    *,
+    owner: str | None = None,
+    stage: str | None = None,
+    batch_deals: int = BATCH_DEALS,
+    columnar: bool = True,
+) -> Assessed:
+    """:func:`review` without the people's decisions (:class:`Assessed`)."""
     from walkaway.decision.assess import assess_frame, most_urgent_first
     from walkaway.learning.prior import PriorModel
 
@@ -163,16 +197,22 @@ def review(
             norms = learn_norms(store, key, policy, pipeline)
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = filter_deals(frame, owner, stage)
-    frame = with_human_decisions(store, frame, as_of)
     notes = review_notes(frame, norms, as_of, policy)
     gone = filter_deals(pl.concat([pl.DataFrame(schema=SKIPPED_SCHEMA), *skipped]), owner, stage)
+    return Assessed(as_of, frame, gone, notes, found.to_dict(), policy.currency)
+
+
+def finished(store: Store, assessed: Assessed) -> Review:
+    """The review of ``assessed``: the people's decisions as the store holds them now
+    beside the data's calls, and the summary."""
+    frame = with_human_decisions(store, assessed.deals, assessed.as_of)
     summary = {
-        **summarise(frame, policy.currency),
-        "model": found.to_dict(),
-        "notes": notes,
-        "skipped": skipped_deals(gone),
+        **summarise(frame, assessed.currency),
+        "model": assessed.model,
+        "notes": assessed.notes,
+        "skipped": skipped_deals(assessed.skipped),
     }
-    return Review(as_of, frame, summary, gone)
+    return Review(assessed.as_of, frame, summary, assessed.skipped)
 
 
 def _human_counts(frame: pl.DataFrame) -> dict[str, int]:

@@ -2,8 +2,11 @@
 
 The web app runs the review (:func:`walkaway.service.review.review`, exactly what
 ``walkaway review`` runs) once per as-of moment and answers every board, filter and
-deal of that moment from its frame. The deal page's history needs the whole pipeline
-at earlier moments: it is read once (:meth:`ReviewCache.loaded`) and kept too.
+deal of that moment from its frame; the review is also kept beside the store, so that a
+server started again reads it rather than assessing again (:mod:`walkaway.service.kept`),
+and so does this one after a decision (the version changes, the assessments do not). The
+deal page's history needs the whole pipeline at earlier moments: it is read once
+(:meth:`ReviewCache.loaded`) and kept too.
 
 Entries are keyed by the store's *version* (:func:`walkaway.service.review.store_version`):
 the newest import run, policy, decision and active model ids. Anything that changes an
@@ -28,12 +31,12 @@ from walkaway.decision.assess import assessments_from_frame
 from walkaway.models import Assessment, Pipeline
 from walkaway.policy import Policy
 from walkaway.service import Store
+from walkaway.service.kept import reviewed
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import whole_pipeline
 from walkaway.service.review import (
     Review,
     filter_deals,
-    review,
     same_assessments,
     skipped_deals,
     store_version,
@@ -93,9 +96,10 @@ def load_everything(store: Store, version: Version) -> Loaded:
 
 
 def review_of(store: Store, as_of: datetime) -> CachedReview:
-    """The whole team's review as of ``as_of``, and the policy it ran under."""
+    """The whole team's review as of ``as_of``, and the policy it ran under: the one
+    kept beside the store when it is still valid (:mod:`walkaway.service.kept`)."""
     policy = current_policy(store)
-    result = review(store, as_of)
+    result = reviewed(store, as_of)
     rows = {deal_id: i for i, deal_id in enumerate(result.deals["deal_id"].to_list())}
     return CachedReview(result, policy, rows)
 
