@@ -88,13 +88,22 @@ def test_an_undated_close_learns_each_day_afresh(sample: Pipeline) -> None:
 
 def _logged_before_creation(pipeline: Pipeline) -> Pipeline:
     """The first deal's activities dated 60 days before its creation (and before the
-    first day): known only once the deal is, so no day before its creation logs any."""
+    first day), each logging hours: known only once the deal is, so no day before its
+    creation logs any;
+    and hours logged on a deal the export does not hold (known from their date)."""
     first = pipeline.deals.sort("created_at")["deal_id"][0]
     early = pl.col("deal_id") == first
     acts = pipeline.activities.with_columns(
-        pl.when(early).then(pl.col("at") - pl.duration(days=60)).otherwise("at").alias("at")
+        pl.when(early).then(pl.col("at") - pl.duration(days=60)).otherwise("at").alias("at"),
+        pl.when(early).then(pl.lit(1.5)).otherwise("hours").alias("hours"),
     )
-    return Pipeline(pipeline.deals, acts)
+    logged = acts.filter(pl.col("hours") > 0)
+    stray = (
+        logged.filter(pl.col("at") > DAYS[1])
+        .gather_every(40)
+        .with_columns(pl.lit("NOT-A-DEAL").alias("deal_id"))
+    )
+    return Pipeline(pipeline.deals, pl.concat([acts, stray]))
 
 
 @pytest.mark.parametrize("kind", ["sample", "awkward", "logged before creation"])
