@@ -26,6 +26,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from walkaway.cli import app
+from walkaway.flags.rulebook import flag_title
 from walkaway.sample import SAMPLE_AS_OF
 from walkaway.wording import percent_text
 
@@ -201,3 +202,14 @@ def test_a_wider_terminal_gives_the_names_room(demo_db: str, deals: list[dict[st
     assert_fits(text, 160)
     for deal in deals:
         assert f"{deal['deal_id']} {deal['name']}" in text
+
+
+def test_the_team_loss_review_at_80_columns_keeps_every_title_whole(demo_db: str) -> None:
+    data = json.loads(at_width(WIDTH, "loss-review", "--team", "--db", demo_db, "--format", "json"))
+    text = at_width(WIDTH, "loss-review", "--team", "--db", demo_db)
+    assert_fits("\n".join(line for line in text.splitlines() if "│" in line or "┃" in line))
+    rows = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
+    titles = {flag_title(row["code"]) for row in data["indicators"] + data["by_flag"]}
+    titles |= {row["stage"] for row in data["by_stage"]}
+    assert titles and titles <= set(rows), titles - set(rows)
+    assert "…" not in text

@@ -203,12 +203,24 @@ INDICATORS: tuple[Cell, ...] = (
 
 
 def _frame_table(frame: pl.DataFrame, title: str, cells: tuple[Cell, ...]) -> None:
+    """The frame's rows in words. When the table is wider than the terminal, the
+    figures' headers wrap (a column no wider than its longest word) before the row
+    titles (a stage, a red flag) are cut: "Buyer unresponsive", not "Buyer unrespons…"."""
     table = Table(title=title)
-    for header, column, _words in cells:
+    rows = [[words(row.get(c)) for _h, c, words in cells] for row in frame.iter_rows(named=True)]
+    texts = [[header, *(row[index] for row in rows)] for index, (header, *_) in enumerate(cells)]
+    natural = sum(max(len(text) for text in column) for column in texts) + 3 * len(cells) + 1
+    narrow = natural > out.width
+    for index, (header, column, _words) in enumerate(cells):
         numeric = column in frame.columns and frame.schema[column].is_numeric()
-        table.add_column(header, justify="right" if numeric else "left")
-    for row in frame.iter_rows(named=True):
-        table.add_row(*[words(row.get(column)) for _header, column, words in cells])
+        longest_word = max(len(word) for text in texts[index] for word in text.split() or [""])
+        table.add_column(
+            header,
+            justify="right" if numeric else "left",
+            max_width=longest_word if narrow and index > 0 else None,
+        )
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
 
 
