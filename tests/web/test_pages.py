@@ -21,6 +21,7 @@ from tests.web.conftest import (
 from walkaway.leadership.check import QUESTIONS
 from walkaway.service import import_files
 from walkaway.store import open_store
+from walkaway.web.pages.deal import TIMELINE_ROWS
 
 
 def test_board_groups_deals_by_call_and_shows_the_pollution(client: Any) -> None:
@@ -70,6 +71,30 @@ def test_deal_page_has_evidence_economics_chart_form_and_message(client: Any) ->
     assert 'id="message"' in html and "Claire Dubois" in html
     direct = client.get(f"/deals/{deal_id}", params={"as_of": AS_OF, "tone": "direct"}).text
     assert direct.split('id="message"')[1] != html.split('id="message"')[1]
+
+
+def test_the_deal_pages_timeline_counts_its_activities_in_words(
+    client: Any, demo_url: str, tmp_path: Path
+) -> None:
+    deal_id = "D-2005"  # Meridian Retail Group: 21 activities by the sample's today
+    html = client.get(f"/deals/{deal_id}", params={"as_of": AS_OF}).text
+    found = client.get(f"/api/deals/{deal_id}", params={"as_of": AS_OF}).json()
+    total = len(found["as_of_timeline"])
+    assert total > TIMELINE_ROWS, "a deal with more activities than the page lists"
+    assert timeline_heading(html) == f"the last {TIMELINE_ROWS} of {total} activities"
+    store = open_store(demo_url)  # a deal with no activity says so, not "last 0 of 0"
+    try:
+        import_files(store, script_deal_csv(tmp_path))
+    finally:
+        store.close()
+    bare = client.get("/deals/X-1", params={"as_of": AS_OF}).text
+    assert timeline_heading(bare) == "no activity logged"
+
+
+def timeline_heading(html: str) -> str:
+    heading = re.search(r"<h2>Timeline <span[^>]*>([^<]*)</span>", html)
+    assert heading is not None
+    return heading.group(1)
 
 
 def test_an_exit_message_for_a_pursue_deal_is_drafted_with_a_warning(client: Any) -> None:

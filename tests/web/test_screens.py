@@ -163,3 +163,7 @@ def test_the_maven_sample_reads_in_dollars_with_what_to_know_once(
     _check(seen, "$", "€")
     for note in seen["review"]["summary"]["notes"]:
         assert seen["board"].count(note) == 1 and seen["report"].count(note) == 1
+    # its stages (Prospecting, Engaging) have no exit criteria in the policy: none met
+    assert "Exit criteria met" not in seen["deal"] and "Ready to advance" not in seen["deal"]
+    assert seen["first"]["ready_to_advance"] is None
+    assert "no activity logged" in seen["deal"]  # the export has no activity log

@@ -160,7 +160,11 @@ def _reviewed(
     from walkaway.decision.assess import assessments_from_frame
 
     ready, missing = reviewed.select("ready_to_advance", "missing_criteria").row(0)
-    readiness = {"ready_to_advance": bool(ready), "missing_criteria": list(missing or [])}
+    # null: the policy sets the deal's stage no exit criteria (there is nothing to meet)
+    readiness = {
+        "ready_to_advance": None if ready is None else bool(ready),
+        "missing_criteria": list(missing or []),
+    }
     human = reviewed.select(HUMAN_COLUMNS).row(0, named=True)
     assessment = assessments_from_frame(reviewed)
     return assessment[0], None if human["human_decision"] is None else human, readiness

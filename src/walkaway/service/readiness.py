@@ -32,8 +32,10 @@ def _sentence(text: str) -> str:
 def readiness_note(
     readiness: Mapping[str, Any] | None, assessment: Assessment
 ) -> ReadinessNote | None:
-    """The readiness of ``assessment``'s deal in words; None when it was not computed."""
-    if readiness is None:
+    """The readiness of ``assessment``'s deal in words; None when it was not computed,
+    or when the policy sets the deal's stage no exit criteria (none were met: there were
+    none to meet)."""
+    if readiness is None or readiness["ready_to_advance"] is None:
         return None
     if not readiness["ready_to_advance"]:
         missing = ", ".join(readiness["missing_criteria"])

@@ -12,8 +12,9 @@ information (:mod:`walkaway.signals.stages`, :mod:`walkaway.signals.activity`):
   ``proposal_returned``, or a team-named one met by an activity's detail) is met when
   such an activity happened before ``as_of`` (column ``met_<criterion>_at``).
 
-A deal in a stage without criteria, or in a stage the policy does not name, is ready
-(nothing is missing).
+A deal in a stage without criteria, or in a stage the policy does not name (an export's
+"Engaging"), has no readiness: ``ready_to_advance`` is null, nothing is missing, and no
+sentence says its criteria are met when there were none to meet.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def advance_readiness(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     field criteria and a ``met_<criterion>_at`` column for every activity criterion of
     the policy (ValueError otherwise): :func:`criteria_signals` builds it.
     ``missing_criteria`` names the unmet criteria in the policy's order ("demo
-    attended"); empty when ready.
+    attended"); empty when ready. ``ready_to_advance`` is null in a stage the policy
+    sets no exit criteria for (module docstring).
     """
     frame = signals
     if "stage_key" not in frame.columns:
@@ -102,14 +104,17 @@ def advance_readiness(signals: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         for stage in policy.stages
         for name in stage.exit_criteria
     ]
-    result = with_labels(frame, "missing_criteria", conditions).select(
-        "deal_id", "missing_criteria"
+    judged = pl.col("stage_key").is_in([s.key for s in policy.stages if s.exit_criteria])
+    met_all = pl.col("missing_criteria").list.len() == 0
+    return (
+        with_labels(frame, "missing_criteria", conditions)
+        .select(
+            "deal_id",
+            pl.when(judged.fill_null(False)).then(met_all).alias("ready_to_advance"),
+            "missing_criteria",
+        )
+        .cast(READINESS_SCHEMA)  # type: ignore[arg-type]
     )
-    return result.select(
-        "deal_id",
-        (pl.col("missing_criteria").list.len() == 0).alias("ready_to_advance"),
-        "missing_criteria",
-    ).cast(READINESS_SCHEMA)  # type: ignore[arg-type]
 
 
 def readiness(
