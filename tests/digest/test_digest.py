@@ -73,6 +73,16 @@ def test_each_reps_week_holds_walk_aways_deadlines_and_revisits(demo: dict[str, 
     assert sorted(deadlines) == sorted([*undecided, requalified.deal_id])
     for week in weeks:
         assert [d.due_on for d in week.deadlines] == sorted(d.due_on for d in week.deadlines)
+        # walk-aways as the review ranks them (most at stake first), never by id
+        mine = walking.filter(walking["owner"] == week.owner)["deal_id"].to_list()
+        assert [w.deal_id for w in week.walk_aways] == mine
+    assert any(m != sorted(m) for m in _walk_away_ids(weeks)), (
+        "the sample ranks some out of id order"
+    )
+
+
+def _walk_away_ids(weeks: list[RepWeek]) -> list[list[str]]:
+    return [[w.deal_id for w in week.walk_aways] for week in weeks]
 
 
 def test_one_owner_only(demo: dict[str, Any]) -> None:

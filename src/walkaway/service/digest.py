@@ -159,6 +159,7 @@ def weekly_digests(
 
 
 def _select_for_owner(rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
-    """The rows of ``owner``, earliest due first."""
+    """The rows of ``owner``, earliest due first; rows due the same day (and walk-aways,
+    which are due on none) in the order given: the review's, most at stake first."""
     mine = [r for r in rows if _owner_of(r) == owner]
-    return sorted(mine, key=lambda r: (r.get("due_on") or datetime.min.date(), str(r["deal_id"])))
+    return sorted(mine, key=lambda r: r.get("due_on") or datetime.min.date())
