@@ -246,3 +246,15 @@ def test_readiness_is_no_good_news_beside_a_critical_flag(demo_db: str) -> None:
     assert "Exit criteria met, but the numbers say walk away" in shown(walked[0])
     missing = ", ".join(behind[0]["missing_criteria"])
     assert f"Not ready to advance: still missing {missing}." in shown(behind[0])
+
+
+def test_show_lists_the_activities_in_words(demo_db: str) -> None:
+    runner = CliRunner()
+    found = runner.invoke(
+        app, ["show", "D-2005", "--db", demo_db, "--as-of", AS_OF, "--format", "json"]
+    )
+    timeline = json.loads(found.stdout)["as_of_timeline"]
+    assert len(timeline) > 12 and any(a["kind"] == "stage_change" for a in timeline[-12:])
+    text = runner.invoke(app, ["show", "D-2005", "--db", demo_db, "--as-of", AS_OF]).stdout
+    assert f"The last 12 of {len(timeline)} activities" in text
+    assert "stage change" in text and "stage_change" not in text

@@ -36,7 +36,7 @@ from walkaway.service.deal import DealView, deal_json, exit_draft, show
 from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
 from walkaway.service.review import Review, review
-from walkaway.wording import percent_text
+from walkaway.wording import counted, percent_text
 
 AsOfOption = Annotated[
     str | None,
@@ -245,15 +245,17 @@ def _flags(a: Assessment) -> None:
 def _timeline(timeline: pl.DataFrame, last: int = 12) -> None:
     if timeline.height == 0:
         return
-    table = Table(title=f"Last {min(last, timeline.height)} of {timeline.height} activities")
+    shown = min(last, timeline.height)
+    total = counted(timeline.height, "activity", "activities")
+    table = Table(title=total if shown == timeline.height else f"The last {shown} of {total}")
     for column in ("at", "kind", "direction", "status", "detail"):
         table.add_column(column)
     for row in timeline.tail(last).iter_rows(named=True):
-        table.add_row(
+        table.add_row(  # the store's codes in words: "stage change", "no show"
             f"{row['at']:%Y-%m-%d %H:%M}",
-            row["kind"],
+            row["kind"].replace("_", " "),
             row["direction"] or "",
-            row["status"] or "",
+            (row["status"] or "").replace("_", " "),
             (row["detail"] or "")[:60],
         )
     out.print(table)
