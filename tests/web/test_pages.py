@@ -82,6 +82,9 @@ def test_the_deal_pages_timeline_counts_its_activities_in_words(
     total = len(found["as_of_timeline"])
     assert total > TIMELINE_ROWS, "a deal with more activities than the page lists"
     assert timeline_heading(html) == f"the last {TIMELINE_ROWS} of {total} activities"
+    tips = re.findall(r"<title>([^<]*)</title>", html)  # the chart's marks, on hover
+    assert any("stage change" in tip for tip in tips)
+    assert not [t for t in tips if re.search(r"\b[a-z]+_[a-z]+\b", t)], "codes in tooltips"
     store = open_store(demo_url)  # a deal with no activity says so, not "last 0 of 0"
     try:
         import_files(store, script_deal_csv(tmp_path))

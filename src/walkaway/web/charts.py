@@ -141,6 +141,15 @@ def activity_kind(row: dict[str, Any]) -> str:
     return "inbound" if row.get("direction") == "inbound" else "outbound"
 
 
+def _activity_tip(row: dict[str, Any]) -> str:
+    """An activity as its mark's tooltip says it, in words: "2026-10-02: stage change,
+    internal, done: Moved from Discovery"."""
+    said = [row.get("kind"), row.get("direction"), row.get("status")]
+    words = ", ".join(str(w).replace("_", " ") for w in said if w)
+    detail = f": {row['detail']}" if row.get("detail") else ""
+    return f"{row['at']:%Y-%m-%d}: {words}{detail}"
+
+
 def _activity_lane(frame: Frame, activities: Sequence[dict[str, Any]]) -> list[str]:
     if not activities:
         return []
@@ -150,7 +159,7 @@ def _activity_lane(frame: Frame, activities: Sequence[dict[str, Any]]) -> list[s
         if at < frame.start:
             continue
         kind = activity_kind(row)
-        tip = f"{at:%Y-%m-%d} {row.get('kind')} {row.get('direction') or ''} {row.get('status')}"
+        tip = _activity_tip(row)
         body.append(
             f'<rect x="{frame.x(at) - 1.5:.1f}" y="{LANE_Y - 9}" width="3" height="18" '
             f'fill="{ACTIVITY_COLOURS[kind]}"><title>{escape(tip)}</title></rect>'
