@@ -66,6 +66,11 @@ def test_decide_then_the_journal_shows_what_became_of_it(demo_db: str) -> None:
     assert team["walk_aways"] >= 1 and team["came_back"] >= 1
     table = run("journal", "--as-of", "2026-11-16", "--owner", "Lukas Brandt", "--db", demo_db)
     assert table.exit_code == 0 and "Scorecard" in table.stdout and "D-2021" in table.stdout
+    won = run("outcome", "D-2021", "won", "--on", "2026-11-14", "--db", demo_db)
+    assert won.exit_code == 0
+    text = " ".join(run("journal", "--as-of", "2026-11-16", "--db", demo_db).stdout.split())
+    # a walk-away the team won after all is a wrong call, not a win "given up"
+    assert "1 won after all (€12,000)" in text and "given up" not in text
 
 
 def test_due_brings_the_exit_message_of_a_missed_deadline(demo_db: str) -> None:

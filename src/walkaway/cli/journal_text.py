@@ -34,7 +34,7 @@ SCORE_COLUMNS = (
     ("stayed_lost", "stayed lost"),
     ("came_back", "came back"),
     ("no_news", "no news"),
-    ("wins_given_up", "wins given up"),
+    ("wins_given_up", "won after all"),
     ("wins_given_up_value", "their value"),
     ("hours_freed", "hours freed"),
     ("deadlines_met", "deadlines met"),
@@ -89,13 +89,14 @@ def _plural(count: int, word: str) -> str:
 
 def score_line(row: dict[str, Any], currency: str) -> str:
     """A rep's scorecard in a sentence."""
-    given_up = counted(row["wins_given_up"], "win")
+    # a walk-away later won was a wrong call, not a win lost: the team won it after all
+    won = f"{row['wins_given_up']} won after all"
     if row["wins_given_up"]:
-        given_up += f" ({money(row['wins_given_up_value'], currency)})"
+        won += f" ({money(row['wins_given_up_value'], currency)})"
     return (
         f"{_plural(row['decisions'], 'decision')}; {counted(row['walk_aways'], 'walk-away')}: "
         f"{row['stayed_lost']} stayed lost, {row['came_back']} came back, "
-        f"{row['no_news']} no news yet; {given_up} given up; hours freed "
+        f"{row['no_news']} no news yet, {won}; hours freed "
         f"{row['hours_freed']:,.0f}; re-qualify deadlines {row['deadlines_met']} met, "
         f"{row['deadlines_missed']} missed, {row['deadlines_pending']} pending"
     )
