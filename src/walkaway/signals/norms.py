@@ -329,7 +329,22 @@ def hours_by_deal(activities: pl.LazyFrame, start: datetime) -> pl.LazyFrame:
     ``activities`` already dated before the norms' day."""
     logged = activities.filter((pl.col("at") >= start) & (pl.col("hours") > 0))
     # in deal order: the sums made from it then do not depend on the rows' order
-    return logged.group_by("deal_id").agg(pl.col("hours").sum()).sort("deal_id")
+    summed = grouped_in_runs(logged.collect(), ["deal_id"], pl.col("hours").sum())
+    return summed.sort("deal_id").lazy()
+
+
+RUN = "_run"
+
+
+def grouped_in_runs(frame: pl.DataFrame, keys: list[str], *aggs: pl.Expr) -> pl.DataFrame:
+    """``frame.group_by(keys).agg(*aggs)`` (keys first, groups in no set order), each
+    group's rows in their order and summed in one piece: sorted into runs (stably), a
+    run a group. A hash group_by over many rows sums a group in parts across threads,
+    a last bit apart from one call to the next on the same rows."""
+    ordered = frame.sort(keys, maintain_order=True, nulls_last=True)
+    runs = ordered.with_columns(pl.struct(keys).rle_id().set_sorted().alias(RUN))
+    summed = runs.group_by(RUN).agg(*[pl.col(k).first() for k in keys], *aggs)
+    return summed.drop(RUN)
 
 
 def norms_from_parts(
@@ -445,9 +460,9 @@ def stage_visits(closed_deals: pl.DataFrame, activities: pl.DataFrame) -> pl.Dat
 def _stage_history(lives: ClosedLives) -> pl.DataFrame:
     visits = lives.visits  # in one order (closed_lives)
     won_days = (
-        visits.filter(pl.col("won"))
-        .group_by("deal_id", "stage_key")
-        .agg(pl.col("days").sum())
+        grouped_in_runs(
+            visits.filter(pl.col("won")), ["deal_id", "stage_key"], pl.col("days").sum()
+        )
         .group_by("stage_key")
         .agg(
             pl.len().alias("won_deals"),
@@ -459,8 +474,11 @@ def _stage_history(lives: ClosedLives) -> pl.DataFrame:
         pl.col("deal_id").n_unique().alias("reached"),
         pl.col("deal_id").filter(pl.col("won")).n_unique().alias("won"),
     )
-    hours = lives.hours.group_by("stage_key").agg(
-        pl.len().alias("hours_deals"), pl.col("h").mean().alias("hist_hours")
+    hours = grouped_in_runs(
+        lives.hours,
+        ["stage_key"],
+        pl.len().alias("hours_deals"),
+        pl.col("h").mean().alias("hist_hours"),
     )
     return reached.join(won_days, on="stage_key", how="full", coalesce=True).join(
         hours, on="stage_key", how="full", coalesce=True
@@ -570,18 +588,20 @@ def _yields(
     margin = pl.col("margin").fill_null(policy.economics.default_margin)
     currency = pl.col("currency").fill_null(policy.currency)
     keys = ["owner", "currency"]
-    won = (
-        closed.filter((pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start))
-        .with_columns(currency)
-        .group_by(keys)
-        .agg((pl.col("amount").fill_null(0.0) * margin).sum().alias("value"), pl.len().alias("n"))
+    won = grouped_in_runs(
+        closed.filter(
+            (pl.col("outcome") == Outcome.WON) & (pl.col("closed_at") >= start)
+        ).with_columns(currency),
+        keys,
+        (pl.col("amount").fill_null(0.0) * margin).sum().alias("value"),
+        pl.len().alias("n"),
     )
-    hours = (
+    hours = grouped_in_runs(
         hours_logged.join(
             deals.select("deal_id", "owner", currency), on="deal_id", maintain_order="left"
-        )
-        .group_by(keys)
-        .agg(pl.col("hours").sum())
+        ),
+        keys,
+        pl.col("hours").sum(),
     )
     # one order, so that the team's sums are the same to the last bit on every day
     per_owner = (
