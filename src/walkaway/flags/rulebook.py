@@ -13,6 +13,7 @@ question, hard_stop`` (most severe first within a deal); ``find_flags`` the same
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Sequence
 
 import polars as pl
@@ -43,8 +44,36 @@ def empty_flags() -> pl.DataFrame:
     return pl.DataFrame(schema=FLAG_SCHEMA)
 
 
-def _build_rules(policy: Policy, schema: pl.Schema) -> list[tuple[str, Severity, bool, RuleExprs]]:
-    """(code, severity, hard_stop, expressions) of every rule switched on."""
+AppliedRule = tuple[str, Severity, bool, RuleExprs]
+
+# The rules built for a policy object, by the columns they were built over: building
+# them is Python work, tens of thousands of expression nodes (a tenth of a second per
+# deal assessed alone when each look ahead built them again). A policy is frozen and
+# read once per text (walkaway.service.pipeline), so its identity is a key that holds
+# while the object lives; the entry goes with it.
+_BUILT: dict[int, tuple[weakref.ref[Policy], dict[tuple[object, ...], list[AppliedRule]]]] = {}
+_SCHEMAS_KEPT = 16
+
+
+def _build_rules(policy: Policy, schema: pl.Schema) -> list[AppliedRule]:
+    """(code, severity, hard_stop, expressions) of every rule switched on, built once
+    per policy object and columns."""
+    key = id(policy)
+    held = _BUILT.get(key)
+    if held is None or held[0]() is not policy:
+        held = (weakref.ref(policy, lambda _gone: _BUILT.pop(key, None)), {})
+        _BUILT[key] = held
+    columns = tuple(schema.items())
+    rules = held[1].get(columns)
+    if rules is None:
+        rules = _rules_of(policy, schema)
+        if len(held[1]) >= _SCHEMAS_KEPT:
+            held[1].clear()
+        held[1][columns] = rules
+    return rules
+
+
+def _rules_of(policy: Policy, schema: pl.Schema) -> list[AppliedRule]:
     applied = []
     for spec in RULES:
         if spec.build is not None and policy.is_enabled(spec.code):
