@@ -14,8 +14,9 @@ Because the date counts every flag that time alone will raise, it does not move 
 nothing happens: only something that happened (a reply, a new stage, a changed
 amount) moves it. It is the first Monday by which the deal has crossed, found by halving
 the weeks of the year ahead (a deal is replayed at most seven times, and only the
-rules' verdicts are computed, not their words), so the same crossing reads the same
-date from any day it is looked at. Good qualification
+rules' verdicts are computed, not their words; a few deals are replayed on every Monday
+in one look and the halving read off the answers, the same dates), so the same crossing
+reads the same date from any day it is looked at. Good qualification
 facts fade as flags rise, as the prior counts them.
 """
 
@@ -42,6 +43,10 @@ CLOCKS = (
 )
 YEAR_DAYS = 365  # beyond a year ahead "if nothing happens" says nothing
 STEP_DAYS = 7  # the date is a Monday: the crossing falls in the week before it
+# Up to this many deal-Mondays, every Monday of every deal is looked at in one frame
+# (one deal alone, as show and a decision assess it: 52 rows instead of seven looks of
+# one) and the halving is replayed on the answers; beyond it, only the halving's looks.
+GRID_ROWS = 30_000
 
 
 def walk_away_dates(
@@ -101,6 +106,31 @@ def walk_away_dates(
     # Mondays ahead, so that the same crossing reads the same date from any as-of day.
     first = (7 - as_of.weekday()) % 7 or 7
     mondays = list(range(first, YEAR_DAYS + 1, STEP_DAYS))
+    if kept.height * len(mondays) <= GRID_ROWS:
+        crossing = _crossing_on_grid(base, kept, mondays, spans, policy, clocked, deciding)
+    else:
+        crossing = _crossing_by_halving(base, kept, mondays, spans, policy, clocked, deciding)
+    dated = crossing.select(
+        "deal_id",
+        pl.col("hi")
+        .replace_strict(dict(enumerate(mondays)), return_dtype=pl.Int64)
+        .pipe(lambda d: pl.lit(as_of.date()) + pl.duration(days=d))
+        .alias("walk_away_on"),
+    )
+    return frame.select("deal_id").join(dated, on="deal_id", how="left", maintain_order="left")
+
+
+def _crossing_by_halving(
+    base: pl.DataFrame,
+    kept: pl.DataFrame,
+    mondays: list[int],
+    spans: pl.Expr,
+    policy: Policy,
+    clocked: set[str],
+    deciding: list[str],
+) -> pl.DataFrame:
+    """``deal_id, hi``: for each deal that walks by the last of ``mondays``, the index of
+    the first Monday it walks, found by halving (a look per halving step)."""
     walks = _walks_at(base, kept, pl.lit(mondays[-1]), spans, policy, clocked, deciding)
     crossing = walks.filter("walks").select(
         "deal_id", pl.lit(-1).alias("lo"), pl.lit(len(mondays) - 1).alias("hi")
@@ -121,14 +151,58 @@ def walk_away_dates(
             pl.when("walks").then(pl.col("mid")).otherwise(pl.col("hi")).alias("hi"),
         )
         crossing = crossing.update(halved, on="deal_id")
-    dated = crossing.select(
-        "deal_id",
-        pl.col("hi")
-        .replace_strict(dict(enumerate(mondays)), return_dtype=pl.Int64)
-        .pipe(lambda d: pl.lit(as_of.date()) + pl.duration(days=d))
-        .alias("walk_away_on"),
+    return crossing.select("deal_id", "hi")
+
+
+def _crossing_on_grid(
+    base: pl.DataFrame,
+    kept: pl.DataFrame,
+    mondays: list[int],
+    spans: pl.Expr,
+    policy: Policy,
+    clocked: set[str],
+    deciding: list[str],
+) -> pl.DataFrame:
+    """:func:`_crossing_by_halving`'s answer from one look at every Monday of every deal:
+    each (deal, Monday) is a row of its own (a deal's answer on a day reads only its own
+    row), and the halving is replayed on the answers, so that a deal that would cross
+    and cross back reads the same date either way."""
+    look = pl.concat_str(pl.col("deal_id"), pl.lit(_LOOK), pl.col("__step").cast(pl.String))
+    steps = pl.DataFrame(
+        {"__step": range(len(mondays)), "__at": mondays},
+        schema={"__step": pl.Int64, "__at": pl.Int64},
     )
-    return frame.select("deal_id").join(dated, on="deal_id", how="left", maintain_order="left")
+    grid = kept.join(steps, how="cross").with_columns(look.alias("__look"))
+    based = base.join(steps.select("__step"), how="cross").with_columns(look.alias("__look"))
+    walks = _walks_at(
+        based.drop("deal_id").rename({"__look": "deal_id"}),
+        grid.rename({"deal_id": "__deal", "__look": "deal_id"}),
+        pl.col("__at"),
+        spans,
+        policy,
+        clocked,
+        deciding,
+    )
+    answers: dict[str, list[bool]] = {}
+    for key, walked in walks.select("deal_id", "walks").iter_rows():
+        deal_id, step = key.rsplit(_LOOK, 1)
+        answers.setdefault(deal_id, [False] * len(mondays))[int(step)] = bool(walked)
+    crossing = {}
+    for deal_id, walked in answers.items():
+        if not walked[-1]:
+            continue
+        lo, hi = -1, len(mondays) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if walked[mid] else (mid, hi)
+        crossing[deal_id] = hi
+    return pl.DataFrame(
+        {"deal_id": list(crossing), "hi": list(crossing.values())},
+        schema={"deal_id": pl.String, "hi": pl.Int64},
+    )
+
+
+_LOOK = "\x1f"  # between a deal's id and a Monday's index in a look's key
 
 
 def _walks_at(
