@@ -36,7 +36,13 @@ import polars as pl
 
 from walkaway.decision.ahead import walk_away_dates
 from walkaway.decision.economics import compute_economics, economics_of
-from walkaway.decision.reasons import EMPTY, gut_flags, questions_expr, reasons_expr
+from walkaway.decision.reasons import (
+    EMPTY,
+    gut_flags,
+    questions_expr,
+    reason_parts,
+    reasons_expr,
+)
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame, find_flags_frames
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import Assessment, Flag, Pipeline, Recommendation, Severity, as_utc_naive
@@ -274,7 +280,7 @@ def recommend(
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("walk_away_on"))
     if words:
-        frame = frame.with_columns(
+        frame = frame.with_columns(reason_parts()).with_columns(
             reasons_expr().alias("reasons"), questions_expr().alias("questions")
         )
     else:

@@ -9,6 +9,8 @@ spent (shown, not counted) and where the rep's gut disagrees with the data.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from walkaway.models import Recommendation
@@ -53,15 +55,32 @@ def gut_flags(signals: pl.DataFrame, probability: pl.Series, policy: Policy) -> 
 
 def _elsewhere() -> pl.Expr:
     """What an hour earns elsewhere, and whose figure it is."""
-    currency = pl.col("currency")
-    return (
-        pl.when(pl.col("opportunity_rate") > pl.col("yield_per_hour"))
-        .then(text("an hour of your time costs ", money(pl.col("opportunity_rate"), currency)))
-        .when(pl.col("yield_source") == "owner")
-        .then(text("your other deals earn ", money(pl.col("yield_per_hour"), currency), " an hour"))
-        .when(pl.col("yield_source") == "team")
-        .then(text("the team's deals earn ", money(pl.col("yield_per_hour"), currency), " an hour"))
-        .otherwise(text("the policy values an hour at ", money(pl.col("yield_per_hour"), currency)))
+    costs = pl.col("opportunity_rate") > pl.col("yield_per_hour")
+    source = pl.col("yield_source")
+
+    def said(cost: str, owner: str, team: str, policy: str) -> pl.Expr:
+        # One choice per part of the sentence, the amount written once: an expression
+        # is evaluated as often as it is written (a sentence per branch wrote it four times).
+        return (
+            pl.when(costs)
+            .then(pl.lit(cost))
+            .when(source == "owner")
+            .then(pl.lit(owner))
+            .when(source == "team")
+            .then(pl.lit(team))
+            .otherwise(pl.lit(policy))
+        )
+
+    amount = pl.when(costs).then(pl.col("opportunity_rate")).otherwise(pl.col("yield_per_hour"))
+    return text(
+        said(
+            "an hour of your time costs ",
+            "your other deals earn ",
+            "the team's deals earn ",
+            "the policy values an hour at ",
+        ),
+        money(amount, pl.col("currency")),
+        said("", " an hour", " an hour", ""),
     )
 
 
@@ -81,18 +100,16 @@ def _hour_sentence() -> pl.Expr:
         " hours)",
     )
     between = pl.col("cause") == "economics_between"
+    line = text("), above the walk-away line of ", money(pl.col("walk_away_rate"), currency))
     return pl.when(pl.col("value").is_not_null()).then(
-        pl.when(between)
-        .then(
-            text(
-                expected,
-                ": below what an hour earns elsewhere (",
-                _elsewhere(),
-                "), above the walk-away line of ",
-                money(pl.col("walk_away_rate"), currency),
-            )
+        text(
+            expected,
+            pl.when(between)
+            .then(pl.lit(": below what an hour earns elsewhere ("))
+            .otherwise(pl.lit("; ")),
+            _elsewhere(),
+            pl.when(between).then(line).otherwise(pl.lit("")),
         )
-        .otherwise(text(expected, "; ", _elsewhere()))
     )
 
 
@@ -145,14 +162,31 @@ def _first(cause: str, *sentences: pl.Expr) -> pl.Expr:
     return pl.when(pl.col("cause") == cause).then(pl.concat_list(*sentences))
 
 
+@functools.cache
+def reason_parts() -> list[pl.Expr]:
+    """The sentences :func:`reasons_expr` may say twice (first as what decided the call,
+    then in their place), as columns it reads, so each is written once a deal. Needs
+    the columns assembled by ``assess.recommend``."""
+    hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element())
+    return [
+        hard.fill_null(EMPTY).alias(HARD),
+        _hour_sentence().alias(HOUR),
+        _unlikely_sentence().alias(UNLIKELY),
+    ]
+
+
+HARD, HOUR, UNLIKELY = "_hard_said", "_hour_said", "_unlikely_said"
+
+
+@functools.cache
 def reasons_expr() -> pl.Expr:
     """``list[str]`` of reasons, **the one that decided the call first** (its
     ``cause``: the hard stop, the missing amount, the economics, the history's
     floor, the open question or the probability too low to pursue); then the rest.
-    Needs the columns assembled by ``assess.recommend``."""
+    Needs the columns assembled by ``assess.recommend`` and :func:`reason_parts`."""
     rec = pl.col("recommendation")
     walking = rec == Recommendation.WALK_AWAY
-    hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element()).fill_null(EMPTY)
+    hard, hour, unlikely = pl.col(HARD), pl.col(HOUR), pl.col(UNLIKELY)
     unknown = pl.col("unknown_reasons").fill_null(EMPTY)
     crossing = pl.when(~walking & pl.col("walk_away_on").is_not_null()).then(
         text(
@@ -174,17 +208,17 @@ def reasons_expr() -> pl.Expr:
         _first("no_value", _no_value_sentence()),
         _first("history_floor", _floor_sentence()),
         _first("open_question", unknown),
-        _first("too_unlikely", _unlikely_sentence()),
-        pl.concat_list(_hour_sentence()),
+        _first("too_unlikely", unlikely),
+        pl.concat_list(hour),
     )
     return (
         pl.concat_list(
             deciding,
             hard,
             _no_value_sentence(),
-            _hour_sentence(),
+            hour,
             _answered_sentence(),
-            _unlikely_sentence(),
+            unlikely,
             unknown,
             pl.col("flag_reasons").fill_null(EMPTY),
             crossing,
@@ -197,6 +231,7 @@ def reasons_expr() -> pl.Expr:
     )
 
 
+@functools.cache
 def questions_expr() -> pl.Expr:
     """Questions to ask for a re-qualification (or a walk-away, for the record)."""
     value_question = pl.when(pl.col("value").is_null()).then(
