@@ -119,10 +119,15 @@ _LOOK = "_look"
 
 def _flags(signals: pl.DataFrame, policy: Policy, keys: list[str]) -> pl.DataFrame:
     """The flags of ``signals``, sorted by ``keys`` then most severe first."""
-    lazy = signals.lazy()
     rules = _build_rules(policy, signals.schema)
+    if not rules:
+        return empty_flags()
+    firing = _firing(signals, rules)
+    # Only the rules that fire somewhere are worded: a rule's sentence is evaluated
+    # even over no rows, and one deal alone fires few of them.
+    lazy = firing.lazy()
     parts = [
-        lazy.filter(exprs.fires).select(
+        lazy.filter(_FIRES + str(order)).select(
             *keys,
             pl.lit(code).alias("code"),
             pl.lit(severity.value).alias("severity"),
@@ -132,13 +137,29 @@ def _flags(signals: pl.DataFrame, policy: Policy, keys: list[str]) -> pl.DataFra
             pl.lit(order, dtype=pl.Int32).alias("order"),
         )
         for order, (code, severity, hard_stop, exprs) in enumerate(rules)
+        if _fires_somewhere(firing, order)
     ]
-    if not parts:
-        return empty_flags()
+    if not parts:  # what the parts' concatenation would be, had they all been worded
+        worded = [pl.lit(None, dtype=t).alias(c) for c, t in FLAG_SCHEMA.items() if c != "deal_id"]
+        return signals.head(0).select(*keys, *worded).cast(FLAG_SCHEMA)  # type: ignore[arg-type]
     frame = pl.concat(parts).collect()
     rank = pl.col("severity").replace_strict(SEVERITY_RANK, return_dtype=pl.Int32)
     ordered = frame.sort([*keys, rank, "order"], maintain_order=True).drop("order")
     return ordered.cast(FLAG_SCHEMA)  # type: ignore[arg-type]
+
+
+_FIRES = "__fires_"
+
+
+def _firing(signals: pl.DataFrame, rules: list[AppliedRule]) -> pl.DataFrame:
+    """``signals`` with a column per rule (``__fires_<order>``): whether it fires."""
+    return signals.with_columns(
+        exprs.fires.alias(_FIRES + str(order)) for order, (*_, exprs) in enumerate(rules)
+    )
+
+
+def _fires_somewhere(firing: pl.DataFrame, order: int) -> bool:
+    return bool(firing[_FIRES + str(order)].any())
 
 
 def rules_reading(policy: Policy, schema: pl.Schema, columns: Collection[str]) -> set[str]:
@@ -166,21 +187,34 @@ def fired_flags(
 ) -> pl.DataFrame:
     """``deal_id, code, severity, hard_stop`` of every flag that fires (of the rules
     ``codes`` when given): which, not why — no evidence or question is worded, what
-    replaying a deal ahead needs, cheaply."""
-    lazy = signals.lazy()
-    parts = [
-        lazy.filter(exprs.fires).select(
-            pl.col("deal_id"),
-            pl.lit(code).alias("code"),
-            pl.lit(severity.value).alias("severity"),
-            pl.lit(hard_stop).alias("hard_stop"),
-        )
-        for code, severity, hard_stop, exprs in _build_rules(policy, signals.schema)
-        if codes is None or code in codes
+    replaying a deal ahead needs, cheaply. In the order of the rules, then of the rows."""
+    rules = [
+        rule for rule in _build_rules(policy, signals.schema) if codes is None or rule[0] in codes
     ]
-    if not parts:
+    if not rules:
         return empty_flags().select("deal_id", "code", "severity", "hard_stop")
-    return pl.concat(parts).collect()
+    names = [_FIRES + str(order) for order in range(len(rules))]
+    said = {name: rule for name, rule in zip(names, rules, strict=True)}
+    firing = signals.select(
+        "deal_id",
+        *[rule[3].fires.cast(pl.Boolean).alias(name) for name, rule in said.items()],
+    )
+    # A column after another, each in the rows' order: the order of the parts each
+    # rule once filtered, concatenated.
+    fired = firing.unpivot(names, index="deal_id", variable_name="rule").filter("value")
+    rule = pl.col("rule")
+    return fired.select(
+        "deal_id",
+        rule.replace_strict({n: r[0] for n, r in said.items()}, return_dtype=pl.String).alias(
+            "code"
+        ),
+        rule.replace_strict({n: r[1].value for n, r in said.items()}, return_dtype=pl.String).alias(
+            "severity"
+        ),
+        rule.replace_strict({n: r[2] for n, r in said.items()}, return_dtype=pl.Boolean).alias(
+            "hard_stop"
+        ),
+    )
 
 
 def flags_by_deal(frame: pl.DataFrame) -> dict[str, list[Flag]]:

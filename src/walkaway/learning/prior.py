@@ -282,10 +282,15 @@ class PriorModel:
             self.policy, self.time_decays_, self.won_age_days_, self.won_age_longest_
         )
 
+    def _time_parts(self) -> list[pl.Expr]:
+        if self.time_decays_:
+            return _time_parts(self.policy, self.won_age_days_)
+        return _time_parts(self.policy, self.won_age_longest_, stage=False)
+
     def _time_reason(self) -> pl.Expr:
         if self.time_decays_:
             return _time_reason(self.policy, self.won_age_days_)
-        return _time_reason(self.policy, self.won_age_longest_, stage=False, oldest=True)
+        return _time_reason(self.policy, self.won_age_longest_, oldest=True)
 
     def score(
         self, signals: pl.DataFrame, flags: pl.DataFrame, *, without: Collection[str] = ()
@@ -316,7 +321,7 @@ class PriorModel:
             .agg(pl.col("evidence").head(3).alias("flag_reasons"))
         )
         scored = scored.join(against, on="deal_id", how="left", maintain_order="left")
-        scored = scored.hstack(fact_reasons(scored, self.facts_))
+        scored = scored.hstack(fact_reasons(scored, self.facts_)).with_columns(self._time_parts())
         empty = pl.lit([], dtype=pl.List(pl.String))
         return scored.select(
             "deal_id",
@@ -425,27 +430,33 @@ def _reasons_for() -> pl.Expr:
     return pl.concat_list(positives).list.drop_nulls()
 
 
-def _time_reason(
-    policy: Policy, won_age_days: float | None, *, stage: bool = True, oldest: bool = False
-) -> pl.Expr:
-    """Why time lowers the odds: the stage or the age, whichever counts."""
+_BY_STAGE, _BY_AGE, _FACTOR = "_spans_by_stage", "_spans_by_age", "_time_factor"
+
+
+def _time_parts(policy: Policy, won_age_days: float | None, *, stage: bool = True) -> list[pl.Expr]:
+    """The spans by stage and by age, and the factor time puts on the odds: columns
+    :func:`_time_reason` reads, each computed once (a sentence reads them many times)."""
     by_stage = overdue_spans(policy) if stage else pl.lit(0.0)
     by_age = aged_spans(policy, won_age_days)
-    effect = odds_effect(
-        pl.lit(policy.probability.decay_per_p90).pow(pl.max_horizontal(by_stage, by_age))
-    )
+    factor = pl.lit(policy.probability.decay_per_p90).pow(pl.max_horizontal(by_stage, by_age))
+    return [by_stage.alias(_BY_STAGE), by_age.alias(_BY_AGE), factor.alias(_FACTOR)]
+
+
+def _time_reason(policy: Policy, won_age_days: float | None, *, oldest: bool = False) -> pl.Expr:
+    """Why time lowers the odds: the stage or the age, whichever counts (from the
+    columns of :func:`_time_parts`)."""
+    by_stage, by_age = pl.col(_BY_STAGE), pl.col(_BY_AGE)
     named = pl.coalesce(pl.col("stage"), pl.lit("this stage"))
     span = age_span(policy, won_age_days)
     than = "any won deal here took" if oldest else "90% of the won deals took"
     in_stage = text(
-        whole(pl.col("days_in_stage")), " days in ", named, ", longer than won deals needed, ",
-        effect,
+        whole(pl.col("days_in_stage")), " days in ", named, ", longer than won deals needed, "
     )  # fmt: skip
     aged = text(
-        "Open ", whole(pl.col("days_open")), f" days, longer than {than} ({span or 0:.0f} days), ",
-        effect,
+        "Open ", whole(pl.col("days_open")), f" days, longer than {than} ({span or 0:.0f} days), "
     )  # fmt: skip
-    return pl.when((by_stage > 0) & (by_stage >= by_age)).then(in_stage).when(by_age > 0).then(aged)
+    said = pl.when((by_stage > 0) & (by_stage >= by_age)).then(in_stage).when(by_age > 0).then(aged)
+    return pl.concat_str([said, odds_effect(pl.col(_FACTOR))])
 
 
 # Past this a division of the odds reads as "more than" it: a deal a year in a stage
