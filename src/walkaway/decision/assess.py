@@ -384,6 +384,8 @@ def most_urgent_first(frame: pl.DataFrame) -> pl.DataFrame:
     """The order of a review: walk-aways (hard stops first), re-qualifications, then
     deals to pursue by the date they cross the walk-away line; within each, by what is
     at stake (:func:`stake`), never by id alone (it breaks only exact ties)."""
+    if frame.height < 2:  # one deal alone is in order: its sort keys need not be computed
+        return frame
     urgency = pl.col("recommendation").replace_strict(
         {k.value: v for k, v in URGENCY.items()}, return_dtype=pl.Int32
     )

@@ -138,13 +138,29 @@ def show(
     stored = _stored_deal(store, deal_id, as_of)
     frame, timeline, _policy, said = _assess_stored(store, stored, as_of, readiness=True)
     row = stored.row(0, named=True)
-    if frame.height == 0:
-        raise Conflict(
-            f"deal {deal_id!r} was already closed ({row['outcome']}) before {as_of:%Y-%m-%d}; "
-            "only open deals are assessed (`walkaway loss-review` looks back at lost ones)"
-        )
+    _check_open(frame, row, as_of)
     view = _view_of(with_human_decisions(store, frame, as_of), row, timeline)
     return replace(view, model=said)
+
+
+def assessment_of(store: Store, deal_id: str, as_of: datetime) -> Assessment:
+    """The deal's assessment as :func:`show` has it, and nothing else (no stage
+    readiness, no person's decision beside it): the numbers a decision records."""
+    from walkaway.decision.assess import assessments_from_frame
+
+    stored = _stored_deal(store, deal_id, as_of)
+    frame, _timeline, _policy, _said = _assess_stored(store, stored, as_of)
+    _check_open(frame, stored.row(0, named=True), as_of)
+    return assessments_from_frame(frame)[0]
+
+
+def _check_open(frame: pl.DataFrame, row: dict[str, Any], as_of: datetime) -> None:
+    if frame.height == 0:
+        raise Conflict(
+            f"deal {row['deal_id']!r} was already closed ({row['outcome']}) before "
+            f"{as_of:%Y-%m-%d}; only open deals are assessed (`walkaway loss-review` looks "
+            "back at lost ones)"
+        )
 
 
 def _view_of(reviewed: pl.DataFrame, deal: dict[str, Any], timeline: pl.DataFrame) -> DealView:

@@ -27,7 +27,7 @@ from walkaway.journal.scorecard import (
 )
 from walkaway.models import DATETIME, Assessment, Direction, Recommendation
 from walkaway.policy import Policy
-from walkaway.service.deal import show
+from walkaway.service.deal import assessment_of
 from walkaway.service.decisions import HUMAN, load_decisions
 from walkaway.service.idempotency import Then
 from walkaway.service.pipeline import current_policy
@@ -96,8 +96,9 @@ def record_decision(
     Checked before anything is written: the decision word, a reason, a revisit date
     after the decision's date, a deal that exists and is open at ``as_of``. The numbers
     are the deal's own assessment at ``as_of`` (what ``show`` computes, for this deal
-    alone); given ``assessment`` (the deal's row of a review of that very moment and
-    store, which the web app holds), they are taken from it and nothing is computed.
+    alone: :func:`~walkaway.service.deal.assessment_of`); given ``assessment`` (the
+    deal's row of a review of that very moment and store, which the web app holds),
+    they are taken from it and nothing is computed.
     ``then`` is called with the decision in the same transaction (an idempotency key's
     answer).
     """
@@ -110,7 +111,7 @@ def record_decision(
             f"the revisit date {revisit:%Y-%m-%d} is not after the decision's date "
             f"{moment:%Y-%m-%d}; pick a later --revisit"
         )
-    a = assessment if assessment is not None else show(store, deal_id, moment).assessment
+    a = assessment if assessment is not None else assessment_of(store, deal_id, moment)
     revisit_on, requalify_by = _dates(word, moment, revisit, current_policy(store))
     recorded = RecordedDecision(
         0, deal_id, a.name, word, moment, decided_by or a.owner, revisit_on,
