@@ -31,10 +31,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway import __version__
+from walkaway.bounds import activity_past_limits, out_of_bounds, without
 from walkaway.errors import StoreError
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.norms import (
+    HOURS_READ,
     ClosedLives,
     Norms,
     closed_lives,
@@ -50,7 +52,7 @@ from walkaway.store.schema import activities, deals, import_runs, norms_cache
 from walkaway.store.writing import now_utc
 
 # Bump when what the norms hold or how they are learned changes: old entries then miss.
-NORMS_FORMAT = 5
+NORMS_FORMAT = 6  # 6: the deals holding a value past its limit are left out, and named
 LIVES = ("visits", "hours", "gaps")  # the parts of ClosedLives, as kept beside the copy
 
 
@@ -227,12 +229,21 @@ def norms_of_copy(copy: Copy, day: datetime, policy: Policy) -> Norms | None:
     moment = learning_day(day, copy_horizon(copy, day))
     deals_known = known_deals(deals_all, moment)
     ids = deals_known.select("deal_id").lazy()
-    acts = copy.activities().filter(pl.col("at") < moment).join(ids, on="deal_id", how="semi")
+    known_acts = copy.activities().filter(pl.col("at") < moment)
+    logged = known_acts.select(pl.len()).collect().item() > 0
+    # the deals holding a value past its limit, left out: only the activities past one
+    # are read (none, nearly always), not the log whole
+    past = known_acts.join(ids, on="deal_id", how="semi").filter(activity_past_limits())
+    skipped = out_of_bounds(deals_known, past.select(HOURS_READ).collect())
+    deals_known = without(deals_known, past.clear().collect(), skipped)[0]
+    ids = deals_known.select("deal_id").lazy()
+    acts = known_acts.join(ids, on="deal_id", how="semi")
     start = yield_window_start(moment, policy)
     hours = hours_by_deal(acts, start).collect()
-    logged = acts.select(pl.len()).collect().item() > 0
     lives = lives_of_copy(copy).known_on(moment, deals_known)
-    return norms_from_parts(moment, deals_known, lives, hours, logged=logged, policy=policy)
+    return norms_from_parts(
+        moment, deals_known, lives, hours, logged=logged, policy=policy, skipped=skipped
+    )
 
 
 def learned_norms(pipeline: Pipeline, day: datetime, policy: Policy) -> Norms:

@@ -31,6 +31,7 @@ from walkaway.store.schema import decisions, import_runs, policies, probability_
 
 if TYPE_CHECKING:
     from walkaway.learning.prior import WinModel
+    from walkaway.signals.norms import Norms
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,14 @@ def screened(pipeline: Pipeline, as_of: datetime) -> tuple[Pipeline, pl.DataFram
     opened = pipeline.deals.filter(open_at(as_of))["deal_id"].implode()
     kept = Pipeline(*without(pipeline.deals, pipeline.activities, skipped))
     return kept, skipped.filter(pl.col("deal_id").is_in(opened))
+
+
+def left_out_of_norms(norms: Norms, skipped: pl.DataFrame) -> pl.DataFrame:
+    """The deals the ``norms`` were learned without for a value past its limit (closed
+    ones: an open one is among the review's ``skipped`` already), as the review names
+    its skipped deals."""
+    left_out = norms.skipped.join(skipped.select("deal_id"), on="deal_id", how="anti")
+    return left_out.with_columns(pl.col("why") + " (left out of the team's norms)")
 
 
 def skipped_deals(skipped: pl.DataFrame) -> list[dict[str, str]]:
@@ -190,15 +199,17 @@ def assess_review(
                 frames.append(assess_frame(kept, as_of, policy, model, norms=norms, readiness=True))
             frame = most_urgent_first(pl.concat(frames, how="vertical"))
     if frame is None:
-        pipeline = load_pipeline(store, as_of, open_only=norms is not None, columnar=False)
-        pipeline, gone = screened(pipeline, as_of)
+        loaded = load_pipeline(store, as_of, open_only=norms is not None, columnar=False)
+        pipeline, gone = screened(loaded, as_of)
         skipped = [gone]
-        if norms is None:
-            norms = learn_norms(store, key, policy, pipeline)
+        if norms is None:  # the norms leave the deals past a limit out, and name them
+            norms = learn_norms(store, key, policy, loaded)
         frame = assess_frame(pipeline, as_of, policy, model, norms=norms, readiness=True)
     frame = filter_deals(frame, owner, stage)
+    assert norms is not None  # learned on either path
     notes = review_notes(frame, norms, as_of, policy)
-    gone = filter_deals(pl.concat([pl.DataFrame(schema=SKIPPED_SCHEMA), *skipped]), owner, stage)
+    gone = pl.concat([pl.DataFrame(schema=SKIPPED_SCHEMA), *skipped])
+    gone = filter_deals(pl.concat([gone, left_out_of_norms(norms, gone)]), owner, stage)
     return Assessed(as_of, frame, gone, notes, found.to_dict(), policy.currency)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from walkaway.bounds import SKIPPED_SCHEMA, out_of_bounds, without
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.facts import FactWeights, learn_fact_weights, mean_total
@@ -80,6 +81,9 @@ class Norms:
     # what an hour earns per currency where the history can tell (:data:`YIELD_SCHEMA`)
     currency_yield: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=YIELD_SCHEMA))
     policy_yield: float | None = None  # the policy's figure, for a currency not learned
+    # the deals left out for a value past its limit (walkaway.bounds.SKIPPED_SCHEMA):
+    # a store can hold one written by hand, and it would poison every norm
+    skipped: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SKIPPED_SCHEMA))
 
     @property
     def time_decays(self) -> bool:
@@ -128,6 +132,7 @@ class Norms:
             "won_age_longest": self.won_age_longest,
             "currency_yield": _frame_to_dict(self.currency_yield),
             "policy_yield": self.policy_yield,
+            "skipped": _frame_to_dict(self.skipped),
         }
 
     @classmethod
@@ -153,6 +158,7 @@ class Norms:
                 won_age_longest=_number(data["won_age_longest"]),
                 currency_yield=_frame_from_dict(data["currency_yield"]),
                 policy_yield=_number(data["policy_yield"]),
+                skipped=_frame_from_dict(data["skipped"]),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
@@ -179,15 +185,18 @@ def compute_norms(pipeline: Pipeline, as_of: datetime, policy: Policy) -> Norms:
 
 
 def norms_from_snapshot(snap: Snapshot, policy: Policy) -> Norms:
-    closed = snap.closed_deals
+    skipped = out_of_bounds(snap.deals, snap.activities)
+    deals, activities = without(snap.deals, snap.activities, skipped)
+    closed = without(snap.closed_deals, snap.activities.clear(), skipped)[0]
     start = yield_window_start(snap.as_of, policy)
     return norms_from_parts(
         snap.as_of,
-        snap.deals,
-        closed_lives(closed, snap.activities),
-        hours_by_deal(snap.activities.lazy(), start).collect(),
+        deals,
+        closed_lives(closed, activities),
+        hours_by_deal(activities.lazy(), start).collect(),
         logged=snap.activities.height > 0,
         policy=policy,
+        skipped=skipped,
     )
 
 
@@ -254,13 +263,17 @@ class NormsOverTime:
         if self._lives is None:
             return norms_from_snapshot(snap, self.policy)
         start = yield_window_start(snap.as_of, self.policy)
+        # a deal's life is its own: leaving one out leaves the others' as they are
+        known = out_of_bounds(snap.deals, snap.activities)
+        deals, activities = without(snap.deals, snap.activities, known)
         return norms_from_parts(
             snap.as_of,
-            snap.deals,
-            self._lives.known_on(snap.as_of, snap.deals),
-            hours_by_deal(snap.activities.lazy(), start).collect(),
+            deals,
+            self._lives.known_on(snap.as_of, deals),
+            hours_by_deal(activities.lazy(), start).collect(),
             logged=snap.activities.height > 0,
             policy=self.policy,
+            skipped=known,
         )
 
 
@@ -355,11 +368,13 @@ def norms_from_parts(
     *,
     logged: bool,
     policy: Policy,
+    skipped: pl.DataFrame | None = None,
 ) -> Norms:
     """The norms as of ``as_of`` from the ``deals`` known then (their outcomes as of
     then), the ``lives`` of those closed before it, the ``hours`` each deal logged in
     the window of what an hour earns (:func:`hours_by_deal`) and whether the team logs
-    activities at all."""
+    activities at all; ``skipped``: the deals left out of them for a value past its
+    limit (:func:`walkaway.bounds.out_of_bounds`), named in the norms."""
     closed = deals.filter(pl.col("outcome") != Outcome.OPEN)
     gap, samples = _reply_gap(lives.gaps, policy)
     currency_yield, owner_yield = _yields(as_of, closed, deals, hours, policy)
@@ -389,6 +404,7 @@ def norms_from_parts(
         time_lift=time_lift(closed),
         won_age_days=won_age_days(closed, policy.history.min_deals),
         won_age_longest=won_age_days(closed, policy.history.min_deals, quantile=1.0),
+        skipped=pl.DataFrame(schema=SKIPPED_SCHEMA) if skipped is None else skipped,
     )
 
 
