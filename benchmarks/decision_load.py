@@ -5,7 +5,8 @@ the bundled sample pipeline (a fresh SQLite file, or a fresh database on the
 PostgreSQL server ``--db`` names): ``walkaway serve`` runs in its own process and
 ``--clients`` asyncio clients (one keep-alive connection each) post
 ``/api/decisions`` for ``--seconds``, each on open deals in turn. Prints the latency
-percentiles of a decision, the decisions a second, error answers, and afterwards what
+percentiles of a decision, the decisions a second, error answers, the server's CPU
+seconds per decision over the load and the load average at its end, and afterwards what
 the store holds: every acknowledged decision exactly once (none lost, none doubled),
 nothing that was not acknowledged. Loopback only; temporary files and databases only.
 
@@ -79,8 +80,15 @@ def sample_store(server: str | None, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU seconds (user and system, every thread) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serving(url: str) -> Iterator[str]:
+def serving(url: str) -> Iterator[tuple[str, int]]:
+    """The base URL of ``walkaway serve`` on ``url``, and its process id."""
     port = _free_port()
     command = [sys.executable, "-m", "walkaway", "serve", "--db", url, "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -95,7 +103,7 @@ def serving(url: str) -> Iterator[str]:
                 time.sleep(0.5)
         else:
             raise SystemExit("walkaway serve did not answer within 120 s")
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -188,13 +196,20 @@ def check_stored(url: str, told: list[tuple[int, str]]) -> dict[str, int]:
 def run(url: str, clients: int, seconds: float, *, board: bool) -> dict[str, object]:
     """The load on the store at ``url``, and what the store holds afterwards."""
     deal_ids = open_deal_ids(url)
-    with serving(url) as base:
+    with serving(url) as (base, pid):
         if board:
             httpx.get(f"{base}/api/review", params={"as_of": AS_OF}, timeout=300)
         asyncio.run(load(base, deal_ids, 1, 3.0, "warm-up"))  # norms, model, policy read
+        cpu = cpu_seconds(pid)
         result = asyncio.run(load(base, deal_ids, clients, seconds))
+        cpu = cpu_seconds(pid) - cpu
     told = result.pop("told")
     assert isinstance(told, list)
+    # The server's CPU over the load, per decision answered: what the machine's cores
+    # must give a decision, whatever else runs on them (the load average says what did).
+    answered = int(str(result["decisions"])) or 1
+    result["server_cpu_per_decision_s"] = round(cpu / answered, 4)
+    result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     return result | check_stored(url, told)
 
 

@@ -343,9 +343,10 @@ def fact_reasons(
             "facts_for", "facts_against"
         )
     row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
+    lazy = frame.lazy()  # one query for every field, not one per field
     long = pl.concat(
         [
-            frame.select(
+            lazy.select(
                 row,
                 pl.col(f"fact_{field}").alias("w"),
                 pl.col(field)
@@ -354,7 +355,7 @@ def fact_reasons(
             )
             for field, said in words.items()
         ]
-    )
+    ).collect()
     ordered = long.filter(pl.col("text").is_not_null() & (pl.col("w") != 0)).sort(
         "row", pl.col("w").abs(), descending=[False, True], maintain_order=True
     )

@@ -158,10 +158,15 @@ class Norms:
                 won_age_longest=_number(data["won_age_longest"]),
                 currency_yield=_frame_from_dict(data["currency_yield"]),
                 policy_yield=_number(data["policy_yield"]),
-                skipped=_frame_from_dict(data["skipped"]),
+                skipped=_skipped_from_dict(data.get("skipped")),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not serialised norms: {error!r}") from error
+
+
+def _skipped_from_dict(data: Mapping[str, Any] | None) -> pl.DataFrame:
+    # absent from norms written before they named the deals left out
+    return pl.DataFrame(schema=SKIPPED_SCHEMA) if data is None else _frame_from_dict(data)
 
 
 def _frame_to_dict(frame: pl.DataFrame) -> dict[str, Any]:
