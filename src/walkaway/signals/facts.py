@@ -342,20 +342,29 @@ def fact_reasons(
         return frame.with_columns(empty.alias("facts_for"), empty.alias("facts_against")).select(
             "facts_for", "facts_against"
         )
+    fields = list(words)
+    said = pl.DataFrame(
+        [(field, value, text) for field, values in words.items() for value, text in values.items()],
+        schema={"field": pl.String, "value": pl.String, "text": pl.String},
+        orient="row",
+    )
+    # A row per deal and fact, field after field (unpivot's order: a column after
+    # another), its weight and its words: one query, the words found by one join.
     row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
-    lazy = frame.lazy()  # one query for every field, not one per field
-    long = pl.concat(
-        [
-            lazy.select(
-                row,
-                pl.col(f"fact_{field}").alias("w"),
-                pl.col(field)
-                .replace_strict(said, default=None, return_dtype=pl.String)
-                .alias("text"),
-            )
-            for field, said in words.items()
-        ]
-    ).collect()
+    weighed = frame.lazy().select(row, *(pl.col(f"fact_{f}").alias(f) for f in fields))
+    values = frame.lazy().select(*(pl.col(f).cast(pl.String) for f in fields))
+    long = (
+        pl.concat(
+            [
+                weighed.unpivot(fields, index="row", variable_name="field", value_name="w"),
+                values.unpivot(fields, value_name="value").select("value"),
+            ],
+            how="horizontal",
+        )
+        .join(said.lazy(), on=["field", "value"], how="left", maintain_order="left")
+        .select("row", "w", "text")
+        .collect()
+    )
     ordered = long.filter(pl.col("text").is_not_null() & (pl.col("w") != 0)).sort(
         "row", pl.col("w").abs(), descending=[False, True], maintain_order=True
     )
