@@ -92,7 +92,9 @@ def test_the_norms_are_those_of_the_store_without_the_bad_deals_and_name_them(
     assert _named(compute_norms(pipeline, DAYS[-1], policy)) == expected
     over_time = NormsOverTime(pipeline, policy)
     for day in DAYS:  # a replay's norms, day after day: the same, to the last bit
-        assert over_time.at(day).to_dict() == compute_norms(pipeline, day, policy).to_dict()
+        learned = compute_norms(pipeline, day, policy).to_dict()
+        assert over_time.at(day).to_dict() == learned
+        assert over_time.on(day).to_dict() == learned  # the loss review's, no snapshot
 
 
 def test_the_copy_leaves_them_out_as_the_pipeline_does(

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from walkaway.bounds import SKIPPED_SCHEMA, out_of_bounds, without
+from walkaway.bounds import SKIPPED_SCHEMA, activity_past_limits, out_of_bounds, without
 from walkaway.models import ActivityKind, Direction, Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.facts import FactWeights, learn_fact_weights, mean_total
@@ -223,6 +223,7 @@ class NormsOverTime:
         self._lives = closed_lives(closed, pipeline.activities) if dated else None
         self._hours: pl.DataFrame | None = None  # the activities that log hours
         self._first_known: datetime | None = None  # the first moment one is known
+        self._past = pl.DataFrame()  # the activities holding a value past its limit
 
     def on(self, as_of: datetime) -> Norms:
         """:meth:`of` a snapshot as of ``as_of``, without taking one: the deals known
@@ -234,8 +235,14 @@ class NormsOverTime:
         moment = as_utc_naive(as_of)
         if self._hours is None:
             self._hours, self._first_known = self._logged()
-        deals = known_deals(self.pipeline.deals, moment)
-        hours = known_activities(self.pipeline.deals, self._hours, moment)
+            past = self.pipeline.activities.select(HOURS_READ).filter(activity_past_limits())
+            self._past = past
+        everyone = self.pipeline.deals
+        deals = known_deals(everyone, moment)
+        # the deals holding a value past its limit then, left out and named, as a
+        # snapshot's norms do (of the activities, only those past a limit say so)
+        skipped = out_of_bounds(deals, known_activities(everyone, self._past, moment))
+        deals, hours = without(deals, known_activities(everyone, self._hours, moment), skipped)
         start = yield_window_start(moment, self.policy)
         return norms_from_parts(
             moment,
@@ -244,6 +251,7 @@ class NormsOverTime:
             hours_by_deal(hours.lazy(), start).collect(),
             logged=self._first_known is not None and self._first_known < moment,
             policy=self.policy,
+            skipped=skipped,
         )
 
     def _logged(self) -> tuple[pl.DataFrame, datetime | None]:
