@@ -213,3 +213,13 @@ def test_the_team_loss_review_at_80_columns_keeps_every_title_whole(demo_db: str
     titles |= {row["stage"] for row in data["by_stage"]}
     assert titles and titles <= set(rows), titles - set(rows)
     assert "…" not in text
+
+
+def test_one_loss_review_at_80_columns_says_each_moment_and_call_whole(demo_db: str) -> None:
+    data = json.loads(at_width(WIDTH, "loss-review", "D-1001", "--db", demo_db, "--format", "json"))
+    text = at_width(WIDTH, "loss-review", "D-1001", "--db", demo_db)
+    calls = {row["recommendation"] for row in data["timeline"]}
+    assert "requalify" in calls, "the sample's D-1001 was re-qualified on the way"
+    rows = [line for line in text.splitlines() if line.startswith("│ 20")]
+    assert rows and all(re.match(r"│ \d{4}-\d\d-\d\d \d\d:\d\d ", line) for line in rows)
+    assert "Re-qualify" in text and "requalify" not in text

@@ -15,6 +15,7 @@ from walkaway.cli.journal import write_json
 from walkaway.errors import InputError
 from walkaway.flags.rulebook import flag_title
 from walkaway.journal.loss.team import TeamLossReview
+from walkaway.models import Recommendation
 from walkaway.service.loss_review import (
     LossReviewView,
     loss_review,
@@ -54,7 +55,8 @@ def changes(timeline: pl.DataFrame) -> pl.DataFrame:
 def _timeline(view: LossReviewView) -> None:
     table = Table(title="Win probability through the deal's history (where something changed)")
     for column in ("as of", "p(win)", "line", "call", "stage", "flags"):
-        table.add_column(column, overflow="fold")
+        # a moment on one line ("2025-07-18 08:19"), "← turn" beneath it when narrow
+        table.add_column(column, overflow="fold", min_width=16 if column == "as of" else None)
     turned = view.review.turn["turned_at"] if view.review.turn else None
     for row in changes(view.review.timeline).iter_rows(named=True):
         flags = [f"+{flag_title(c)}" for c in row["added"]]
@@ -63,7 +65,7 @@ def _timeline(view: LossReviewView) -> None:
             f"{row['cut']:%Y-%m-%d %H:%M}" + (" ← turn" if row["cut"] == turned else ""),
             _p(row["win_probability"]),
             _p(row["walk_away_line"]),
-            row["recommendation"].replace("_", " "),
+            Recommendation(row["recommendation"]).label,
             row["stage"] or "",
             ", ".join(flags),
         )
