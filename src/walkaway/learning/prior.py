@@ -168,7 +168,11 @@ def aged_spans(policy: Policy, won_age_days: float | None) -> pl.Expr:
     span = age_span(policy, won_age_days)
     if span is None:
         return pl.lit(0.0)
-    return ((pl.col("days_open") - span) / span).clip(lower_bound=0.0).fill_null(0.0)
+    # times the reciprocal, as days_between: Polars divides a column of one row by a
+    # number exactly but a longer one by multiplying, and a deal must count the same
+    # spans alone (``show``), among the others (the review) and among every cut's deals
+    # stacked (the loss review's replay, where the span is a column)
+    return ((pl.col("days_open") - span) * (1.0 / span)).clip(lower_bound=0.0).fill_null(0.0)
 
 
 def time_spans(policy: Policy, won_age_days: float | None) -> pl.Expr:
