@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,44 @@ def test_no_module_carries_its_group_as_a_prefix(folder: Path) -> None:
     assert not prefixed, f"{folder.relative_to(ROOT)}: {prefixed} belong in a package"
     if folder.name in PIPELINE:
         assert not [n for n in names if n.startswith(f"{folder.name}_")]
+
+
+# The only imports inside a function, each with its reason; every other import sits at
+# the top of its module, a heavy library named there through walkaway.lazy.module.
+FUNCTION_IMPORTS = {
+    ("walkaway.cli", "walkaway.cli.common"): "the CLI's lazy point: load() imports the "
+    "command modules named on the line, which register on the app, then returns it",
+    ("walkaway.spark.session", "pyspark.sql"): "PySpark is optional: without it, one line "
+    "saying how to install it (an ImportError caught where the import is)",
+    ("walkaway.store.bulk_read", "connectorx"): "optional, and only in the child process "
+    "that reads for the parent: without it, the child says so and the parent reads itself",
+}
+
+
+def _function_imports(tree: ast.AST) -> Iterator[str]:
+    """The modules imported inside a function of ``tree`` (not under TYPE_CHECKING)."""
+
+    def walk(node: ast.AST, in_function: bool) -> Iterator[str]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from walk(ast.Module(body=child.orelse, type_ignores=[]), in_function)
+                continue
+            if in_function and isinstance(child, ast.Import):
+                yield from (alias.name for alias in child.names)
+            elif in_function and isinstance(child, ast.ImportFrom):
+                yield child.module or ""
+            functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            yield from walk(child, in_function or isinstance(child, functions))
+
+    yield from walk(tree, False)
+
+
+def test_imports_sit_at_the_top_of_their_module_but_the_listed_ones() -> None:
+    """One lazy point (walkaway.lazy), not imports scattered in functions."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found |= {(module, imported) for imported in _function_imports(tree)}
+    assert found == set(FUNCTION_IMPORTS)

@@ -195,24 +195,26 @@ def test_help_and_unknown_commands_load_every_module() -> None:
     assert status == 2 and "walkaway.cli.users" in modules
 
 
-# What a one-deal command never needs: the learning, web, spreadsheet and migration stacks.
+# What the main commands never need (on the prior, with the norms of the day cached): the
+# learning, web, spreadsheet, migration, Spark and CRM stacks. They load through
+# walkaway.lazy, when a command uses them.
 HEAVY_LIBRARIES = (
-    "numpy", "scipy", "sklearn", "lightgbm", "fastapi", "jinja2", "openpyxl", "alembic",
+    "numpy", "scipy", "sklearn", "lightgbm", "fastapi", "starlette", "uvicorn", "jinja2",
+    "openpyxl", "alembic", "httpx", "duckdb", "pyspark", "pyarrow", "pandas", "matplotlib",
+    "simple_salesforce", "hubspot", "connectorx",
 )  # fmt: skip
 
+MAIN_COMMANDS = {
+    "show": ["show", "D-2001", "--as-of", "2026-11-20"],
+    "review": ["review", "--as-of", "2026-11-20"],
+    "review --format json": ["review", "--as-of", "2026-11-20", "--format", "json"],
+    "decide": ["decide", "D-2001", "walk_away", "--reason", "No budget this year",
+               "--as-of", "2026-11-20"],
+}  # fmt: skip
 
-def test_show_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
-    """``walkaway show`` on the prior (no learned model) stays on Polars, SQLAlchemy,
-    Typer and Rich: start-up is kept lazy at the command's module, and nothing on its
-    path loads NumPy or the rest for a constant or a helper."""
-    from walkaway.service import import_files, sample_files
-    from walkaway.store import open_store
 
-    url = f"sqlite:///{tmp_path / 'team.db'}"
-    store = open_store(url)
-    import_files(store, *sample_files(), format="generic")
-    store.close()
-    args = ["show", "D-2001", "--as-of", "2026-11-20", "--db", url]
+def _heavy_libraries_loaded_by(args: list[str]) -> tuple[str, list[str]]:
+    """What ``walkaway ARGS`` printed, and the heavy libraries it loaded."""
     code = (
         "import sys\n"
         "from walkaway.cli import main\n"
@@ -223,5 +225,30 @@ def test_show_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
         f"print('loaded:', *sorted(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "D-2001" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "loaded:"
+    last = done.stdout.strip().splitlines()[-1]
+    return done.stdout, last.removeprefix("loaded:").split()
+
+
+@pytest.mark.parametrize("command", sorted(MAIN_COMMANDS))
+def test_main_commands_load_no_library_they_do_not_use(tmp_path: Path, command: str) -> None:
+    """``walkaway show``, ``review`` and ``decide`` on the prior (no learned model) stay on
+    Polars, SQLAlchemy, Typer and Rich: start-up is kept lazy at the command's module, and
+    nothing on their path loads NumPy or the rest for a constant or a helper."""
+    from walkaway.service import import_files, sample_files
+    from walkaway.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    store = open_store(url)
+    import_files(store, *sample_files(), format="generic")
+    store.close()
+    printed, loaded = _heavy_libraries_loaded_by([*MAIN_COMMANDS[command], "--db", url])
+    assert "D-2001" in printed
+    assert loaded == []
+
+
+def test_loading_every_command_loads_no_heavy_library() -> None:
+    """``walkaway --help`` imports every command's module: none of them, nor anything they
+    import when imported, loads a heavy library (they go through walkaway.lazy)."""
+    printed, loaded = _heavy_libraries_loaded_by(["--help"])
+    assert "show" in printed
+    assert loaded == []

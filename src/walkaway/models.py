@@ -9,7 +9,7 @@ as UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Final
 
@@ -213,8 +213,6 @@ def as_utc_naive(moment: datetime | date) -> datetime:
     if not isinstance(moment, datetime):
         return datetime(moment.year, moment.month, moment.day)
     if moment.tzinfo is not None:
-        from datetime import UTC
-
         return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 

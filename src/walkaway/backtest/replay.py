@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from walkaway import lazy
 from walkaway.backtest.baselines import (
     DEFAULT_IDLE_DAYS,
     DEFAULT_STAGE_THRESHOLD,
@@ -61,6 +62,13 @@ from walkaway.models import (
 from walkaway.policy import Policy
 from walkaway.signals.snapshot import take_snapshot
 
+if TYPE_CHECKING:
+    from walkaway.backtest import line
+    from walkaway.learning import stack
+else:
+    line = lazy.module("walkaway.backtest.line")
+    stack = lazy.module("walkaway.learning.stack")
+
 ModelFactory = Callable[[Pipeline, datetime, Policy], WinModel]
 
 METHODS = ("model", "never", "idle", "stage")
@@ -77,10 +85,7 @@ def learned_model(pipeline: Pipeline, as_of: datetime, policy: Policy) -> WinMod
     """The model ``walkaway train`` would have made at ``as_of``
     (:func:`walkaway.learning.stack.train_win_model`), with the walk-away line its
     history then set (:func:`walkaway.backtest.line.with_line`)."""
-    from walkaway.backtest.line import with_line  # LightGBM loads only to train
-    from walkaway.learning.stack import train_win_model
-
-    model: WinModel = with_line(train_win_model(pipeline, as_of, policy), policy)
+    model: WinModel = line.with_line(stack.train_win_model(pipeline, as_of, policy), policy)
     return model
 
 

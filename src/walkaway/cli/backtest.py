@@ -15,14 +15,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from walkaway import lazy
 from walkaway.backtest.baselines import DEFAULT_IDLE_DAYS
 from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out
 from walkaway.errors import InputError
 from walkaway.wording import counted
 
 if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a backtest runs
+    from walkaway.backtest import replay
     from walkaway.backtest.metrics import Metrics
     from walkaway.backtest.replay import BacktestResult
+    from walkaway.service import backtest as service_backtest
+else:
+    replay = lazy.module("walkaway.backtest.replay")
+    service_backtest = lazy.module("walkaway.service.backtest")
 
 INTERVAL = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 
@@ -142,16 +148,13 @@ def backtest_command(
 ) -> None:
     """Replay the walk-away policy over history against never walking away, an idle rule
     and the stage's probability: precision, wins sacrificed, effort saved, calibration."""
-    from walkaway.backtest.replay import BacktestSettings
-    from walkaway.service.backtest import BacktestPlan, backtest, write_report
-
-    plan = BacktestPlan(
+    plan = service_backtest.BacktestPlan(
         moment_option(start, "--from"), moment_option(end, "--to"), parse_interval(every)
     )
-    settings = BacktestSettings(idle_days=idle_days)
-    result = backtest(open_from(db), plan, settings)
+    settings = replay.BacktestSettings(idle_days=idle_days)
+    result = service_backtest.backtest(open_from(db), plan, settings)
     if out_dir is not None:
-        write_report(result, out_dir)
+        service_backtest.write_report(result, out_dir)
     if format is BacktestFormat.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return

@@ -9,19 +9,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import polars as pl
 import typer
 from rich.table import Table
 
-from walkaway import __version__
+from walkaway import __version__, lazy
 from walkaway.cli.terminal import SafeConsole
 from walkaway.errors import ImportFailed, InputError, WalkawayError
 from walkaway.models import ISO_UTC, parse_day, parse_moment
 from walkaway.settings import Settings
 from walkaway.store import Store, open_store
 from walkaway.wording import printable
+
+if TYPE_CHECKING:
+    from rich import progress
+    from typer._click import globals as click_globals
+else:
+    progress = lazy.module("rich.progress")
+    click_globals = lazy.module("typer._click.globals")
 
 app = typer.Typer(
     name="walkaway",
@@ -116,10 +123,13 @@ def progress_bar(first_step: str) -> Iterator[Callable[[str], None]]:
     if not err.is_terminal:
         yield lambda _step: None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    columns = (
+        progress.SpinnerColumn(),
+        progress.TextColumn("{task.description}"),
+        progress.TimeElapsedColumn(),
+    )
+    with progress.Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(first_step, total=None)
         yield lambda step: bar.update(task, description=step)
 
@@ -128,11 +138,9 @@ def open_from(db: str | None, *, create: bool = False) -> Store:
     """Open the store named by ``--db`` / ``WALKAWAY_DB``; it is closed when the command
     ends. Only the commands that bring data in ``create`` it: the others refuse a store
     that is not there (a mistyped ``--db``) and leave nothing behind."""
-    from typer._click.globals import get_current_context  # the click typer runs on
-
     settings = Settings.from_env(db=db)
     store = open_store(settings.db_url, create=create, copy_dir=settings.copy_dir)
-    context = get_current_context(silent=True)
+    context = click_globals.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(store.close)
     return store

@@ -6,12 +6,22 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
 from walkaway.cli.review import AsOfOption
+from walkaway.crm.credentials import load_config
+from walkaway.crm.push import push
+from walkaway.crm.sync import sync
+
+if TYPE_CHECKING:
+    from walkaway.crm import hubspot, salesforce
+else:
+    salesforce = lazy.module("walkaway.crm.salesforce")
+    hubspot = lazy.module("walkaway.crm.hubspot")
 
 
 class Crm(StrEnum):
@@ -32,13 +42,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as J
 
 def _client(crm: Crm, config_path: str | None) -> tuple[Any, Any]:
     """The CRM's client module and its connected client (simple-salesforce or HubSpot)."""
-    from walkaway.crm.credentials import load_config
-
     config = load_config(crm.value, Path(config_path) if config_path else None)
-    if crm is Crm.salesforce:
-        from walkaway.crm import salesforce as module
-    else:
-        from walkaway.crm import hubspot as module  # type: ignore[no-redef]
+    module: Any = salesforce if crm is Crm.salesforce else hubspot
     return module, (module.connect(config), config)
 
 
@@ -54,8 +59,6 @@ def sync_command(
     db: DbOption = None,
 ) -> None:
     """Pull deals, stage history and activities changed since the last sync."""
-    from walkaway.crm.sync import sync
-
     module, (client, _config) = _client(crm, config)
     source = (
         module.SalesforceSource(client) if crm is Crm.salesforce else module.HubSpotSource(client)
@@ -86,8 +89,6 @@ def push_command(
     db: DbOption = None,
 ) -> None:
     """Write the call (recommendation, p, top reason; a re-qualify task) back to the CRM."""
-    from walkaway.crm.push import push
-
     module, (client, settings) = _client(crm, config)
     writer_class = module.SalesforceWriter if crm is Crm.salesforce else module.HubSpotWriter
     summary = push(open_from(db), writer_class(client, settings.fields), as_of_option(as_of))

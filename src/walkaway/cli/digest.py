@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
 from walkaway.cli.review import AsOfOption
 from walkaway.cli.terminal import visible
 from walkaway.errors import InputError
 from walkaway.models import Tone
+from walkaway.service.digest import weekly_digests
+
+if TYPE_CHECKING:
+    from walkaway.reporting import digest
+    from walkaway.service import deliver
+else:
+    deliver = lazy.module("walkaway.service.deliver")
+    digest = lazy.module("walkaway.reporting.digest")
 
 
 def _recipients(pairs: list[str]) -> dict[str, str]:
@@ -52,10 +61,6 @@ def digest_command(
     db: DbOption = None,
 ) -> None:
     """Each rep's week: walk-aways with the drafted message, deadlines, revisits."""
-    from walkaway.reporting.digest import digest_text
-    from walkaway.service import deliver
-    from walkaway.service.digest import weekly_digests
-
     if sum(x is not None for x in (to, webhook, out_dir)) > 1:
         raise InputError("pick one of --to, --webhook and --out")
     addresses = _recipients(recipient or [])
@@ -79,4 +84,4 @@ def digest_command(
             f"Wrote {len(weeks)} digest(s) to {out_dir} ({len(paths)} files)", highlight=False
         )
     else:
-        sys.stdout.write(visible("\n".join(digest_text(w) for w in weeks)))
+        sys.stdout.write(visible("\n".join(digest.digest_text(w) for w in weeks)))

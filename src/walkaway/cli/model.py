@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, app, edge, moment_option, open_from, out, progress_bar
 from walkaway.cli.terminal import json_text
+from walkaway.service.facts import prior_facts
+
+if TYPE_CHECKING:
+    from walkaway.learning import card as card_module
+    from walkaway.service import models
+else:
+    card_module = lazy.module("walkaway.learning.card")
+    models = lazy.module("walkaway.service.models")
 
 NO_MODEL = (
     "No model trained yet: win probabilities come from the prior (stage win rates, "
@@ -55,9 +64,7 @@ def train_command(
     """Learn win probabilities from your closed deals; print the model card."""
     store = open_from(db)
     with progress_bar("learning from the closed deals"):
-        from walkaway.service.models import train  # LightGBM loads only to train
-
-        card = train(
+        card = models.train(
             store,
             moment_option(until, "--until"),
             tuple(exclude_attribute or ()),
@@ -73,21 +80,17 @@ def model_command(
     db: DbOption = None,
 ) -> None:
     """The model card of the win-probability model in force (or that the prior is used)."""
-    from walkaway.learning.card import STACK, facts_text
-    from walkaway.service.facts import prior_facts
-    from walkaway.service.models import model_card
-
     store = open_from(db)
-    card = model_card(store)
+    card = models.model_card(store)
     if format is CardFormat.json:
         data: dict[str, Any] = {"trained": False, "learned": False, "message": NO_MODEL}
         if card is None:
             data["facts"] = prior_facts(store).to_dicts()
         else:
-            data = {"trained": True, "learned": card.kind == STACK, **card.to_dict()}
+            data = {"trained": True, "learned": card.kind == card_module.STACK, **card.to_dict()}
         sys.stdout.write(json_text(data, ensure_ascii=False, indent=2) + "\n")
     elif card is None:
-        text = "\n".join([NO_MODEL, *facts_text(tuple(prior_facts(store).to_dicts()))])
+        text = "\n".join([NO_MODEL, *card_module.facts_text(tuple(prior_facts(store).to_dicts()))])
         out.print(text, markup=False, highlight=False)
     else:
         out.print(card.to_text(), markup=False, highlight=False)

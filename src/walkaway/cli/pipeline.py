@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from walkaway import service
+from walkaway.cli.board import print_review
 from walkaway.cli.common import (
     DbOption,
     ImportFormat,
@@ -26,7 +27,13 @@ from walkaway.cli.common import (
 from walkaway.cli.listing import Column, Row, WideOption, print_list, print_wide
 from walkaway.cli.terminal import json_text, stdout_for_csv
 from walkaway.errors import InputError, NoStore
-from walkaway.models import Outcome
+from walkaway.importers.columns import parse_map_options, read_mapping_file
+from walkaway.importers.inspect import inspect_file
+from walkaway.models import Outcome, as_utc_naive
+from walkaway.reporting.spreadsheet import csv_text
+from walkaway.sample import SAMPLE_AS_OF
+from walkaway.service.mappings import saved_column_maps
+from walkaway.service.review import review
 from walkaway.settings import Settings
 from walkaway.store import opened_to_fill
 
@@ -155,8 +162,6 @@ def import_command(
 
 
 def _column_map(maps: list[str], mapping: Path | None) -> ColumnMap | None:
-    from walkaway.importers.columns import parse_map_options, read_mapping_file
-
     given = parse_map_options(maps)
     if mapping is None:
         return given
@@ -167,9 +172,6 @@ def _column_map(maps: list[str], mapping: Path | None) -> ColumnMap | None:
 def _print_inspection(
     deals: Path, format: str, column_map: ColumnMap | None, db: str | None, sheet: str | None
 ) -> None:
-    from walkaway.importers.inspect import inspect_file
-    from walkaway.service.mappings import saved_column_maps
-
     try:
         saved = saved_column_maps(open_from(db))
     except NoStore:
@@ -218,8 +220,6 @@ def deals_command(
     if format is ListFormat.json:
         sys.stdout.write(json_text(jsonable_rows(frame), ensure_ascii=False, indent=2) + "\n")
     elif format is ListFormat.csv:
-        from walkaway.reporting.spreadsheet import csv_text
-
         stdout_for_csv().write(csv_text(frame).encode())
     elif wide:
         print_wide(f"{frame.height:,} deals", _deals_table(frame))
@@ -268,11 +268,6 @@ def demo_command(
     ] = False,
 ) -> None:
     """Build the bundled sample pipeline into a fresh SQLite file and review it."""
-    from walkaway.cli.board import print_review
-    from walkaway.models import as_utc_naive
-    from walkaway.sample import SAMPLE_AS_OF
-    from walkaway.service.review import review
-
     force = force or _rebuild_confirmed(db)
     store, summary = service.build_demo(db, force=force)
     out.print(

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, app, as_of_option, edge, open_from, out
 from walkaway.cli.review import AsOfOption, SinceOption
 from walkaway.errors import InputError
 from walkaway.reporting.numbers import money, percent
-from walkaway.service.report import build_report, render_report
 from walkaway.wording import counted
+
+if TYPE_CHECKING:
+    from walkaway.service import report as service_report
+else:
+    service_report = lazy.module("walkaway.service.report")
 
 
 def write_html(path: Path, html: str) -> None:
@@ -40,10 +45,10 @@ def report_command(
     """The monthly deal review as one HTML file: opens offline, prints to PDF."""
     moment = as_of_option(as_of)
     try:
-        report = build_report(open_from(db), moment, owner=owner, since=since)
+        report = service_report.build_report(open_from(db), moment, owner=owner, since=since)
     except ValueError as error:
         raise InputError(f"--since {error}") from None
-    write_html(out_path, render_report(report))
+    write_html(out_path, service_report.render_report(report))
     summary = report.summary
     held = " and ".join(
         f"{money(c['walk_away_value'], c['currency'])} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from walkaway import lazy
 from walkaway.cli.board import STYLE, print_review
 from walkaway.cli.common import (
     DbOption,
@@ -37,6 +38,13 @@ from walkaway.service.export import write_review_csv, write_review_json
 from walkaway.service.readiness import readiness_note
 from walkaway.service.review import Review, review
 from walkaway.wording import counted, percent_text
+
+if TYPE_CHECKING:
+    from walkaway.cli import changes_text
+    from walkaway.service import changes as service_changes
+else:
+    changes_text = lazy.module("walkaway.cli.changes_text")
+    service_changes = lazy.module("walkaway.service.changes")
 
 AsOfOption = Annotated[
     str | None,
@@ -95,9 +103,7 @@ def review_command(
     else:
         _review(review(store, moment, owner=owner, stage=stage), format, wide)
     if save:
-        from walkaway.service.changes import save_review
-
-        save_review(store, moment, by=by, at=now())
+        service_changes.save_review(store, moment, by=by, at=now())
         err.print(
             f"Review as of {moment:%Y-%m-%d} saved: `walkaway review --since last` "
             "compares with it.",
@@ -114,9 +120,6 @@ def _changes(
     stage: str | None,
     format: ListFormat,
 ) -> None:
-    from walkaway.cli.changes_text import print_changes  # only --since prints it
-    from walkaway.service.changes import changes, changes_json
-
     if stage is not None:
         raise InputError(
             "--stage cannot be used with --since: a deal's stage is one of its changes"
@@ -124,13 +127,15 @@ def _changes(
     if format is ListFormat.csv:
         raise InputError("--format csv cannot be used with --since: use table or json")
     try:
-        result = changes(store, as_of, since, owner=owner)
+        result = service_changes.changes(store, as_of, since, owner=owner)
     except ValueError as error:
         raise InputError(f"--since {error}") from None
     if format is ListFormat.json:
-        sys.stdout.write(json_text(changes_json(result), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json_text(service_changes.changes_json(result), ensure_ascii=False, indent=2) + "\n"
+        )
     else:
-        print_changes(result)
+        changes_text.print_changes(result)
 
 
 def _review(result: Review, format: ListFormat, wide: bool) -> None:

@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, TextOrJson, app, as_of_option, edge, open_from, out
 from walkaway.cli.review import AsOfOption
 from walkaway.errors import InputError
 from walkaway.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # PyArrow and PySpark load only when the Spark review runs
+    from walkaway.spark import run as spark_run
+    from walkaway.spark import sources as spark_sources
     from walkaway.spark.sources import SourceSpec
+else:
+    spark_run = lazy.module("walkaway.spark.run")
+    spark_sources = lazy.module("walkaway.spark.sources")
 
 spark_app = typer.Typer(
     help="The review on Apache Spark (local mode): 'pip install walkaway[spark]' and Java 17+."
@@ -39,28 +45,23 @@ class SparkOptions:
 
 
 def _source(options: SparkOptions, db: str | None) -> SourceSpec:
-    from walkaway.spark.run import jdbc_source_for
-    from walkaway.spark.sources import SourceSpec
-
     if options.deals or options.activities:
         if not (options.deals and options.activities):
             raise InputError("--deals and --activities go together (Parquet or CSV paths)")
         if options.jdbc:
             raise InputError("read either files (--deals, --activities) or --jdbc, not both")
-        return SourceSpec.from_paths(options.deals, options.activities)
+        return spark_sources.SourceSpec.from_paths(options.deals, options.activities)
     if options.jdbc:
-        return SourceSpec("jdbc", "deals", "activities", jdbc_url=options.jdbc)
-    return jdbc_source_for(Settings.from_env(db=db).db_url)
+        return spark_sources.SourceSpec("jdbc", "deals", "activities", jdbc_url=options.jdbc)
+    return spark_run.jdbc_source_for(Settings.from_env(db=db).db_url)
 
 
 def spark_review(options: SparkOptions, as_of: datetime, db: str | None, *, json_out: bool) -> None:
     """Run the review on a local Spark and say what it wrote."""
-    from walkaway.spark.run import run_spark_review
-
     source = _source(options, db)
     from_store = db is not None or (source.kind == "jdbc" and options.jdbc is None)
     store = open_from(db) if from_store else None
-    summary = run_spark_review(
+    summary = spark_run.run_spark_review(
         source,
         Path(options.out),
         as_of,

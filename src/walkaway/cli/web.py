@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from walkaway import lazy
 from walkaway.cli.common import DbOption, app, day_option, edge, fail, open_from, out
+from walkaway.web.settings import WebSettings, address_list
 
 if TYPE_CHECKING:
-    from walkaway.web.settings import WebSettings
+    import uvicorn
+
+    from walkaway.web import app as web
+else:
+    uvicorn = lazy.module("uvicorn")
+    web = lazy.module("walkaway.web.app")
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -48,11 +56,6 @@ def serve_command(
     db: DbOption = None,
 ) -> None:
     """Serve the REST API (/api, /docs) and the dashboard (/) with uvicorn."""
-    import uvicorn
-
-    from walkaway.web.app import create_app
-    from walkaway.web.settings import address_list
-
     settings = _settings(host, auth, as_of, backtest_dir, db)
     if forwarded_allow_ips is not None:
         settings = replace(settings, forwarded_allow_ips=address_list(forwarded_allow_ips))
@@ -63,7 +66,7 @@ def serve_command(
     )
     open_from(db)  # a store that is not there is refused, not created
     _check_port(host, port)
-    web_app = create_app(settings, warm=True)
+    web_app = web.create_app(settings, warm=True)
     shown = "127.0.0.1" if host == "localhost" else host
     out.print(f"Walkaway on http://{shown}:{port}/ — {mode}. API docs: /docs", highlight=False)
     # The app believes proxy headers from settings.forwarded_allow_ips only; uvicorn's own
@@ -81,8 +84,6 @@ def serve_command(
 def _check_port(host: str, port: int) -> None:
     """Refuse, before announcing anything, a port another program holds (or one this
     user may not take)."""
-    import socket
-
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -104,8 +105,6 @@ def _settings(
     host: str, auth: bool, as_of: str | None, backtest_dir: Path | None, db: str | None
 ) -> WebSettings:
     """The app's settings from the options and the environment; refuses an open host."""
-    from walkaway.web.settings import WebSettings
-
     settings = WebSettings.from_env(db=db, auth=auth)
     if not settings.auth and host not in LOCAL_HOSTS:
         fail(

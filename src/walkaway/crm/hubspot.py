@@ -10,17 +10,26 @@ export has) is written as the generic format's ``stage_change`` rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from urllib3.exceptions import HTTPError
+
+from walkaway import lazy
 from walkaway.crm.credentials import CrmConfig
 from walkaway.crm.http import records_table, retry_policy
 from walkaway.crm.sync import Page
 from walkaway.errors import DeliveryError, InputError
 from walkaway.importers import generic
 from walkaway.importers import hubspot as export_format
+
+if TYPE_CHECKING:
+    import hubspot
+else:
+    hubspot = lazy.module("hubspot")
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10_000  # HubSpot's search returns no more than this per query
@@ -58,8 +67,6 @@ def _status(error: Exception) -> int | None:
 
 
 def _message(error: Exception) -> str:
-    import json
-
     body = getattr(error, "body", None)
     try:
         data = json.loads(body or "{}")
@@ -71,8 +78,6 @@ def _message(error: Exception) -> str:
 @contextmanager
 def hubspot_errors(doing: str) -> Iterator[None]:
     """HubSpot's API exceptions as one line each."""
-    from urllib3.exceptions import HTTPError
-
     try:
         yield
     except HTTPError as error:
@@ -98,15 +103,13 @@ def hubspot_errors(doing: str) -> Iterator[None]:
 
 def connect(config: CrmConfig) -> Any:
     """A ``hubspot.HubSpot`` client with the retry policy."""
-    from hubspot import HubSpot
-
     token = config.get("access_token")
     if not token:
         raise InputError(
             "no HubSpot credentials: set WALKAWAY_HUBSPOT_ACCESS_TOKEN (or a config file)"
         )
     extra = {"host": config.get("base_url")} if config.get("base_url") else {}
-    return HubSpot(access_token=token, retry=retry_policy(), **extra)
+    return hubspot.HubSpot(access_token=token, retry=retry_policy(), **extra)
 
 
 def _millis(moment: datetime) -> str:

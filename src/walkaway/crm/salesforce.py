@@ -13,17 +13,25 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from walkaway import lazy
 from walkaway.crm.credentials import CrmConfig
 from walkaway.crm.http import records_table, retry_policy
 from walkaway.crm.sync import Page
 from walkaway.errors import DeliveryError, InputError
 from walkaway.importers import salesforce as export_format
 from walkaway.importers.parsing import parse_datetime
+
+if TYPE_CHECKING:
+    from simple_salesforce import api as sf_api
+    from simple_salesforce import exceptions as sf
+else:
+    sf = lazy.module("simple_salesforce.exceptions")
+    sf_api = lazy.module("simple_salesforce.api")
 
 API_VERSION = "59.0"
 T = TypeVar("T")
@@ -69,8 +77,6 @@ def _first_error(error: Any) -> str:
 @contextmanager
 def salesforce_errors(doing: str) -> Iterator[None]:
     """Salesforce's exceptions as one line each (bad credential, missing field, ...)."""
-    from simple_salesforce import exceptions as sf
-
     try:
         yield
     except sf.SalesforceAuthenticationFailed as error:
@@ -107,12 +113,10 @@ def _session() -> requests.Session:
 def connect(config: CrmConfig) -> Any:
     """A logged-in ``simple_salesforce.Salesforce`` (an access token, else username,
     password and security token)."""
-    from simple_salesforce.api import Salesforce
-
     session = _session()
     with salesforce_errors("logging in"):
         if config.get("access_token") and config.get("instance_url"):
-            return Salesforce(
+            return sf_api.Salesforce(
                 instance_url=config.get("instance_url"),
                 session_id=config.get("access_token"),
                 session=session,
@@ -123,7 +127,7 @@ def connect(config: CrmConfig) -> Any:
                 "no Salesforce credentials: set WALKAWAY_SALESFORCE_USERNAME, _PASSWORD and "
                 "_SECURITY_TOKEN, or _INSTANCE_URL and _ACCESS_TOKEN (or a config file)"
             )
-        return Salesforce(
+        return sf_api.Salesforce(
             username=config.get("username"),
             password=config.get("password"),
             security_token=config.get("security_token") or "",

@@ -23,7 +23,9 @@ from walkaway.importers.base import SourceFormat
 from walkaway.importers.loading import prepare_activity_table, prepare_tables
 from walkaway.importers.reading import RawTable
 from walkaway.importers.validate import problem_lines
-from walkaway.service.pipeline import current_policy, stored_deal_ids
+from walkaway.policy import load_policy
+from walkaway.service.norms import after_import
+from walkaway.service.pipeline import current_policy, stored_deal_ids, stored_policy_text
 from walkaway.store import Store
 from walkaway.store.columnar import copy_folder, extend_copy, newest_run
 from walkaway.store.schema import crm_sync_cursors
@@ -160,10 +162,6 @@ def sync(store: Store, source: CrmSource, *, full: bool = False) -> SyncSummary:
             _write_page(store, source, obj, page, summary)
         summary.cursors[obj] = cursor(store, source.name, obj).isoformat()
     if summary.pages:  # the norms of the synced data, once (see service.norms.after_import)
-        from walkaway.policy import load_policy
-        from walkaway.service.norms import after_import
-        from walkaway.service.pipeline import stored_policy_text
-
         with store.connect() as conn:
             run = newest_run(conn)
         after_import(store, run, None, load_policy(stored_policy_text(store)))

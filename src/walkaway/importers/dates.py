@@ -12,6 +12,7 @@ columns decide, or ``--dayfirst`` / ``--monthfirst`` does); dotted dates
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -86,8 +87,6 @@ def order_words(day_first: bool) -> str:
 
 def read_two_ways(cell: Cell) -> str:
     """``row 7: 03/04/2026 may be 3 April or 4 March``, in words a person checks."""
-    import calendar
-
     text = cell.text.split()[0].split("T")[0]
     a, b = (int(part) for part in text.replace("-", "/").split("/")[:2])
     return (

@@ -15,11 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from walkaway import lazy
 from walkaway.errors import InputError
+
+if TYPE_CHECKING:
+    import openpyxl
+else:
+    openpyxl = lazy.module("openpyxl")
 
 ROW_COLUMN = "__row"
 _DELIMITERS = ",;\t|"
@@ -320,8 +326,6 @@ def _pick_sheet(workbook: Any, label: str, sheet: str | None) -> Any:
 
 def _sheet_rows(path: Path, label: str, sheet: str | None) -> tuple[list[tuple[object, ...]], str]:
     """The rows of the sheet picked (:func:`_pick_sheet`), and how messages name it."""
-    from openpyxl import load_workbook
-
     rows: list[tuple[object, ...]] = []
     # openpyxl warns of cells it cannot read (a date past 9999) and reads them as
     # errors ("#VALUE!"), which the checks then name; the warning itself says nothing more.
@@ -329,7 +333,7 @@ def _sheet_rows(path: Path, label: str, sheet: str | None) -> tuple[list[tuple[o
     with warnings.catch_warnings(), path.open("rb") as handle:
         warnings.simplefilter("ignore")
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a broken file
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise InputError(f"{label}: cannot be read as an Excel workbook ({reason})") from error

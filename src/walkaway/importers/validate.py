@@ -22,6 +22,7 @@ from walkaway.bounds import (  # the limits docs/format.md names
 from walkaway.errors import InputError
 from walkaway.importers import parsing
 from walkaway.importers.base import Mapped
+from walkaway.importers.columns import missing_columns_line
 from walkaway.importers.currency import ISO_CODE, deal_currencies, named_currency
 from walkaway.importers.dates import DateOrder, UndecidedDates, date_order, decide
 from walkaway.importers.reading import ROW_COLUMN
@@ -234,12 +235,8 @@ def _choice_words(values: pl.Series) -> pl.Series:
 
 def require_columns(mapped: Mapped, required: dict[str, str]) -> None:
     """A missing required column makes the whole file unreadable: say so in one line."""
-    from walkaway.errors import InputError
-
     missing = [c for c in required if c not in mapped.frame.columns]
     if missing:
-        from walkaway.importers.columns import missing_columns_line
-
         raise InputError(missing_columns_line(mapped, [required[c] for c in missing]))
 
 

@@ -27,13 +27,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import lightgbm as lgb
 import numpy as np
 
+from walkaway import lazy
 from walkaway.learning.features import CATEGORICAL, NUMERIC, Feature, FeatureKind
 from walkaway.learning.folds import SEED
+
+if TYPE_CHECKING:
+    from sklearn import linear_model
+else:
+    linear_model = lazy.module("sklearn.linear_model")
 
 MAX_ROUNDS = 400
 PATIENCE = 40
@@ -89,11 +95,9 @@ class LinearScorer:
         self.strength = strength  # scikit-learn's C: smaller is more regularised
 
     def fit(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> Self:
-        from sklearn.linear_model import LogisticRegression
-
         self.encodings_ = [_encoding(f, x[:, i]) for i, f in enumerate(self.features)]
         encoded = self._encoded(x)
-        model = LogisticRegression(C=self.strength, max_iter=1000)
+        model = linear_model.LogisticRegression(C=self.strength, max_iter=1000)
         model.fit(encoded, y, sample_weight=weight / weight.mean())
         self.coef_ = np.asarray(model.coef_[0], dtype=np.float64)
         self.intercept_ = float(model.intercept_[0])

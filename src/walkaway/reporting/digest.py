@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from walkaway.reporting.html import environment
+from walkaway import lazy
 from walkaway.wording import counted, money_text
+
+if TYPE_CHECKING:
+    from walkaway.reporting import html
+else:
+    html = lazy.module("walkaway.reporting.html")
 
 TEMPLATE = "digest.html"
 
@@ -122,7 +127,7 @@ def digest_text(week: RepWeek) -> str:
 def digest_html(week: RepWeek) -> str:
     """The digest as one HTML document (the email's HTML part)."""
     return (
-        environment()
+        html.environment()
         .get_template(TEMPLATE)
         .render(week=week, amount=_amount, changes_title=changes_title(week))
     )

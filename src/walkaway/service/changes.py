@@ -20,7 +20,10 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.journal.changes import CLOSED_SCHEMA, KINDS, compare_reviews
+from walkaway.journal.scorecard import due_decisions, follow_up
 from walkaway.models import DATETIME, ISO_UTC, Outcome, iso_utc, parse_moment
+from walkaway.service.decisions import load_decisions
+from walkaway.service.journal import decision_history
 from walkaway.service.review import Review, review
 from walkaway.store import Store
 from walkaway.store.frames import read_frame
@@ -130,10 +133,6 @@ def deadlines_between(
     """The decisions in force whose re-qualify deadline or revisit date came after
     ``since`` and by ``as_of`` (:data:`DEADLINE_SCHEMA`), with whether the buyer answered
     a re-qualify in time. ``known``: deal_id, name and owner of the deals to keep."""
-    from walkaway.journal.scorecard import due_decisions, follow_up
-    from walkaway.service.decisions import load_decisions
-    from walkaway.service.journal import decision_history
-
     made = load_decisions(store)
     items = due_decisions(made, as_of.date(), decided_before=as_of)
     came = pl.col("due_on").cast(DATETIME)

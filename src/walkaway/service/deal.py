@@ -15,6 +15,9 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from walkaway.bounds import out_of_bounds, without
+from walkaway.decision.assess import assess_frame, assessments_from_frame
+from walkaway.decision.messages import draft_exit_message, pursue_warning, tone_of
 from walkaway.errors import Conflict, InputError, NotFound
 from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive, iso_utc
 from walkaway.policy import Policy
@@ -80,8 +83,6 @@ def _assess_stored(
     cached for the day), their activities before it, and the policy used. Only these
     deals' activities are read, once the norms of the day are cached; and the line
     naming the model that made the calls."""
-    from walkaway.decision.assess import assess_frame
-
     ids = stored["deal_id"].to_list()
     policy = current_policy(store)
     norms = team_norms(store, norms_key(store, as_of, policy), policy)
@@ -106,8 +107,6 @@ def _within_bounds(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The deals and activities without the deals holding a value past its limit (as a
     review skips them); when that leaves none, one line saying why."""
-    from walkaway.bounds import out_of_bounds, without
-
     skipped = out_of_bounds(stored, timeline)
     if skipped.height == 0:
         return stored, timeline
@@ -173,8 +172,6 @@ def _reviewed(
 ) -> tuple[Assessment, dict[str, Any] | None, dict[str, Any]]:
     """The assessment, the person's decision (or None) and the readiness in a deal's row
     of a review (with the people's decisions and the readiness columns)."""
-    from walkaway.decision.assess import assessments_from_frame
-
     ready, missing = reviewed.select("ready_to_advance", "missing_criteria").row(0)
     # null: the policy sets the deal's stage no exit criteria (there is nothing to meet)
     readiness = {
@@ -245,8 +242,6 @@ def exit_draft(
     store: Store, deal_id: str, as_of: datetime, tone: str = Tone.WARM
 ) -> tuple[str, str | None]:
     """:func:`exit_message`, and the warning for a deal the data says to pursue."""
-    from walkaway.decision.messages import draft_exit_message, pursue_warning, tone_of
-
     tone = tone_of(tone)
     view = show(store, deal_id, as_of)
     message = draft_exit_message(
@@ -261,9 +256,6 @@ def exit_messages(
     """:func:`exit_message` for many deals in one pass: one read of their rows and
     activities, one assessment. Deals that were not open at ``as_of`` (or did not exist
     yet) get no message."""
-    from walkaway.decision.assess import assessments_from_frame
-    from walkaway.decision.messages import draft_exit_message, tone_of
-
     tone = tone_of(tone)
     wanted = sorted(set(deal_ids))
     if not wanted:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import polars as pl
 import polars.selectors as cs
 
 from walkaway.models import ISO_UTC, iso_utc
+from walkaway.reporting.spreadsheet import spreadsheet_safe
 from walkaway.service.review import Review
 
 if TYPE_CHECKING:
@@ -71,9 +74,6 @@ def made_ahead(make: Callable[[int], T], keys: Iterable[int], ahead: int = 2) ->
     writes the one before: Polars lets go of the interpreter while it writes, so the two
     cores share the work. At most ``ahead + 1`` results are made or being made at a time
     (memory stays that of a few slices, whatever the pipeline's size)."""
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(ahead, thread_name_prefix="walkaway-write") as pool:
         waiting: deque[Future[T]] = deque()
         for key in keys:
@@ -102,8 +102,6 @@ def review_csv(result: Review) -> str:
 def write_review_csv(result: Review, out: BinaryIO, *, rows: int = WRITE_ROWS) -> None:
     """:func:`review_csv` onto ``out`` in UTF-8, ``rows`` deals at a time (``walkaway
     review --format csv``)."""
-    from walkaway.reporting.spreadsheet import spreadsheet_safe
-
     for start in range(0, max(result.deals.height, 1), rows):
         flat = _flat(result.deals.slice(start, rows))
         spreadsheet_safe(flat).write_csv(out, include_header=start == 0)

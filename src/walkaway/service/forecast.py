@@ -22,20 +22,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 import polars.selectors as cs
 import sqlalchemy as sa
 from markupsafe import Markup
 
+from walkaway import lazy
 from walkaway.models import DATETIME, Outcome, Recommendation, iso_utc
 from walkaway.reporting.periods import PeriodBar, forecast_by_period_chart
 from walkaway.service.review import Review
 from walkaway.store import Store
 from walkaway.store.frames import read_frame
 from walkaway.store.schema import deals
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy.module("numpy")
 
 SLIPPED = "slipped"
 DAY_SECONDS = 86_400.0

@@ -24,8 +24,10 @@ from typing import Any
 
 import polars as pl
 
+from walkaway.journal.loss.team import review_team_losses
 from walkaway.models import DATETIME, Outcome, Pipeline, iso_utc
 from walkaway.policy import Policy
+from walkaway.service.facts import prior_facts
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import load_pipeline
 from walkaway.store import Store
@@ -181,9 +183,6 @@ def stage_funnel(pipeline: Pipeline, closed: pl.DataFrame, policy: Policy) -> pl
 def insights(store: Store, as_of: datetime, *, turns: bool = True) -> Insights:
     """What wins here, as of ``as_of``; without ``turns``, no team loss review (the
     costly part: the report and the page leave it to ``walkaway loss-review --team``)."""
-    from walkaway.journal.loss.team import review_team_losses
-    from walkaway.service.facts import prior_facts
-
     policy = current_policy(store)
     pipeline = load_pipeline(store, as_of, columnar=False)
     closed = closed_before(pipeline, as_of)

@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from walkaway import lazy
 from walkaway.models import ModelKind, as_utc_naive
 from walkaway.store import Store
 from walkaway.store.trained import model_card_in_force
 
 if TYPE_CHECKING:
     from walkaway.learning.stack import StackedWinModel
+
+if TYPE_CHECKING:
+    from walkaway.service import models
+else:
+    models = lazy.module("walkaway.service.models")
 
 UNTRAINED = "the prior (no model trained yet: run `walkaway train`)"
 
@@ -66,9 +72,8 @@ def model_for(store: Store, as_of: datetime) -> ModelInForce:
             f"the prior as of this date: the model trained {trained:%Y-%m-%d} learned from "
             f"deals closed up to {horizon:%Y-%m-%d}, after it",
         )
-    from walkaway.service.models import active_model  # the learning libraries load now
 
-    found = active_model(store)
+    found = models.active_model(store)
     if found is None:  # replaced between the two reads: the next review will see it
         return ModelInForce(None, ModelKind.PRIOR, UNTRAINED)
     model, _ = found

@@ -35,6 +35,7 @@ from walkaway.bounds import activity_past_limits, out_of_bounds, without
 from walkaway.errors import StoreError
 from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
+from walkaway.service.reading import load_pipeline
 from walkaway.signals.norms import (
     HOURS_READ,
     ClosedLives,
@@ -47,7 +48,7 @@ from walkaway.signals.norms import (
 )
 from walkaway.signals.snapshot import known_deals
 from walkaway.store import Store
-from walkaway.store.columnar import Copy
+from walkaway.store.columnar import Copy, ensure_copy, extend_copy, read_pipeline
 from walkaway.store.schema import activities, deals, import_runs, norms_cache
 from walkaway.store.writing import now_utc
 
@@ -268,8 +269,6 @@ def learn_norms_from_copy(
 ) -> Norms:
     """:func:`learn_norms` from the columnar ``copy`` (:func:`norms_of_copy`), or from
     the pipeline it holds before ``key``'s day when the lives cannot be dated."""
-    from walkaway.store.columnar import read_pipeline
-
     norms = norms_of_copy(copy, key.as_of, policy)
     if norms is None:
         return learn_norms(store, key, policy, Pipeline(*read_pipeline(copy, key.as_of)))
@@ -286,8 +285,6 @@ def team_norms(
     norms = cached_norms(store, key)
     if norms is not None:
         return norms
-    from walkaway.service.reading import load_pipeline
-    from walkaway.store.columnar import ensure_copy
 
     if pipeline is None:
         copy = ensure_copy(store)
@@ -305,9 +302,6 @@ def after_import(
     activities ``added``: bring the columnar copy up to date and (with ``learn``) learn
     the open-ended norms (under the team's ``policy``) at the data's horizon, so no
     review or show after it learns them again."""
-    from walkaway.service.reading import load_pipeline
-    from walkaway.store.columnar import extend_copy
-
     copy = extend_copy(store, run, added)
     if not learn:
         return

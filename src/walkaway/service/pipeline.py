@@ -5,25 +5,45 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 import sqlalchemy as sa
 
-from walkaway.errors import InputError
+from walkaway import lazy
+from walkaway.errors import InputError, NoStore
 from walkaway.models import ImportSummary, Outcome
 from walkaway.policy import Policy, load_policy
-from walkaway.store import Store
+from walkaway.service import norms  # norms.after_import: tests replace it to skip it
+from walkaway.store import Store, open_store
 from walkaway.store.columnar import copy_folder
+from walkaway.store.database import normalise_url, remove_sqlite_file, sqlite_path
 from walkaway.store.frames import load_deals
-from walkaway.store.schema import activities, deals
-from walkaway.store.writing import add_activities, finish_run, start_run, write_deals
+from walkaway.store.schema import activities, deals, decisions, policies
+from walkaway.store.writing import (
+    WriteCounts,
+    add_activities,
+    finish_run,
+    now_utc,
+    start_run,
+    write_deals,
+)
 
 if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
+    from walkaway import importers
+    from walkaway.importers import reading
     from walkaway.importers.columns import ColumnMap
     from walkaway.importers.loading import PreparedImport
+    from walkaway.reporting import spreadsheet
+    from walkaway.service import mappings
     from walkaway.service.idempotency import Then
+else:
+    importers = lazy.module("walkaway.importers")
+    reading = lazy.module("walkaway.importers.reading")
+    spreadsheet = lazy.module("walkaway.reporting.spreadsheet")
+    mappings = lazy.module("walkaway.service.mappings")
 
 Progress = Callable[[str], None]
 
@@ -54,19 +74,18 @@ def write_rejects(prepared: PreparedImport, path: Path) -> Path | None:
 
 
 def _write_reject_files(prepared: PreparedImport, path: Path, count: int) -> Path:
-    from walkaway.importers.reading import ROW_COLUMN
-    from walkaway.reporting.spreadsheet import write_csv
-
     path.parent.mkdir(parents=True, exist_ok=True)
     if count == 1:
         deals_rejected = prepared.rejected_deals.height > 0
         frame = prepared.rejected_deals if deals_rejected else prepared.rejected_activities
-        write_csv(frame.rename({ROW_COLUMN: "row"}), path)
+        spreadsheet.write_csv(frame.rename({reading.ROW_COLUMN: "row"}), path)
         return path
     deals_path = path.with_name(path.stem + "-deals" + path.suffix)
     acts_path = path.with_name(path.stem + "-activities" + path.suffix)
-    write_csv(prepared.rejected_deals.rename({ROW_COLUMN: "row"}), deals_path)
-    write_csv(prepared.rejected_activities.rename({ROW_COLUMN: "row"}), acts_path)
+    spreadsheet.write_csv(prepared.rejected_deals.rename({reading.ROW_COLUMN: "row"}), deals_path)
+    spreadsheet.write_csv(
+        prepared.rejected_activities.rename({reading.ROW_COLUMN: "row"}), acts_path
+    )
     return deals_path
 
 
@@ -101,11 +120,8 @@ def import_files(
     ``then`` is called with the summary inside the import's transaction (an API import
     under an Idempotency-Key keeps its answer there).
     """
-    from walkaway.importers import prepare_import
-    from walkaway.service.mappings import save_column_map, saved_column_maps
-
     progress("reading and checking files")
-    prepared = prepare_import(
+    prepared = importers.prepare_import(
         deals_path,
         activities_path,
         format=format,
@@ -113,7 +129,7 @@ def import_files(
         known_deal_ids=stored_deal_ids(store) if activities_path else None,
         skip_invalid=skip_invalid,
         column_map=column_map,
-        saved_maps=saved_column_maps(store),
+        saved_maps=mappings.saved_column_maps(store),
         decimal=decimal,
         day_first=day_first,
         sheet=sheet,
@@ -125,14 +141,13 @@ def import_files(
     with store.begin() as conn:
         run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
         if prepared.map_from == "--map" and prepared.column_map is not None:
-            save_column_map(conn, prepared.column_map)
+            mappings.save_column_map(conn, prepared.column_map)
         progress(f"writing {prepared.deals.height:,} deals")
         new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
         added = None
         if prepared.activities is not None:
             progress(f"writing {prepared.activities.height:,} activities")
             added = add_activities(conn, prepared.activities, run_id, copy_folder(store))
-        from walkaway.store.writing import WriteCounts
 
         acts_new = 0 if added is None else added.height
         acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
@@ -153,10 +168,9 @@ def import_files(
         )
         if then is not None:
             then(conn, summary)
-    from walkaway.service.norms import after_import
 
     progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
-    after_import(store, run_id, added, current_policy(store), learn=warm)
+    norms.after_import(store, run_id, added, current_policy(store), learn=warm)
     return summary
 
 
@@ -176,8 +190,6 @@ def _mapping_notes(prepared: PreparedImport) -> tuple[str, ...]:
 
 def sample_files() -> tuple[Path, Path]:
     """The bundled sample pipeline (deals.csv, activities.csv)."""
-    from importlib.resources import files
-
     folder = files("walkaway.sample")
     return Path(str(folder / "deals.csv")), Path(str(folder / "activities.csv"))
 
@@ -187,9 +199,6 @@ def build_demo(
 ) -> tuple[Store, ImportSummary]:
     """A fresh SQLite store holding the bundled sample pipeline. A store there that
     holds decisions people recorded is kept (InputError) unless ``force``."""
-    from walkaway.store import open_store
-    from walkaway.store.database import remove_sqlite_file
-
     path = _demo_path(url)
     recorded = decisions_recorded(path)
     if recorded and not force:
@@ -206,8 +215,6 @@ def build_demo(
 
 
 def _demo_path(url: str) -> Path:
-    from walkaway.store.database import normalise_url, sqlite_path
-
     path = sqlite_path(url)
     if path is None:
         raise InputError(
@@ -219,10 +226,6 @@ def _demo_path(url: str) -> Path:
 def decisions_recorded(path_or_url: Path | str) -> int:
     """How many decisions people recorded in the SQLite store at ``path_or_url`` (0 when
     there is none there)."""
-    from walkaway.errors import NoStore
-    from walkaway.store import open_store
-    from walkaway.store.schema import decisions
-
     path = _demo_path(str(path_or_url))
     try:
         store = open_store(f"sqlite:///{path}", create=False)
@@ -290,8 +293,6 @@ def pipeline_summary(frame: pl.DataFrame) -> dict[str, object]:
 
 def stored_policy_text(store: Store) -> str | None:
     """The team's active policy as stored (TOML), or None when it never set one."""
-    from walkaway.store.schema import policies
-
     with store.connect() as conn:
         row = conn.execute(
             sa.select(policies.c.toml)
@@ -320,9 +321,6 @@ def save_policy(store: Store, text: str, then: Then[str] | None = None) -> None:
     Earlier versions are kept, inactive, so a later review can tell what changed.
     ``then`` is called with the text in the same transaction.
     """
-    from walkaway.store.schema import policies
-    from walkaway.store.writing import now_utc
-
     load_policy(text)
     with store.begin() as conn:
         conn.execute(policies.update().values(active=False))

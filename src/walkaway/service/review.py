@@ -19,15 +19,20 @@ import polars as pl
 import sqlalchemy as sa
 
 from walkaway.bounds import SKIPPED_SCHEMA, out_of_bounds, without
+from walkaway.decision.assess import assess_frame, most_urgent_first
+from walkaway.journal.scorecard import overlay_decisions
+from walkaway.learning.prior import PriorModel
 from walkaway.models import Pipeline, Recommendation, empty_activities, empty_deals
+from walkaway.service.decisions import human_decisions
 from walkaway.service.model_lookup import model_for
 from walkaway.service.norms import cached_norms, learn_norms, learn_norms_from_copy, norms_key
 from walkaway.service.notes import review_notes
 from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
-from walkaway.store.columnar import ensure_copy
+from walkaway.store.columnar import ensure_copy, open_at
 from walkaway.store.schema import decisions, import_runs, policies, probability_models
+from walkaway.wording import printable
 
 if TYPE_CHECKING:
     from walkaway.learning.prior import WinModel
@@ -92,8 +97,6 @@ def screened(pipeline: Pipeline, as_of: datetime) -> tuple[Pipeline, pl.DataFram
     """``pipeline`` without the deals that hold a value past its limit (a store written
     to by hand, or by a Walkaway older than the import's checks), and those of them open
     at ``as_of``: a review skips them and says why, rather than fail or sum nonsense."""
-    from walkaway.store.columnar import open_at
-
     skipped = out_of_bounds(pipeline.deals, pipeline.activities)
     if skipped.height == 0:
         return pipeline, skipped
@@ -113,8 +116,6 @@ def left_out_of_norms(norms: Norms, skipped: pl.DataFrame) -> pl.DataFrame:
 def skipped_deals(skipped: pl.DataFrame) -> list[dict[str, str]]:
     """The summary's ``skipped``: each deal's id and why, the line a person reads
     ("D-17 skipped: activity hours 1e20 beyond the 1,000-hour limit")."""
-    from walkaway.wording import printable
-
     rows = skipped.select("deal_id", "why").rows()
     return [
         {"deal_id": d, "reason": why, "line": f"{printable(d)} skipped: {why}"} for d, why in rows
@@ -123,9 +124,6 @@ def skipped_deals(skipped: pl.DataFrame) -> list[dict[str, str]]:
 
 def with_human_decisions(store: Store, frame: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """The people's decisions beside the data's: they stick, and disagreement is said."""
-    from walkaway.journal.scorecard import overlay_decisions
-    from walkaway.service.decisions import human_decisions
-
     return overlay_decisions(frame, human_decisions(store, as_of))
 
 
@@ -174,9 +172,6 @@ def assess_review(
     columnar: bool = True,
 ) -> Assessed:
     """:func:`review` without the people's decisions (:class:`Assessed`)."""
-    from walkaway.decision.assess import assess_frame, most_urgent_first
-    from walkaway.learning.prior import PriorModel
-
     policy = current_policy(store)
     key = norms_key(store, as_of, policy)  # first: see norms_key
     norms = cached_norms(store, key)

@@ -34,11 +34,19 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from walkaway import lazy
 from walkaway.models import Outcome
 from walkaway.policy import Policy
 
 if TYPE_CHECKING:  # NumPy loads when weights are learned, not for every command
     import numpy as np
+    from scipy import special
+
+    from walkaway import logistic
+else:
+    np = lazy.module("numpy")
+    special = lazy.module("scipy.special")
+    logistic = lazy.module("walkaway.logistic")
 
 MIN_DEALS_TO_DROP = 30  # closed deals with the fact known before it is judged
 NO_LIFT_SHARE = 0.5
@@ -173,8 +181,6 @@ def learn_fact_weights(deals: pl.DataFrame, policy: Policy) -> FactWeights:
     """The weights re-estimated from ``deals`` (closed ones: outcome won or lost), each
     pulled towards the evidence, and each fact judged (module docstring); the evidence
     alone without such deals."""
-    import numpy as np
-
     prior = evidence_weights(policy)
     closed = deals.filter(pl.col("outcome").is_in([Outcome.WON.value, Outcome.LOST.value]))
     won = (closed["outcome"] == Outcome.WON.value).cast(pl.Float64).to_numpy()
@@ -216,17 +222,13 @@ def learn_fact_weights(deals: pl.DataFrame, policy: Policy) -> FactWeights:
 def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float) -> np.ndarray:
     """MAP weights of ``y ~ b0 + x @ b`` with a normal prior N(means, spread^2) on ``b``
     and a nearly flat one (sd 10) on the intercept ``b0``."""
-    import numpy as np
-
-    from walkaway.logistic import map_logistic  # NumPy loads when norms are learned
-
     precision = np.concatenate([[1 / 100.0], np.full(x.shape[1], 1 / spread**2)])
     centre = np.concatenate([[np.log(y.mean() / (1 - y.mean()))], means])
     # The deals take few patterns of facts: the likelihood summed per pattern (its deals
     # and wins) is the same sum, over a handful of rows instead of every closed deal.
     patterns, deals, wins = _patterns(x, y)
     design = np.column_stack([np.ones(len(patterns)), patterns])
-    found = map_logistic(design, deals, wins, mean=centre, precision=precision)
+    found = logistic.map_logistic(design, deals, wins, mean=centre, precision=precision)
     weights: np.ndarray = found[1:]
     return weights
 
@@ -234,8 +236,6 @@ def _map_logistic(x: np.ndarray, y: np.ndarray, means: np.ndarray, spread: float
 def _patterns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct rows of the 0/1 matrix ``x``, how many rows hold each, and the sum
     of ``y`` over them."""
-    import numpy as np
-
     packed = np.ascontiguousarray(np.packbits(x.astype(bool), axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
@@ -248,8 +248,6 @@ def _patterns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def _lift(has: np.ndarray, won: np.ndarray) -> tuple[int, int, float, float]:
     """Deals with the value, won among them, and the log odds ratio of winning with the
     value against every other closed deal (with its standard error; +0.5 per cell)."""
-    import numpy as np
-
     a, b = float(won[has].sum()), float((1 - won[has]).sum())
     c, d = float(won[~has].sum()), float((1 - won[~has]).sum())
     lift = float(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))))
@@ -262,9 +260,6 @@ def independence_p(counts: np.ndarray) -> float:
     ``counts`` (every row and column with a count) are independent, with Yates'
     correction on a 2×2 table: ``scipy.stats.chi2_contingency``'s, without loading
     ``scipy.stats`` (a third of a second) into every import that learns the norms."""
-    import numpy as np
-    from scipy.special import chdtrc
-
     observed = counts.astype(np.float64)
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
     dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)
@@ -272,7 +267,7 @@ def independence_p(counts: np.ndarray) -> float:
         gap = expected - observed
         observed = observed + np.sign(gap) * np.minimum(0.5, np.abs(gap))
     statistic = float(((observed - expected) ** 2 / expected).sum())
-    return float(chdtrc(dof, statistic))
+    return float(special.chdtrc(dof, statistic))
 
 
 def contingency(values: pl.Series, won: np.ndarray) -> np.ndarray:
@@ -280,8 +275,6 @@ def contingency(values: pl.Series, won: np.ndarray) -> np.ndarray:
     with each outcome of ``won`` (a column each, first seen first): the table a pivot of
     the two makes, in its order, counted in NumPy (the pivot was most of learning the
     facts' verdicts)."""
-    import numpy as np
-
     text = values.cast(pl.String)
     # an Enum of the values in the order first seen numbers each row's value in it
     rows = text.cast(pl.Enum(text.unique(maintain_order=True))).to_physical().to_numpy()
@@ -302,8 +295,6 @@ def _verdict(
 ) -> str:
     """The fact's verdict from its values' win rates here (a chi-square test of the
     values, unknown included, against the outcome) and the evidence's direction."""
-    import numpy as np
-
     seen = [(w, lift) for w, (n, _, lift, _) in zip(rows, lifts, strict=True) if n > 0]
     known = sum(n for n, *_ in lifts)
     if not seen:

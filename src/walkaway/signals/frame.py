@@ -17,6 +17,7 @@ from walkaway.models import Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.activity import activity_signals
 from walkaway.signals.norms import Norms, norms_from_snapshot
+from walkaway.signals.readiness import advance_readiness
 from walkaway.signals.snapshot import (
     Snapshot,
     days_between,
@@ -125,8 +126,6 @@ def signals_and_readiness(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`signals_from_snapshot` and, from the same pass, each deal's readiness to
     leave its stage (:func:`walkaway.signals.readiness.advance_readiness`)."""
-    from walkaway.signals.readiness import advance_readiness
-
     frame = _signal_frame(snap, policy, norms, deal_ids)
     return frame.select(list(SIGNALS)), advance_readiness(frame, policy)
 

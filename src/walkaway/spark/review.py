@@ -23,17 +23,25 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
 
+from walkaway import lazy
 from walkaway.decision.assess import assess_frame
 from walkaway.learning.prior import PriorModel, WinModel
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Outcome, Pipeline, as_utc_naive
 from walkaway.policy import Policy, load_policy
 from walkaway.service.norms import learned_norms, norms_day
 from walkaway.signals.norms import Norms, compute_norms
+
+if TYPE_CHECKING:
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas import types as arrow_types
+else:
+    F = lazy.module("pyspark.sql.functions")
+    arrow_types = lazy.module("pyspark.sql.pandas.types")
 
 GROUP = "_walkaway_group"
 DEALS_PER_GROUP = 10_000
@@ -64,8 +72,6 @@ class _Work:
 def known_at(deals: Any, activities: Any, as_of: datetime) -> tuple[Any, Any]:
     """Deals created before ``as_of`` and activities dated before it (what the local
     review loads from the store); outcomes after it are blanked by the snapshot."""
-    from pyspark.sql import functions as F
-
     cutoff = F.lit(as_of).cast("timestamp_ntz")
     return deals.filter(F.col("created_at") < cutoff), activities.filter(F.col("at") < cutoff)
 
@@ -73,8 +79,6 @@ def known_at(deals: Any, activities: Any, as_of: datetime) -> tuple[Any, Any]:
 def _maybe_open(deals: Any, as_of: datetime) -> Any:
     """A superset of the deals open at ``as_of``: all but those that surely closed
     before it. The snapshot in each group decides."""
-    from pyspark.sql import functions as F
-
     closed = F.lower(F.col("outcome")).isin(Outcome.WON.value, Outcome.LOST.value)
     before = F.col("closed_at") < F.lit(as_of).cast("timestamp_ntz")
     return deals.filter(~(closed & before).eqNullSafe(True))
@@ -121,13 +125,11 @@ def assessment_arrow_schema(policy: Policy, norms: Norms, model: WinModel) -> pa
 
 def assessment_schema(policy: Policy | None = None) -> Any:
     """The Spark schema of :attr:`SparkReview.deals` (with the default policy)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
     policy = policy or load_policy()
     empty = Pipeline(pl.DataFrame(schema=DEAL_SCHEMA), pl.DataFrame(schema=ACTIVITY_SCHEMA))
     norms = compute_norms(empty, datetime(2000, 1, 1), policy)
     model = PriorModel(policy).fit(empty, norms.as_of, norms=norms)
-    return from_arrow_schema(assessment_arrow_schema(policy, norms, model))
+    return arrow_types.from_arrow_schema(assessment_arrow_schema(policy, norms, model))
 
 
 def assess_group(work: Any, deals: pa.Table, activities: pa.Table) -> pa.Table:
@@ -163,9 +165,6 @@ def review_on_spark(
     can read it itself (:func:`walkaway.spark.sources.parquet_history`); otherwise it
     is collected from Spark.
     """
-    from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
-
     moment = as_utc_naive(as_of)
     policy = policy or load_policy()
     deals, activities = known_at(deals, activities, moment)
@@ -184,7 +183,7 @@ def review_on_spark(
     left = candidates.withColumn(GROUP, group).groupBy(GROUP)
     right = theirs.withColumn(GROUP, group).groupBy(GROUP)
     assessed = left.cogroup(right).applyInArrow(
-        partial(_assess_without_group, work), schema=from_arrow_schema(schema)
+        partial(_assess_without_group, work), schema=arrow_types.from_arrow_schema(schema)
     )
     return SparkReview(moment, assessed, norms, model)
 

@@ -12,8 +12,11 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
+from walkaway import lazy
 from walkaway.errors import InputError
 from walkaway.models import Recommendation, as_utc_naive
 from walkaway.policy import Policy
@@ -23,6 +26,12 @@ from walkaway.spark.review import review_on_spark
 from walkaway.spark.session import local_session
 from walkaway.spark.sources import SourceSpec, parquet_history, read_pipeline
 from walkaway.store import Store
+from walkaway.store.database import normalise_url
+
+if TYPE_CHECKING:
+    from pyspark.sql import functions as F
+else:
+    F = lazy.module("pyspark.sql.functions")
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,6 @@ class SparkRunSummary:
 
 def jdbc_source_for(store_url: str) -> SourceSpec:
     """The store's own ``deals`` and ``activities`` tables over JDBC (PostgreSQL)."""
-    import sqlalchemy as sa
-
-    from walkaway.store.database import normalise_url
-
     url = sa.engine.make_url(normalise_url(store_url))
     if not url.drivername.startswith("postgresql"):
         raise InputError(
@@ -64,8 +69,6 @@ def jdbc_source_for(store_url: str) -> SourceSpec:
 
 
 def _matches(column: str, wanted: str | None) -> Any:
-    from pyspark.sql import functions as F
-
     if not wanted:
         return F.lit(True)
     return F.lower(F.col(column)) == wanted.lower()
@@ -112,8 +115,6 @@ def run_spark_review(
     ``store``, its policy and its trained model (when it learned only from before
     ``as_of``) are used; otherwise ``policy`` (default: the default one) and the prior.
     """
-    from pyspark.sql import functions as F
-
     if store is not None:
         policy = current_policy(store)
     model = model_for(store, as_of).model if store is not None else None

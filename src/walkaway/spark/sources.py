@@ -19,12 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
+from walkaway import lazy
 from walkaway.errors import InputError
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Pipeline
+
+if TYPE_CHECKING:
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas import types as arrow_types
+else:
+    F = lazy.module("pyspark.sql.functions")
+    arrow_types = lazy.module("pyspark.sql.pandas.types")
 
 SourceKind = Literal["parquet", "csv", "jdbc"]
 REQUIRED = {"deals": ("deal_id", "created_at"), "activities": ("deal_id", "at", "kind")}
@@ -49,10 +57,8 @@ class SourceSpec:
 
 def spark_schema(schema: dict[str, pl.DataType]) -> Any:
     """The Spark ``StructType`` of a Polars schema (through Arrow, timestamps NTZ)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
     arrow = pl.DataFrame(schema=schema).to_arrow().schema
-    return from_arrow_schema(arrow, prefer_timestamp_ntz=True)
+    return arrow_types.from_arrow_schema(arrow, prefer_timestamp_ntz=True)
 
 
 def read_pipeline(spark: Any, spec: SourceSpec) -> tuple[Any, Any]:
@@ -104,8 +110,6 @@ def _schema_of(what: str) -> dict[str, pl.DataType]:
 
 def _conform(frame: Any, what: str, label: str) -> Any:
     """The generic columns in order and type; absent optional ones null."""
-    from pyspark.sql import functions as F
-
     present = set(frame.columns)
     missing = [c for c in REQUIRED[what] if c not in present]
     if missing:
@@ -132,8 +136,6 @@ def _read_parquet(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
 
 
 def _read_csv(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
-    from pyspark.sql import functions as F
-
     try:
         raw = spark.read.option("header", "true").option("inferSchema", "false").csv(path)
     except Exception as error:
@@ -151,8 +153,6 @@ def _read_csv(spark: Any, spec: SourceSpec, path: str, what: str) -> Any:
 
 def _check_casts(raw: Any, what: str, path: str) -> None:
     """One line for the first value that did not read as its column's type."""
-    from pyspark.sql import functions as F
-
     fields = [
         f
         for f in spark_schema(_schema_of(what)).fields

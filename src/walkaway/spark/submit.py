@@ -18,17 +18,22 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from walkaway import lazy
 from walkaway.errors import WalkawayError
 from walkaway.policy import load_policy, read_policy
 from walkaway.spark.run import run_spark_review
 from walkaway.spark.sources import SourceSpec
 
+if TYPE_CHECKING:
+    from pyspark import sql as pyspark_sql
+else:
+    pyspark_sql = lazy.module("pyspark.sql")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments, review, print the summary as JSON; 2 on bad input."""
-    from pyspark.sql import SparkSession
-
     parser = argparse.ArgumentParser(description="Walkaway's review on Spark")
     parser.add_argument("--deals", required=True, help="deals: Parquet or CSV (generic format)")
     parser.add_argument("--activities", required=True, help="their activities")
@@ -43,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out,
             datetime.combine(args.as_of, datetime.min.time()),
             policy=policy,
-            spark=SparkSession.builder.appName("walkaway-review").getOrCreate(),
+            spark=pyspark_sql.SparkSession.builder.appName("walkaway-review").getOrCreate(),
         )
     except WalkawayError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -13,10 +13,23 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from walkaway import lazy
+
 if TYPE_CHECKING:  # Alembic loads only when the schema must change (see open_store)
     from alembic.config import Config
 
 from walkaway.errors import InputError, NoStore, StoreError
+
+if TYPE_CHECKING:
+    from alembic import command as alembic_command
+    from alembic import config as alembic_config
+    from alembic import script
+    from alembic.runtime import migration
+else:
+    alembic_config = lazy.module("alembic.config")
+    alembic_command = lazy.module("alembic.command")
+    migration = lazy.module("alembic.runtime.migration")
+    script = lazy.module("alembic.script")
 
 DEFAULT_URL = "sqlite:///walkaway.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -104,9 +117,7 @@ def stored_revision(engine: Engine) -> str | None:
 
 
 def _alembic_config(engine: Engine) -> Config:
-    from alembic.config import Config
-
-    config = Config()
+    config = alembic_config.Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
@@ -166,17 +177,12 @@ class Store:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
-        from alembic import command
-
-        command.upgrade(_alembic_config(self.engine), "head")
+        alembic_command.upgrade(_alembic_config(self.engine), "head")
 
     def is_current(self) -> bool:
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
-
-        head = ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
+        head = script.ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision() == head
+            return migration.MigrationContext.configure(conn).get_current_revision() == head
 
     def close(self) -> None:
         self.engine.dispose()

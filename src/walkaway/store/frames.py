@@ -12,13 +12,23 @@ import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from walkaway import lazy
 from walkaway.models import ACTIVITY_SCHEMA, DATETIME, DEAL_SCHEMA
+from walkaway.store.bulk_read import read_sqlite_columns
+from walkaway.store.schema import activities, deals
+
+if TYPE_CHECKING:
+    import numpy as np
+    from sqlalchemy.dialects import postgresql
+else:
+    postgresql = lazy.module("sqlalchemy.dialects.postgresql")
+    np = lazy.module("numpy")
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 _STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
@@ -44,8 +54,6 @@ def one_of(
     JSON list it reads with ``json_each``.
     """
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql  # loaded already when connected to one
-
         array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String()))
         return column == sa.any_(array)
     each = sa.func.json_each(json.dumps(list(values))).table_valued("value")
@@ -101,8 +109,6 @@ def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
 def _batches(frame: pl.DataFrame, rows: int) -> Iterator[list[Any]]:
     """The values of ``rows`` rows at a time, row after row, made a slice at a time as
     SQLite takes them: never a million tuples in memory, nor one tuple per row."""
-    import numpy as np  # only writing needs it: reading commands start sooner without
-
     width, height, step = frame.width, frame.height, rows * _BATCHES_PER_SLICE
     columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
     for start in range(0, height, step):
@@ -118,8 +124,6 @@ def _objects(column: pl.Series) -> Callable[[int, int], Any]:
     if column.dtype == pl.String and _few_distinct(column.head(1024)):
         distinct = column.drop_nulls().unique()
         if len(distinct) * 4 < len(column):
-            import numpy as np
-
             codes = column.cast(pl.Enum(distinct)).to_physical().fill_null(len(distinct))
             values = np.array([*distinct.to_list(), None], dtype=object)
             return lambda start, stop: np.take(values, codes[start:stop].to_numpy())
@@ -179,8 +183,6 @@ def read_frame(
     """
     plain = all(dtype in _PLAIN_TYPES for dtype in schema.values())
     if plain and bulk and conn.dialect.name == "sqlite":
-        from walkaway.store.bulk_read import read_sqlite_columns
-
         read = read_sqlite_columns(conn, columns, query, schema)
         if read is not None:
             return read
@@ -274,8 +276,6 @@ def _copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> bytes:
 
 def load_deals(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
     """Deals as a frame with :data:`walkaway.models.DEAL_SCHEMA`."""
-    from walkaway.store.schema import deals
-
     columns = [deals.c[name] for name in DEAL_SCHEMA]
     query = sa.select(*columns)
     if where is not None:
@@ -296,8 +296,6 @@ def load_activities(
 
     ``before`` keeps only what was dated strictly before that moment.
     """
-    from walkaway.store.schema import activities
-
     columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
     query = sa.select(*columns)
     if deal_ids is not None:
@@ -316,8 +314,6 @@ def activity_rows(conn: Connection, deal_id: str, before: datetime) -> list[dict
     """One deal's activities dated before ``before``, oldest first (ties in the order they
     were stored), as plain rows with :data:`walkaway.models.ACTIVITY_SCHEMA`'s columns:
     for one deal, quicker than a frame."""
-    from walkaway.store.schema import activities
-
     columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
     query = (
         sa.select(*columns)
