@@ -7,11 +7,25 @@ review (:mod:`walkaway.journal.loss`: a lost deal's timeline and where it turned
 team's leading indicators of a loss, questions for the buyer).
 
 May import: ``walkaway.decision`` and what it may import. Reading and writing the
-journal's rows is the service's work, never this package's.
+journal's rows is the service's work, never this package's. Names load on first use
+(:func:`walkaway.lazy.lazy_face`): laying decisions over a review (``walkaway show``)
+loads no loss review.
 """
 
-from walkaway.journal.loss import review_loss, review_team_losses
-from walkaway.journal.scorecard import due_decisions, follow_up, overlay_decisions, scorecard
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from walkaway.lazy import lazy_face
+
+if TYPE_CHECKING:
+    from walkaway.journal.loss import review_loss, review_team_losses
+    from walkaway.journal.scorecard import (
+        due_decisions,
+        follow_up,
+        overlay_decisions,
+        scorecard,
+    )
 
 __all__ = [
     "due_decisions",
@@ -21,3 +35,7 @@ __all__ = [
     "review_team_losses",
     "scorecard",
 ]
+
+__getattr__, __dir__ = lazy_face(
+    __name__, {name: "loss" if name.startswith("review_") else "scorecard" for name in __all__}
+)
