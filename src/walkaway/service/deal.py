@@ -145,8 +145,6 @@ def show(
 def assessment_of(store: Store, deal_id: str, as_of: datetime) -> Assessment:
     """The deal's assessment as :func:`show` has it, and nothing else (no stage
     readiness, no person's decision beside it): the numbers a decision records."""
-    from walkaway.decision.assess import assessments_from_frame
-
     stored = _stored_deal(store, deal_id, as_of)
     frame, _timeline, _policy, _said = _assess_stored(store, stored, as_of)
     _check_open(frame, stored.row(0, named=True), as_of)
