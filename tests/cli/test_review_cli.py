@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from walkaway.cli import app
 from walkaway.sample import SAMPLE_AS_OF
+from walkaway.service.readiness import NOT_MOVING
 
 AS_OF = SAMPLE_AS_OF.isoformat()
 DEAL_KEYS = {
@@ -220,7 +221,10 @@ def test_readiness_is_no_good_news_beside_a_critical_flag(demo_db: str) -> None:
     calm = [
         d
         for d in deals
-        if d["ready_to_advance"] and not _critical(d) and d["recommendation"] != "walk_away"
+        if d["ready_to_advance"]
+        and not _critical(d)
+        and d["recommendation"] != "walk_away"
+        and not {f["code"] for f in d["flags"]} & set(NOT_MOVING)
     ]
     walked = [
         d
@@ -246,6 +250,12 @@ def test_readiness_is_no_good_news_beside_a_critical_flag(demo_db: str) -> None:
     assert "Exit criteria met, but the numbers say walk away" in shown(walked[0])
     missing = ", ".join(behind[0]["missing_criteria"])
     assert f"Not ready to advance: still missing {missing}." in shown(behind[0])
+    # the issue's D-2001 at 2027-03-01: PURSUE beside 107 days of silence read "Ready to
+    # advance"; criteria met long ago are no news that it is ready now
+    args = ["show", "D-2001", "--db", demo_db, "--as-of", "2027-03-01"]
+    later = " ".join(runner.invoke(app, args).stdout.split())
+    assert "Ready to advance" not in later
+    assert "Exit criteria met, but the deal is not moving: No activity on either side" in later
 
 
 def test_show_lists_the_activities_in_words(demo_db: str) -> None:

@@ -20,6 +20,7 @@ from tests.web.conftest import (
 )
 from walkaway.leadership.check import QUESTIONS
 from walkaway.service import import_files
+from walkaway.service.readiness import NOT_MOVING
 from walkaway.store import open_store
 from walkaway.web.pages.deal import TIMELINE_ROWS
 
@@ -253,7 +254,10 @@ def test_deal_page_readiness_is_no_good_news_beside_a_critical_flag(client: Any)
     calm = next(
         d
         for d in deals
-        if d["ready_to_advance"] and not critical(d) and d["recommendation"] == "pursue"
+        if d["ready_to_advance"]
+        and not critical(d)
+        and d["recommendation"] == "pursue"
+        and not {f["code"] for f in d["flags"]} & set(NOT_MOVING)
     )
     html = client.get(f"/deals/{troubled['deal_id']}", params={"as_of": AS_OF}).text
     note = re.search(r'<p class="readiness (\w+)">([^<]*)</p>', html)
@@ -266,6 +270,10 @@ def test_deal_page_readiness_is_no_good_news_beside_a_critical_flag(client: Any)
         '<p class="readiness ready">Ready to advance: the buyer has done what this stage asks.</p>'
         in html
     )
+    # D-2001 at 2027-03-01: criteria met long ago, silent for 107 days: no good news
+    later = client.get("/deals/D-2001", params={"as_of": "2027-03-01"}).text
+    assert "Ready to advance" not in later
+    assert '<p class="readiness caution">Exit criteria met, but the deal is not moving: ' in later
 
 
 def test_import_page_refuses_a_value_past_its_limit(client: Any) -> None:

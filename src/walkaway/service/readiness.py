@@ -1,8 +1,9 @@
 """Readiness to advance, in a sentence that agrees with the rest of the deal.
 
 A buyer can have met a stage's exit criteria while a critical flag says the deal is in
-trouble (no reply to 11 touches in 47 days), or while the numbers say walk away. Then
-readiness must not read as good news: the sentence says "criteria met, but …". The CLI's
+trouble (no reply to 11 touches in 47 days), while the numbers say walk away, or while
+the deal has stopped moving (no activity on either side in 107 days). Then readiness
+must not read as good news: the sentence says "criteria met, but …". The CLI's
 ``show`` and the dashboard's deal page both print this one sentence.
 """
 
@@ -15,6 +16,9 @@ from typing import Any, Literal
 from walkaway.models import Assessment, Recommendation, Severity
 
 ReadinessKind = Literal["ready", "caution", "not_ready"]
+# Flags that say a deal has stopped moving: no activity, no reply, too long in its stage.
+# Criteria met long ago are no news that it is ready to advance now.
+NOT_MOVING = ("idle", "unresponsive", "stalled")
 
 
 @dataclass(frozen=True)
@@ -53,5 +57,11 @@ def readiness_note(
     if assessment.recommendation is Recommendation.WALK_AWAY:
         return ReadinessNote(
             "caution", "Exit criteria met, but the numbers say walk away: see why below."
+        )
+    quiet = [f for f in assessment.flags if f.code in NOT_MOVING]
+    if quiet:
+        return ReadinessNote(
+            "caution",
+            _sentence(f"Exit criteria met, but the deal is not moving: {quiet[0].evidence}"),
         )
     return ReadinessNote("ready", "Ready to advance: the buyer has done what this stage asks.")
