@@ -30,6 +30,9 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from walkaway.decision.assess import Look, assess_looks
+from walkaway.decision.stacked import LOOK, calls_over_looks, stackable
+from walkaway.flags.rulebook import find_flags_frames
+from walkaway.learning.prior import PriorModel
 from walkaway.models import DATETIME, Direction, Pipeline, Recommendation, as_utc_naive
 from walkaway.policy import Policy
 from walkaway.signals.frame import signals_over_cuts
@@ -117,26 +120,45 @@ def assess_cuts(
         if signals.height:
             looks.append(Look(moment, signals, cut_norms))
             seen.append(cut)
-    assessed = assess_looks(pipeline, looks, policy, ahead=False, words=False)
-    parts = [
-        frame.select(
-            "deal_id",
-            pl.lit(cut, dtype=DATETIME).alias("cut"),
-            "win_probability",
-            _walk_away_line(),
-            "recommendation",
-            "stage",
-            pl.col("flags")
-            .list.eval(pl.element().struct.field("code"))
-            .list.set_difference(list(NOT_SIGNS))
-            .alias("flag_codes"),
-            "flags",
+    models = [PriorModel(policy).fit(pipeline, look.as_of, norms=look.norms) for look in looks]
+    if looks and stackable(models):
+        # every cut's calls in one frame, a row per deal and cut
+        flags = find_flags_frames([look.signals for look in looks], policy)
+        calls = calls_over_looks(looks, flags, models, policy)
+        cut_of = pl.DataFrame(
+            {LOOK: range(len(seen)), "cut": seen}, schema={LOOK: pl.Int32, "cut": DATETIME}
         )
+        return _timeline(_rows(calls.join(cut_of, on=LOOK, how="left").drop(LOOK)))
+    assessed = assess_looks(pipeline, looks, policy, ahead=False, words=False)
+    # each cut's rows made alone: a column concatenated from one-row frames of one deal
+    # may be flagged sorted, and Polars then divides by it as by a number (multiplying
+    # by its reciprocal), a last bit off the line an assessment per cut draws
+    parts = [
+        _rows(frame.with_columns(pl.lit(cut, dtype=DATETIME).alias("cut")))
         for cut, frame in zip(seen, assessed, strict=True)
     ]
     if not parts:
         return pl.DataFrame(schema=TIMELINE_SCHEMA)
-    return pl.concat(parts, how="vertical_relaxed").cast(TIMELINE_SCHEMA).sort("deal_id", "cut")  # type: ignore[arg-type]
+    return _timeline(pl.concat(parts, how="vertical_relaxed"))
+
+
+def _rows(calls: pl.DataFrame) -> pl.DataFrame:
+    """The timeline's columns of the calls of each deal at each cut (``cut``)."""
+    codes = pl.col("flags").list.eval(pl.element().struct.field("code"))
+    return calls.select(
+        "deal_id",
+        "cut",
+        "win_probability",
+        _walk_away_line(),
+        "recommendation",
+        "stage",
+        codes.list.set_difference(list(NOT_SIGNS)).alias("flag_codes"),
+        "flags",
+    )
+
+
+def _timeline(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.cast(TIMELINE_SCHEMA).sort("deal_id", "cut")  # type: ignore[arg-type]
 
 
 def _candidates(timeline: pl.DataFrame) -> pl.DataFrame:
