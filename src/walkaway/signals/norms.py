@@ -224,6 +224,7 @@ class NormsOverTime:
         self._hours: pl.DataFrame | None = None  # the activities that log hours
         self._first_known: datetime | None = None  # the first moment one is known
         self._past = pl.DataFrame()  # the activities holding a value past its limit
+        self._clean = False  # whether no deal holds one
 
     def on(self, as_of: datetime) -> Norms:
         """:meth:`of` a snapshot as of ``as_of``, without taking one: the deals known
@@ -237,11 +238,17 @@ class NormsOverTime:
             self._hours, self._first_known = self._logged()
             past = self.pipeline.activities.select(HOURS_READ).filter(activity_past_limits())
             self._past = past
+            # none of the deals' rows past a limit (the usual case): none is on any day
+            # (a day's deals are those rows, with outcomes and close dates blanked)
+            self._clean = past.height == 0 and out_of_bounds(self.pipeline.deals, past).is_empty()
         everyone = self.pipeline.deals
         deals = known_deals(everyone, moment)
         # the deals holding a value past its limit then, left out and named, as a
         # snapshot's norms do (of the activities, only those past a limit say so)
-        skipped = out_of_bounds(deals, known_activities(everyone, self._past, moment))
+        if self._clean:
+            skipped = pl.DataFrame(schema=SKIPPED_SCHEMA)
+        else:
+            skipped = out_of_bounds(deals, known_activities(everyone, self._past, moment))
         deals, hours = without(deals, known_activities(everyone, self._hours, moment), skipped)
         start = yield_window_start(moment, self.policy)
         return norms_from_parts(
