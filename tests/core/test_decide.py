@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -86,6 +87,32 @@ def test_an_unknown_budget_is_requalified_with_questions_and_a_deadline(policy: 
         "Can you confirm the budget before we go further?",
     }
     assert "Get answers by 2024-06-15, or walk away" in result.reasons
+
+
+def test_a_deal_nobody_has_touched_for_weeks_is_not_pursued_on_its_numbers(
+    policy: Policy,
+) -> None:
+    """Whether the buyer is still there is a deciding fact: a deal the numbers would
+    pursue, with no activity on either side past the policy's limit, is re-qualified,
+    and the line under the call is the silence, not the economics."""
+    quiet = [{**a, "at": a["at"] - timedelta(days=45)} for a in healthy_activities()]
+    deal = build_deal(amount=500_000.0, created_at=days_ago(90))
+    pipeline = build_pipeline([REFERENCE, deal], quiet)
+    result = assessed(pipeline, policy)
+    assert "idle" in {f.code for f in result.flags}
+    assert result.recommendation is Recommendation.REQUALIFY
+    assert result.reasons[0].startswith("No activity on either side in 47 days")
+    idle = next(f for f in result.flags if f.code == "idle")
+    assert result.questions[0] == idle.question
+    # the same deal, with the silence not counted as a deciding fact: its numbers pursue
+    lenient = replace(
+        policy,
+        decision=replace(
+            policy.decision,
+            requalify_on=tuple(c for c in policy.decision.requalify_on if c != "idle"),
+        ),
+    )
+    assert assessed(pipeline, lenient).recommendation is Recommendation.PURSUE
 
 
 def test_a_hard_stop_overrides_the_numbers(policy: Policy) -> None:
