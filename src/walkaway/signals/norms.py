@@ -225,6 +225,7 @@ class NormsOverTime:
         self._first_known: datetime | None = None  # the first moment one is known
         self._past = pl.DataFrame()  # the activities holding a value past its limit
         self._clean = False  # whether no deal holds one
+        self._dated: _DatedOnce | None = None  # when clean: the rows dated once
 
     def on(self, as_of: datetime) -> Norms:
         """:meth:`of` a snapshot as of ``as_of``, without taking one: the deals known
@@ -241,20 +242,24 @@ class NormsOverTime:
             # none of the deals' rows past a limit (the usual case): none is on any day
             # (a day's deals are those rows, with outcomes and close dates blanked)
             self._clean = past.height == 0 and out_of_bounds(self.pipeline.deals, past).is_empty()
+            if self._clean:
+                self._dated = _DatedOnce.of(self.pipeline.deals, self._hours, self._lives)
         everyone = self.pipeline.deals
         deals = known_deals(everyone, moment)
         # the deals holding a value past its limit then, left out and named, as a
         # snapshot's norms do (of the activities, only those past a limit say so)
-        if self._clean:
+        if self._dated is not None:
             skipped = pl.DataFrame(schema=SKIPPED_SCHEMA)
+            hours, lives = self._dated.hours_on(moment), self._dated.lives_on(moment)
         else:
             skipped = out_of_bounds(deals, known_activities(everyone, self._past, moment))
-        deals, hours = without(deals, known_activities(everyone, self._hours, moment), skipped)
+            deals, hours = without(deals, known_activities(everyone, self._hours, moment), skipped)
+            lives = self._lives.known_on(moment, deals)
         start = yield_window_start(moment, self.policy)
         return norms_from_parts(
             moment,
             deals,
-            self._lives.known_on(moment, deals),
+            lives,
             hours_by_deal(hours.lazy(), start).collect(),
             logged=self._first_known is not None and self._first_known < moment,
             policy=self.policy,
@@ -295,6 +300,56 @@ class NormsOverTime:
             policy=self.policy,
             skipped=known,
         )
+
+
+KNOWN_FROM = "_known_from"
+
+
+@dataclass(frozen=True, eq=False)
+class _DatedOnce:
+    """The rows :meth:`NormsOverTime.on` reads on each day, each dated once with the
+    first moment a snapshot keeps it, so that a day's are a filter (same rows, same
+    order) instead of :func:`known_activities`' and :meth:`ClosedLives.known_on`'s
+    look-ups of the deals created by then. Only for a pipeline none of whose deals is
+    left out for a value past its limit (then a day's deals are all those known)."""
+
+    hours: pl.DataFrame  # the activities with hours, and from when a snapshot keeps each
+    lives: ClosedLives  # every row with its deal's first creation (KNOWN_FROM)
+
+    @classmethod
+    def of(cls, deals: pl.DataFrame, hours: pl.DataFrame, lives: ClosedLives) -> _DatedOnce:
+        # known_activities drops an activity while any row of its deal is created at or
+        # after the day (a null creation never does); known_deals keeps a deal from its
+        # first row's creation on
+        created = deals.filter(pl.col("deal_id").is_not_null()).group_by("deal_id")
+        late = created.agg(pl.col("created_at").max().alias("_created"))
+        first = created.agg(pl.col("created_at").min().alias(KNOWN_FROM))
+        joined = hours.join(late, on="deal_id", how="left", maintain_order="left")
+        since = pl.max_horizontal("at", "_created").alias(KNOWN_FROM)
+
+        def with_first(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(first, on="deal_id", how="left", maintain_order="left")
+
+        return cls(
+            joined.with_columns(
+                pl.when(pl.col("at").is_null()).then(None).otherwise(since).alias(KNOWN_FROM)
+            ).drop("_created"),
+            ClosedLives(with_first(lives.visits), with_first(lives.hours), with_first(lives.gaps)),
+        )
+
+    def hours_on(self, day: datetime) -> pl.DataFrame:
+        """:func:`known_activities` of the activities with hours on ``day``."""
+        return self.hours.filter(pl.col(KNOWN_FROM) < day).drop(KNOWN_FROM)
+
+    def lives_on(self, day: datetime) -> ClosedLives:
+        """:meth:`ClosedLives.known_on` on ``day`` of the deals known then."""
+
+        def kept(frame: pl.DataFrame) -> pl.DataFrame:
+            known = (pl.col("closed_at") < day) & (pl.col(KNOWN_FROM) < day)
+            return frame.filter(known).drop(KNOWN_FROM)
+
+        lives = self.lives
+        return ClosedLives(kept(lives.visits), kept(lives.hours), kept(lives.gaps))
 
 
 @dataclass(frozen=True, eq=False)
