@@ -313,8 +313,8 @@ class _DatedOnce:
     look-ups of the deals created by then. Only for a pipeline none of whose deals is
     left out for a value past its limit (then a day's deals are all those known)."""
 
-    hours: pl.DataFrame  # the activities with hours, and from when a snapshot keeps each
-    lives: ClosedLives  # every row with its deal's first creation (KNOWN_FROM)
+    hours: pl.DataFrame  # the activities with hours, from when a snapshot keeps each, by deal
+    lives: ClosedLives  # every row with its deal's first creation (KNOWN_FROM), hours by stage
 
     @classmethod
     def of(cls, deals: pl.DataFrame, hours: pl.DataFrame, lives: ClosedLives) -> _DatedOnce:
@@ -330,15 +330,24 @@ class _DatedOnce:
         def with_first(frame: pl.DataFrame) -> pl.DataFrame:
             return frame.join(first, on="deal_id", how="left", maintain_order="left")
 
+        dated = joined.with_columns(
+            pl.when(pl.col("at").is_null()).then(None).otherwise(since).alias(KNOWN_FROM)
+        ).drop("_created")
         return cls(
-            joined.with_columns(
-                pl.when(pl.col("at").is_null()).then(None).otherwise(since).alias(KNOWN_FROM)
-            ).drop("_created"),
-            ClosedLives(with_first(lives.visits), with_first(lives.hours), with_first(lives.gaps)),
+            # in deal order once (stably, as hours_by_deal sorts a day's): a day's rows
+            # then stay flagged sorted, and its sort finds nothing to do
+            dated.sort("deal_id", maintain_order=True, nulls_last=True),
+            ClosedLives(
+                with_first(lives.visits),
+                # by stage once (stably, as _stage_history sorts a day's), likewise
+                with_first(lives.hours).sort("stage_key", maintain_order=True, nulls_last=True),
+                with_first(lives.gaps),
+            ),
         )
 
     def hours_on(self, day: datetime) -> pl.DataFrame:
-        """:func:`known_activities` of the activities with hours on ``day``."""
+        """:func:`known_activities` of the activities with hours on ``day``, sorted by
+        deal (each deal's in their order): all :func:`hours_by_deal` reads of them."""
         return self.hours.filter(pl.col(KNOWN_FROM) < day).drop(KNOWN_FROM)
 
     def lives_on(self, day: datetime) -> ClosedLives:
