@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from walkaway.bounds import out_of_bounds, without
 from walkaway.decision.assess import assess_frame, assessments_from_frame
 from walkaway.decision.messages import draft_exit_message, pursue_warning, tone_of
-from walkaway.errors import Conflict, InputError, NotFound
+from walkaway.errors import Conflict, InputError, NotFound, WalkawayError
 from walkaway.models import Assessment, Pipeline, Tone, as_utc_naive, iso_utc
 from walkaway.policy import Policy
-from walkaway.service.model_lookup import model_for
+from walkaway.service.model_lookup import ModelInForce, model_for
 from walkaway.service.norms import norms_key, team_norms
 from walkaway.service.pipeline import current_policy
 from walkaway.service.review import with_human_decisions
@@ -60,11 +60,15 @@ def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
         raise unknown_deal(deal_id)
     created = stored["created_at"][0]
     if created >= as_utc_naive(as_of):
-        raise Conflict(
-            f"deal {deal_id!r} was created on {created:%Y-%m-%d}, after the as-of "
-            f"date {as_of:%Y-%m-%d}; pick a later --as-of"
-        )
+        raise _created_later(deal_id, created, as_of)
     return stored
+
+
+def _created_later(deal_id: str, created: datetime, as_of: datetime) -> Conflict:
+    return Conflict(
+        f"deal {deal_id!r} was created on {created:%Y-%m-%d}, after the as-of "
+        f"date {as_of:%Y-%m-%d}; pick a later --as-of"
+    )
 
 
 def deal_owner(store: Store, deal_id: str) -> str | None:
@@ -84,22 +88,39 @@ def _assess_stored(
     deals' activities are read, once the norms of the day are cached; and the line
     naming the model that made the calls."""
     ids = stored["deal_id"].to_list()
-    policy = current_policy(store)
-    norms = team_norms(store, norms_key(store, as_of, policy), policy)
     with store.connect() as conn:
         timeline = load_activities(conn, deal_ids=ids, before=as_of)
     stored, timeline = _within_bounds(stored, timeline)
+    policy = current_policy(store)
     found = model_for(store, as_of)
-    frame = assess_frame(
+    frame = _assess(store, stored, timeline, as_of, readiness=readiness, policy=policy, found=found)
+    return frame, timeline, policy, found.said
+
+
+def _assess(
+    store: Store,
+    stored: pl.DataFrame,
+    timeline: pl.DataFrame,
+    as_of: datetime,
+    *,
+    readiness: bool = False,
+    policy: Policy | None = None,
+    found: ModelInForce | None = None,
+) -> pl.DataFrame:
+    """The ``stored`` deals (within bounds) assessed as of ``as_of`` on ``timeline``
+    with the team's norms of the day (cached)."""
+    policy = policy or current_policy(store)
+    norms = team_norms(store, norms_key(store, as_of, policy), policy)
+    found = found or model_for(store, as_of)
+    return assess_frame(
         Pipeline(stored, timeline),
         as_of,
         policy,
         found.model,
-        deal_ids=ids,
+        deal_ids=stored["deal_id"].to_list(),
         norms=norms,
         readiness=readiness,
     )
-    return frame, timeline, policy, found.said
 
 
 def _within_bounds(
@@ -113,11 +134,15 @@ def _within_bounds(
     kept, timeline = without(stored, timeline, skipped)
     if kept.height == 0:
         deal_id, why = skipped.select("deal_id", "why").row(0)
-        raise InputError(
-            f"deal {printable(deal_id)!r} is not assessed: {why}; the store holds a value "
-            "no import lets in any more (import the deal again with the value put right)"
-        )
+        raise _past_a_limit(deal_id, why)
     return kept, timeline
+
+
+def _past_a_limit(deal_id: str, why: str) -> InputError:
+    return InputError(
+        f"deal {printable(deal_id)!r} is not assessed: {why}; the store holds a value "
+        "no import lets in any more (import the deal again with the value put right)"
+    )
 
 
 def show(
@@ -151,13 +176,57 @@ def assessment_of(store: Store, deal_id: str, as_of: datetime) -> Assessment:
     return assessments_from_frame(frame)[0]
 
 
+def assessments_of(
+    store: Store, deal_ids: Sequence[str], as_of: datetime
+) -> dict[str, Assessment | WalkawayError]:
+    """:func:`assessment_of` for several deals of one moment in one pass: one read of
+    their rows and activities, one assessment with the norms of the day. Each deal gets
+    the numbers it gets alone, or the error it gets alone (NotFound, Conflict for a deal
+    created after ``as_of`` or closed before it, InputError for one holding a value past
+    its limit), without failing the others."""
+    wanted = sorted(set(deal_ids))
+    with store.connect() as conn:
+        stored = load_deals(conn, one_of(conn, deals.c.deal_id, wanted))
+    rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
+    moment = as_utc_naive(as_of)
+    answers: dict[str, Assessment | WalkawayError] = {}
+    for deal_id in wanted:
+        if deal_id not in rows:
+            answers[deal_id] = unknown_deal(deal_id)
+        elif rows[deal_id]["created_at"] >= moment:
+            answers[deal_id] = _created_later(deal_id, rows[deal_id]["created_at"], as_of)
+    stored = stored.filter(~pl.col("deal_id").is_in(list(answers)))
+    if stored.height == 0:
+        return answers
+    ids = stored["deal_id"].to_list()
+    with store.connect() as conn:
+        timeline = load_activities(conn, deal_ids=ids, before=as_of)
+    skipped = out_of_bounds(stored, timeline)
+    for deal_id, why in skipped.select("deal_id", "why").iter_rows():
+        answers[deal_id] = _past_a_limit(deal_id, why)
+    if skipped.height:
+        stored, timeline = without(stored, timeline, skipped)
+    if stored.height:
+        frame = _assess(store, stored, timeline, as_of)
+        for assessment in assessments_from_frame(frame):
+            answers[assessment.deal_id] = assessment
+    for deal_id in stored["deal_id"].to_list():
+        if deal_id not in answers:
+            answers[deal_id] = _closed(rows[deal_id], as_of)
+    return answers
+
+
 def _check_open(frame: pl.DataFrame, row: dict[str, Any], as_of: datetime) -> None:
     if frame.height == 0:
-        raise Conflict(
-            f"deal {row['deal_id']!r} was already closed ({row['outcome']}) before "
-            f"{as_of:%Y-%m-%d}; only open deals are assessed (`walkaway loss-review` looks "
-            "back at lost ones)"
-        )
+        raise _closed(row, as_of)
+
+
+def _closed(row: dict[str, Any], as_of: datetime) -> Conflict:
+    return Conflict(
+        f"deal {row['deal_id']!r} was already closed ({row['outcome']}) before "
+        f"{as_of:%Y-%m-%d}; only open deals are assessed (`walkaway loss-review` looks "
+        "back at lost ones)"
+    )
 
 
 def _view_of(reviewed: pl.DataFrame, deal: dict[str, Any], timeline: pl.DataFrame) -> DealView:

@@ -9,6 +9,7 @@ else writes or rewrites these rows: a review reads them, an import never touches
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -90,6 +91,7 @@ def record_decision(
     decided_by: str | None = None,
     then: Then[RecordedDecision] | None = None,
     assessment: Assessment | None = None,
+    assess: Callable[[Store, str, datetime], Assessment] = assessment_of,
 ) -> RecordedDecision:
     """Record a person's decision on an open deal with the numbers of that moment.
 
@@ -98,7 +100,9 @@ def record_decision(
     are the deal's own assessment at ``as_of`` (what ``show`` computes, for this deal
     alone: :func:`~walkaway.service.deal.assessment_of`); given ``assessment`` (the
     deal's row of a review of that very moment and store, which the web app holds),
-    they are taken from it and nothing is computed.
+    they are taken from it and nothing is computed. ``assess`` computes them otherwise
+    (the web app's passes a deal on to be assessed with others of the same moment:
+    :class:`walkaway.web.batch.DecisionBatch`, the same numbers).
     ``then`` is called with the decision in the same transaction (an idempotency key's
     answer).
     """
@@ -111,7 +115,7 @@ def record_decision(
             f"the revisit date {revisit:%Y-%m-%d} is not after the decision's date "
             f"{moment:%Y-%m-%d}; pick a later --revisit"
         )
-    a = assessment if assessment is not None else assessment_of(store, deal_id, moment)
+    a = assessment if assessment is not None else assess(store, deal_id, moment)
     revisit_on, requalify_by = _dates(word, moment, revisit, current_policy(store))
     recorded = RecordedDecision(
         0, deal_id, a.name, word, moment, decided_by or a.owner, revisit_on,

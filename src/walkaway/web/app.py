@@ -27,6 +27,7 @@ from walkaway import __version__
 from walkaway.service import open_store
 from walkaway.web import api, pages
 from walkaway.web.apidocs import form_fields_without_null, page_list
+from walkaway.web.batch import DecisionBatch
 from walkaway.web.cache import ReviewCache
 from walkaway.web.context import default_as_of
 from walkaway.web.detail import prebuild
@@ -130,6 +131,7 @@ def create_app(settings: WebSettings, *, warm: bool = False) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.cache = ReviewCache(store, settings.cache_check_seconds)
+    app.state.decision_batch = DecisionBatch()
     app.state.templates = make_templates()
     app.state.sign_in_throttle = SignInThrottle()
     install_error_handlers(app)

@@ -304,7 +304,9 @@ class DecisionIn(BaseModel):
     )
     by: str | None = Field(default=None, max_length=200, pattern=NO_NUL, description="Who decided")
     as_of: datetime | None = Field(
-        default=None, description="The moment decided for (default: the server's as-of, or now)"
+        default=None,
+        description="The moment decided for, whose numbers are recorded (default: the "
+        "board's, the server's as-of or now rounded down to the hour)",
     )
 
 

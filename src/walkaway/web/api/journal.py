@@ -37,6 +37,7 @@ from walkaway.web.context import (
     StoreDep,
     day_field,
     decided_by,
+    default_as_of,
     owner_filter,
 )
 from walkaway.web.schemas import (
@@ -66,12 +67,15 @@ def post_decision(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Record a decision on an open deal (``walkaway decide``): kept with the call, the
-    probability and the flags of that moment. It sticks: the review shows it beside the
-    data's recommendation. With an ``Idempotency-Key``, a retry records nothing twice."""
+    probability and the flags of that moment (``as_of``; by default the board's: the
+    server's as-of, or now rounded down to the hour, as the pages have it). It sticks:
+    the review shows it beside the data's recommendation. With an ``Idempotency-Key``, a
+    retry records nothing twice."""
     ensure_visible(store, user, body.deal_id)
     settings = request.app.state.settings
-    moment = body.as_of or settings.as_of
-    as_of = as_utc_naive(moment) if moment is not None else None
+    # the board's moment when none is given (the hour, or the server's --as-of): the
+    # numbers the person saw on the board and the deal's page, as the page's form has it
+    as_of = as_utc_naive(body.as_of) if body.as_of is not None else default_as_of(settings)
     cache = request.app.state.cache
 
     def write(then: Then[RecordedDecision] | None) -> RecordedDecision:
@@ -84,7 +88,8 @@ def post_decision(
             revisit=body.revisit_on,
             decided_by=decided_by(user, body.by, settings.auth),
             then=then,
-            assessment=None if as_of is None else cache.assessment_at(as_of, body.deal_id),
+            assessment=cache.assessment_at(as_of, body.deal_id),
+            assess=request.app.state.decision_batch.assessment_of,
         )
 
     sent = body.model_dump_json().encode()

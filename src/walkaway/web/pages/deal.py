@@ -136,6 +136,7 @@ def decide_submit(
             revisit=day_field(revisit_on, "the revisit date"),
             decided_by=decided_by(user, by, settings.auth),
             assessment=request.app.state.cache.assessment_at(moment, deal_id),
+            assess=request.app.state.decision_batch.assessment_of,
         )
     except InputError as error:
         context = deal_context(request, deal_id, user, moment)
