@@ -12,7 +12,9 @@ nothing that was not acknowledged. Loopback only; temporary files and databases 
 
 As people decide: the board of that moment is open first (``GET /api/review``), so a
 decision takes the deal's numbers from the review at hand. ``--no-board``: no review
-is at hand, and each decision assesses its deal alone (the path ``show`` takes).
+is at hand, and each decision assesses its deal (the path ``show`` takes), with the
+decisions of the same moment that arrived while another was assessed
+(``walkaway.web.batch``).
 """
 
 from __future__ import annotations
