@@ -23,6 +23,12 @@ Moment = Annotated[
 # Text a person sends holds no NUL character: PostgreSQL cannot store one (nor look one
 # up), and no name or sentence has one. The schema says so, and FastAPI refuses it.
 NO_NUL = r"^[^\x00]*$"
+# Text with a word in it and no NUL. Whitespace is spelled out (what Python's
+# str.isspace() calls whitespace, which the service strips): regex engines disagree on
+# what \S leaves out (U+0085, U+001C-U+001F), and the schema must refuse exactly what
+# the service refuses.
+SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+SOME_WORD = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
 
 
 class ErrorOut(BaseModel):
@@ -294,7 +300,7 @@ class DecisionIn(BaseModel):
     reason: str = Field(
         min_length=1,
         max_length=4000,
-        pattern=r"^[^\x00]*\S[^\x00]*$",  # a word in it, and no NUL (NO_NUL)
+        pattern=SOME_WORD,
         description="Why, in a sentence",
     )
     revisit_on: date | None = Field(
