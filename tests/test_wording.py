@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from walkaway.wording import (
     CONTROL_CHARACTERS,
+    command_spans,
     money,
     number,
     percent,
@@ -66,3 +67,12 @@ def test_a_number_no_whole_type_holds_reads_as_a_question_mark_never_an_error() 
 
 def test_a_console_keeps_its_lines_and_tabs_but_nothing_else() -> None:
     assert printable("a\tb\nc\x1b[2J\r", keep_lines=True) == "a\tb\nc\\x1b[2J\\r"
+
+
+def test_a_note_for_a_page_sets_its_commands_as_code_and_escapes_the_rest() -> None:
+    said = command_spans("no model <yet>: run `walkaway train` & `walkaway model`")
+    assert str(said) == (
+        "no model &lt;yet&gt;: run <code>walkaway train</code> &amp; <code>walkaway model</code>"
+    )
+    assert str(command_spans("a lone ` backtick <b>")) == "a lone ` backtick &lt;b&gt;"
+    assert str(command_spans("run `<script>`")) == "run <code>&lt;script&gt;</code>"

@@ -9,6 +9,7 @@ import numbers
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
 _SHORT = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
@@ -183,3 +184,16 @@ def counted(count: int, one: str, many: str | None = None) -> str:
     "3 deals in a row" (``many`` for an irregular plural: "1 reply", "4 replies")."""
     word = one if count == 1 else (many or f"{one}s")
     return f"{count:,} {word}"
+
+
+def command_spans(note: str) -> Markup:
+    """A note for a page, escaped, with each command it names between backticks set as
+    code: "run `walkaway train`" reads "run <code>walkaway train</code>", never the
+    backticks a terminal shows."""
+    parts = str(note).split("`")
+    if len(parts) % 2 == 0:  # an odd backtick: no span to close, the text as it is
+        return Markup("{}").format(note)
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if i % 2 else Markup("{}").format(part)
+        for i, part in enumerate(parts)
+    )

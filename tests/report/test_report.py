@@ -10,10 +10,11 @@ import pytest
 from markupsafe import escape
 
 from tests.report.conftest import AS_OF, HOSTILE_AS_OF, SCRIPT
-from walkaway.reporting.numbers import hours, money, percent
+from walkaway.reporting.numbers import money, percent, whole_hours
 from walkaway.service.report import Report, build_report, render_report
 from walkaway.service.review import Review, review
 from walkaway.store import Store
+from walkaway.wording import command_spans
 
 EXTERNAL = ("http://", "https://", 'src="/', "<link", "<script", "@import", "url(", "//cdn")
 
@@ -59,7 +60,9 @@ def test_summary_figures_are_the_reviews(demo_store: Store, report: Report, html
     assert figure(html, "forecast") == money(summary["forecast"], currency)
     without = money(summary["forecast_without_walk_aways"], currency)
     assert figure(html, "forecast-without") == without
-    assert figure(html, "hours-freed") == hours(summary["hours_freed_by_walking_away"])
+    freed = summary["hours_freed_by_walking_away"]
+    # a total of hours reads as the board and the terminal give it: whole hours
+    assert figure(html, "hours-freed") == whole_hours(freed) == f"{freed:,.0f} h"
     for key, anchor in (
         ("walk_away", "walk-away"),
         ("requalify", "requalify"),
@@ -168,7 +171,9 @@ def test_what_to_know_is_said_once_at_the_top_and_each_call_has_its_deciding_lin
     noted = Review(report.review.as_of, report.deals, {**report.summary, "notes": said})
     html = render_report(replace(report, review=noted))
     notes = html.split('id="review-notes"', 1)[1].split("</div>", 1)[0]
-    assert f"Calls by {escape(report.summary['model']['said'])}" in notes
+    # a command the note names is set as code, escaped, never with a terminal's backticks
+    assert f"Calls by {command_spans(report.summary['model']['said'])}" in notes
+    assert "`" not in notes
     for note in said:
         assert str(escape(note)) in notes and html.count(str(escape(note))) == 1
     for deal in report.deals.iter_rows(named=True):

@@ -23,6 +23,7 @@ from walkaway.service import import_files
 from walkaway.service.readiness import NOT_MOVING
 from walkaway.store import open_store
 from walkaway.web.pages.deal import TIMELINE_ROWS
+from walkaway.wording import command_spans
 
 
 def test_board_groups_deals_by_call_and_shows_the_pollution(client: Any) -> None:
@@ -44,7 +45,9 @@ def test_board_says_once_at_its_top_which_model_made_the_calls(client: Any) -> N
     html = client.get("/", params={"as_of": AS_OF}).text
     summary = client.get("/api/review", params={"as_of": AS_OF}).json()["summary"]
     notes = html.split('id="review-notes"', 1)[1].split("</div>", 1)[0]
-    assert f"Calls by {escape(summary['model']['said'])}" in notes
+    # a command the note names is set as code, never with a terminal's backticks
+    assert f"Calls by {command_spans(summary['model']['said'])}" in notes
+    assert "`" not in notes
     assert html.count("Calls by") == 1 and html.index("review-notes") < html.index("<tbody>")
     for deal in client.get("/api/review", params={"as_of": AS_OF}).json()["deals"][:10]:
         row = html.split(f'<span class="id">{deal["deal_id"]}', 1)[1].split("</tr>", 1)[0]

@@ -8,8 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from walkaway.reporting.numbers import days, hours, money, percent, short_money
-from walkaway.wording import counted, separated, thousands
+from walkaway.reporting.numbers import days, hours, money, percent, short_money, whole_hours
+from walkaway.wording import command_spans, counted, separated, thousands
 
 TEMPLATE = "review.html"
 
@@ -37,6 +37,8 @@ def environment() -> Environment:
         short_money=short_money,
         percent=percent,
         hours=hours,
+        whole_hours=whole_hours,
+        commands=command_spans,
         days=days,
         day=_day,
         counted=counted,

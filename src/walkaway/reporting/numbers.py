@@ -28,6 +28,11 @@ def hours(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f} h"
 
 
+def whole_hours(value: float | None) -> str:
+    """A total of hours, whole, as the board and the terminal give it: "82 h"."""
+    return "—" if value is None else f"{value:,.0f} h"
+
+
 def days(value: float | None) -> str:
     """Whole days: "44 d"."""
     return "—" if value is None else f"{value:,.0f} d"

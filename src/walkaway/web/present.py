@@ -9,7 +9,7 @@ from jinja2 import Environment
 
 from walkaway.flags.rulebook import flag_title
 from walkaway.models import Recommendation
-from walkaway.wording import counted, money_text, percent_text, thousands
+from walkaway.wording import command_spans, counted, money_text, percent_text, thousands
 
 CALLS = {call.value: call.label for call in Recommendation}
 CALL_ORDER = ("walk_away", "requalify", "pursue")
@@ -65,6 +65,7 @@ def install_filters(env: Environment) -> None:
         "call": call_label,
         "counted": counted,
         "flag_title": flag_title,
+        "commands": command_spans,
     }
     env.filters.update(filters)
     env.globals["CALLS"] = CALLS
