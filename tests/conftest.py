@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh store on SQLite and on PostgreSQL, a CLI runner, paths."""
+"""Shared fixtures: a fresh store on SQLite and on PostgreSQL, a CLI runner, paths, the
+bundled sample as one pipeline."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ import sqlalchemy as sa
 from hypothesis import settings
 from typer.testing import CliRunner
 
+from walkaway.models import Pipeline
+from walkaway.service import import_files, sample_files
+from walkaway.service.reading import load_pipeline
 from walkaway.store import Store, open_store
 
 # Under CI=true a skip is a failure (tests/no_skip_in_ci.py).
@@ -122,3 +127,14 @@ def shared_data() -> Path:
             pytest.fail(f"{SHARED_DATA} is required under CI=true")
         pytest.skip(f"{SHARED_DATA} is not beside the project")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline() -> Pipeline:
+    """The bundled sample, every deal and activity, as one pipeline (built once: the
+    replay, walk-away date and norms tests compare two paths over it)."""
+    store = open_store("sqlite://")
+    import_files(store, *sample_files(), format="generic")
+    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
+    store.close()
+    return pipeline

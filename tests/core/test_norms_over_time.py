@@ -16,21 +16,9 @@ import pytest
 
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
-from walkaway.service import import_files, sample_files
-from walkaway.service.reading import load_pipeline
 from walkaway.signals.norms import ACTIVITIES, NormsOverTime, compute_norms
-from walkaway.store import open_store
 
 DAYS = [datetime(2025, 5, 20) + timedelta(days=37 * n, hours=5 * n) for n in range(17)]
-
-
-@pytest.fixture(scope="module")
-def sample() -> Pipeline:
-    store = open_store("sqlite://")
-    import_files(store, *sample_files(), format="generic")
-    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
-    store.close()
-    return pipeline
 
 
 def _awkward(pipeline: Pipeline) -> Pipeline:
@@ -60,26 +48,26 @@ def _awkward(pipeline: Pipeline) -> Pipeline:
 
 @pytest.mark.parametrize("awkward", [False, True], ids=["sample", "awkward"])
 def test_the_norms_of_every_day_are_those_learned_on_that_day(
-    sample: Pipeline, awkward: bool
+    sample_pipeline: Pipeline, awkward: bool
 ) -> None:
-    pipeline = _awkward(sample) if awkward else sample
+    pipeline = _awkward(sample_pipeline) if awkward else sample_pipeline
     policy = load_policy()
     over_time = NormsOverTime(pipeline, policy)
     for day in DAYS:
         assert over_time.at(day).to_dict() == compute_norms(pipeline, day, policy).to_dict(), day
 
 
-def test_an_undated_close_learns_each_day_afresh(sample: Pipeline) -> None:
+def test_an_undated_close_learns_each_day_afresh(sample_pipeline: Pipeline) -> None:
     """A won deal without a close date is closed on every day: its life cannot be cut
     at a close, so each day's norms are learned from that day's pipeline."""
-    won = sample.deals.filter(pl.col("outcome") == "won")["deal_id"][0]
-    deals = sample.deals.with_columns(
+    won = sample_pipeline.deals.filter(pl.col("outcome") == "won")["deal_id"][0]
+    deals = sample_pipeline.deals.with_columns(
         pl.when(pl.col("deal_id") == won)
         .then(None)
         .otherwise(pl.col("closed_at"))
         .alias("closed_at")
     )
-    pipeline = Pipeline(deals, sample.activities)
+    pipeline = Pipeline(deals, sample_pipeline.activities)
     policy = load_policy()
     over_time = NormsOverTime(pipeline, policy)
     for day in DAYS[3::4]:
@@ -107,12 +95,12 @@ def _logged_before_creation(pipeline: Pipeline) -> Pipeline:
 
 
 @pytest.mark.parametrize("kind", ["sample", "awkward", "logged before creation"])
-def test_the_norms_on_a_day_need_no_snapshot(sample: Pipeline, kind: str) -> None:
+def test_the_norms_on_a_day_need_no_snapshot(sample_pipeline: Pipeline, kind: str) -> None:
     """:meth:`NormsOverTime.on` (the hours and whether anything is logged, read without
     a snapshot) gives each day's norms, as :meth:`NormsOverTime.at` and a day's
     :func:`compute_norms` do."""
-    pipeline = {"sample": sample, "awkward": _awkward(sample)}.get(kind)
-    pipeline = pipeline or _logged_before_creation(sample)
+    pipeline = {"sample": sample_pipeline, "awkward": _awkward(sample_pipeline)}.get(kind)
+    pipeline = pipeline or _logged_before_creation(sample_pipeline)
     policy = load_policy()
     over_time = NormsOverTime(pipeline, policy)
     days = [DAYS[0], *DAYS, DAYS[0] + timedelta(days=3, hours=12)]

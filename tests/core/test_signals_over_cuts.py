@@ -14,23 +14,11 @@ from polars.testing import assert_frame_equal
 
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
-from walkaway.service import import_files, sample_files
-from walkaway.service.reading import load_pipeline
 from walkaway.signals.frame import signals_from_snapshot, signals_over_cuts
 from walkaway.signals.norms import Norms, compute_norms
 from walkaway.signals.snapshot import take_snapshot
-from walkaway.store import open_store
 
 CUTS = [datetime(2025, 9, 1) + timedelta(days=23 * n, hours=7 * n) for n in range(14)]
-
-
-@pytest.fixture(scope="module")
-def sample() -> Pipeline:
-    store = open_store("sqlite://")
-    import_files(store, *sample_files(), format="generic")
-    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
-    store.close()
-    return pipeline
 
 
 def _per_cut(pipeline: Pipeline, ids: list[str]) -> tuple[list[pl.DataFrame], list[Norms]]:
@@ -44,11 +32,15 @@ def _per_cut(pipeline: Pipeline, ids: list[str]) -> tuple[list[pl.DataFrame], li
 
 
 @pytest.mark.parametrize("shuffled", [False, True])
-def test_every_cut_in_one_frame_equals_a_snapshot_per_cut(sample: Pipeline, shuffled: bool) -> None:
+def test_every_cut_in_one_frame_equals_a_snapshot_per_cut(
+    sample_pipeline: Pipeline, shuffled: bool
+) -> None:
     policy = load_policy()
-    pipeline = sample
+    pipeline = sample_pipeline
     if shuffled:  # activities in no deal order: grouped by id rather than by runs
-        pipeline = Pipeline(sample.deals, sample.activities.sample(fraction=1.0, seed=7))
+        pipeline = Pipeline(
+            sample_pipeline.deals, sample_pipeline.activities.sample(fraction=1.0, seed=7)
+        )
     ids = pipeline.deals["deal_id"].to_list()[::3]
     expected, norms = _per_cut(pipeline, ids)
     found = signals_over_cuts(pipeline, CUTS, policy, norms, ids)
@@ -58,22 +50,22 @@ def test_every_cut_in_one_frame_equals_a_snapshot_per_cut(sample: Pipeline, shuf
         assert_frame_equal(got, want, check_exact=True)
 
 
-def test_a_deal_open_at_some_cuts_only(sample: Pipeline) -> None:
+def test_a_deal_open_at_some_cuts_only(sample_pipeline: Pipeline) -> None:
     """A deal lost between two cuts is read at the cuts before its loss (open then, its
     stage that of its last stage change) and not after."""
     policy = load_policy()
-    lost = sample.deals.filter(
+    lost = sample_pipeline.deals.filter(
         (pl.col("outcome") == "lost") & pl.col("closed_at").is_between(CUTS[3], CUTS[-3])
     )
     ids = lost["deal_id"].to_list()[:5]
     assert ids
-    expected, norms = _per_cut(sample, ids)
-    found = signals_over_cuts(sample, CUTS, policy, norms, ids)
+    expected, norms = _per_cut(sample_pipeline, ids)
+    found = signals_over_cuts(sample_pipeline, CUTS, policy, norms, ids)
     counts = [f.height for f in found]
     assert counts == [f.height for f in expected] and max(counts) > min(counts)
     for got, want in zip(found, expected, strict=True):
         assert_frame_equal(got, want, check_exact=True)
 
 
-def test_no_cuts_no_frames(sample: Pipeline) -> None:
-    assert signals_over_cuts(sample, [], load_policy(), [], ["D-1001"]) == []
+def test_no_cuts_no_frames(sample_pipeline: Pipeline) -> None:
+    assert signals_over_cuts(sample_pipeline, [], load_policy(), [], ["D-1001"]) == []

@@ -16,49 +16,37 @@ import pytest
 from walkaway.decision.assess import assess_frame
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
-from walkaway.service import import_files, sample_files
-from walkaway.service.reading import load_pipeline
-from walkaway.store import open_store
 
 ahead = importlib.import_module("walkaway.decision.ahead")
 DAYS = [datetime(2026, 3, 2, 9) + timedelta(days=41 * n, hours=7 * n) for n in range(6)]
 
 
-@pytest.fixture(scope="module")
-def sample() -> Pipeline:
-    store = open_store("sqlite://")
-    import_files(store, *sample_files(), format="generic")
-    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
-    store.close()
-    return pipeline
-
-
 @pytest.mark.parametrize("as_of", DAYS, ids=[f"{d:%Y-%m-%d}" for d in DAYS])
 def test_every_monday_at_once_reads_the_dates_the_halving_finds(
-    sample: Pipeline, as_of: datetime, monkeypatch: pytest.MonkeyPatch
+    sample_pipeline: Pipeline, as_of: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = load_policy(None)
     monkeypatch.setattr(ahead, "GRID_ROWS", 0)
-    halved = assess_frame(sample, as_of, policy)
+    halved = assess_frame(sample_pipeline, as_of, policy)
     monkeypatch.setattr(ahead, "GRID_ROWS", 10**9)
-    gridded = assess_frame(sample, as_of, policy)
+    gridded = assess_frame(sample_pipeline, as_of, policy)
     assert halved["walk_away_on"].is_not_null().sum() > 0  # some deal crosses within a year
     assert gridded.equals(halved)
 
 
 def test_one_deal_alone_reads_the_date_it_has_among_all(
-    sample: Pipeline, monkeypatch: pytest.MonkeyPatch
+    sample_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A deal assessed alone (on the grid) has the date the whole pipeline's assessment
     gives it when only the halving's Mondays are looked at (as a review of many deals)."""
     policy = load_policy(None)
     as_of = DAYS[-1]
     alone = {
-        deal_id: assess_frame(sample, as_of, policy, deal_ids=[deal_id])
-        for deal_id in assess_frame(sample, as_of, policy)["deal_id"]
+        deal_id: assess_frame(sample_pipeline, as_of, policy, deal_ids=[deal_id])
+        for deal_id in assess_frame(sample_pipeline, as_of, policy)["deal_id"]
     }
     monkeypatch.setattr(ahead, "GRID_ROWS", 0)
-    everyone = assess_frame(sample, as_of, policy)
+    everyone = assess_frame(sample_pipeline, as_of, policy)
     assert everyone["walk_away_on"].is_not_null().sum() > 0
     for row in everyone.iter_rows(named=True):
         assert alone[row["deal_id"]].row(0, named=True) == row

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-import pytest
 from polars.testing import assert_frame_equal
 
 from walkaway.decision.assess import assess_frame
@@ -15,18 +14,6 @@ from walkaway.journal.loss.team import team_grid
 from walkaway.journal.loss.timeline import TIMELINE_SCHEMA, assess_cuts, deal_cuts
 from walkaway.models import Pipeline
 from walkaway.policy import Policy, load_policy
-from walkaway.service import import_files, sample_files
-from walkaway.service.reading import load_pipeline
-from walkaway.store import open_store
-
-
-@pytest.fixture(scope="module")
-def sample() -> Pipeline:
-    store = open_store("sqlite://")
-    import_files(store, *sample_files(), format="generic")
-    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
-    store.close()
-    return pipeline
 
 
 def _one_cut_at_a_time(
@@ -54,34 +41,34 @@ def _one_cut_at_a_time(
     return pl.concat(parts, how="vertical_relaxed").cast(TIMELINE_SCHEMA).sort("deal_id", "cut")  # type: ignore[arg-type]
 
 
-def test_the_replay_equals_an_assessment_per_cut(sample: Pipeline) -> None:
+def test_the_replay_equals_an_assessment_per_cut(sample_pipeline: Pipeline) -> None:
     policy = load_policy()
-    closed = sample.deals.filter(pl.col("outcome") != "open")
+    closed = sample_pipeline.deals.filter(pl.col("outcome") != "open")
     assert closed.height > 100  # norms and base rates learned from history, not the policy
     start, end = closed["created_at"].min(), closed["closed_at"].max()
     cuts, _ = team_grid(start, end, 7)  # type: ignore[arg-type]
     ids = closed["deal_id"].to_list()
-    replayed = assess_cuts(sample, cuts, policy, deal_ids=ids)
-    expected = _one_cut_at_a_time(sample, cuts, policy, ids)
+    replayed = assess_cuts(sample_pipeline, cuts, policy, deal_ids=ids)
+    expected = _one_cut_at_a_time(sample_pipeline, cuts, policy, ids)
     assert replayed.height > 50 and replayed["recommendation"].n_unique() > 1
     assert_frame_equal(replayed, expected, check_exact=True)
 
 
-def test_one_deals_replay_equals_an_assessment_per_cut(sample: Pipeline) -> None:
+def test_one_deals_replay_equals_an_assessment_per_cut(sample_pipeline: Pipeline) -> None:
     """A single deal's replay (what a loss review runs: its own activities and the
     columns the norms read, snapshot per cut) reads it as a whole assessment does."""
     policy = load_policy()
-    lost = sample.deals.filter(pl.col("outcome") == "lost").sort("deal_id")
+    lost = sample_pipeline.deals.filter(pl.col("outcome") == "lost").sort("deal_id")
     busiest = (
-        sample.activities.join(lost.select("deal_id"), on="deal_id", how="semi")
+        sample_pipeline.activities.join(lost.select("deal_id"), on="deal_id", how="semi")
         .group_by("deal_id")
         .len()
         .sort("len", "deal_id", descending=[True, False])
     )
     deal = lost.filter(pl.col("deal_id") == busiest["deal_id"][0]).row(0, named=True)
-    acts = sample.activities.filter(pl.col("deal_id") == deal["deal_id"])
+    acts = sample_pipeline.activities.filter(pl.col("deal_id") == deal["deal_id"])
     cuts = deal_cuts(deal["created_at"], deal["closed_at"], acts["at"].to_list(), max_cuts=6)
-    replayed = assess_cuts(sample, cuts, policy, deal_ids=[deal["deal_id"]])
-    expected = _one_cut_at_a_time(sample, cuts, policy, [deal["deal_id"]])
+    replayed = assess_cuts(sample_pipeline, cuts, policy, deal_ids=[deal["deal_id"]])
+    expected = _one_cut_at_a_time(sample_pipeline, cuts, policy, [deal["deal_id"]])
     assert replayed.height == len(cuts) >= 3
     assert_frame_equal(replayed, expected, check_exact=True)

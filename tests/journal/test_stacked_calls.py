@@ -19,22 +19,10 @@ from walkaway.journal.loss.timeline import assess_cuts, deal_cuts
 from walkaway.learning.prior import aged_spans
 from walkaway.models import Pipeline
 from walkaway.policy import load_policy
-from walkaway.service import import_files, sample_files
-from walkaway.service.reading import load_pipeline
-from walkaway.store import open_store
-
-
-@pytest.fixture(scope="module")
-def sample() -> Pipeline:
-    store = open_store("sqlite://")
-    import_files(store, *sample_files(), format="generic")
-    pipeline = load_pipeline(store, datetime(2100, 1, 1), columnar=False)
-    store.close()
-    return pipeline
 
 
 def _both_ways(
-    monkeypatch: pytest.MonkeyPatch, sample: Pipeline, cuts: list[datetime], ids: list[str]
+    monkeypatch: pytest.MonkeyPatch, sample_pipeline: Pipeline, cuts: list[datetime], ids: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     policy = load_policy()
     stacked: list[Any] = []
@@ -45,33 +33,33 @@ def _both_ways(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(timeline, "calls_over_looks", spy)
-    together = assess_cuts(sample, cuts, policy, deal_ids=ids)
+    together = assess_cuts(sample_pipeline, cuts, policy, deal_ids=ids)
     assert stacked  # the stacked path was taken
     monkeypatch.setattr(timeline, "stackable", lambda models: False)
-    one_at_a_time = assess_cuts(sample, cuts, policy, deal_ids=ids)
+    one_at_a_time = assess_cuts(sample_pipeline, cuts, policy, deal_ids=ids)
     assert len(stacked) == 1  # and not the second time
     return together, one_at_a_time
 
 
 def test_every_cut_in_one_frame_equals_a_cut_at_a_time(
-    monkeypatch: pytest.MonkeyPatch, sample: Pipeline
+    monkeypatch: pytest.MonkeyPatch, sample_pipeline: Pipeline
 ) -> None:
-    closed = sample.deals.filter(pl.col("outcome") != "open")
+    closed = sample_pipeline.deals.filter(pl.col("outcome") != "open")
     cuts, _ = team_grid(closed["created_at"].min(), closed["closed_at"].max(), 12)  # type: ignore[arg-type]
-    together, alone = _both_ways(monkeypatch, sample, cuts, closed["deal_id"].to_list())
+    together, alone = _both_ways(monkeypatch, sample_pipeline, cuts, closed["deal_id"].to_list())
     assert together.height > 100 and together["recommendation"].n_unique() == 3
     assert together["cut"].n_unique() > 8
     assert_frame_equal(together, alone, check_exact=True)
 
 
 def test_one_deal_in_one_frame_equals_a_cut_at_a_time(
-    monkeypatch: pytest.MonkeyPatch, sample: Pipeline
+    monkeypatch: pytest.MonkeyPatch, sample_pipeline: Pipeline
 ) -> None:
-    lost = sample.deals.filter(pl.col("outcome") == "lost").sort("created_at")
+    lost = sample_pipeline.deals.filter(pl.col("outcome") == "lost").sort("created_at")
     deal = lost.row(0, named=True)
-    acts = sample.activities.filter(pl.col("deal_id") == deal["deal_id"])
+    acts = sample_pipeline.activities.filter(pl.col("deal_id") == deal["deal_id"])
     cuts = deal_cuts(deal["created_at"], deal["closed_at"], acts["at"].to_list())
-    together, alone = _both_ways(monkeypatch, sample, cuts, [deal["deal_id"]])
+    together, alone = _both_ways(monkeypatch, sample_pipeline, cuts, [deal["deal_id"]])
     assert together.height == len(cuts) >= 3
     assert_frame_equal(together, alone, check_exact=True)
 
