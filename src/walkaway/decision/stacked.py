@@ -25,7 +25,7 @@ from walkaway.learning.prior import NOT_IN_THE_ODDS, PriorModel, overdue_spans
 from walkaway.models import Severity
 from walkaway.policy import Policy
 from walkaway.probability import CEILING, FLOOR
-from walkaway.signals.norms import POLICY, grouped_in_runs
+from walkaway.signals.norms import chosen_yield, grouped_in_runs
 
 LOOK = "_look"
 CALL_COLUMNS = (
@@ -246,12 +246,4 @@ def _with_yields(signals: pl.DataFrame, looks: Sequence[Look]) -> pl.DataFrame:
         .join(team, on=[LOOK, "currency"], how="left", maintain_order="left")
         .join(fallback, on=LOOK, how="left", maintain_order="left")
     )
-    return joined.with_columns(
-        pl.coalesce("owner_yield", "team_yield", "_policy_yield").alias("yield_per_hour"),
-        pl.when(pl.col("owner_yield").is_not_null())
-        .then(pl.lit("owner"))
-        .when(pl.col("team_yield").is_not_null())
-        .then(pl.lit("team"))
-        .otherwise(pl.lit(POLICY))
-        .alias("yield_source"),
-    )
+    return joined.with_columns(chosen_yield(pl.col("_policy_yield")))

@@ -51,6 +51,21 @@ _DTYPES: dict[str, pl.DataType] = {
 }
 
 
+def chosen_yield(fallback: pl.Expr) -> list[pl.Expr]:
+    """``yield_per_hour`` and ``yield_source`` from the columns ``owner_yield`` and
+    ``team_yield``: the rep's own when there is one (``owner``), else the team's
+    (``team``), else ``fallback`` (``policy``)."""
+    return [
+        pl.coalesce("owner_yield", "team_yield", fallback).alias("yield_per_hour"),
+        pl.when(pl.col("owner_yield").is_not_null())
+        .then(pl.lit("owner"))
+        .when(pl.col("team_yield").is_not_null())
+        .then(pl.lit("team"))
+        .otherwise(pl.lit(POLICY))
+        .alias("yield_source"),
+    ]
+
+
 @dataclass(frozen=True, eq=False)
 class Norms:
     """The team's norms as of a date, with the policy filling in where history is thin.
@@ -100,15 +115,7 @@ class Norms:
         joined = frame.join(
             self.owner_yield, on=["owner", "currency"], how="left", maintain_order="left"
         ).join(team, on="currency", how="left", maintain_order="left")
-        return joined.with_columns(
-            pl.coalesce("owner_yield", "team_yield", pl.lit(policy)).alias("yield_per_hour"),
-            pl.when(pl.col("owner_yield").is_not_null())
-            .then(pl.lit("owner"))
-            .when(pl.col("team_yield").is_not_null())
-            .then(pl.lit("team"))
-            .otherwise(pl.lit(POLICY))
-            .alias("yield_source"),
-        ).drop("owner_yield", "team_yield")
+        return joined.with_columns(chosen_yield(pl.lit(policy))).drop("owner_yield", "team_yield")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data that :meth:`from_dict` turns back into equal norms (floats
