@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from walkaway.models import ActivityKind, ActivityStatus, Direction
-from walkaway.signals.snapshot import by_deal, drop_group, group_id
+from walkaway.signals.snapshot import DEAL_GROUP, by_deal, drop_group, group_id
 
 CLOSE_DATE_MOVED = (
     r"(?i)close[ _-]?date.*(\b(moved|pushed|slipped|postponed|delayed|changed)\b|\bfrom\b.+\bto\b)"
@@ -52,11 +52,21 @@ def criterion_column(name: str) -> str:
 def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl.DataFrame:
     """One row per deal with activities. ``phrases`` maps a criterion to the text whose
     mention in an activity's detail meets it (``mutual_plan`` -> ``mutual plan``)."""
-    acts = activities.filter(pl.col("kind") != ActivityKind.STAGE_CHANGE).with_columns(
-        pl.col("detail").fill_null("").alias("detail"),
-        pl.col("direction").fill_null(Direction.INTERNAL).alias("direction"),
+    acts = activities.filter(pl.col("kind") != ActivityKind.STAGE_CHANGE).select(
+        "deal_id",
+        "at",
+        "kind",
+        pl.col("direction").fill_null(Direction.INTERNAL),
+        "status",
+        "hours",
+        pl.col("detail").fill_null(""),
     )
-    acts, group = by_deal(_with_note_columns(acts))
+    acts, group = by_deal(_with_note_columns(acts, phrases))
+    # Every aggregation reads a column made beforehand over all rows at once: a
+    # condition that reads the group's own aggregate (after the buyer's last reply) or
+    # a filtered column would be worked out group by group.
+    keys = dict.fromkeys([group, "deal_id"])  # the id once when it is the group
+    acts = _with_last_inbound(acts, group).select(*keys, *_row_signals(phrases))
     aggregated = acts.group_by(group).agg(
         *([] if group == "deal_id" else group_id()),
         *_responsiveness(),
@@ -71,33 +81,104 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
     return drop_group(aggregated)
 
 
+LAST_INBOUND = "_last_inbound_at"
+
+
+def _with_last_inbound(acts: pl.DataFrame, group: str) -> pl.DataFrame:
+    """``acts`` with each row's deal's last inbound moment (null: the buyer never
+    replied): aggregated once, then put back on the rows, by position when ``group``
+    numbers the deals' runs (:func:`by_deal`), else by joining on the id."""
+    inbound_at = pl.when(pl.col("direction") == Direction.INBOUND).then(pl.col("at"))
+    last = acts.group_by(group, maintain_order=True).agg(inbound_at.max().alias(LAST_INBOUND))
+    if group == DEAL_GROUP:  # the runs are numbered 0, 1, 2, ... in row order
+        return acts.with_columns(last[LAST_INBOUND].gather(acts[DEAL_GROUP]))
+    return acts.join(last, on=group, how="left", maintain_order="left")
+
+
+# What each row says, as a column per aggregation (:func:`_row_signals`).
+INBOUND, OUTBOUND, WAITING, WAITING_AT = "_inbound", "_outbound", "_waiting", "_waiting_at"
+NO_SHOW, RESCHEDULED, SENT, SENT_AT, UNANSWERED = (
+    "_no_show",
+    "_rescheduled",
+    "_sent",
+    "_sent_at",
+    "_unanswered",
+)
+
+
+def _row_signals(phrases: Mapping[str, str]) -> list[pl.Expr | str]:
+    """The columns :func:`activity_signals` aggregates, one row an activity: the
+    direction and status counted, the moments kept where a condition holds (null
+    elsewhere, which ``min`` and ``max`` pass over as a filter would drop them)."""
+    direction, at, status = pl.col("direction"), pl.col("at"), pl.col("status")
+    since = (at > pl.col(LAST_INBOUND)).fill_null(True)
+    waiting = (direction == Direction.OUTBOUND) & since
+    sent = (pl.col("kind") == ActivityKind.PROPOSAL) & (direction != Direction.INBOUND)
+    met = {**ACTIVITY_CRITERIA, **{name: pl.col(_phrase_column(name)) for name in phrases}}
+    return [
+        "at",
+        "hours",
+        LAST_INBOUND,
+        (direction == Direction.INBOUND).alias(INBOUND),
+        (direction == Direction.OUTBOUND).alias(OUTBOUND),
+        waiting.alias(WAITING),
+        pl.when(waiting).then(at).alias(WAITING_AT),
+        (status == ActivityStatus.NO_SHOW).alias(NO_SHOW),
+        (status == ActivityStatus.RESCHEDULED).alias(RESCHEDULED),
+        sent.alias(SENT),
+        pl.when(sent).then(at).alias(SENT_AT),
+        (sent & since).alias(UNANSWERED),
+        "is_push",
+        "is_reneg",
+        "amount_from",
+        *[pl.when(m).then(at).alias(criterion_column(name)) for name, m in met.items()],
+    ]
+
+
 # Words one of the note patterns needs (ASCII case aside): a note in ASCII with none of
 # them matches none of the patterns, so only the few notes that have one (or any other
 # character, which a pattern's Unicode case folding might read as one) are searched.
 NOTE_WORDS = ("close", "amount", "negotiat", "terms", "reopen")
 
 
-def _with_note_columns(acts: pl.DataFrame) -> pl.DataFrame:
-    """``acts`` with ``is_push``, ``is_reneg`` and ``amount_from`` read from the notes:
-    the patterns run only on the rows holding one of :data:`NOTE_WORDS`."""
+def _phrase_column(name: str) -> str:
+    return f"_mentions_{name}"
+
+
+def _with_note_columns(
+    acts: pl.DataFrame, phrases: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """``acts`` with ``is_push``, ``is_reneg`` and ``amount_from`` read from the notes,
+    and whether each of ``phrases`` is mentioned (any case): the patterns run only on
+    the rows holding one of :data:`NOTE_WORDS` or of the phrases, or a character
+    outside ASCII."""
+    phrases = phrases or {}
     detail = pl.col("detail")
-    candidate = detail.str.contains_any(list(NOTE_WORDS), ascii_case_insensitive=True)
-    candidate = candidate | detail.str.contains(r"[^\x00-\x7F]")
+    mentions = [
+        detail.str.to_lowercase().str.contains(phrase, literal=True).alias(_phrase_column(name))
+        for name, phrase in phrases.items()
+    ]
+    words = list(NOTE_WORDS)
+    plain = all(p.isascii() and p for p in phrases.values())
+    if plain:  # an ASCII note holds an ASCII phrase, lower-cased, only if it holds it in any case
+        words += [p for p in phrases.values() if p not in words]
+    candidate = detail.str.contains_any(words, ascii_case_insensitive=True)
+    # a character outside ASCII takes more than one byte
+    candidate = candidate | (detail.str.len_bytes() != detail.str.len_chars())
     acts = acts.with_columns(candidate.alias("_note"))
-    found = acts.filter("_note").select(_note_columns())
+    found = acts.filter("_note").select(*_note_columns(), *(mentions if plain else []))
     nothing = [
         pl.lit(False).alias("is_push"),
         pl.lit(False).alias("is_reneg"),
         pl.lit(None, pl.Float64).alias("amount_from"),
+        *([pl.lit(False).alias(_phrase_column(n)) for n in phrases] if plain else mentions),
     ]
+    filled = acts.drop("_note").with_columns(nothing)
     if found.height == 0:
-        return acts.drop("_note").with_columns(nothing)
+        return filled
     # scatter the found values back into their rows, in order
     where = acts.with_row_index("_row").filter("_note")["_row"]
-    filled = acts.drop("_note").with_columns(nothing)
-    return filled.with_columns(
-        filled[name].scatter(where, found[name]) for name in ("is_push", "is_reneg", "amount_from")
-    )
+    return filled.with_columns(filled[name].scatter(where, found[name]) for name in found.columns)
 
 
 def _note_columns() -> list[pl.Expr]:
@@ -114,29 +195,22 @@ def _note_columns() -> list[pl.Expr]:
 
 
 def _responsiveness() -> list[pl.Expr]:
-    direction, at, status = pl.col("direction"), pl.col("at"), pl.col("status")
-    last_inbound = at.filter(direction == Direction.INBOUND).max()
-    since = (at > last_inbound).fill_null(True)
-    waiting = (direction == Direction.OUTBOUND) & since
     return [
-        last_inbound.alias("last_inbound_at"),
-        (direction == Direction.INBOUND).sum().alias("inbound_touches"),
-        (direction == Direction.OUTBOUND).sum().alias("outbound_touches"),
-        waiting.sum().alias("outbound_since_inbound"),
-        at.filter(waiting).min().alias("waiting_since"),
-        (status == ActivityStatus.NO_SHOW).sum().alias("no_shows"),
-        (status == ActivityStatus.RESCHEDULED).sum().alias("reschedules"),
+        pl.col(LAST_INBOUND).first().alias("last_inbound_at"),
+        pl.col(INBOUND).sum().alias("inbound_touches"),
+        pl.col(OUTBOUND).sum().alias("outbound_touches"),
+        pl.col(WAITING).sum().alias("outbound_since_inbound"),
+        pl.col(WAITING_AT).min().alias("waiting_since"),
+        pl.col(NO_SHOW).sum().alias("no_shows"),
+        pl.col(RESCHEDULED).sum().alias("reschedules"),
     ]
 
 
 def _proposals() -> list[pl.Expr]:
-    direction, at = pl.col("direction"), pl.col("at")
-    sent = (pl.col("kind") == ActivityKind.PROPOSAL) & (direction != Direction.INBOUND)
-    last_inbound = at.filter(direction == Direction.INBOUND).max()
     return [
-        sent.sum().alias("proposals_sent"),
-        at.filter(sent).max().alias("last_proposal_at"),
-        (sent & (at > last_inbound).fill_null(True)).sum().alias("proposals_unanswered"),
+        pl.col(SENT).sum().alias("proposals_sent"),
+        pl.col(SENT_AT).max().alias("last_proposal_at"),
+        pl.col(UNANSWERED).sum().alias("proposals_unanswered"),
     ]
 
 
@@ -149,14 +223,5 @@ def _notes() -> list[pl.Expr]:
 
 
 def _criteria(phrases: Mapping[str, str]) -> list[pl.Expr]:
-    at = pl.col("at")
-    exprs = [
-        at.filter(met).min().alias(criterion_column(n)) for n, met in ACTIVITY_CRITERIA.items()
-    ]
-    if phrases:
-        lower = pl.col("detail").str.to_lowercase()
-        exprs += [
-            at.filter(lower.str.contains(phrase, literal=True)).min().alias(criterion_column(n))
-            for n, phrase in phrases.items()
-        ]
-    return exprs
+    names = [*ACTIVITY_CRITERIA, *phrases]
+    return [pl.col(criterion_column(n)).min() for n in names]
