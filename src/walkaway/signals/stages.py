@@ -57,20 +57,19 @@ def stage_signals(activities: pl.DataFrame, deals: pl.DataFrame, policy: Policy)
         .sort("deal_id", "at", maintain_order=True)
         .with_columns(stage_index_expr(pl.col("key"), policy).alias("idx"))
     )
-    key, idx = pl.col("key"), pl.col("idx")
-    new_run = (key != key.shift(1)).fill_null(True)
-    left = [
-        pl.col("at").filter(idx > i).min().alias(_left_column(i))
-        for i, s in enumerate(policy.stages)
-        if s.exit_criteria
-    ]
     rows, group = by_deal(rows)
-    history = rows.group_by(group).agg(
-        *([] if group == "deal_id" else group_id()),
-        pl.col("stage").last().alias("last_stage"),
-        pl.col("at").filter(new_run).last().alias("entered_at"),
-        (idx < idx.forward_fill().shift(1)).sum().alias("stage_regressions"),
-        *left,
+    left = [pl.col(_left_column(i)).min() for i, s in enumerate(policy.stages) if s.exit_criteria]
+    history = (
+        rows.select(*dict.fromkeys([group, "deal_id"]), "stage", *_stage_moves(policy, group))
+        .group_by(group)
+        .agg(
+            *([] if group == "deal_id" else group_id()),
+            pl.col("stage").last().alias("last_stage"),
+            # the rows are in time order within a deal: the last run's start is the latest
+            pl.col(ENTERED).max().alias("entered_at"),
+            pl.col(REGRESSION).sum().alias("stage_regressions"),
+            *left,
+        )
     )
     frame = deals.join(drop_group(history), on="deal_id", how="left")
     stage = pl.coalesce("last_stage", "stage")
@@ -80,6 +79,32 @@ def stage_signals(activities: pl.DataFrame, deals: pl.DataFrame, policy: Policy)
         pl.coalesce("entered_at", "created_at").alias("stage_entered_at"),
         pl.col("stage_regressions").fill_null(0),
     ).with_columns(stage_index_expr(pl.col("stage_key"), policy).alias("stage_index"))
+
+
+ENTERED, REGRESSION = "_entered_at", "_regression"
+
+
+def _stage_moves(policy: Policy, group: str) -> list[pl.Expr]:
+    """Per stage change (rows in deal and time order), worked out over all rows at once
+    rather than deal by deal: when a run of the same stage starts (``ENTERED``, null
+    elsewhere), whether it moves back to an earlier stage of the policy than the last
+    known one before it in the deal (``REGRESSION``), and the moment for each stage with
+    exit criteria that the deal has moved past it (null before)."""
+    key, idx, at, deal = pl.col("key"), pl.col("idx"), pl.col("at"), pl.col(group)
+    first_of_deal = (deal != deal.shift(1)).fill_null(True)
+    new_run = (key != key.shift(1)).fill_null(True) | first_of_deal
+    # the last stage index known before each row, and the deal it was known in
+    known, known_in = idx.forward_fill(), pl.when(idx.is_not_null()).then(deal).forward_fill()
+    before = pl.when(known_in.shift(1) == deal).then(known.shift(1))
+    return [
+        pl.when(new_run).then(at).alias(ENTERED),
+        (idx < before).alias(REGRESSION),
+        *[
+            pl.when(idx > i).then(at).alias(_left_column(i))
+            for i, s in enumerate(policy.stages)
+            if s.exit_criteria
+        ],
+    ]
 
 
 def skipped_step_conditions(policy: Policy, as_of: datetime | pl.Expr) -> list[tuple[pl.Expr, str]]:
