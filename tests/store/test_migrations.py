@@ -28,14 +28,14 @@ def test_the_newest_file_is_alembics_only_head(store: Store) -> None:
 
 
 def test_a_store_at_the_head_is_not_migrated_again(store: Store) -> None:
-    assert stored_revision(store.engine) == head_revision()
+    assert stored_revision(store) == head_revision()
     assert store.is_current()
 
 
 def test_a_new_database_has_no_revision(tmp_path: object) -> None:
-    engine = sa.create_engine(f"sqlite:///{tmp_path}/empty.db")
-    assert stored_revision(engine) is None
-    engine.dispose()
+    empty = open_store(f"sqlite:///{tmp_path}/empty.db", migrate=False)
+    assert stored_revision(empty) is None
+    empty.close()
 
 
 def test_creating_the_schema_is_all_or_nothing(store_url: str) -> None:

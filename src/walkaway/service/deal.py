@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import sqlalchemy as sa
 
+from walkaway import lazy
 from walkaway.bounds import out_of_bounds, without
 from walkaway.decision.assess import assess_frame, assessments_from_frame
 from walkaway.decision.messages import draft_exit_message, pursue_warning, tone_of
@@ -26,9 +26,16 @@ from walkaway.service.norms import norms_key, team_norms
 from walkaway.service.pipeline import current_policy
 from walkaway.service.review import with_human_decisions
 from walkaway.store import Store
-from walkaway.store.frames import activity_rows, load_activities, load_deals, one_of
-from walkaway.store.schema import deals
+from walkaway.store.frames import activity_rows, load_activities, load_deals, one_deal, one_of
 from walkaway.wording import printable
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 
 @dataclass(frozen=True)
@@ -52,16 +59,15 @@ def unknown_deal(deal_id: str) -> NotFound:
     return NotFound(f"no deal with id {deal_id!r}; `walkaway deals` lists the stored ones")
 
 
-def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> pl.DataFrame:
-    """The deal's row, if it existed at ``as_of``."""
-    with store.connect() as conn:
-        stored = load_deals(conn, deals.c.deal_id == deal_id)
+def _stored_deal(store: Store, deal_id: str, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deal's row, if it existed at ``as_of``, and its activities before then."""
+    stored, timeline = one_deal(store, deal_id, as_of)
     if stored.height == 0:
         raise unknown_deal(deal_id)
     created = stored["created_at"][0]
     if created >= as_utc_naive(as_of):
         raise _created_later(deal_id, created, as_of)
-    return stored
+    return stored, timeline
 
 
 def _created_later(deal_id: str, created: datetime, as_of: datetime) -> Conflict:
@@ -73,23 +79,24 @@ def _created_later(deal_id: str, created: datetime, as_of: datetime) -> Conflict
 
 def deal_owner(store: Store, deal_id: str) -> str | None:
     """The stored owner of a deal (None when it has none); NotFound when there is no deal."""
-    with store.connect() as conn:
-        row = conn.execute(sa.select(deals.c.owner).where(deals.c.deal_id == deal_id)).first()
-    if row is None:
+    with store.rows() as rows:
+        found = rows("SELECT owner FROM deals WHERE deal_id = ?", (deal_id,))
+    if not found:
         raise unknown_deal(deal_id)
-    return None if row[0] is None else str(row[0])
+    return None if found[0][0] is None else str(found[0][0])
 
 
 def _assess_stored(
-    store: Store, stored: pl.DataFrame, as_of: datetime, *, readiness: bool = False
+    store: Store,
+    stored: pl.DataFrame,
+    timeline: pl.DataFrame,
+    as_of: datetime,
+    *,
+    readiness: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame, Policy, str]:
-    """The assessment of the ``stored`` deal rows as of ``as_of`` (with the team's norms,
-    cached for the day), their activities before it, and the policy used. Only these
-    deals' activities are read, once the norms of the day are cached; and the line
-    naming the model that made the calls."""
-    ids = stored["deal_id"].to_list()
-    with store.connect() as conn:
-        timeline = load_activities(conn, deal_ids=ids, before=as_of)
+    """The assessment of the ``stored`` deal rows as of ``as_of`` on their activities
+    before it (with the team's norms, cached for the day), those activities, and the
+    policy used; and the line naming the model that made the calls."""
     stored, timeline = _within_bounds(stored, timeline)
     policy = current_policy(store)
     found = model_for(store, as_of)
@@ -155,12 +162,10 @@ def show(
     stored row and its activities are read.
     """
     if reviewed is not None:
-        with store.connect() as conn:
-            stored = load_deals(conn, deals.c.deal_id == deal_id)
-            timeline = load_activities(conn, deal_ids=[deal_id], before=as_of)
+        stored, timeline = one_deal(store, deal_id, as_of)
         return _view_of(reviewed, stored.row(0, named=True), timeline)
-    stored = _stored_deal(store, deal_id, as_of)
-    frame, timeline, _policy, said = _assess_stored(store, stored, as_of, readiness=True)
+    stored, timeline = _stored_deal(store, deal_id, as_of)
+    frame, timeline, _policy, said = _assess_stored(store, stored, timeline, as_of, readiness=True)
     row = stored.row(0, named=True)
     _check_open(frame, row, as_of)
     view = _view_of(with_human_decisions(store, frame, as_of), row, timeline)
@@ -170,8 +175,8 @@ def show(
 def assessment_of(store: Store, deal_id: str, as_of: datetime) -> Assessment:
     """The deal's assessment as :func:`show` has it, and nothing else (no stage
     readiness, no person's decision beside it): the numbers a decision records."""
-    stored = _stored_deal(store, deal_id, as_of)
-    frame, _timeline, _policy, _said = _assess_stored(store, stored, as_of)
+    stored, timeline = _stored_deal(store, deal_id, as_of)
+    frame, _timeline, _policy, _said = _assess_stored(store, stored, timeline, as_of)
     _check_open(frame, stored.row(0, named=True), as_of)
     return assessments_from_frame(frame)[0]
 
@@ -186,7 +191,7 @@ def assessments_of(
     its limit), without failing the others."""
     wanted = sorted(set(deal_ids))
     with store.connect() as conn:
-        stored = load_deals(conn, one_of(conn, deals.c.deal_id, wanted))
+        stored = load_deals(conn, one_of(conn, schema.deals.c.deal_id, wanted))
     rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
     moment = as_utc_naive(as_of)
     answers: dict[str, Assessment | WalkawayError] = {}
@@ -329,11 +334,12 @@ def exit_messages(
         return {}
     with store.connect() as conn:
         stored = load_deals(
-            conn, one_of(conn, deals.c.deal_id, wanted) & (deals.c.created_at < as_of)
+            conn, one_of(conn, schema.deals.c.deal_id, wanted) & (schema.deals.c.created_at < as_of)
         )
+        timeline = load_activities(conn, deal_ids=stored["deal_id"].to_list(), before=as_of)
     if stored.height == 0:
         return {}
-    frame, _timeline, policy, _said = _assess_stored(store, stored, as_of)
+    frame, _timeline, policy, _said = _assess_stored(store, stored, timeline, as_of)
     rows = {row["deal_id"]: row for row in stored.iter_rows(named=True)}
     return {
         assessment.deal_id: draft_exit_message(

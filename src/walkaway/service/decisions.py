@@ -10,31 +10,30 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-import sqlalchemy as sa
 
 from walkaway.journal.scorecard import DECISION_SCHEMA
 from walkaway.models import DATETIME
 from walkaway.store import Store
-from walkaway.store.frames import read_frame
-from walkaway.store.schema import decisions
+from walkaway.store.frames import frame_of
 
 HUMAN = "human"
 _FROM_SNAPSHOT = ("hours_needed", "recommendation")
+# DECISION_SCHEMA's columns but those read from the snapshot, then the snapshot.
+_HUMAN_DECISIONS = """
+SELECT id, deal_id, decision, as_of, decided_by, reason, revisit_on, requalify_by,
+       win_probability, expected_value, cost_to_pursue, snapshot
+FROM decisions WHERE source = ? ORDER BY as_of, id
+"""
 
 
 def load_decisions(store: Store) -> pl.DataFrame:
     """Every human decision as :data:`walkaway.journal.scorecard.DECISION_SCHEMA`
     (+ ``snapshot``)."""
-    d = decisions.c
-    columns = [
-        d.id, d.deal_id, d.decision, d.as_of, d.decided_by, d.reason, d.revisit_on,
-        d.requalify_by, d.win_probability, d.expected_value, d.cost_to_pursue, d.snapshot,
-    ]  # fmt: skip
-    schema = {k: v for k, v in DECISION_SCHEMA.items() if k not in _FROM_SNAPSHOT}
-    schema["snapshot"] = pl.String()
-    query = sa.select(*columns).where(d.source == HUMAN).order_by(d.as_of, d.id)
-    with store.connect() as conn:
-        frame = read_frame(conn, columns, query, schema)
+    columns = {k: v for k, v in DECISION_SCHEMA.items() if k not in _FROM_SNAPSHOT}
+    columns["snapshot"] = pl.String()
+    with store.rows() as rows:
+        found = rows(_HUMAN_DECISIONS, (HUMAN,))
+    frame = frame_of(found, columns, sqlite=store.dialect == "sqlite")
     snap = pl.col("snapshot")
     return frame.with_columns(
         snap.str.json_path_match("$.hours_needed").cast(pl.Float64).alias("hours_needed"),

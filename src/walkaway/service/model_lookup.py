@@ -50,8 +50,8 @@ class ModelInForce:
 
 def model_for(store: Store, as_of: datetime) -> ModelInForce:
     """The model to assess deals with as of ``as_of`` (module docstring)."""
-    with store.connect() as conn:
-        text = model_card_in_force(conn)
+    with store.rows() as rows:
+        text = model_card_in_force(rows)
     if text is None:
         return ModelInForce(None, ModelKind.PRIOR, UNTRAINED)
     card: dict[str, Any] = json.loads(text)

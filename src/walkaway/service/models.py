@@ -68,16 +68,16 @@ def train(
 
 def model_card(store: Store) -> ModelCard | None:
     """The card of the model in force, or None when none was ever trained."""
-    with store.connect() as conn:
-        text = model_card_in_force(conn)
+    with store.rows() as rows:
+        text = model_card_in_force(rows)
     return None if text is None else ModelCard.from_dict(json.loads(text))
 
 
 def active_model(store: Store) -> tuple[StackedWinModel, ModelCard] | None:
     """The learned model in force, fitted and with the deals' attributes attached, and
     its card; None when there is none (or it is the prior alone)."""
-    with store.connect() as conn:
-        stored = model_in_force(conn)
+    with store.rows() as rows:
+        stored = model_in_force(rows)
     if stored is None or stored.kind == PRIOR:
         return None  # the prior alone: fitted as of each assessment's own date instead
     model = StackedWinModel.from_bytes(stored.blob, current_policy(store))

@@ -26,11 +26,11 @@ import json
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
-import sqlalchemy as sa
 
-from walkaway import __version__
+from walkaway import __version__, lazy
 from walkaway.bounds import activity_past_limits, out_of_bounds, without
 from walkaway.errors import StoreError
 from walkaway.models import Outcome, Pipeline, as_utc_naive
@@ -49,8 +49,15 @@ from walkaway.signals.norms import (
 from walkaway.signals.snapshot import known_deals
 from walkaway.store import Store
 from walkaway.store.columnar import Copy, ensure_copy, extend_copy, read_pipeline
-from walkaway.store.schema import activities, deals, import_runs, norms_cache
 from walkaway.store.writing import now_utc
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 # Bump when what the norms hold or how they are learned changes: old entries then miss.
 NORMS_FORMAT = 6  # 6: the deals holding a value past its limit are left out, and named
@@ -81,8 +88,8 @@ def learning_day(day: datetime, horizon: datetime | None) -> datetime:
 def norms_key(store: Store, as_of: datetime, policy: Policy) -> NormsKey:
     """The cache key of the norms as of ``as_of``; read it *before* the pipeline, so an
     import landing in between gives a newer key, never stale norms under a new one."""
-    with store.connect() as conn:
-        run = conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar()
+    with store.rows() as rows:
+        run = rows("SELECT max(id) FROM import_runs")[0][0]
     return NormsKey(norms_day(as_of), int(run or 0), policy_hash(policy))
 
 
@@ -92,19 +99,26 @@ def policy_hash(policy: Policy) -> str:
 
 
 def _same_run(key: NormsKey) -> sa.ColumnElement[bool]:
-    c = norms_cache.c
+    c = schema.norms_cache.c
     return (c.import_run_id == key.import_run_id) & (c.policy_hash == key.policy_hash)
+
+
+# The entry of a key's day, else the open-ended one of its run when the day is past it.
+_CACHED_NORMS = """
+SELECT norms FROM norms_cache
+WHERE import_run_id = ? AND policy_hash = ? AND (as_of = ? OR (open_ended AND as_of <= ?))
+ORDER BY open_ended LIMIT 1
+"""
 
 
 def cached_norms(store: Store, key: NormsKey) -> Norms | None:
     """The norms for ``key``: those learned for its day, or the open-ended ones of its
     run when its day is past their horizon; None when there are none (or they cannot be
     read)."""
-    c = norms_cache.c
-    held = (c.as_of == key.as_of) | (c.open_ended & (c.as_of <= key.as_of))
-    query = sa.select(c.norms).where(_same_run(key) & held).order_by(c.open_ended).limit(1)
-    with store.connect() as conn:
-        text = conn.execute(query).scalar()
+    params = (key.import_run_id, key.policy_hash, key.as_of, key.as_of)
+    with store.rows() as rows:
+        found = rows(_CACHED_NORMS, params)
+    text = found[0][0] if found else None
     if text is None:
         return None
     try:
@@ -124,14 +138,16 @@ def cache_norms(store: Store, key: NormsKey, norms: Norms, *, open_ended: bool =
         "norms": json.dumps(norms.to_dict()),
         "open_ended": open_ended,
     }
-    c = norms_cache.c
+    c = schema.norms_cache.c
     # IntegrityError: another process cached the same key first (the same norms);
     # OperationalError or StoreError: a read-only or busy store. The review goes on.
     refusals = (sa.exc.IntegrityError, sa.exc.OperationalError, StoreError)
     with suppress(*refusals), store.begin() as conn:
         mine = _same_run(key) & (c.as_of == key.as_of)
-        conn.execute(norms_cache.delete().where((c.import_run_id < key.import_run_id) | mine))
-        conn.execute(norms_cache.insert().values(**row))
+        conn.execute(
+            schema.norms_cache.delete().where((c.import_run_id < key.import_run_id) | mine)
+        )
+        conn.execute(schema.norms_cache.insert().values(**row))
 
 
 def horizon_of(newest: datetime | None) -> datetime | None:
@@ -169,10 +185,12 @@ def data_horizon(store: Store, copy: Copy | None = None) -> datetime | None:
     else:
         with store.connect() as conn:
             newest_deal = conn.execute(
-                sa.select(sa.func.max(deals.c.created_at), sa.func.max(deals.c.closed_at))
+                sa.select(
+                    sa.func.max(schema.deals.c.created_at), sa.func.max(schema.deals.c.closed_at)
+                )
             ).one()
             newest_deal = max((d for d in newest_deal if d is not None), default=None)
-            newest_activity = conn.execute(sa.select(sa.func.max(activities.c.at))).scalar()
+            newest_activity = conn.execute(sa.select(sa.func.max(schema.activities.c.at))).scalar()
     found = [d for d in (newest_deal, newest_activity) if d is not None]
     return horizon_of(max(found)) if found else None
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
-import sqlalchemy as sa
 
 from walkaway import lazy
 from walkaway.errors import InputError, NoStore
@@ -21,7 +20,6 @@ from walkaway.store import Store, open_store
 from walkaway.store.columnar import copy_folder
 from walkaway.store.database import normalise_url, remove_sqlite_file, sqlite_path
 from walkaway.store.frames import load_deals
-from walkaway.store.schema import activities, deals, decisions, policies
 from walkaway.store.writing import (
     WriteCounts,
     add_activities,
@@ -30,6 +28,14 @@ from walkaway.store.writing import (
     start_run,
     write_deals,
 )
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 if TYPE_CHECKING:  # the importers load when a command imports, not when one reads
     from walkaway import importers
@@ -54,7 +60,7 @@ def _quiet(_step: str) -> None:
 
 def stored_deal_ids(store: Store) -> pl.Series:
     with store.connect() as conn:
-        ids = conn.execute(sa.select(deals.c.deal_id)).scalars().all()
+        ids = conn.execute(sa.select(schema.deals.c.deal_id)).scalars().all()
     return pl.Series("deal_id", ids, dtype=pl.String)
 
 
@@ -233,7 +239,9 @@ def decisions_recorded(path_or_url: Path | str) -> int:
         return 0
     try:
         with store.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(decisions)).scalar_one())
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(schema.decisions)).scalar_one()
+            )
     finally:
         store.close()
 
@@ -249,15 +257,17 @@ def list_deals(store: Store, where: DealFilter = DealFilter()) -> pl.DataFrame:
     """Stored deals with their activity count, filtered."""
     conditions = []
     if where.stage:
-        conditions.append(sa.func.lower(deals.c.stage) == where.stage.lower())
+        conditions.append(sa.func.lower(schema.deals.c.stage) == where.stage.lower())
     if where.owner:
-        conditions.append(sa.func.lower(deals.c.owner) == where.owner.lower())
+        conditions.append(sa.func.lower(schema.deals.c.owner) == where.owner.lower())
     if where.outcome:
-        conditions.append(deals.c.outcome == where.outcome.value)
+        conditions.append(schema.deals.c.outcome == where.outcome.value)
     with store.connect() as conn:
         frame = load_deals(conn, sa.and_(*conditions) if conditions else None)
         counts = conn.execute(
-            sa.select(activities.c.deal_id, sa.func.count()).group_by(activities.c.deal_id)
+            sa.select(schema.activities.c.deal_id, sa.func.count()).group_by(
+                schema.activities.c.deal_id
+            )
         ).all()
     count_frame = pl.DataFrame(
         counts, schema={"deal_id": pl.String, "activity_count": pl.Int64}, orient="row"
@@ -293,14 +303,9 @@ def pipeline_summary(frame: pl.DataFrame) -> dict[str, object]:
 
 def stored_policy_text(store: Store) -> str | None:
     """The team's active policy as stored (TOML), or None when it never set one."""
-    with store.connect() as conn:
-        row = conn.execute(
-            sa.select(policies.c.toml)
-            .where(policies.c.active)
-            .order_by(policies.c.id.desc())
-            .limit(1)
-        ).first()
-    return None if row is None else str(row[0])
+    with store.rows() as rows:
+        found = rows("SELECT toml FROM policies WHERE active ORDER BY id DESC LIMIT 1")
+    return str(found[0][0]) if found else None
 
 
 def current_policy(store: Store) -> Policy:
@@ -323,7 +328,7 @@ def save_policy(store: Store, text: str, then: Then[str] | None = None) -> None:
     """
     load_policy(text)
     with store.begin() as conn:
-        conn.execute(policies.update().values(active=False))
-        conn.execute(policies.insert().values(created_at=now_utc(), toml=text, active=True))
+        conn.execute(schema.policies.update().values(active=False))
+        conn.execute(schema.policies.insert().values(created_at=now_utc(), toml=text, active=True))
         if then is not None:
             then(conn, text)

@@ -18,16 +18,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
+from walkaway import lazy
 from walkaway.models import ACTIVITY_SCHEMA, Outcome, Pipeline
 from walkaway.store import Store
 from walkaway.store.columnar import Copy, ensure_copy, open_at, read_pipeline
 from walkaway.store.frames import load_activities, load_deals, read_frame
-from walkaway.store.schema import activities, deals
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 # Open deals assessed at once; a batch of 100,000 with 50 activities each is ~1 GB.
 BATCH_DEALS = 100_000
@@ -52,7 +60,7 @@ def load_pipeline(
         with suppress(FileNotFoundError):  # removed under us (long after it went stale)
             return Pipeline(*read_pipeline(copy, as_of, open_only=open_only))
     with store.connect() as conn:
-        frame = load_deals(conn, deals.c.created_at < as_of)
+        frame = load_deals(conn, schema.deals.c.created_at < as_of)
         if open_only:
             acts = _open_deals_activities(conn, as_of)
         else:
@@ -70,15 +78,15 @@ def whole_pipeline(store: Store) -> Pipeline:
 def _open_deals_activities(conn: Connection, as_of: datetime) -> pl.DataFrame:
     """What :func:`load_activities` returns before ``as_of``, for the deals open then as
     the snapshot sees them: still open, or closed at or after ``as_of``."""
-    open_then = sa.select(deals.c.deal_id).where(
-        (deals.c.created_at < as_of)
-        & ((deals.c.outcome == Outcome.OPEN.value) | (deals.c.closed_at >= as_of))
+    open_then = sa.select(schema.deals.c.deal_id).where(
+        (schema.deals.c.created_at < as_of)
+        & ((schema.deals.c.outcome == Outcome.OPEN.value) | (schema.deals.c.closed_at >= as_of))
     )
-    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
+    columns = [schema.activities.c[name] for name in ACTIVITY_SCHEMA]
     query = (
         sa.select(*columns)
-        .where((activities.c.at < as_of) & activities.c.deal_id.in_(open_then))
-        .order_by(activities.c.deal_id, activities.c.at, activities.c.id)
+        .where((schema.activities.c.at < as_of) & schema.activities.c.deal_id.in_(open_then))
+        .order_by(schema.activities.c.deal_id, schema.activities.c.at, schema.activities.c.id)
     )
     return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=True)
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import sqlalchemy as sa
 
+from walkaway import lazy
 from walkaway.bounds import SKIPPED_SCHEMA, out_of_bounds, without
 from walkaway.decision.assess import assess_frame, most_urgent_first
 from walkaway.journal.scorecard import overlay_decisions
@@ -31,8 +31,15 @@ from walkaway.service.pipeline import current_policy
 from walkaway.service.reading import BATCH_DEALS, load_pipeline, open_batches
 from walkaway.store import Store
 from walkaway.store.columnar import ensure_copy, open_at
-from walkaway.store.schema import decisions, import_runs, policies, probability_models
 from walkaway.wording import printable
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 if TYPE_CHECKING:
     from walkaway.learning.prior import WinModel
@@ -52,7 +59,12 @@ class Review:
 
 # The newest id of each table whose rows change a review (a decision sticks beside the
 # data's call), and of the model in force: see store_version.
-VERSIONED = (import_runs.c.id, policies.c.id, decisions.c.id)
+_STORE_VERSION = """
+SELECT (SELECT coalesce(max(id), 0) FROM import_runs),
+       (SELECT coalesce(max(id), 0) FROM policies),
+       (SELECT coalesce(max(id), 0) FROM decisions),
+       (SELECT coalesce(max(id), 0) FROM probability_models WHERE active)
+"""
 _DECISIONS_PART = 2
 
 
@@ -74,11 +86,8 @@ def store_version(store: Store) -> tuple[int, ...]:
     """What a review as of a given moment depends on, as numbers: the newest import run,
     policy and decision, and the model in force (0 for none). Anything that changes an
     assessment changes one of them, whoever wrote it."""
-    parts = [sa.select(sa.func.coalesce(sa.func.max(c), 0)).scalar_subquery() for c in VERSIONED]
-    model = sa.select(sa.func.coalesce(sa.func.max(probability_models.c.id), 0))
-    parts.append(model.where(probability_models.c.active).scalar_subquery())
-    with store.connect() as conn:
-        row = conn.execute(sa.select(*parts)).one()
+    with store.rows() as rows:
+        row = rows(_STORE_VERSION)[0]
     return tuple(int(v) for v in row)
 
 

@@ -25,12 +25,18 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+
+from walkaway import lazy
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+else:
+    sa = lazy.module("sqlalchemy")
 
 # Below this many rows the driver's path takes about as long as starting the child.
 MIN_ROWS = 250_000

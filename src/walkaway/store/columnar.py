@@ -41,15 +41,23 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
+from walkaway import lazy
 from walkaway.models import ACTIVITY_SCHEMA, DEAL_SCHEMA, Outcome
 from walkaway.store.database import Store
 from walkaway.store.frames import load_activities, load_deals
-from walkaway.store.schema import deals, import_runs
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
+    from walkaway.store import schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 FORMAT = 2
 MANIFEST = "manifest.json"
@@ -118,21 +126,25 @@ def copy_folder(store: Store) -> Path | None:
 
 def newest_run(conn: Connection) -> int:
     """The store's newest import run (0 before any)."""
-    return int(conn.execute(sa.select(sa.func.max(import_runs.c.id))).scalar() or 0)
+    return int(conn.execute(sa.select(sa.func.max(schema.import_runs.c.id))).scalar() or 0)
 
 
 def run_stamp(conn: Connection, run: int) -> str:
     """Import run ``run`` told apart from the run of the same number of another store
     made at the same path (a deleted file made again): a hash of its whole record, when
     it started and finished (to the second), its files and its counts."""
-    found = conn.execute(sa.select(import_runs).where(import_runs.c.id == run)).one_or_none()
+    found = conn.execute(
+        sa.select(schema.import_runs).where(schema.import_runs.c.id == run)
+    ).one_or_none()
     if found is None:
         return ""
     return hashlib.sha256(repr(tuple(found)).encode()).hexdigest()[:16]
 
 
 def _run_before(conn: Connection, run: int) -> int:
-    found = conn.execute(sa.select(sa.func.max(import_runs.c.id)).where(import_runs.c.id < run))
+    found = conn.execute(
+        sa.select(sa.func.max(schema.import_runs.c.id)).where(schema.import_runs.c.id < run)
+    )
     return int(found.scalar() or 0)
 
 
@@ -271,7 +283,9 @@ def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | No
             and found.run == before
             and found.stamp == run_stamp(conn, before)
         )
-        touched = load_deals(conn, deals.c.import_run_id == run) if first or follows else None
+        touched = (
+            load_deals(conn, schema.deals.c.import_run_id == run) if first or follows else None
+        )
     if touched is None:
         return rebuild_copy(store)
     try:

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shutil
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from typing import TYPE_CHECKING, Any
 
 from walkaway import lazy
-
-if TYPE_CHECKING:  # Alembic loads only when the schema must change (see open_store)
-    from alembic.config import Config
-
 from walkaway.errors import InputError, NoStore, StoreError
 
 if TYPE_CHECKING:
+    # SQLAlchemy loads when a command first needs the engine (Store.engine); Alembic
+    # only when the schema must change (see open_store).
+    import sqlalchemy as sa
     from alembic import command as alembic_command
     from alembic import config as alembic_config
     from alembic import script
+    from alembic.config import Config
     from alembic.runtime import migration
+    from sqlalchemy.engine import Connection, Engine
 else:
+    sa = lazy.module("sqlalchemy")
     alembic_config = lazy.module("alembic.config")
     alembic_command = lazy.module("alembic.command")
     migration = lazy.module("alembic.runtime.migration")
@@ -44,15 +46,28 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# A SQLite URL naming its file as it is (SQLAlchemy reads %XX escapes and options after
+# '?'): its database is read here, any other by SQLAlchemy.
+_PLAIN_SQLITE = re.compile(r"sqlite(?:\+pysqlite)?:///([^?%]*)")
+
+
+def _sqlite_database(url: str) -> str | None:
+    """The database part of a normalised SQLite ``url`` (a path, ``:memory:``...)."""
+    plain = _PLAIN_SQLITE.fullmatch(url)
+    if plain is not None:
+        return plain.group(1) or None
+    try:
+        return sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        return None
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL; None for an in-memory one or another database."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         return None
-    try:
-        name = sa.engine.make_url(url).database
-    except sa.exc.ArgumentError:
-        return None
+    name = _sqlite_database(url)
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
     return Path(name)
@@ -79,24 +94,31 @@ def _near_name(path: Path) -> str:
     return f" (did you mean {path.with_name(close[0])}?)" if close else ""
 
 
-def _revision_or_refuse(store: Store) -> str | None:
-    """The schema version of a database that must be reachable; None when it holds no
-    Walkaway store."""
+# Whether a table is there, on each database the store runs on.
+_TABLE_EXISTS = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    "postgresql": "SELECT 1 WHERE to_regclass(?) IS NOT NULL",
+}
+
+
+def stored_revision(store: Store) -> str | None:
+    """The schema version the database is at; None for a new (or non-Walkaway) database.
+    A database that cannot be reached is a StoreError, in one line."""
     try:
-        with store.engine.connect() as conn:
-            if not sa.inspect(conn).has_table("alembic_version"):
+        with store.rows() as rows:
+            if not rows(_TABLE_EXISTS[store.dialect], ("alembic_version",)):
                 return None
-            value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.OperationalError as error:
-        ours = _operational_error(store, error)
-        raise (_unreachable(store, error) if ours is error else ours) from error
-    except sa.exc.DBAPIError as error:
+            found = rows("SELECT version_num FROM alembic_version")
+    except sqlite3.Error as error:
         raise _unreachable(store, error) from error
-    return None if value is None else str(value)
+    except sa.exc.DBAPIError as error:  # (SQLAlchemy is loaded when this one is raised)
+        raise _unreachable(store, error) from error
+    return None if not found or found[0][0] is None else str(found[0][0])
 
 
-def _first_line(error: sa.exc.DBAPIError) -> str:
-    return (str(error.orig).strip().splitlines() or ["unknown error"])[0]
+def _first_line(error: Exception) -> str:
+    said = str(getattr(error, "orig", None) or error)
+    return (said.strip().splitlines() or ["unknown error"])[0]
 
 
 def head_revision() -> str:
@@ -104,16 +126,6 @@ def head_revision() -> str:
     (tests/store checks this against Alembic's own view), so the newest file names it."""
     names = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
     return names[-1][:4]
-
-
-def stored_revision(engine: Engine) -> str | None:
-    """The schema version the database is at; None for a new (or non-Walkaway) database."""
-    try:
-        with engine.connect() as conn:
-            value = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.DBAPIError:
-        return None
-    return None if value is None else str(value)
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -132,35 +144,50 @@ BUSY = (
 )
 
 
+# ``rows(sql, params=())``: the rows of one statement, as the driver gives them.
+Rows = Callable[..., list[tuple[Any, ...]]]
+
+
 @dataclass
 class Store:
     """A database holding one team's pipeline, decisions, policies and models.
 
-    ``copy_dir`` is where the columnar copy of a store other than a SQLite file goes
-    (:mod:`walkaway.store.columnar`); None: it keeps none, and is read directly.
+    ``url`` is normalised (:func:`normalise_url`). ``copy_dir`` is where the columnar
+    copy of a store other than a SQLite file goes (:mod:`walkaway.store.columnar`);
+    None: it keeps none, and is read directly.
     """
 
-    engine: Engine
+    url: str
     busy_seconds: float = BUSY_SECONDS  # see open_store
     copy_dir: Path | None = None
+    _engine: Engine | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def engine(self) -> Engine:
+        """SQLAlchemy's engine, made (and SQLAlchemy imported) on first use: a command
+        that reads a few rows of a SQLite file (:meth:`rows`) never needs it."""
+        if self._engine is None:
+            self._engine = _engine_for(self.url, self.busy_seconds)
+        return self._engine
 
     @property
     def shown(self) -> str:
         """The store as a person named it: the SQLite file, or the URL without password."""
-        url = self.engine.url
-        if self.dialect == "sqlite" and url.database:
-            return url.database
-        return url.render_as_string(hide_password=True)
+        if self.dialect == "sqlite":
+            database = _sqlite_database(self.url)
+            if database:
+                return database
+        return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def folder(self) -> Path:
         """The folder a SQLite file is in; the current folder for any other store."""
-        path = sqlite_path(str(self.engine.url))
+        path = sqlite_path(self.url)
         return Path(".") if path is None else path.parent
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return "sqlite" if self.url.startswith("sqlite") else self.engine.dialect.name
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -175,6 +202,25 @@ class Store:
         with _database_errors_as_ours(self), self.engine.connect() as conn:
             yield conn
 
+    @contextmanager
+    def rows(self) -> Iterator[Rows]:
+        """Reads of a few rows through the database driver, without SQLAlchemy on a
+        SQLite file: ``rows(sql, params)`` runs SQL text with ``?`` for each parameter
+        (the same text on every database) and returns the driver's tuples. A datetime
+        parameter is bound as the store keeps it; on SQLite dates and datetimes come
+        back as that text. Errors as :meth:`connect` has them."""
+        path = sqlite_path(self.url)
+        if path is None:
+            with self.connect() as conn:
+                yield _engine_rows(conn)
+            return
+        with _sqlite_errors_as_ours(self):
+            driver = sqlite3.connect(path, timeout=self.busy_seconds)
+            try:
+                yield lambda sql, params=(): driver.execute(sql, _for_sqlite(params)).fetchall()
+            finally:
+                driver.close()
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
         alembic_command.upgrade(_alembic_config(self.engine), "head")
@@ -185,7 +231,36 @@ class Store:
             return migration.MigrationContext.configure(conn).get_current_revision() == head
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _engine_rows(conn: Connection) -> Rows:
+    sqlite = conn.dialect.name == "sqlite"
+    qmark = conn.dialect.paramstyle == "qmark"
+
+    def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        text = sql if qmark else sql.replace("?", "%s")
+        bound = _for_sqlite(params) if sqlite else tuple(params)
+        return [tuple(row) for row in conn.exec_driver_sql(text, bound).fetchall()]
+
+    return rows
+
+
+def stored_moment(moment: datetime) -> str:
+    """A datetime as SQLAlchemy keeps it in SQLite (text, microseconds always)."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}"
+    )
+
+
+def _for_sqlite(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Parameters bound as SQLAlchemy binds them on SQLite (dates and datetimes as text)."""
+    return tuple(
+        stored_moment(p) if isinstance(p, datetime) else p.isoformat() if isinstance(p, date) else p
+        for p in params
+    )
 
 
 # What SQLite says when the disk, not the data, is the problem, and the line we say.
@@ -220,8 +295,20 @@ def _database_errors_as_ours(store: Store) -> Iterator[None]:
         raise ours from error
 
 
-def _operational_error(store: Store, error: sa.exc.OperationalError) -> Exception:
-    said = str(error.orig).lower()
+@contextmanager
+def _sqlite_errors_as_ours(store: Store) -> Iterator[None]:
+    """:func:`_database_errors_as_ours` for the sqlite3 driver's own errors."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        ours = _operational_error(store, error)
+        if ours is error:
+            raise
+        raise ours from error
+
+
+def _operational_error(store: Store, error: Exception) -> Exception:
+    said = str(getattr(error, "orig", None) or error).lower()
     if "database is locked" in said or "database is busy" in said:
         return StoreError(BUSY.format(seconds=store.busy_seconds))
     for words, line in DISK_PROBLEMS.items():
@@ -230,7 +317,7 @@ def _operational_error(store: Store, error: sa.exc.OperationalError) -> Exceptio
     return error
 
 
-def _unreachable(store: Store, error: sa.exc.DBAPIError) -> StoreError:
+def _unreachable(store: Store, error: Exception) -> StoreError:
     return StoreError(
         f"cannot open database {store.shown}: {_first_line(error)}; check the URL (--db "
         "or WALKAWAY_DB) and that the server runs"
@@ -264,32 +351,45 @@ def open_store(
     :attr:`walkaway.settings.Settings.copy_dir`), or none. Not ``create``: a store that
     is not there is refused (:class:`NoStore`) and nothing is created."""
     url = normalise_url(url)
-    sqlite = url.startswith("sqlite")
     path = sqlite_path(url)
     if not create and path is not None:
         _refuse_missing_file(path)
+    store = Store(url, busy_seconds, copy_dir)
+    revision = _revision_or_close(store)
+    if not create and revision is None:
+        store.close()
+        raise NoStore(MISSING.format(where=store.shown) + " (it holds no Walkaway tables)")
+    # Alembic (and its migration scripts) load only when the schema is behind.
+    if migrate and revision != head_revision():
+        try:
+            store.upgrade()
+        except sa.exc.OperationalError as error:
+            store.close()
+            ours = _operational_error(store, error)
+            raise (_unreachable(store, error) if ours is error else ours) from error
+        except sa.exc.DBAPIError as error:  # a schema in the way
+            store.close()
+            raise _unreachable(store, error) from error
+    return store
+
+
+def _engine_for(url: str, busy_seconds: float) -> Engine:
+    sqlite = url.startswith("sqlite")
     try:
         engine = sa.create_engine(url, connect_args={"timeout": busy_seconds} if sqlite else {})
     except (sa.exc.ArgumentError, ImportError) as error:
         raise StoreError(f"cannot open database {url!r}: {error}") from error
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _on_sqlite_connect)
-    store = Store(engine, busy_seconds, copy_dir)
-    if not create and _revision_or_refuse(store) is None:
-        engine.dispose()
-        raise NoStore(MISSING.format(where=store.shown) + " (it holds no Walkaway tables)")
-    # Alembic (and its migration scripts) load only when the schema is behind.
-    if migrate and stored_revision(engine) != head_revision():
-        try:
-            store.upgrade()
-        except sa.exc.OperationalError as error:
-            engine.dispose()
-            ours = _operational_error(store, error)
-            raise (_unreachable(store, error) if ours is error else ours) from error
-        except sa.exc.DBAPIError as error:  # a schema in the way
-            engine.dispose()
-            raise _unreachable(store, error) from error
-    return store
+    return engine
+
+
+def _revision_or_close(store: Store) -> str | None:
+    try:
+        return stored_revision(store)
+    except StoreError:
+        store.close()
+        raise
 
 
 @contextmanager

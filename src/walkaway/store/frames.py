@@ -15,13 +15,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from walkaway import lazy
 from walkaway.models import ACTIVITY_SCHEMA, DATETIME, DEAL_SCHEMA
 from walkaway.store.bulk_read import read_sqlite_columns
-from walkaway.store.schema import activities, deals
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
+    from walkaway.store import Store, schema
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -231,9 +237,25 @@ def _fetch_rows(
     # more than the query. Only for plain types, which need no result processing.
     rows = result.cursor.fetchall() if raw else result.fetchall()
     result.close()
+    return _rows_frame(rows, schema, temporal)
+
+
+def _rows_frame(
+    rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType], temporal: dict[str, pl.DataType]
+) -> pl.DataFrame:
     text_schema = {n: (pl.String() if n in temporal else d) for n, d in schema.items()}
     frame = pl.DataFrame(rows, schema=text_schema, orient="row")
     return _parse_temporal(frame, temporal)
+
+
+def frame_of(
+    rows: Sequence[Sequence[Any]], schema: dict[str, pl.DataType], *, sqlite: bool
+) -> pl.DataFrame:
+    """The driver's ``rows`` (:meth:`walkaway.store.Store.rows`, selected in ``schema``'s
+    order) as a frame with ``schema``, as :func:`read_frame` makes it: on SQLite, dates
+    and datetimes come as text and are parsed in one go."""
+    frame = _rows_frame(rows, schema, _temporal(schema) if sqlite else {})
+    return frame.cast(schema)  # type: ignore[arg-type]
 
 
 def _copy_out_postgres(
@@ -276,11 +298,11 @@ def _copy_out(conn: Connection, sql: str, params: dict[str, Any]) -> bytes:
 
 def load_deals(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
     """Deals as a frame with :data:`walkaway.models.DEAL_SCHEMA`."""
-    columns = [deals.c[name] for name in DEAL_SCHEMA]
+    columns = [schema.deals.c[name] for name in DEAL_SCHEMA]
     query = sa.select(*columns)
     if where is not None:
         query = query.where(where)
-    return read_frame(conn, columns, query.order_by(deals.c.deal_id), DEAL_SCHEMA)
+    return read_frame(conn, columns, query.order_by(schema.deals.c.deal_id), DEAL_SCHEMA)
 
 
 def load_activities(
@@ -296,28 +318,51 @@ def load_activities(
 
     ``before`` keeps only what was dated strictly before that moment.
     """
-    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
+    columns = [schema.activities.c[name] for name in ACTIVITY_SCHEMA]
     query = sa.select(*columns)
     if deal_ids is not None:
-        query = query.where(one_of(conn, activities.c.deal_id, deal_ids))
+        query = query.where(one_of(conn, schema.activities.c.deal_id, deal_ids))
     if before is not None:
-        query = query.where(activities.c.at < before)
+        query = query.where(schema.activities.c.at < before)
     if between is not None:
-        query = query.where(activities.c.at.between(*between))
+        query = query.where(schema.activities.c.at.between(*between))
     if ordered:
-        query = query.order_by(activities.c.deal_id, activities.c.at, activities.c.id)
+        query = query.order_by(
+            schema.activities.c.deal_id, schema.activities.c.at, schema.activities.c.id
+        )
     bulk = deal_ids is None or len(deal_ids) > _FEW_DEALS
     return read_frame(conn, columns, query, ACTIVITY_SCHEMA, bulk=bulk)
+
+
+_ONE_DEAL = f"SELECT {', '.join(DEAL_SCHEMA)} FROM deals WHERE deal_id = ?"
+_ONE_DEALS_ACTIVITIES = (
+    f"SELECT {', '.join(ACTIVITY_SCHEMA)} FROM activities "
+    "WHERE deal_id = ? AND at < ? ORDER BY at, id"
+)
+
+
+def one_deal(store: Store, deal_id: str, before: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One deal's row (none when the store holds no such deal) and its activities dated
+    before ``before``, as :func:`load_deals` and :func:`load_activities` give them: two
+    reads through the indexes, by the driver (:meth:`walkaway.store.Store.rows`)."""
+    sqlite = store.dialect == "sqlite"
+    with store.rows() as rows:
+        deal = rows(_ONE_DEAL, (deal_id,))
+        timeline = rows(_ONE_DEALS_ACTIVITIES, (deal_id, before))
+    return (
+        frame_of(deal, DEAL_SCHEMA, sqlite=sqlite),
+        frame_of(timeline, ACTIVITY_SCHEMA, sqlite=sqlite),
+    )
 
 
 def activity_rows(conn: Connection, deal_id: str, before: datetime) -> list[dict[str, Any]]:
     """One deal's activities dated before ``before``, oldest first (ties in the order they
     were stored), as plain rows with :data:`walkaway.models.ACTIVITY_SCHEMA`'s columns:
     for one deal, quicker than a frame."""
-    columns = [activities.c[name] for name in ACTIVITY_SCHEMA]
+    columns = [schema.activities.c[name] for name in ACTIVITY_SCHEMA]
     query = (
         sa.select(*columns)
-        .where(activities.c.deal_id == deal_id, activities.c.at < before)
-        .order_by(activities.c.at, activities.c.id)
+        .where(schema.activities.c.deal_id == deal_id, schema.activities.c.at < before)
+        .order_by(schema.activities.c.at, schema.activities.c.id)
     )
     return [dict(zip(ACTIVITY_SCHEMA, row, strict=True)) for row in conn.execute(query)]

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from walkaway.store.schema import deals, probability_models
+from walkaway import lazy
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
+    from walkaway.store import schema
+    from walkaway.store.database import Rows
+else:
+    sa = lazy.module("sqlalchemy")
+    schema = lazy.module("walkaway.store.schema")
 
 
 @dataclass(frozen=True)
@@ -26,31 +34,27 @@ class StoredModel:
     blob: bytes
 
 
-def _in_force(*columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
-    return (
-        sa.select(*columns)
-        .where(probability_models.c.active)
-        .order_by(probability_models.c.id.desc())
-        .limit(1)
-    )
+def _in_force(rows: Rows, columns: str) -> tuple[Any, ...] | None:
+    """``columns`` of the model in force (the store's :meth:`~walkaway.store.Store.rows`)."""
+    found = rows(f"SELECT {columns} FROM probability_models WHERE active ORDER BY id DESC LIMIT 1")
+    return found[0] if found else None
 
 
-def model_kind_in_force(conn: Connection) -> str | None:
+def model_kind_in_force(rows: Rows) -> str | None:
     """The kind of the model in force; None when none was ever trained."""
-    kind = conn.execute(_in_force(probability_models.c.kind)).scalar()
-    return None if kind is None else str(kind)
+    row = _in_force(rows, "kind")
+    return None if row is None or row[0] is None else str(row[0])
 
 
-def model_card_in_force(conn: Connection) -> str | None:
+def model_card_in_force(rows: Rows) -> str | None:
     """The card (JSON text) of the model in force; None when none was ever trained."""
-    card = conn.execute(_in_force(probability_models.c.card)).scalar()
-    return None if card is None else str(card)
+    row = _in_force(rows, "card")
+    return None if row is None or row[0] is None else str(row[0])
 
 
-def model_in_force(conn: Connection) -> StoredModel | None:
+def model_in_force(rows: Rows) -> StoredModel | None:
     """The model in force, bytes and all; None when none was ever trained."""
-    c = probability_models.c
-    row = conn.execute(_in_force(c.kind, c.card, c.blob)).first()
+    row = _in_force(rows, "kind, card, blob")
     if row is None:
         return None
     blob = row[2]
@@ -60,9 +64,9 @@ def model_in_force(conn: Connection) -> StoredModel | None:
 
 def put_in_force(conn: Connection, created_at: datetime, kind: str, card: str, blob: bytes) -> None:
     """Store a model as the one in force; earlier ones stay, inactive."""
-    conn.execute(probability_models.update().values(active=False))
+    conn.execute(schema.probability_models.update().values(active=False))
     conn.execute(
-        probability_models.insert().values(
+        schema.probability_models.insert().values(
             created_at=created_at, kind=kind, card=card, blob=blob, active=True
         )
     )
@@ -71,5 +75,6 @@ def put_in_force(conn: Connection, created_at: datetime, kind: str, card: str, b
 def deal_attributes(conn: Connection) -> pl.DataFrame:
     """Every stored deal's extra columns (``deal_id``, ``attributes`` as JSON text), which
     a stored model's attribute features read."""
+    deals = schema.deals
     rows = conn.execute(sa.select(deals.c.deal_id, deals.c.attributes)).all()
     return pl.DataFrame(rows, schema={"deal_id": pl.String, "attributes": pl.String}, orient="row")

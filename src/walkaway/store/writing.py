@@ -6,11 +6,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy.engine import Connection
 
+from walkaway import lazy
 from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS
 from walkaway.store.columnar import activities_alike, copy_as_found
 from walkaway.store.frames import (
@@ -20,7 +20,13 @@ from walkaway.store.frames import (
     one_of,
     update_frame,
 )
-from walkaway.store.schema import activities, deals, import_runs, outcomes
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from walkaway.store import schema
+else:
+    schema = lazy.module("walkaway.store.schema")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def start_run(conn: Connection, fmt: str, deals_file: str, activities_file: str 
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({IMPORT_LOCK})")
     result = conn.execute(
-        import_runs.insert().values(
+        schema.import_runs.insert().values(
             started_at=now_utc(), format=fmt, deals_file=deals_file, activities_file=activities_file
         )
     )
@@ -62,8 +68,8 @@ def start_run(conn: Connection, fmt: str, deals_file: str, activities_file: str 
 
 def finish_run(conn: Connection, run_id: int, counts: WriteCounts, rejected: int) -> None:
     conn.execute(
-        import_runs.update()
-        .where(import_runs.c.id == run_id)
+        schema.import_runs.update()
+        .where(schema.import_runs.c.id == run_id)
         .values(
             finished_at=now_utc(),
             rejected=rejected,
@@ -103,21 +109,21 @@ def _record_outcomes(conn: Connection, closed: pl.DataFrame) -> None:
         pl.col("loss_reason").alias("note"),
         pl.lit("import").alias("source"),
     )
-    insert_frame(conn, outcomes, rows)
+    insert_frame(conn, schema.outcomes, rows)
 
 
 def write_deals(
     conn: Connection, incoming: pl.DataFrame, source: str, run_id: int
 ) -> tuple[int, int, int]:
-    existing = load_deals(conn, one_of(conn, deals.c.deal_id, incoming["deal_id"].to_list()))
+    existing = load_deals(conn, one_of(conn, schema.deals.c.deal_id, incoming["deal_id"].to_list()))
     new, changed, unchanged = _split_deals(incoming, existing)
     stamp = {
         "source": pl.lit(source),
         "import_run_id": pl.lit(run_id),
         "updated_at": pl.lit(now_utc()).cast(DATETIME),
     }
-    insert_frame(conn, deals, new.select(*DEAL_COLUMNS, **stamp))
-    update_frame(conn, deals, "deal_id", changed.select(*DEAL_COLUMNS, **stamp))
+    insert_frame(conn, schema.deals, new.select(*DEAL_COLUMNS, **stamp))
+    update_frame(conn, schema.deals, "deal_id", changed.select(*DEAL_COLUMNS, **stamp))
     closed = pl.concat(
         [
             new.filter(pl.col("outcome") != "open"),
@@ -146,7 +152,7 @@ def add_activities(
     # all over it (rows in random order take SQLite three times as long). The sort is
     # stable, so activities at the same moment keep the file's order.
     fresh = fresh.sort("deal_id", "at", maintain_order=True)
-    insert_frame(conn, activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
+    insert_frame(conn, schema.activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
     return fresh.select(ACTIVITY_COLUMNS)
 
 
