@@ -103,8 +103,9 @@ def _group_thousands(n: pl.Expr) -> pl.Expr:
     eager frame evaluates each copy of a subtree (the numbers split by arithmetic took
     ``n`` twelve times over, and a number made of others multiplied the copies: most of
     assessing one deal was evaluating its sentences' numbers again and again)."""
-    grouped = n.cast(pl.String).str.reverse().str.replace_all(r"(\d{3})", "${1},")
-    return grouped.str.strip_chars_end(",").str.reverse()
+    # a comma after each three digits (from the right) that more digits follow
+    grouped = n.cast(pl.String).str.reverse().str.replace_all(r"(\d{3})\B", "${1},")
+    return grouped.str.reverse()
 
 
 def symbol(currency: pl.Expr) -> pl.Expr:
