@@ -201,7 +201,8 @@ def assess_review(
                 kept, gone = screened(batch, as_of)
                 skipped.append(gone)
                 frames.append(assess_frame(kept, as_of, policy, model, norms=norms, readiness=True))
-            frame = most_urgent_first(pl.concat(frames, how="vertical"))
+            # each batch comes most urgent first: one alone is in the review's order
+            frame = frames[0] if len(frames) == 1 else most_urgent_first(pl.concat(frames))
     if frame is None:
         loaded = load_pipeline(store, as_of, open_only=norms is not None, columnar=False)
         pipeline, gone = screened(loaded, as_of)
