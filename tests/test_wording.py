@@ -15,6 +15,7 @@ from walkaway.wording import (
     percent_text,
     printable,
     printable_expr,
+    said_once,
     text,
     whole,
 )
@@ -76,3 +77,33 @@ def test_a_note_for_a_page_sets_its_commands_as_code_and_escapes_the_rest() -> N
     )
     assert str(command_spans("a lone ` backtick <b>")) == "a lone ` backtick &lt;b&gt;"
     assert str(command_spans("run `<script>`")) == "run <code>&lt;script&gt;</code>"
+
+
+NUMBERS = st.sampled_from([0.0, -0.0, 0.4, 1.5, 2.5, -3.7, 999.5, 1234.5, 1e7, float("nan"), None])
+
+
+@given(
+    st.lists(
+        st.tuples(NUMBERS, NUMBERS, st.sampled_from(["EUR", "SEK", None]), st.booleans()),
+        max_size=30,
+    )
+)
+def test_words_said_once_per_value_are_the_words_of_every_row(
+    rows: list[tuple[float | None, float | None, str | None, bool]],
+) -> None:
+    """said_once (each distinct row of the columns read worded once, joined back) gives
+    what wording every row gives, in the rows' order: repeated values, 0.0 and -0.0,
+    NaN and nulls included."""
+    frame = pl.DataFrame(
+        rows,
+        schema={"x": pl.Float64, "y": pl.Float64, "currency": pl.String, "b": pl.Boolean},
+        orient="row",
+    )
+    words = (
+        pl.when(pl.col("b"))
+        .then(text(whole(pl.col("x")), " of ", money(pl.col("y"), pl.col("currency")), ", "))
+        .otherwise(text(number(pl.col("x")), " at ", percent(pl.col("y"))))
+    )
+    expected = frame.select(words.alias("said")).to_series()
+    assert said_once(frame, words).to_list() == expected.to_list()
+    assert said_once(frame, pl.lit("same")).to_list() == ["same"] * frame.height

@@ -121,6 +121,26 @@ def money(amount: pl.Expr, currency: pl.Expr | str) -> pl.Expr:
     return pl.concat_str([sign, symbol(code), _group_thousands(n)])
 
 
+def said_once(frame: pl.DataFrame, words: pl.Expr) -> pl.Series:
+    """``frame.select(words)[0]`` for ``words`` that read one row at a time (a sentence
+    of :func:`text`, :func:`whole`, :func:`percent`, :func:`money` ...), written once
+    per distinct value of the columns they read and joined back onto the rows: a
+    sentence that depends only on the stage, the rep or the currency is written a
+    handful of times for 100,000 deals instead of once a deal. Values are told apart as
+    a join tells them (0.0 is -0.0, NaN is NaN, null is null): the words of these
+    helpers read the same for each pair."""
+    columns = list(dict.fromkeys(words.meta.root_names()))
+    if not columns:
+        return frame.with_columns(words.alias(_SAID))[_SAID]
+    keys = frame.select(columns)
+    written = keys.unique(maintain_order=True).with_columns(words.alias(_SAID))
+    joined = keys.join(written, on=columns, how="left", maintain_order="left", nulls_equal=True)
+    return joined[_SAID]
+
+
+_SAID = "_said"
+
+
 def plural(count: pl.Expr, one: str, many: str) -> pl.Expr:
     """ "1 touch", "4 touches"."""
     word = pl.when(count == 1).then(pl.lit(one)).otherwise(pl.lit(many))

@@ -40,8 +40,8 @@ from walkaway.decision.reasons import (
     EMPTY,
     gut_flags,
     questions_expr,
-    reason_parts,
     reasons_expr,
+    with_reason_parts,
 )
 from walkaway.flags.rulebook import SEVERITY_RANK, find_flags_frame, find_flags_frames
 from walkaway.learning.prior import PriorModel, WinModel
@@ -280,7 +280,7 @@ def recommend(
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Date).alias("walk_away_on"))
     if words:
-        frame = frame.with_columns(reason_parts()).with_columns(
+        frame = with_reason_parts(frame).with_columns(
             reasons_expr().alias("reasons"), questions_expr().alias("questions")
         )
     else:

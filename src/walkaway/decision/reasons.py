@@ -15,7 +15,7 @@ import polars as pl
 
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
-from walkaway.wording import money, number, percent, text, whole
+from walkaway.wording import money, number, percent, said_once, text, whole
 
 EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
@@ -96,18 +96,18 @@ def _hour_sentence() -> pl.Expr:
         " of ",
         money(pl.col("value"), currency),
         " over ",
-        number(pl.col("hours_needed")),
+        pl.col(HOURS_SAID),
         " hours)",
     )
     between = pl.col("cause") == "economics_between"
-    line = text("), above the walk-away line of ", money(pl.col("walk_away_rate"), currency))
+    line = text("), above the walk-away line of ", pl.col(LINE_SAID))
     return pl.when(pl.col("value").is_not_null()).then(
         text(
             expected,
             pl.when(between)
             .then(pl.lit(": below what an hour earns elsewhere ("))
             .otherwise(pl.lit("; ")),
-            _elsewhere(),
+            pl.col(ELSEWHERE_SAID),
             pl.when(between).then(line).otherwise(pl.lit("")),
         )
     )
@@ -120,7 +120,7 @@ def _answered_sentence() -> pl.Expr:
             "Even with the open questions answered, expected ",
             money(pl.col("value_per_hour_answered"), pl.col("currency")),
             " per hour stays below the walk-away line of ",
-            money(pl.col("walk_away_rate"), pl.col("currency")),
+            pl.col(LINE_SAID),
         )
     )
 
@@ -162,11 +162,27 @@ def _first(cause: str, *sentences: pl.Expr) -> pl.Expr:
     return pl.when(pl.col("cause") == cause).then(pl.concat_list(*sentences))
 
 
+def with_reason_parts(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (the columns assembled by ``assess.recommend``) with the columns
+    :func:`reasons_expr` reads: the words that depend only on the rep's yield, the
+    walk-away line, the currency or the hours a stage needs (a few distinct values for
+    a whole pipeline) written once per value (:func:`~walkaway.wording.said_once`),
+    then :func:`reason_parts`."""
+    return frame.with_columns(
+        said_once(frame, _elsewhere()).alias(ELSEWHERE_SAID),
+        said_once(frame, money(pl.col("walk_away_rate"), pl.col("currency"))).alias(LINE_SAID),
+        said_once(frame, number(pl.col("hours_needed"))).alias(HOURS_SAID),
+    ).with_columns(reason_parts())
+
+
+ELSEWHERE_SAID, LINE_SAID, HOURS_SAID = "_elsewhere_said", "_line_said", "_hours_said"
+
+
 @functools.cache
 def reason_parts() -> list[pl.Expr]:
     """The sentences :func:`reasons_expr` may say twice (first as what decided the call,
     then in their place), as columns it reads, so each is written once a deal. Needs
-    the columns assembled by ``assess.recommend``."""
+    the columns of :func:`with_reason_parts`."""
     hard = pl.col("hard_reasons").list.eval(pl.lit("Hard stop: ") + pl.element())
     return [
         hard.fill_null(EMPTY).alias(HARD),
@@ -183,7 +199,7 @@ def reasons_expr() -> pl.Expr:
     """``list[str]`` of reasons, **the one that decided the call first** (its
     ``cause``: the hard stop, the missing amount, the economics, the history's
     floor, the open question or the probability too low to pursue); then the rest.
-    Needs the columns assembled by ``assess.recommend`` and :func:`reason_parts`."""
+    Needs the columns of :func:`with_reason_parts`."""
     rec = pl.col("recommendation")
     walking = rec == Recommendation.WALK_AWAY
     hard, hour, unlikely = pl.col(HARD), pl.col(HOUR), pl.col(UNLIKELY)

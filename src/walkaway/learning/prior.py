@@ -57,7 +57,7 @@ from walkaway.signals.facts import (
     facts_frame,
 )
 from walkaway.signals.norms import HISTORY, POLICY, Norms, compute_norms
-from walkaway.wording import percent, text, whole
+from walkaway.wording import percent, said_once, text, whole
 
 TEAM = "team"  # a stage neither history nor policy knows: the team's overall win rate
 TIME_COUNTED_ELSEWHERE = frozenset({"stalled"})
@@ -327,6 +327,8 @@ class PriorModel:
         scored = scored.join(against, on="deal_id", how="left", maintain_order="left")
         scored = scored.hstack(fact_reasons(scored, self.facts_)).with_columns(self._time_parts())
         empty = pl.lit([], dtype=pl.List(pl.String))
+        # the base rate's sentence reads the stage and the counts: a few distinct ones
+        scored = scored.with_columns(said_once(scored, _base_reason()).alias(_BASE_SAID))
         return scored.select(
             "deal_id",
             pl.concat_list(_reasons_for(), "facts_for").alias("reasons_for"),
@@ -390,7 +392,27 @@ class PriorModel:
         return f"PriorModel({fitted})"
 
 
+_BASE_SAID = "_base_said"
+
+
 def _reasons_for() -> pl.Expr:
+    """The odds' reasons for: the base rate's sentence (a column, :func:`_base_reason`)
+    and a recent reply."""
+    recent = (pl.col("days_since_inbound") <= pl.col("team_reply_gap").fill_null(7.0)).fill_null(
+        False
+    ) & (pl.col("inbound_touches") > 0)
+    positives = [
+        pl.col(_BASE_SAID),
+        pl.when(recent).then(
+            text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
+        ),
+    ]
+    return pl.concat_list(positives).list.drop_nulls()
+
+
+def _base_reason() -> pl.Expr:
+    """Where the base rate comes from, in words: the stage's history, the policy's
+    figure, the team's record, or a guess."""
     # The share said is the counts' own (the base rate behind p is pulled towards the
     # policy while the history is short; a sentence must agree with its own numbers).
     history = text(
@@ -416,22 +438,15 @@ def _reasons_for() -> pl.Expr:
         "Deals are won about ", percent(pl.col("base_rate")),
         " of the time (the policy's figure: no history yet)",
     )  # fmt: skip
-    recent = (pl.col("days_since_inbound") <= pl.col("team_reply_gap").fill_null(7.0)).fill_null(
-        False
-    ) & (pl.col("inbound_touches") > 0)
-    positives = [
+    return (
         pl.when(pl.col("source") == HISTORY)
         .then(history)
         .when(pl.col("source") == POLICY)
         .then(prior)
         .when(pl.col("team_closed") > 0)
         .then(team)
-        .otherwise(guess),
-        pl.when(recent).then(
-            text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
-        ),
-    ]
-    return pl.concat_list(positives).list.drop_nulls()
+        .otherwise(guess)
+    )
 
 
 _BY_STAGE, _BY_AGE, _FACTOR = "_spans_by_stage", "_spans_by_age", "_time_factor"
