@@ -62,17 +62,21 @@ def walk_away_dates(
     ``walk_away_rate``, ``walk_away_floor`` and the answered probability ratio); null
     where the deal does not cross within a year."""
     deciding = list(policy.decision.requalify_on)
-    staying = frame.filter(
-        (pl.col("recommendation") != Recommendation.WALK_AWAY) & pl.col("value").is_not_null()
-    ).select(
-        "deal_id",
-        "win_probability",
-        "answered_probability",
-        "value",
-        "hours_needed",
-        "walk_away_rate",
-        "walk_away_floor",
-        pl.col("fact_log_odds").fill_null(0.0),
+    # the columns first, then the rows: frame carries every flag and reason as lists
+    staying = (
+        frame.select(
+            "deal_id",
+            "win_probability",
+            "answered_probability",
+            "value",
+            "hours_needed",
+            "walk_away_rate",
+            "walk_away_floor",
+            pl.col("fact_log_odds").fill_null(0.0),
+            walks=pl.col("recommendation") == Recommendation.WALK_AWAY,
+        )
+        .filter(~pl.col("walks") & pl.col("value").is_not_null())
+        .drop("walks")
     )
     kept = signals.join(staying.select("deal_id"), on="deal_id", how="semi")
     if kept.height == 0:

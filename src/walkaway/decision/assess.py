@@ -285,7 +285,8 @@ def recommend(
         )
     else:
         frame = frame.with_columns(EMPTY.alias("reasons"), EMPTY.alias("questions"))
-    return most_urgent_first(frame).select(ASSESSMENT_COLUMNS)
+    # the columns kept first: the sort then moves none of the lists worked from
+    return most_urgent_first(frame.select(ASSESSMENT_COLUMNS))
 
 
 def _no_model_reasons(deal_ids: pl.Series) -> pl.DataFrame:
