@@ -139,6 +139,10 @@ def _crossing_by_halving(
     crossing = walks.filter("walks").select(
         "deal_id", pl.lit(-1).alias("lo"), pl.lit(len(mondays) - 1).alias("hi")
     )
+    # only the deals that cross are looked at again (each look reads a deal's own rows)
+    crosses = crossing.select("deal_id")
+    kept = kept.join(crosses, on="deal_id", how="semi", maintain_order="left")
+    base = base.join(crosses, on="deal_id", how="semi", maintain_order="left")
     # Nothing happening only ever lowers a deal's chances: once walked away from, it
     # stays so. Halve the weeks between the last Monday it holds and the first it walks.
     open_ = pl.col("hi") - pl.col("lo") > 1
