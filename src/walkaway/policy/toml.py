@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import types
 import typing
@@ -63,7 +64,7 @@ def build(cls: type[T], table: object, path: str = "") -> T:
     """An instance of the dataclass ``cls`` from a TOML table, checked key by key."""
     if not isinstance(table, dict):
         raise fail(path or "policy", "a table", table)
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)  # type: ignore[arg-type]
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     rest = next((f for f in fields.values() if f.metadata.get("rest")), None)
     values: dict[str, Any] = {}
@@ -82,6 +83,13 @@ def build(cls: type[T], table: object, path: str = "") -> T:
         if missing and name not in values:
             raise PolicyError(f"policy key '{_join(path, name)}' is missing")
     return cls(**values)
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # Each class's annotations are text (PEP 563): evaluated once, not once per table of
+    # that class (a policy has dozens of stages and rules).
+    return typing.get_type_hints(cls)
 
 
 def _convert(tp: Any, raw: object, path: str, meta: Mapping[str, Any]) -> Any:
