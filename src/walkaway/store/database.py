@@ -6,6 +6,7 @@ import difflib
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -161,13 +162,19 @@ class Store:
     busy_seconds: float = BUSY_SECONDS  # see open_store
     copy_dir: Path | None = None
     _engine: Engine | None = field(default=None, init=False, repr=False, compare=False)
+    _making: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def engine(self) -> Engine:
         """SQLAlchemy's engine, made (and SQLAlchemy imported) on first use: a command
-        that reads a few rows of a SQLite file (:meth:`rows`) never needs it."""
+        that reads a few rows of a SQLite file (:meth:`rows`) never needs it. One per
+        store, however many threads (the web app's) ask for it first at once."""
         if self._engine is None:
-            self._engine = _engine_for(self.url, self.busy_seconds)
+            with self._making:
+                if self._engine is None:
+                    self._engine = _engine_for(self.url, self.busy_seconds)
         return self._engine
 
     @property
