@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -48,7 +50,16 @@ from walkaway.signals.norms import (
 )
 from walkaway.signals.snapshot import known_deals
 from walkaway.store import Store
-from walkaway.store.columnar import Copy, ensure_copy, extend_copy, read_pipeline
+from walkaway.store.columnar import (
+    Copy,
+    CopyBase,
+    StagedCopy,
+    ensure_copy,
+    extend_copy,
+    publish_copy,
+    read_pipeline,
+    write_copy,
+)
 from walkaway.store.writing import now_utc
 
 if TYPE_CHECKING:
@@ -177,20 +188,23 @@ def pipeline_horizon(pipeline: Pipeline, day: datetime) -> datetime | None:
 
 def data_horizon(store: Store, copy: Copy | None = None) -> datetime | None:
     """The horizon of everything in the store, from the columnar ``copy`` when there is
-    one (its columns' maxima), else from the store."""
+    one (:func:`copy_data_horizon`), else from the store."""
     if copy is not None:
-        dated = copy.deals().select(pl.max_horizontal(pl.col("created_at", "closed_at").max()))
-        newest_deal = dated.collect().item()
-        newest_activity = copy.activities().select(pl.col("at").max()).collect().item()
-    else:
-        with store.connect() as conn:
-            newest_deal = conn.execute(
-                sa.select(
-                    sa.func.max(schema.deals.c.created_at), sa.func.max(schema.deals.c.closed_at)
-                )
-            ).one()
-            newest_deal = max((d for d in newest_deal if d is not None), default=None)
-            newest_activity = conn.execute(sa.select(sa.func.max(schema.activities.c.at))).scalar()
+        return copy_data_horizon(copy)
+    with store.connect() as conn:
+        created, closed = conn.execute(
+            sa.select(sa.func.max(schema.deals.c.created_at), sa.func.max(schema.deals.c.closed_at))
+        ).one()
+        newest_activity = conn.execute(sa.select(sa.func.max(schema.activities.c.at))).scalar()
+    found = [d for d in (created, closed, newest_activity) if d is not None]
+    return horizon_of(max(found)) if found else None
+
+
+def copy_data_horizon(copy: Copy) -> datetime | None:
+    """The horizon of everything in the columnar ``copy``, from its columns' maxima."""
+    dated = copy.deals().select(pl.max_horizontal(pl.col("created_at", "closed_at").max()))
+    newest_deal = dated.collect().item()
+    newest_activity = copy.activities().select(pl.col("at").max()).collect().item()
     found = [d for d in (newest_deal, newest_activity) if d is not None]
     return horizon_of(max(found)) if found else None
 
@@ -208,16 +222,27 @@ def copy_horizon(copy: Copy, day: datetime) -> datetime | None:
     return horizon_of(max(newest)) if newest else None
 
 
+def _lives_paths(copy: Copy) -> dict[str, Path]:
+    return {
+        part: copy.folder / f"lives-{copy.run:06d}-{copy.stamp}-{part}.parquet" for part in LIVES
+    }
+
+
 def lives_of_copy(copy: Copy) -> ClosedLives:
     """The :class:`ClosedLives` of every closed deal of the copy, made once per import
     run and kept beside the copy (best effort: a folder that cannot be written only
     means they are made again)."""
-    paths = {
-        part: copy.folder / f"lives-{copy.run:06d}-{copy.stamp}-{part}.parquet" for part in LIVES
-    }
+    paths = _lives_paths(copy)
     with suppress(OSError, pl.exceptions.PolarsError):
         if all(path.is_file() for path in paths.values()):
             return ClosedLives(*(pl.read_parquet(paths[part]) for part in LIVES))
+    lives = made_lives(copy)
+    keep_lives(copy, lives)
+    return lives
+
+
+def made_lives(copy: Copy) -> ClosedLives:
+    """The :class:`ClosedLives` of every closed deal of the copy, made from its files."""
     deals_scan = copy.deals().filter(
         (pl.col("outcome") != Outcome.OPEN.value) & pl.col("closed_at").is_not_null()
     )
@@ -226,16 +251,25 @@ def lives_of_copy(copy: Copy) -> ClosedLives:
     acts = copy.in_order(
         copy.activities().join(wanted, on="deal_id", how="semi", maintain_order="left")
     )
-    lives = closed_lives(closed, acts.collect())
+    return closed_lives(closed, acts.collect())
+
+
+def keep_lives(copy: Copy, lives: ClosedLives) -> None:
+    """Keep ``lives`` beside ``copy`` (best effort), for :func:`lives_of_copy`."""
+    paths = _lives_paths(copy)
     with suppress(OSError):
         for part, frame in zip(LIVES, (lives.visits, lives.hours, lives.gaps), strict=True):
             temporary = paths[part].with_suffix(".tmp")
             frame.write_parquet(temporary)
             temporary.replace(paths[part])
-    return lives
 
 
-def norms_of_copy(copy: Copy, day: datetime, policy: Policy) -> Norms | None:
+def norms_of_copy(
+    copy: Copy,
+    day: datetime,
+    policy: Policy,
+    lives: Callable[[Copy], ClosedLives] = lives_of_copy,
+) -> Norms | None:
     """:func:`learned_norms` of ``day`` from the columnar copy without reading its
     activities whole: the closed deals' lives made once per import (:func:`lives_of_copy`),
     kept to those closed by the day the norms are learned, with the hours logged in the
@@ -259,9 +293,9 @@ def norms_of_copy(copy: Copy, day: datetime, policy: Policy) -> Norms | None:
     acts = known_acts.join(ids, on="deal_id", how="semi")
     start = yield_window_start(moment, policy)
     hours = hours_by_deal(acts, start).collect()
-    lives = lives_of_copy(copy).known_on(moment, deals_known)
+    known_lives = lives(copy).known_on(moment, deals_known)
     return norms_from_parts(
-        moment, deals_known, lives, hours, logged=logged, policy=policy, skipped=skipped
+        moment, deals_known, known_lives, hours, logged=logged, policy=policy, skipped=skipped
     )
 
 
@@ -313,13 +347,68 @@ def team_norms(
     return learn_norms(store, key, policy, pipeline)
 
 
+@dataclass(frozen=True)
+class StagedImport:
+    """The columnar copy of an import run and (``learn``) its open-ended norms, made
+    before the run committed (:func:`stage_after_import`); :func:`after_import`
+    publishes them once it has."""
+
+    files: StagedCopy
+    horizon: datetime | None = None
+    norms: Norms | None = None
+    lives: ClosedLives | None = None
+
+
+def stage_after_import(
+    base: CopyBase,
+    run: int,
+    touched: pl.DataFrame,
+    added: pl.DataFrame,
+    policy: Policy,
+    *,
+    learn: bool = True,
+) -> StagedImport | None:
+    """What :func:`after_import` does for import run ``run``, done before it commits:
+    the copy's files written from ``base`` (:func:`walkaway.store.columnar.copy_base`),
+    the deals it wrote (``touched``, as stored) and the activities it adds (``added``),
+    and the norms at their horizon learned from those files. Reads no database, so it
+    runs on a thread while the run's INSERTs go on; None when the files cannot be
+    written (:func:`after_import` then does it all after the commit)."""
+    files = write_copy(run, base, touched, added)
+    if files is None or not learn:
+        return None if files is None else StagedImport(files)
+    copy = files.copy
+    horizon = copy_data_horizon(copy)
+    if horizon is None:
+        return StagedImport(files)
+    made: list[ClosedLives] = []
+
+    def lives(copy: Copy) -> ClosedLives:
+        made.append(made_lives(copy))
+        return made[-1]
+
+    norms = norms_of_copy(copy, horizon, policy, lives)
+    if norms is None:
+        norms = learned_norms(Pipeline(*read_pipeline(copy, horizon)), horizon, policy)
+    return StagedImport(files, horizon, norms, made[-1] if made else None)
+
+
 def after_import(
-    store: Store, run: int, added: pl.DataFrame | None, policy: Policy, *, learn: bool = True
+    store: Store,
+    run: int,
+    added: pl.DataFrame | None,
+    policy: Policy,
+    *,
+    learn: bool = True,
+    staged: StagedImport | None = None,
 ) -> None:
     """What an import does once its run ``run`` has committed, having added the
     activities ``added``: bring the columnar copy up to date and (with ``learn``) learn
     the open-ended norms (under the team's ``policy``) at the data's horizon, so no
-    review or show after it learns them again."""
+    review or show after it learns them again. What ``staged`` made before the commit
+    (:func:`stage_after_import`) is published, not made again."""
+    if staged is not None and _publish_staged(store, run, policy, staged):
+        return
     copy = extend_copy(store, run, added)
     if not learn:
         return
@@ -334,3 +423,18 @@ def after_import(
     else:
         pipeline = load_pipeline(store, horizon, columnar=False)
         learn_norms(store, key, policy, pipeline, open_ended=True)
+
+
+def _publish_staged(store: Store, run: int, policy: Policy, staged: StagedImport) -> bool:
+    """Make ``staged`` the store's copy and keep its norms; False when another run
+    landed first (the copy is then rebuilt)."""
+    copy = publish_copy(store, staged.files)
+    if copy is None:
+        return False
+    if staged.lives is not None:
+        keep_lives(copy, staged.lives)
+    if staged.norms is not None and staged.horizon is not None:
+        key = NormsKey(staged.horizon, run, policy_hash(policy))
+        if cached_norms(store, key) is None:
+            cache_norms(store, key, staged.norms, open_ended=True)
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -17,13 +18,14 @@ from walkaway.models import ImportSummary, Outcome
 from walkaway.policy import Policy, load_policy
 from walkaway.service import norms  # norms.after_import: tests replace it to skip it
 from walkaway.store import Store, open_store
-from walkaway.store.columnar import copy_folder
+from walkaway.store.columnar import copy_base, copy_folder
 from walkaway.store.database import normalise_url, remove_sqlite_file, sqlite_path
 from walkaway.store.frames import load_deals
 from walkaway.store.writing import (
     WriteCounts,
-    add_activities,
     finish_run,
+    insert_activities,
+    new_activities,
     now_utc,
     start_run,
     write_deals,
@@ -127,11 +129,12 @@ def import_files(
     under an Idempotency-Key keeps its answer there).
     """
     progress("reading and checking files")
+    policy = current_policy(store)
     prepared = importers.prepare_import(
         deals_path,
         activities_path,
         format=format,
-        default_currency=default_currency or current_policy(store).currency,
+        default_currency=default_currency or policy.currency,
         known_deal_ids=stored_deal_ids(store) if activities_path else None,
         skip_invalid=skip_invalid,
         column_map=column_map,
@@ -144,16 +147,19 @@ def import_files(
     if prepared.rejected:
         target = rejects_path or store.folder / (Path(deals_path).stem + "-rejects.csv")
         rejects_file = write_rejects(prepared, target)
-    with store.begin() as conn:
+    # The executor outlives the transaction: its commit never waits for the thread.
+    with ThreadPoolExecutor(max_workers=1) as beside, store.begin() as conn:
         run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
         if prepared.map_from == "--map" and prepared.column_map is not None:
             mappings.save_column_map(conn, prepared.column_map)
         progress(f"writing {prepared.deals.height:,} deals")
         new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
-        added = None
+        added, staging = None, None
         if prepared.activities is not None:
             progress(f"writing {prepared.activities.height:,} activities")
-            added = add_activities(conn, prepared.activities, run_id, copy_folder(store))
+            added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
+            staging = _stage_after_import(conn, store, beside, run_id, added, policy, warm)
+            insert_activities(conn, added, run_id)
 
         acts_new = 0 if added is None else added.height
         acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
@@ -176,8 +182,30 @@ def import_files(
             then(conn, summary)
 
     progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
-    norms.after_import(store, run_id, added, current_policy(store), learn=warm)
+    staged = None if staging is None else staging.result()
+    norms.after_import(store, run_id, added, policy, learn=warm, staged=staged)
     return summary
+
+
+def _stage_after_import(
+    conn: sa.Connection,
+    store: Store,
+    beside: ThreadPoolExecutor,
+    run_id: int,
+    added: pl.DataFrame,
+    policy: Policy,
+    learn: bool,
+) -> Future[norms.StagedImport | None] | None:
+    """Start the columnar copy of run ``run_id`` and its norms on the thread ``beside``
+    while SQLite writes the run's activities (:func:`norms.stage_after_import`); None
+    when there is no copy to extend (it is made after the commit)."""
+    base = copy_base(conn, run_id, copy_folder(store))
+    if base is None:
+        return None
+    touched = load_deals(conn, schema.deals.c.import_run_id == run_id)
+    return beside.submit(
+        norms.stage_after_import, base, run_id, touched, added, policy, learn=learn
+    )
 
 
 def _mapping_notes(prepared: PreparedImport) -> tuple[str, ...]:

@@ -275,34 +275,97 @@ def extend_copy(store: Store, run: int, added: pl.DataFrame | None) -> Copy | No
         stamp = run_stamp(conn, run)
         if found is not None and found.run == run and found.stamp == stamp:
             return found  # brought up to date already
-        before = _run_before(conn, run) if newest_run(conn) == run else None
-        first = before == 0
-        follows = (
-            before is not None
-            and found is not None
-            and found.run == before
-            and found.stamp == run_stamp(conn, before)
-        )
-        touched = (
-            load_deals(conn, schema.deals.c.import_run_id == run) if first or follows else None
-        )
-    if touched is None:
+        base = copy_base(conn, run, folder) if newest_run(conn) == run else None
+        touched = None if base is None else load_deals(conn, schema.deals.c.import_run_id == run)
+    if base is None or touched is None:
         return rebuild_copy(store)
+    staged = write_copy(run, base, touched, added)
+    try:
+        return None if staged is None else _publish(folder, run, stamp, *staged.files)
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class CopyBase:
+    """What the copy of an import run extends: the copy of the run before (``found``),
+    or nothing for a store's ``first`` run."""
+
+    folder: Path
+    found: Copy | None
+    first: bool
+
+
+def copy_base(conn: Connection, run: int, folder: Path | None) -> CopyBase | None:
+    """What the copy of import run ``run`` (the newest on ``conn``, committed or not)
+    extends; None when there is nothing to extend (no folder, a copy missing or of
+    another run or store): then it is rebuilt from the store once ``run`` has committed."""
+    if folder is None:
+        return None
+    found = _read_manifest(folder)
+    before = _run_before(conn, run)
+    follows = found is not None and found.run == before and found.stamp == run_stamp(conn, before)
+    if before != 0 and not follows:
+        return None
+    return CopyBase(folder, found if follows else None, before == 0)
+
+
+@dataclass(frozen=True)
+class StagedCopy:
+    """The files of the copy of an import run, written but not yet named by the
+    manifest (:func:`publish_copy`)."""
+
+    folder: Path
+    run: int
+    deals_file: str
+    parts: tuple[str, ...]
+
+    @property
+    def files(self) -> tuple[str, tuple[str, ...]]:
+        return self.deals_file, self.parts
+
+    @property
+    def copy(self) -> Copy:
+        """The copy these files make, to read before it is published (no stamp yet)."""
+        return Copy(self.folder, self.run, "", self.deals_file, self.parts)
+
+
+def write_copy(
+    run: int, base: CopyBase, touched: pl.DataFrame, added: pl.DataFrame | None
+) -> StagedCopy | None:
+    """Write the files of the copy of import run ``run``: ``base`` with the deals it
+    wrote, ``touched`` (as stored), and the activities it added, ``added``. Reads no
+    database (it may run on a thread while the run's transaction goes on); None when
+    the folder cannot be written."""
+    folder, found = base.folder, base.found
     try:
         folder.mkdir(parents=True, exist_ok=True)
         parts: list[str] = []
         deal_rows = touched.sort("deal_id")
-        if found is not None and follows:
+        if found is not None:
             old = pl.read_parquet(found.deal_path)
             kept = old.join(touched.select("deal_id"), on="deal_id", how="anti")
             deal_rows = pl.concat([kept, touched]).sort("deal_id")
             parts = list(found.parts)
         deals_file = _write(folder, f"deals-{run:06d}.parquet", deal_rows)
-        if added is not None and (added.height or first):
+        if added is not None and (added.height or base.first):
             parts.append(_write(folder, f"activities-{run:06d}.parquet", added))
-            if found is not None and follows:
+            if found is not None:
                 parts = _compact(found, run, parts)
-        return _publish(folder, run, stamp, deals_file, parts)
+        return StagedCopy(folder, run, deals_file, tuple(parts))
+    except OSError:
+        return None
+
+
+def publish_copy(store: Store, staged: StagedCopy) -> Copy | None:
+    """Make ``staged`` the store's copy once its run has committed; None when another
+    run has landed since (the next read rebuilds the copy)."""
+    with store.connect() as conn:
+        if newest_run(conn) != staged.run:
+            return None
+        stamp = run_stamp(conn, staged.run)
+    try:
+        return _publish(staged.folder, staged.run, stamp, *staged.files)
     except OSError:
         return None
 

@@ -141,6 +141,16 @@ def add_activities(
     return them, in their order (what the columnar copy of the run holds:
     :mod:`walkaway.store.columnar`). ``copy`` is the folder of the store's columnar
     copy (:func:`walkaway.store.columnar.copy_folder`), or None."""
+    fresh = new_activities(conn, incoming, run_id, copy)
+    insert_activities(conn, fresh, run_id)
+    return fresh
+
+
+def new_activities(
+    conn: Connection, incoming: pl.DataFrame, run_id: int, copy: Path | None
+) -> pl.DataFrame:
+    """The activities of ``incoming`` not already stored, in the order
+    :func:`insert_activities` stores them: :func:`add_activities` before its INSERTs."""
     if incoming.height == 0:
         return incoming.select(ACTIVITY_COLUMNS)
     unique = _distinct(incoming)
@@ -151,9 +161,12 @@ def add_activities(
     # In index order: inserts into the (deal_id, at) index then append rather than land
     # all over it (rows in random order take SQLite three times as long). The sort is
     # stable, so activities at the same moment keep the file's order.
-    fresh = fresh.sort("deal_id", "at", maintain_order=True)
+    return fresh.sort("deal_id", "at", maintain_order=True).select(ACTIVITY_COLUMNS)
+
+
+def insert_activities(conn: Connection, fresh: pl.DataFrame, run_id: int) -> None:
+    """Insert ``fresh`` (:func:`new_activities`) as they are, under import run ``run_id``."""
     insert_frame(conn, schema.activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
-    return fresh.select(ACTIVITY_COLUMNS)
 
 
 def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
