@@ -316,3 +316,30 @@ def test_an_import_without_the_norms_still_brings_the_copy_up_to_date(
     assert_same_pipeline(sample_store, later)
     # nothing learned for the new run (the old run's entry is never read again)
     assert cached_norms(sample_store, norms_key(sample_store, later, policy)) is None
+
+
+def test_an_import_that_fails_after_its_copy_was_made_leaves_the_copy_it_found(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    # The copy of a run and its norms are made on a thread while its rows are written;
+    # a run that then rolls back must publish neither.
+    found = current_copy(sample_store)
+    assert found is not None
+    deal = load_pipeline(sample_store, AS_OF).deals["deal_id"][0]
+    paths = write_more(tmp_path / "M", "M", deals_from=deal, at=datetime(2026, 9, 1))
+
+    def refuse(_conn: object, _summary: object) -> None:
+        raise RuntimeError("refused inside the transaction")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        import_files(sample_store, *paths, then=refuse)
+    assert current_copy(sample_store) == found
+    assert_same_pipeline(sample_store, datetime(2027, 1, 1))
+    with sample_store.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(norms_cache)).scalar() == 1
+    # the same files again: the run lands, and its copy is the store (on SQLite under
+    # the number the failed run had, whose files it had begun)
+    import_files(sample_store, *paths)
+    landed = current_copy(sample_store)
+    assert landed is not None and landed.run > found.run
+    assert_same_pipeline(sample_store, datetime(2027, 1, 1))

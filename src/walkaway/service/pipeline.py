@@ -147,42 +147,45 @@ def import_files(
     if prepared.rejected:
         target = rejects_path or store.folder / (Path(deals_path).stem + "-rejects.csv")
         rejects_file = write_rejects(prepared, target)
-    # The executor outlives the transaction: its commit never waits for the thread.
-    with ThreadPoolExecutor(max_workers=1) as beside, store.begin() as conn:
-        run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
-        if prepared.map_from == "--map" and prepared.column_map is not None:
-            mappings.save_column_map(conn, prepared.column_map)
-        progress(f"writing {prepared.deals.height:,} deals")
-        new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
-        added, staging = None, None
-        if prepared.activities is not None:
-            progress(f"writing {prepared.activities.height:,} activities")
-            added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
-            staging = _stage_after_import(conn, store, beside, run_id, added, policy, warm)
-            insert_activities(conn, added, run_id)
+    # The thread outlives the transaction: its commit never waits for the thread.
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        with store.begin() as conn:
+            run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
+            if prepared.map_from == "--map" and prepared.column_map is not None:
+                mappings.save_column_map(conn, prepared.column_map)
+            progress(f"writing {prepared.deals.height:,} deals")
+            new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
+            added, staging = None, None
+            if prepared.activities is not None:
+                progress(f"writing {prepared.activities.height:,} activities")
+                added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
+                # the INSERTs' columns made before the thread takes Polars' threads
+                insert = insert_activities(conn, added, run_id)
+                staging = _stage_after_import(conn, store, beside, run_id, added, policy, warm)
+                insert()
 
-        acts_new = 0 if added is None else added.height
-        acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
-        counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
-        finish_run(conn, run_id, counts, prepared.rejected)
-        detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
-        summary = ImportSummary(
-            format=prepared.format,
-            deals_new=new,
-            deals_updated=updated,
-            deals_unchanged=unchanged,
-            activities_new=acts_new,
-            activities_unchanged=acts_same,
-            rejected=prepared.rejected,
-            rejects_file=str(rejects_file) if rejects_file else None,
-            run_id=run_id,
-            notes=detected + _mapping_notes(prepared) + prepared.notes,
-        )
-        if then is not None:
-            then(conn, summary)
+            acts_new = 0 if added is None else added.height
+            acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
+            counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
+            finish_run(conn, run_id, counts, prepared.rejected)
+            detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
+            summary = ImportSummary(
+                format=prepared.format,
+                deals_new=new,
+                deals_updated=updated,
+                deals_unchanged=unchanged,
+                activities_new=acts_new,
+                activities_unchanged=acts_same,
+                rejected=prepared.rejected,
+                rejects_file=str(rejects_file) if rejects_file else None,
+                run_id=run_id,
+                notes=detected + _mapping_notes(prepared) + prepared.notes,
+            )
+            if then is not None:
+                then(conn, summary)
 
-    progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
-    staged = None if staging is None else staging.result()
+        progress("updating the columnar copy" + (" and learning the team norms" if warm else ""))
+        staged = None if staging is None else staging.result()
     norms.after_import(store, run_id, added, policy, learn=warm, staged=staged)
     return summary
 

@@ -83,28 +83,40 @@ def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
 
 def insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> int:
     """Insert every row of ``frame`` (columns named as the table's) in bulk."""
+    return prepared_insert(conn, table, frame)()
+
+
+def prepared_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> Callable[[], int]:
+    """:func:`insert_frame` in two steps: on SQLite the columns its values are taken
+    from are made now (Polars' work), and the INSERTs run when the call returned is
+    made (the driver's), which returns the rows inserted."""
     if frame.height == 0:
-        return 0
+        return lambda: 0
     if conn.dialect.name == "postgresql":
-        _copy_postgres(conn, table.name, frame.columns, frame)
-    else:
-        _insert_sqlite(conn, table.name, frame)
-    return frame.height
+        return lambda: _copy_postgres(conn, table.name, frame.columns, frame)
+    return _insert_sqlite(conn, table.name, frame)
 
 
-def _insert_sqlite(conn: Connection, table: str, frame: pl.DataFrame) -> None:
+def _insert_sqlite(conn: Connection, table: str, frame: pl.DataFrame) -> Callable[[], int]:
     # Many rows to a statement: SQLite's per-statement work is paid once per batch.
     per = max(1, _SQLITE_PARAMETERS // frame.width)
     whole = frame.height // per * per
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()  # type: ignore[attr-defined]
-    try:
-        for part, rows in ((frame.head(whole), per), (frame.slice(whole), 1)):
-            if part.height:
-                cursor.executemany(_insert_sql(table, part.columns, rows), _batches(part, rows))
-    finally:
-        cursor.close()
+    columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
+
+    def insert() -> int:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()  # type: ignore[attr-defined]
+        try:
+            for begin, end, rows in ((0, whole, per), (whole, frame.height, 1)):
+                if end > begin:
+                    sql = _insert_sql(table, frame.columns, rows)
+                    cursor.executemany(sql, _batches(columns, begin, end, rows))
+        finally:
+            cursor.close()
+        return frame.height
+
+    return insert
 
 
 def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
@@ -112,13 +124,15 @@ def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
 
 
-def _batches(frame: pl.DataFrame, rows: int) -> Iterator[list[Any]]:
-    """The values of ``rows`` rows at a time, row after row, made a slice at a time as
-    SQLite takes them: never a million tuples in memory, nor one tuple per row."""
-    width, height, step = frame.width, frame.height, rows * _BATCHES_PER_SLICE
-    columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
-    for start in range(0, height, step):
-        grid = np.empty((min(step, height - start), width), dtype=object)
+def _batches(
+    columns: Sequence[Callable[[int, int], Any]], begin: int, end: int, rows: int
+) -> Iterator[list[Any]]:
+    """The values of rows ``begin`` to ``end``, ``rows`` rows at a time, row after row,
+    made a slice at a time as SQLite takes them: never a million tuples in memory, nor
+    one tuple per row."""
+    width, step = len(columns), rows * _BATCHES_PER_SLICE
+    for start in range(begin, end, step):
+        grid = np.empty((min(step, end - start), width), dtype=object)
         for index, column in enumerate(columns):
             grid[:, index] = column(start, start + len(grid))
         yield from grid.reshape(-1, width * rows).tolist()
@@ -142,7 +156,7 @@ def _few_distinct(sample: pl.Series) -> bool:
 
 def _copy_postgres(
     conn: Connection, table: str, columns: Sequence[str], frame: pl.DataFrame
-) -> None:
+) -> int:
     buffer = io.BytesIO()
     # Polars writes null as an empty unquoted field, which COPY reads as NULL, and an
     # empty string quoted (our frames have no empty strings: they are null).
@@ -153,6 +167,7 @@ def _copy_postgres(
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
         with cursor.copy(sql) as copy:
             copy.write(buffer.getvalue())
+    return frame.height
 
 
 def update_frame(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) -> int:

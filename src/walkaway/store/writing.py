@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from walkaway.store.frames import (
     load_activities,
     load_deals,
     one_of,
+    prepared_insert,
     update_frame,
 )
 
@@ -142,7 +144,7 @@ def add_activities(
     :mod:`walkaway.store.columnar`). ``copy`` is the folder of the store's columnar
     copy (:func:`walkaway.store.columnar.copy_folder`), or None."""
     fresh = new_activities(conn, incoming, run_id, copy)
-    insert_activities(conn, fresh, run_id)
+    insert_activities(conn, fresh, run_id)()
     return fresh
 
 
@@ -164,9 +166,11 @@ def new_activities(
     return fresh.sort("deal_id", "at", maintain_order=True).select(ACTIVITY_COLUMNS)
 
 
-def insert_activities(conn: Connection, fresh: pl.DataFrame, run_id: int) -> None:
-    """Insert ``fresh`` (:func:`new_activities`) as they are, under import run ``run_id``."""
-    insert_frame(conn, schema.activities, fresh.with_columns(import_run_id=pl.lit(run_id)))
+def insert_activities(conn: Connection, fresh: pl.DataFrame, run_id: int) -> Callable[[], int]:
+    """Insert ``fresh`` (:func:`new_activities`) as they are, under import run ``run_id``,
+    when the call returned is made (:func:`walkaway.store.frames.prepared_insert`)."""
+    stamped = fresh.with_columns(import_run_id=pl.lit(run_id))
+    return prepared_insert(conn, schema.activities, stamped)
 
 
 def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
