@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from walkaway.models import ActivityKind, ActivityStatus, Direction
-from walkaway.signals.snapshot import DEAL_GROUP, by_deal, drop_group, group_id
+from walkaway.signals.snapshot import by_deal, drop_group, group_id
 
 CLOSE_DATE_MOVED = (
     r"(?i)close[ _-]?date.*(\b(moved|pushed|slipped|postponed|delayed|changed)\b|\bfrom\b.+\bto\b)"
@@ -86,13 +86,10 @@ LAST_INBOUND = "_last_inbound_at"
 
 def _with_last_inbound(acts: pl.DataFrame, group: str) -> pl.DataFrame:
     """``acts`` with each row's deal's last inbound moment (null: the buyer never
-    replied): aggregated once, then put back on the rows, by position when ``group``
-    numbers the deals' runs (:func:`by_deal`), else by joining on the id."""
+    replied), a window over the deal's rows (runs of sorted rows when ``group`` numbers
+    them, :func:`by_deal`)."""
     inbound_at = pl.when(pl.col("direction") == Direction.INBOUND).then(pl.col("at"))
-    last = acts.group_by(group, maintain_order=True).agg(inbound_at.max().alias(LAST_INBOUND))
-    if group == DEAL_GROUP:  # the runs are numbered 0, 1, 2, ... in row order
-        return acts.with_columns(last[LAST_INBOUND].gather(acts[DEAL_GROUP]))
-    return acts.join(last, on=group, how="left", maintain_order="left")
+    return acts.with_columns(inbound_at.max().over(group).alias(LAST_INBOUND))
 
 
 # What each row says, as a column per aggregation (:func:`_row_signals`).
