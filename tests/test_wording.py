@@ -18,6 +18,7 @@ from walkaway.wording import (
     said_once,
     text,
     whole,
+    without_nulls,
 )
 
 
@@ -107,3 +108,16 @@ def test_words_said_once_per_value_are_the_words_of_every_row(
     expected = frame.select(words.alias("said")).to_series()
     assert said_once(frame, words).to_list() == expected.to_list()
     assert said_once(frame, pl.lit("same")).to_list() == ["same"] * frame.height
+
+
+@given(st.lists(st.none() | st.lists(st.none() | st.sampled_from(["a", "b", ""]), max_size=5)))
+def test_lists_without_nulls_are_those_polars_drops_the_nulls_of(
+    lists: list[list[str | None] | None],
+) -> None:
+    """without_nulls gives list.drop_nulls's lists: a null list stays null, an empty or
+    all-null one is empty, the order kept."""
+    frame = pl.DataFrame({"x": lists}, schema={"x": pl.List(pl.String)})
+    expected = frame.select(pl.col("x").list.drop_nulls())
+    assert frame.select(without_nulls(pl.col("x"))).to_series().to_list() == (
+        expected.to_series().to_list()
+    )

@@ -15,7 +15,7 @@ import polars as pl
 
 from walkaway.models import Recommendation
 from walkaway.policy import Policy
-from walkaway.wording import money, number, percent, said_once, text, whole
+from walkaway.wording import money, number, percent, said_once, text, whole, without_nulls
 
 EMPTY = pl.lit([], dtype=pl.List(pl.String))
 
@@ -227,7 +227,7 @@ def reasons_expr() -> pl.Expr:
         _first("too_unlikely", unlikely),
         pl.concat_list(hour),
     )
-    return (
+    return without_nulls(
         pl.concat_list(
             deciding,
             hard,
@@ -242,9 +242,7 @@ def reasons_expr() -> pl.Expr:
             sunk,
             pl.col("gut_reasons").fill_null(EMPTY),
         )
-        .list.drop_nulls()
-        .list.unique(maintain_order=True)
-    )
+    ).list.unique(maintain_order=True)
 
 
 @functools.cache
@@ -261,6 +259,6 @@ def questions_expr() -> pl.Expr:
         & (pl.col("flag_questions").list.len().fill_null(0) == 0)
         & (pl.col("cause") != "too_unlikely")
     ).then(pl.lit("What would it take for you to decide, and by when?"))
-    return pl.concat_list(
-        value_question, likely, pl.col("flag_questions").fill_null(EMPTY), generic
-    ).list.drop_nulls()
+    return without_nulls(
+        pl.concat_list(value_question, likely, pl.col("flag_questions").fill_null(EMPTY), generic)
+    )

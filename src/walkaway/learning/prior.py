@@ -57,7 +57,7 @@ from walkaway.signals.facts import (
     facts_frame,
 )
 from walkaway.signals.norms import HISTORY, POLICY, Norms, compute_norms
-from walkaway.wording import percent, said_once, text, whole
+from walkaway.wording import percent, said_once, text, whole, without_nulls
 
 TEAM = "team"  # a stage neither history nor policy knows: the team's overall win rate
 TIME_COUNTED_ELSEWHERE = frozenset({"stalled"})
@@ -332,13 +332,13 @@ class PriorModel:
         return scored.select(
             "deal_id",
             pl.concat_list(_reasons_for(), "facts_for").alias("reasons_for"),
-            pl.concat_list(
-                pl.col("facts_against").list.head(2),
-                pl.col("flag_reasons").fill_null(empty),
-                self._time_reason(),
-            )
-            .list.drop_nulls()
-            .alias("reasons_against"),
+            without_nulls(
+                pl.concat_list(
+                    pl.col("facts_against").list.head(2),
+                    pl.col("flag_reasons").fill_null(empty),
+                    self._time_reason(),
+                )
+            ).alias("reasons_against"),
         )
 
     def summary(self) -> pl.DataFrame:
@@ -407,7 +407,7 @@ def _reasons_for() -> pl.Expr:
             text("The buyer replied ", whole(pl.col("days_since_inbound")), " days ago")
         ),
     ]
-    return pl.concat_list(positives).list.drop_nulls()
+    return without_nulls(pl.concat_list(positives))
 
 
 def _base_reason() -> pl.Expr:
