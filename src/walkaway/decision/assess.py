@@ -312,16 +312,27 @@ def _per_deal_flags(flags: pl.DataFrame, deciding: list[str]) -> pl.DataFrame:
     is_deciding, hard = pl.col("code").is_in(deciding), pl.col("hard_stop")
     is_gut = pl.col("code") == "gut_vs_data"
     plain = ~hard & ~is_deciding & ~is_gut & (pl.col("severity") != Severity.INFO)
-    asked = question.filter(~is_gut).sort_by((~is_deciding).filter(~is_gut), maintain_order=True)
-    return flags.group_by("deal_id", maintain_order=True).agg(
-        pl.struct("code", "severity", "evidence", "question").alias("flags"),
-        hard.any().alias("hard_stop"),
-        is_deciding.any().alias("has_unknown"),
-        evidence.filter(hard).alias("hard_reasons"),
-        evidence.filter(is_deciding & ~hard).alias("unknown_reasons"),
-        evidence.filter(plain).head(MAX_FLAG_REASONS).alias("flag_reasons"),
-        evidence.filter(is_gut).alias("gut_reasons"),
-        asked.unique(maintain_order=True).head(MAX_QUESTIONS).alias("flag_questions"),
+    # the deciding facts' questions first, then the others', each in the flags' order;
+    # asked once each, the first few (on the lists: cheaper than sorting in each group)
+    first, then = "_asked_first", "_asked_then"
+    asked = pl.concat_list(first, then).list.eval(
+        pl.element().unique(maintain_order=True).head(MAX_QUESTIONS)
+    )
+    return (
+        flags.group_by("deal_id", maintain_order=True)
+        .agg(
+            pl.struct("code", "severity", "evidence", "question").alias("flags"),
+            hard.any().alias("hard_stop"),
+            is_deciding.any().alias("has_unknown"),
+            evidence.filter(hard).alias("hard_reasons"),
+            evidence.filter(is_deciding & ~hard).alias("unknown_reasons"),
+            evidence.filter(plain).head(MAX_FLAG_REASONS).alias("flag_reasons"),
+            evidence.filter(is_gut).alias("gut_reasons"),
+            question.filter(~is_gut & is_deciding).alias(first),
+            question.filter(~is_gut & ~is_deciding).alias(then),
+        )
+        .with_columns(asked.alias("flag_questions"))
+        .drop(first, then)
     )
 
 
