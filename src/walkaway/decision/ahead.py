@@ -228,14 +228,14 @@ def _walks_at(
         *[(pl.col(c) + days).alias(c) for c in CLOCKS if c in signals.columns]
     )
     flags = fired_flags(ahead, policy, clocked)
-    hard = flags.group_by("deal_id").agg(pl.col("hard_stop").any().alias("hard"))
+    # the deals a hard stop fires on (seldom any): a look-up, not a group_by and a join
+    stopped = flags.filter(pl.col("hard_stop"))["deal_id"].implode()
     odds = flag_log_odds(flags, policy, deciding).rename(
         {"flag_log_odds": "flags_then", "answered_log_odds": "answered_then"}
     )
     moved = (
-        ahead.select("deal_id", spans)
+        ahead.select("deal_id", spans, pl.col("deal_id").is_in(stopped).alias("hard"))
         .join(odds, on="deal_id", how="left")
-        .join(hard, on="deal_id", how="left")
         .join(base, on="deal_id", how="inner")
     )
     decay = pl.lit(policy.probability.decay_per_p90).log()
