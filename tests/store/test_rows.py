@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from walkaway.service import import_files, sample_files
 from walkaway.store import Store, open_store
 from walkaway.store.database import stored_revision
-from walkaway.store.frames import load_activities, load_deals, one_deal
+from walkaway.store.frames import activity_rows, load_activities, load_deals, one_deal
 from walkaway.store.schema import deals
 
 
@@ -59,6 +59,12 @@ def test_one_deal_is_what_the_bulk_reads_give(sample: Store, deal_id: str) -> No
         assert deal.height == 1
         assert_frame_equal(deal, want_deal)
         assert_frame_equal(timeline, want_timeline)
+
+
+def test_activity_rows_are_one_deals_activities(sample: Store) -> None:
+    for before in _moments(sample, "D-2030"):
+        want = _by_sqlalchemy(sample, "D-2030", before)[1].to_dicts()
+        assert activity_rows(sample, "D-2030", before) == want
 
 
 def test_an_activity_at_the_moment_itself_is_left_out(sample: Store) -> None:

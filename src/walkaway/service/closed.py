@@ -20,8 +20,7 @@ from walkaway.models import DATETIME, Outcome, iso_utc
 from walkaway.service.decisions import load_decisions
 from walkaway.signals.snapshot import known_deals
 from walkaway.store import Store
-from walkaway.store.frames import activity_rows, load_deals
-from walkaway.store.schema import deals
+from walkaway.store.frames import one_deal
 
 DECISION_COLUMNS = (
     "decision_id",
@@ -55,11 +54,11 @@ class ClosedDeal:
 def closed_deal(store: Store, deal_id: str, as_of: datetime) -> ClosedDeal | None:
     """``deal_id`` if it was won or lost before ``as_of``; None when it was open then,
     created later, or not stored (the callers say which)."""
-    with store.connect() as conn:
-        stored = known_deals(load_deals(conn, deals.c.deal_id == deal_id), as_of)
-        if stored.height == 0 or stored["outcome"][0] == Outcome.OPEN.value:
-            return None
-        timeline = activity_rows(conn, deal_id, as_of)
+    row, activities = one_deal(store, deal_id, as_of)
+    stored = known_deals(row, as_of)
+    if stored.height == 0 or stored["outcome"][0] == Outcome.OPEN.value:
+        return None
+    timeline = activities.to_dicts()
     deal = stored.row(0, named=True)
     ended = deal["closed_at"]
     days = (ended - deal["created_at"]).days if ended is not None else None

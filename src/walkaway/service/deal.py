@@ -288,8 +288,7 @@ def deal_json(
         timeline = view.timeline.to_dicts()
     else:
         parts = _reviewed(reviewed)
-        with store.connect() as conn:
-            timeline = activity_rows(conn, deal_id, as_of)
+        timeline = activity_rows(store, deal_id, as_of)
     assessment, human, readiness = parts
     data = assessment.to_dict()
     data["human_decision"] = _human_json(human)

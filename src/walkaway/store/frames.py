@@ -370,14 +370,10 @@ def one_deal(store: Store, deal_id: str, before: datetime) -> tuple[pl.DataFrame
     )
 
 
-def activity_rows(conn: Connection, deal_id: str, before: datetime) -> list[dict[str, Any]]:
+def activity_rows(store: Store, deal_id: str, before: datetime) -> list[dict[str, Any]]:
     """One deal's activities dated before ``before``, oldest first (ties in the order they
     were stored), as plain rows with :data:`walkaway.models.ACTIVITY_SCHEMA`'s columns:
-    for one deal, quicker than a frame."""
-    columns = [schema.activities.c[name] for name in ACTIVITY_SCHEMA]
-    query = (
-        sa.select(*columns)
-        .where(schema.activities.c.deal_id == deal_id, schema.activities.c.at < before)
-        .order_by(schema.activities.c.at, schema.activities.c.id)
-    )
-    return [dict(zip(ACTIVITY_SCHEMA, row, strict=True)) for row in conn.execute(query)]
+    :func:`one_deal`'s read of them, without the deal's row."""
+    with store.rows() as rows:
+        found = rows(_ONE_DEALS_ACTIVITIES, (deal_id, before))
+    return frame_of(found, ACTIVITY_SCHEMA, sqlite=store.dialect == "sqlite").to_dicts()
