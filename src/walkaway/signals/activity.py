@@ -64,19 +64,26 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
     acts, group = by_deal(_with_note_columns(acts, phrases))
     # Every aggregation reads a column made beforehand over all rows at once: a
     # condition that reads the group's own aggregate (after the buyer's last reply) or
-    # a filtered column would be worked out group by group.
+    # a filtered column would be worked out group by group. One plan from the rows'
+    # columns to the aggregation: Polars then never holds the columns made in full.
     keys = dict.fromkeys([group, "deal_id"])  # the id once when it is the group
-    acts = _with_last_inbound(acts, group).select(*keys, *_row_signals(phrases))
-    aggregated = acts.group_by(group).agg(
-        *([] if group == "deal_id" else group_id()),
-        *_responsiveness(),
-        *_proposals(),
-        *_notes(),
-        # A float sum depends on the order of its terms; rounded to a micro-hour, the
-        # same activities in any row order give the same hours (and the same review).
-        pl.col("hours").sum().round(6).alias("hours_logged"),
-        pl.col("at").max().alias("last_activity_at"),
-        *_criteria(phrases),
+    aggregated = (
+        acts.lazy()
+        .with_columns(_last_inbound().over(group).alias(LAST_INBOUND))
+        .select(*keys, *_row_signals(phrases))
+        .group_by(group)
+        .agg(
+            *([] if group == "deal_id" else group_id()),
+            *_responsiveness(),
+            *_proposals(),
+            *_notes(),
+            # A float sum depends on the order of its terms; rounded to a micro-hour,
+            # the same activities in any row order give the same hours (and review).
+            pl.col("hours").sum().round(6).alias("hours_logged"),
+            pl.col("at").max().alias("last_activity_at"),
+            *_criteria(phrases),
+        )
+        .collect()
     )
     return drop_group(aggregated)
 
@@ -84,12 +91,11 @@ def activity_signals(activities: pl.DataFrame, phrases: Mapping[str, str]) -> pl
 LAST_INBOUND = "_last_inbound_at"
 
 
-def _with_last_inbound(acts: pl.DataFrame, group: str) -> pl.DataFrame:
-    """``acts`` with each row's deal's last inbound moment (null: the buyer never
-    replied), a window over the deal's rows (runs of sorted rows when ``group`` numbers
-    them, :func:`by_deal`)."""
+def _last_inbound() -> pl.Expr:
+    """The deal's last inbound moment (null: the buyer never replied), as a window over
+    the deal's rows (runs of sorted rows when grouped by :func:`by_deal`'s number)."""
     inbound_at = pl.when(pl.col("direction") == Direction.INBOUND).then(pl.col("at"))
-    return acts.with_columns(inbound_at.max().over(group).alias(LAST_INBOUND))
+    return inbound_at.max()
 
 
 # What each row says, as a column per aggregation (:func:`_row_signals`).
