@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -177,13 +178,15 @@ class Steps:
             print(f"    {step:<56} {end - began:6.2f} s")
 
 
-def sqlite_floor(folder: Path, activities: pl.DataFrame, per_statement: int) -> tuple[float, float]:
+def sqlite_floor(
+    folder: Path, activities: pl.DataFrame, per_statement: int, tag: str = ""
+) -> tuple[float, float]:
     """Wall-clock and CPU seconds SQLite itself takes to store ``activities`` in an empty
     store of our schema (PRAGMAs, index and foreign key included): one bare
     ``executemany`` of ``per_statement``-row ``INSERT``s whose values were made
     beforehand (in index order, equal values one object), and the commit (which writes
     the pages to the WAL: the import's figure has its own)."""
-    store = open_store(f"sqlite:///{folder / f'floor-{per_statement}.db'}")
+    store = open_store(f"sqlite:///{folder / f'floor-{per_statement}{tag}.db'}")
     frame = activities.sort("deal_id", "at", maintain_order=True).with_columns(
         pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"), import_run_id=pl.lit(1)
     )
@@ -244,6 +247,34 @@ def bench_files(
     return first_seconds, first_cpu
 
 
+def paired_ratio(folder: Path, paths: tuple[Path, Path], acts: pl.DataFrame, pairs: int) -> None:
+    """``pairs`` first imports, each into a fresh SQLite file and followed by the 99-row
+    floor; prints each pair and the ratio of the fastest floor to the fastest import,
+    wall and CPU. Alternating the two keeps a swing in the machine's load from falling
+    on one side only."""
+    imports, floors = [], []
+    for pair in range(pairs):
+        store = open_store(f"sqlite:///{folder / f'pair-{pair}.db'}")
+        try:
+            _, seconds, cpu, _ = profiled(partial(import_files, store, *paths), profile=False)
+        finally:
+            store.close()
+        floor = sqlite_floor(folder, acts, 99, tag=f"-pair-{pair}")
+        imports.append((seconds, cpu))
+        floors.append(floor)
+        print(
+            f"  pair {pair + 1}: import {seconds:.2f} s (cpu {cpu:.2f} s), "
+            f"floor {floor[0]:.2f} s (cpu {floor[1]:.2f} s)"
+        )
+    wall, cpu = min(s for s, _ in imports), min(c for _, c in imports)
+    floor_wall, floor_cpu = min(s for s, _ in floors), min(c for _, c in floors)
+    print(
+        f"fastest of {pairs} pairs: import {wall:.2f} s (cpu {cpu:.2f} s), floor "
+        f"{floor_wall:.2f} s (cpu {floor_cpu:.2f} s): {floor_wall / wall:.2f}x wall, "
+        f"{floor_cpu / cpu:.2f}x CPU (aim: 0.6x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--activities", type=int, default=1_000_000)
@@ -253,6 +284,13 @@ def main() -> None:
     parser.add_argument("--bpi", type=Path, default=DEFAULT_BPI, help="BPI 2012 folder")
     parser.add_argument("--keep", action="store_true", help="keep the CSVs and SQLite files")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each import")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="then N more first imports into fresh SQLite files, each followed by the "
+        "99-row floor: the ratio of the fastest of each (steadier on a busy machine)",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="walkaway-bench-"))
@@ -285,6 +323,8 @@ def main() -> None:
                 f"first import at {floor / first:.2f}x the floor ({per} rows per INSERT) "
                 f"wall, {floor_cpu / first_cpu:.2f}x CPU (aim: 0.6x)"
             )
+        if args.pairs and stores["synthetic"].dialect == "sqlite":
+            paired_ratio(folder, paths, acts, args.pairs)
         bpi = args.bpi
         if (bpi / "deals.csv").is_file() and (bpi / "activities.csv").is_file():
             bench_files(
