@@ -8,15 +8,18 @@ its reason fails the test the day it is added.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from walkaway.cli import app
-from walkaway.cli.terminal import SafeConsole, json_text, visible
+from walkaway.cli.terminal import SafeConsole, json_bytes, json_text, visible
 from walkaway.sample import SAMPLE_AS_OF
 from walkaway.service import sample_files
 
@@ -24,6 +27,11 @@ from walkaway.service import sample_files
 # override; a backspace.
 HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202e\x08"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves as it is but a terminal may act on: DEL, C1, the bidirectional
+# overrides and isolates; and, beside them, text that must come out as it is (NBSP and the
+# pound sign start as C1 does in UTF-8, the euro sign and the em dash as the overrides do).
+JSON_HOSTILE = [chr(c) for c in (0x7F, 0x80, 0x9B, 0x9F, 0x202A, 0x202E, 0x2066, 0x2069)]
+JSON_CLEAN = ["a", "\x7e", "\xa0", "\xa3", "\xe9", "\u20ac", "\u2014", "\u2029", "\u202f", "\u2065"]
 AS_OF = SAMPLE_AS_OF.isoformat()
 # Commands not run here, and why.
 SET_ASIDE = {
@@ -138,6 +146,32 @@ def test_no_command_lets_data_drive_the_terminal(
                 assert not _raw(stream), (name, args, _raw(stream))
             shown_escaped += "\\x1b[2J" in result.output or "\\u001b[2J" in result.output
     assert shown_escaped >= 15  # the names are there, escaped, not dropped
+
+
+def test_review_json_writes_hostile_text_escaped_and_meaning_the_same(
+    hostile_db: tuple[str, dict[str, str]], runner: CliRunner
+) -> None:
+    db, ids = hostile_db
+    reason = f"gone {''.join(JSON_HOSTILE)} {''.join(JSON_CLEAN)}"
+    when = ["--as-of", AS_OF, "--db", db]
+    decided = runner.invoke(app, ["decide", ids["open"], "walk_away", "--reason", reason, *when])
+    assert decided.exit_code == 0, decided.output
+    result = runner.invoke(app, ["review", *when, "--format", "json"])
+    assert result.exit_code == 0, result.output[-500:]
+    assert not _raw(result.stdout)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in JSON_HOSTILE)
+    assert escaped in result.stdout and "".join(JSON_CLEAN) in result.stdout
+    deals = {deal["deal_id"]: deal for deal in json.loads(result.stdout)["deals"]}
+    assert deals[ids["open"]]["human_reason"] == reason
+    assert all(deal["name"] == f"{deal['deal_id']} {HOSTILE}" for deal in deals.values())
+
+
+@given(st.text(st.sampled_from([*JSON_HOSTILE, *JSON_CLEAN, '"', "\\", "\x1b"])))
+def test_json_bytes_escapes_as_json_text_does(text: str) -> None:
+    data = {"n": text}
+    guarded = json_bytes(json.dumps(data, ensure_ascii=False).encode())
+    assert guarded == json_text(data, ensure_ascii=False).encode()
+    assert json.loads(guarded) == data and not _raw(guarded.decode())
 
 
 def test_visible_escapes_controls_and_keeps_text() -> None:

@@ -30,6 +30,12 @@ _JSON_CONTROL = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # The same as UTF-8 bytes (a slice written is whole characters: complete JSON or rows).
 _JSON_CONTROL_BYTES = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# Its parts that start with a multi-byte character's lead byte, each looked for alone:
+# re tries an alternation at every byte (1.2 s over a 290 MB review), but runs to a
+# pattern's literal first byte as a quick scan (0.1 s), and ``in`` finds one byte faster
+# still. DEL is looked for with ``in``; "\xc2" alone is common text ("\xa0", "\xa3").
+_C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
+_BIDI_BYTES = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
 _CONTROL_BYTES = re.compile(
     rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
 )
@@ -49,8 +55,11 @@ def json_text(data: Any, **options: Any) -> str:
 
 
 def json_bytes(data: bytes) -> bytes:
-    """UTF-8 JSON with DEL, C1 and bidirectional overrides written ``\\u009b``."""
-    return _JSON_CONTROL_BYTES.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), data)
+    """UTF-8 JSON with DEL, C1 and bidirectional overrides written ``\\u009b``
+    (``data`` itself when it holds none, as a review's JSON almost always does)."""
+    if b"\x7f" in data or (b"\xc2" in data and _C1_BYTES.search(data)) or _BIDI_BYTES.search(data):
+        return _JSON_CONTROL_BYTES.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), data)
+    return data
 
 
 def visible_bytes(data: bytes) -> bytes:
