@@ -141,7 +141,7 @@ def _changes(
 def _review(result: Review, format: ListFormat, wide: bool) -> None:
     for skipped in result.summary.get("skipped", []):  # a value no import lets in any more
         err.print(f"Warning: {skipped['line']}", markup=False, highlight=False)
-    if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS
+    if format in (ListFormat.json, ListFormat.csv):  # a slice at a time: see WRITE_ROWS, JSON_ROWS
         sys.stdout.flush()
         if format is ListFormat.json:
             write_review_json(result, stdout_for_json())
