@@ -7,15 +7,15 @@ import re
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from walkaway import lazy
 from walkaway.errors import InputError, NoStore, StoreError
+from walkaway.store.driver import Rows, engine_rows, sqlite_rows
 
 if TYPE_CHECKING:
     # SQLAlchemy loads when a command first needs the engine (Store.engine); Alembic
@@ -145,10 +145,6 @@ BUSY = (
 )
 
 
-# ``rows(sql, params=())``: the rows of one statement, as the driver gives them.
-Rows = Callable[..., list[tuple[Any, ...]]]
-
-
 @dataclass
 class Store:
     """A database holding one team's pipeline, decisions, policies and models.
@@ -219,12 +215,12 @@ class Store:
         path = sqlite_path(self.url)
         if path is None:
             with self.connect() as conn:
-                yield _engine_rows(conn)
+                yield engine_rows(conn)
             return
         with _sqlite_errors_as_ours(self):
             driver = sqlite3.connect(path, timeout=self.busy_seconds)
             try:
-                yield lambda sql, params=(): driver.execute(sql, _for_sqlite(params)).fetchall()
+                yield sqlite_rows(driver)
             finally:
                 driver.close()
 
@@ -240,34 +236,6 @@ class Store:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-
-
-def _engine_rows(conn: Connection) -> Rows:
-    sqlite = conn.dialect.name == "sqlite"
-    qmark = conn.dialect.paramstyle == "qmark"
-
-    def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        text = sql if qmark else sql.replace("?", "%s")
-        bound = _for_sqlite(params) if sqlite else tuple(params)
-        return [tuple(row) for row in conn.exec_driver_sql(text, bound).fetchall()]
-
-    return rows
-
-
-def stored_moment(moment: datetime) -> str:
-    """A datetime as SQLAlchemy keeps it in SQLite (text, microseconds always)."""
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:"
-        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}"
-    )
-
-
-def _for_sqlite(params: Sequence[Any]) -> tuple[Any, ...]:
-    """Parameters bound as SQLAlchemy binds them on SQLite (dates and datetimes as text)."""
-    return tuple(
-        stored_moment(p) if isinstance(p, datetime) else p.isoformat() if isinstance(p, date) else p
-        for p in params
-    )
 
 
 # What SQLite says when the disk, not the data, is the problem, and the line we say.

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from walkaway.store import schema
-    from walkaway.store.database import Rows
+    from walkaway.store.driver import Rows
 else:
     sa = lazy.module("sqlalchemy")
     schema = lazy.module("walkaway.store.schema")
