@@ -371,7 +371,13 @@ def problems_expected(
 def _refused(layout: Layout, poison: Poison, *, xlsx: bool) -> bool:
     """A formula in a workbook reads as its saved value (none here): an empty cell, which
     Maven's optional close value may be (the amount is then 0, marked estimated)."""
-    return not (xlsx and poison.value.startswith("=") and layout.format == "maven")
+    return not (xlsx and is_formula(poison.value) and layout.format == "maven")
+
+
+def is_formula(text: str) -> bool:
+    """Does a workbook keep this text as a formula? A text cell starting with ``=`` and
+    longer than that one character (a lone ``=`` stays text, as openpyxl writes it)."""
+    return len(text) > 1 and text.startswith("=")
 
 
 _DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}$")
@@ -412,7 +418,7 @@ def text_as_read(text: str, *, xlsx: bool) -> str | None:
     """A cell as the reader gives it back: stripped, empty as null; in a workbook a text
     starting with ``=`` is a formula, whose saved value (none here) is what is read, and
     a cell holds at most 32,767 characters."""
-    if xlsx and text.startswith("="):
+    if xlsx and is_formula(text):
         return None
     if xlsx:
         text = text[:XLSX_CELL]
@@ -423,7 +429,7 @@ def stored_expected(layout: Layout, deal: Deal, *, xlsx: bool) -> dict[str, obje
     """The fields of the stored deal that a row of ``deal`` must give."""
     closed = deal.outcome != "open"
     name = _maven_name(deal, xlsx=xlsx) if layout.format == "maven" else deal.name
-    if layout.format == "maven" and xlsx and deal.name.startswith("="):
+    if layout.format == "maven" and xlsx and is_formula(deal.name):
         name = "GTX Pro"
     return {
         "deal_id": deal.deal_id,
