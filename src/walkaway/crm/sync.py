@@ -122,8 +122,8 @@ def _write_page(
         run_id = start_run(conn, source.name, f"{source.name} API: {obj}", None)
         counts = WriteCounts(0, 0, 0, 0, 0)
         if deals.height:
-            new, updated, same = write_deals(conn, deals, source.name, run_id)
-            counts = WriteCounts(new, updated, same, 0, 0)
+            written = write_deals(conn, deals, source.name, run_id)
+            counts = WriteCounts(written.new, written.updated, written.unchanged, 0, 0)
         added = None
         if activity_frames:
             incoming = pl.concat(activity_frames)

@@ -154,26 +154,30 @@ def import_files(
             if prepared.map_from == "--map" and prepared.column_map is not None:
                 mappings.save_column_map(conn, prepared.column_map)
             progress(f"writing {prepared.deals.height:,} deals")
-            new, updated, unchanged = write_deals(conn, prepared.deals, prepared.format, run_id)
+            written = write_deals(conn, prepared.deals, prepared.format, run_id)
             added, staging = None, None
             if prepared.activities is not None:
                 progress(f"writing {prepared.activities.height:,} activities")
                 added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
                 # the INSERTs' columns made before the thread takes Polars' threads
                 insert = insert_activities(conn, added, run_id)
-                staging = _stage_after_import(conn, store, beside, run_id, added, policy, warm)
+                staging = _stage_after_import(
+                    conn, store, beside, run_id, written.stored, added, policy, warm
+                )
                 insert()
 
             acts_new = 0 if added is None else added.height
             acts_same = 0 if prepared.activities is None else prepared.activities.height - acts_new
-            counts = WriteCounts(new, updated, unchanged, acts_new, acts_same)
+            counts = WriteCounts(
+                written.new, written.updated, written.unchanged, acts_new, acts_same
+            )
             finish_run(conn, run_id, counts, prepared.rejected)
             detected = (f"format detected: {prepared.format}",) if prepared.detected else ()
             summary = ImportSummary(
                 format=prepared.format,
-                deals_new=new,
-                deals_updated=updated,
-                deals_unchanged=unchanged,
+                deals_new=written.new,
+                deals_updated=written.updated,
+                deals_unchanged=written.unchanged,
                 activities_new=acts_new,
                 activities_unchanged=acts_same,
                 rejected=prepared.rejected,
@@ -195,17 +199,19 @@ def _stage_after_import(
     store: Store,
     beside: ThreadPoolExecutor,
     run_id: int,
+    touched: pl.DataFrame,
     added: pl.DataFrame,
     policy: Policy,
     learn: bool,
 ) -> Future[norms.StagedImport | None] | None:
     """Start the columnar copy of run ``run_id`` and its norms on the thread ``beside``
-    while SQLite writes the run's activities (:func:`norms.stage_after_import`); None
-    when there is no copy to extend (it is made after the commit)."""
+    while SQLite writes the run's activities (:func:`norms.stage_after_import`), from the
+    deals the run wrote (``touched``, as stored: :class:`walkaway.store.writing.DealsWritten`)
+    and the activities it adds; None when there is no copy to extend (it is made after
+    the commit)."""
     base = copy_base(conn, run_id, copy_folder(store))
     if base is None:
         return None
-    touched = load_deals(conn, schema.deals.c.import_run_id == run_id)
     return beside.submit(
         norms.stage_after_import, base, run_id, touched, added, policy, learn=learn
     )

@@ -81,6 +81,17 @@ def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(exprs)
 
 
+def as_stored(conn: Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as the database gives it back once :func:`insert_frame` wrote it: SQLite
+    keeps a float NaN as NULL and -0.0 as 0.0 (PostgreSQL keeps both); text, whole
+    numbers, dates and datetimes (to the microsecond) come back as they went."""
+    if conn.dialect.name != "sqlite":
+        return frame
+    floats = pl.col(pl.Float64).fill_nan(None)
+    # (a written `+ 0.0` would turn -0.0 into 0.0, but Polars drops it as adding nothing)
+    return frame.with_columns(pl.when(floats == 0).then(0.0).otherwise(floats).name.keep())
+
+
 def insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> int:
     """Insert every row of ``frame`` (columns named as the table's) in bulk."""
     return prepared_insert(conn, table, frame)()
