@@ -32,6 +32,8 @@ class Mapped:
     # How a person said ``3/4/2026`` reads (--dayfirst True, --monthfirst False); None:
     # each date column's cells decide (walkaway.importers.dates).
     day_first: bool | None = None
+    # The table read holds no NUL character (RawTable.nul_free).
+    nul_free: bool = False
 
     def origin(self, column: str) -> str:
         return self.origins.get(column, column)
@@ -153,4 +155,5 @@ def rename_by_aliases(
         tuple(extras.values()),
         table.delimiter,
         tuple(table.headers),
+        nul_free=table.nul_free,
     )

@@ -68,8 +68,9 @@ def joined_origin(mapped: Mapped, *names: str) -> str | None:
 
 
 def with_frame(mapped: Mapped, frame: pl.DataFrame) -> Mapped:
-    """The same mapping over other rows (filtered, exploded, re-ordered)."""
-    return replace(mapped, frame=frame)
+    """The same mapping over other rows (filtered, exploded, re-ordered, joined with a
+    sibling file's: whose cells no longer come from the table read alone)."""
+    return replace(mapped, frame=frame, nul_free=False)
 
 
 def drop_report_footer(table: RawTable) -> RawTable:

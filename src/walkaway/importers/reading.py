@@ -48,6 +48,9 @@ class RawTable:
     # Where the file was read from (None for bytes): formats that join sibling files
     # (Maven's products.csv beside sales_pipeline.csv) look beside it.
     path: Path | None = None
+    # True when the bytes read hold no NUL, so no cell can (the check of every cell for
+    # one is then skipped); False when unknown.
+    nul_free: bool = False
 
     @property
     def headers(self) -> list[str]:
@@ -206,7 +209,9 @@ def read_csv_bytes(data: bytes, label: str) -> RawTable:
             "expected one header row and the same number of columns on every row"
         ) from error
     frame = frame.rename(dict(zip(frame.columns, _unique_headers(frame.columns), strict=True)))
-    return RawTable(label, _tidy(frame, first_row=2 + titles), delimiter, encoding)
+    # memchr over the bytes: a hundredth of the time of looking in every cell
+    nul_free = b"\x00" not in body
+    return RawTable(label, _tidy(frame, first_row=2 + titles), delimiter, encoding, None, nul_free)
 
 
 # Rows looked at, from the top, for the header under a report's title.

@@ -191,6 +191,8 @@ class _Checker:
 
     def no_nul(self) -> None:
         """A NUL character is binary junk, and PostgreSQL cannot store it in text."""
+        if self.mapped.nul_free:
+            return
         names = [n for n, t in self.text.schema.items() if n != ROW_COLUMN and t == pl.String]
         # One pass over every column at once (in parallel); a column at a time only
         # when some column holds one, to say which rows.
