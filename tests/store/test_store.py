@@ -233,3 +233,37 @@ def test_frames_go_in_and_come_back_unchanged(store: Store, tmp_path: Path) -> N
         one = load_activities(conn, deal_ids=["D2"], between=(frame["at"][1], frame["at"][3]))
     assert back.equals(frame.cast(ACTIVITY_SCHEMA).sort("deal_id", "at"))  # type: ignore[arg-type]
     assert one["at"].to_list() == [frame["at"][1], frame["at"][3]]
+
+
+@pytest.mark.parametrize("slices", [1, 3])
+def test_rows_written_part_by_part_come_back_in_order(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slices: int
+) -> None:
+    """On SQLite the values of a big frame are made a part at a time, the next part's
+    beside the INSERTs of the one before; with parts a few statements long (and a tail
+    shorter than a statement) every row lands once, as it went in."""
+    from walkaway.store import frames
+
+    monkeypatch.setattr(frames, "_BATCHES_PER_SLICE", 2)
+    monkeypatch.setattr(frames, "_SLICES_PER_PART", slices)
+    import_files(store, deals_csv(tmp_path, DEALS))
+    size = 99 * 2 * slices * 3 + 57  # three parts and a part cut short
+    frame = pl.DataFrame(
+        {
+            "deal_id": ["D1"] * (size // 2) + ["D2"] * (size - size // 2),
+            "at": [datetime(2026, 1, 1, 9, 0, 0, 3 * i) for i in range(size)],
+            "kind": ["note", "email", "call"] * (size // 3) + ["note"] * (size % 3),
+            "direction": None,
+            "status": "done",
+            "hours": [float(i) / 7 if i % 4 else None for i in range(size)],
+            "stage": None,
+            "detail": [f"row {i}" for i in range(size)],
+            "actor": "Ana",
+        },
+        schema=ACTIVITY_SCHEMA,
+    )
+    with store.begin() as conn:
+        insert_frame(conn, activities, frame.with_columns(import_run_id=pl.lit(None)))
+    with store.connect() as conn:
+        back = load_activities(conn)
+    assert back.equals(frame.sort("deal_id", "at"))

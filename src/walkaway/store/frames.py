@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ _PG_DATETIME = "YYYY-MM-DD HH24:MI:SS.US"
 # Bound parameters per statement that every SQLite build accepts (newer ones: 250,000).
 _SQLITE_PARAMETERS = 999
 _BATCHES_PER_SLICE = 512
+_SLICES_PER_PART = 2
 # Reading the activities of more deals than this may be a bulk read (see read_frame).
 _FEW_DEALS = 1000
 # Column types read straight from the driver (or COPY); any other kind of schema is
@@ -98,9 +100,10 @@ def insert_frame(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> int:
 
 
 def prepared_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> Callable[[], int]:
-    """:func:`insert_frame` in two steps: on SQLite the columns its values are taken
-    from are made now (Polars' work), and the INSERTs run when the call returned is
-    made (the driver's), which returns the rows inserted."""
+    """:func:`insert_frame` in two steps: on SQLite the columns the first rows' values
+    are taken from are made now (Polars' work), and the INSERTs run when the call
+    returned is made (the driver's, the next rows' columns made beside them), which
+    returns the rows inserted."""
     if frame.height == 0:
         return lambda: 0
     if conn.dialect.name == "postgresql":
@@ -109,25 +112,44 @@ def prepared_insert(conn: Connection, table: sa.Table, frame: pl.DataFrame) -> C
 
 
 def _insert_sqlite(conn: Connection, table: str, frame: pl.DataFrame) -> Callable[[], int]:
-    # Many rows to a statement: SQLite's per-statement work is paid once per batch.
+    # Many rows to a statement: SQLite's per-statement work is paid once per batch. The
+    # values are made a part of the rows at a time: the first part's now, each next
+    # part's on a thread (Polars' work, without Python's lock) while SQLite stores the
+    # part before.
     per = max(1, _SQLITE_PARAMETERS // frame.width)
-    whole = frame.height // per * per
-    columns = [_objects(column) for column in _for_sqlite(frame).iter_columns()]
+    step = per * _BATCHES_PER_SLICE * _SLICES_PER_PART
+    parts = [(begin, min(begin + step, frame.height)) for begin in range(0, frame.height, step)]
+    first = _part_columns(frame, *parts[0])
 
     def insert() -> int:
         raw = conn.connection.driver_connection
         assert raw is not None
         cursor = raw.cursor()  # type: ignore[attr-defined]
         try:
-            for begin, end, rows in ((0, whole, per), (whole, frame.height, 1)):
-                if end > begin:
-                    sql = _insert_sql(table, frame.columns, rows)
-                    cursor.executemany(sql, _batches(columns, begin, end, rows))
+            with ThreadPoolExecutor(max_workers=1) as ahead:
+                columns, following = first, iter(parts[1:])
+                for begin, end in parts:
+                    after = next(following, None)
+                    made = None if after is None else ahead.submit(_part_columns, frame, *after)
+                    whole = begin + (end - begin) // per * per  # the last part's tail: 1 row
+                    for start, stop, rows in ((begin, whole, per), (whole, end, 1)):
+                        if stop > start:
+                            sql = _insert_sql(table, frame.columns, rows)
+                            batches = _batches(columns, start - begin, stop - begin, rows)
+                            cursor.executemany(sql, batches)
+                    if made is not None:
+                        columns = made.result()
         finally:
             cursor.close()
         return frame.height
 
     return insert
+
+
+def _part_columns(frame: pl.DataFrame, begin: int, end: int) -> list[Callable[[int, int], Any]]:
+    """Rows ``begin`` to ``end`` of ``frame``, column by column, as SQLite takes them."""
+    part = _for_sqlite(frame.slice(begin, end - begin))
+    return [_objects(column) for column in part.iter_columns()]
 
 
 def _insert_sql(table: str, columns: Sequence[str], rows: int) -> str:
