@@ -38,6 +38,21 @@ def test_a_csv_report_with_a_title_is_detected_and_lands(sqlite_store: Store) ->
     }
 
 
+def test_a_cell_over_the_csv_modules_limit_lands(sqlite_store: Store, tmp_path: Path) -> None:
+    """A cell longer than Python's csv module reads (128 KiB) near the top of the file
+    is no title line: the file lands whole (Hypothesis found it in a UTF-32 export)."""
+    export = tmp_path / "deals.csv"
+    rows = [
+        "deal_id,name,owner,stage,amount,created_at,closed_at,outcome",
+        f"F-0,{'0' * 200_000},Ana,Demo,100,2025-01-01,,open",
+        "F-1,Short,Ana,Demo,100,2025-01-01,,open",
+    ]
+    export.write_text("\n".join(rows) + "\n")
+    assert import_files(sqlite_store, export, format="generic").deals_new == 2
+    names = dict(list_deals(sqlite_store).select("deal_id", "name").iter_rows())
+    assert names == {"F-0": "0" * 200_000, "F-1": "Short"}
+
+
 def test_rows_under_a_title_keep_their_spreadsheet_numbers(
     sqlite_store: Store, tmp_path: Path
 ) -> None:

@@ -248,7 +248,10 @@ def _title_lines(head: str) -> int:
     lines = head.split("\n")[:_TITLE_SCAN]
     if len(lines) < 2:
         return 0
-    split = [list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS]
+    try:
+        split = [list(csv.reader(lines, delimiter=d, strict=False)) for d in _DELIMITERS]
+    except csv.Error:  # a cell over the csv module's limit (128 KiB) is no title line
+        return 0
     return title_rows(max(split, key=_rows_alike))
 
 
