@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from walkaway import lazy
-from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS
+from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS, DEAL_SCHEMA
 from walkaway.store.columnar import activities_alike, copy_as_found
 from walkaway.store.frames import (
     as_stored,
@@ -129,8 +129,16 @@ def _record_outcomes(conn: Connection, closed: pl.DataFrame) -> None:
     insert_frame(conn, schema.outcomes, rows)
 
 
+def _stored_deals(conn: Connection, deal_ids: pl.Series) -> pl.DataFrame:
+    """The stored deals of ``deal_ids``; an empty store's (a first import's) without
+    reading."""
+    if conn.execute(sa.select(schema.deals.c.deal_id).limit(1)).first() is None:
+        return pl.DataFrame(schema=DEAL_SCHEMA)
+    return load_deals(conn, one_of(conn, schema.deals.c.deal_id, deal_ids.to_list()))
+
+
 def write_deals(conn: Connection, incoming: pl.DataFrame, source: str, run_id: int) -> DealsWritten:
-    existing = load_deals(conn, one_of(conn, schema.deals.c.deal_id, incoming["deal_id"].to_list()))
+    existing = _stored_deals(conn, incoming["deal_id"])
     new, changed, unchanged = _split_deals(incoming, existing)
     stamp = {
         "source": pl.lit(source),
