@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.csvfiles import activities_csv, deals_csv
-from walkaway.errors import ImportFailed
+from walkaway.errors import ImportFailed, InputError
 from walkaway.models import ACTIVITY_SCHEMA
 from walkaway.service import import_files, list_deals
 from walkaway.store import Store, open_store
@@ -267,3 +267,42 @@ def test_rows_written_part_by_part_come_back_in_order(
     with store.connect() as conn:
         back = load_activities(conn)
     assert back.equals(frame.sort("deal_id", "at"))
+
+
+def test_an_activity_of_a_deal_gone_since_the_check_writes_nothing(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import checks each activity's deal once, inside its transaction, not row by
+    row (SQLite's foreign key is off for it): a deal the files were checked against and
+    the store no longer holds stops the import, and nothing lands."""
+    from walkaway.service import pipeline
+
+    import_files(store, deals_csv(tmp_path, DEALS))
+    before = {name: _count(store, table) for name, table in (("runs", import_runs),)}
+    stored = pipeline.stored_deal_ids
+    monkeypatch.setattr(
+        pipeline, "stored_deal_ids", lambda s: pl.concat([stored(s), pl.Series(["GONE"])])
+    )
+    rows = [*ACTIVITIES, "GONE,2026-01-09T10:00:00,email,outbound,done,,,lost one,Ana"]
+    with pytest.raises(InputError, match=r"1 deal\(s\) the store does not hold .*'GONE'"):
+        import_files(store, deals_csv(tmp_path, DEALS), activities_csv(tmp_path, rows))
+    assert _count(store, activities) == 0
+    assert {"runs": _count(store, import_runs)} == before
+
+
+def test_foreign_keys_are_on_again_after_an_import(sqlite_store: Store, tmp_path: Path) -> None:
+    """The import turns SQLite's foreign keys off for its own transaction only: the
+    connection it used goes back to the pool with them on, and they hold."""
+    import_files(sqlite_store, deals_csv(tmp_path, DEALS), activities_csv(tmp_path, ACTIVITIES))
+    with sqlite_store.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    with pytest.raises(sa.exc.IntegrityError), sqlite_store.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO activities (deal_id, at, kind, status) "
+            "VALUES ('NOPE', '2026-01-01 00:00:00.000000', 'email', 'done')"
+        )
+
+
+def _count(store: Store, table: sa.Table) -> int:
+    with store.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())

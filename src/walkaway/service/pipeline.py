@@ -23,6 +23,7 @@ from walkaway.store.database import normalise_url, remove_sqlite_file, sqlite_pa
 from walkaway.store.frames import load_deals
 from walkaway.store.writing import (
     WriteCounts,
+    check_deals_stored,
     finish_run,
     insert_activities,
     new_activities,
@@ -149,7 +150,7 @@ def import_files(
         rejects_file = write_rejects(prepared, target)
     # The thread outlives the transaction: its commit never waits for the thread.
     with ThreadPoolExecutor(max_workers=1) as beside:
-        with store.begin() as conn:
+        with store.begin(keys_checked=True) as conn:
             run_id = start_run(conn, prepared.format, str(deals_path), str(activities_path or ""))
             if prepared.map_from == "--map" and prepared.column_map is not None:
                 mappings.save_column_map(conn, prepared.column_map)
@@ -161,6 +162,7 @@ def import_files(
                 added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
                 # the INSERTs' columns made before the thread takes Polars' threads
                 insert = insert_activities(conn, added, run_id)
+                check_deals_stored(conn, added["deal_id"])
                 staging = _stage_after_import(
                     conn, store, beside, run_id, written.stored, added, policy, warm
                 )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from walkaway import lazy
+from walkaway.errors import InputError
 from walkaway.models import ACTIVITY_COLUMNS, DATETIME, DEAL_COLUMNS, DEAL_SCHEMA
 from walkaway.store.columnar import activities_alike, copy_as_found
 from walkaway.store.frames import (
@@ -188,6 +189,24 @@ def new_activities(
     # all over it (rows in random order take SQLite three times as long). The sort is
     # stable, so activities at the same moment keep the file's order.
     return fresh.sort("deal_id", "at", maintain_order=True).select(ACTIVITY_COLUMNS)
+
+
+def check_deals_stored(conn: Connection, deal_ids: pl.Series) -> None:
+    """Raise InputError unless every one of ``deal_ids`` is a stored deal: the foreign
+    key of the activities, checked once per deal inside the transaction that writes them
+    (a deal deleted after the files were checked, say), nothing written."""
+    wanted = deal_ids.unique()
+    found = conn.execute(
+        sa.select(sa.func.count()).where(one_of(conn, schema.deals.c.deal_id, wanted.to_list()))
+    ).scalar_one()
+    if found == len(wanted):
+        return
+    stored = load_deals(conn, one_of(conn, schema.deals.c.deal_id, wanted.to_list()))["deal_id"]
+    missing = wanted.filter(~wanted.is_in(stored.implode())).sort()
+    raise InputError(
+        f"activities refer to {len(missing):,} deal(s) the store does not hold (first: "
+        f"{missing[0]!r}), removed since the files were checked; nothing was written"
+    )
 
 
 def insert_activities(conn: Connection, fresh: pl.DataFrame, run_id: int) -> Callable[[], int]:
