@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from walkaway.errors import ImportFailed
-from walkaway.importers.reading import read_table, title_rows
+from walkaway.importers.reading import _TITLE_SCAN, _first_lines, read_table, title_rows
 from walkaway.service import import_files, list_deals
 from walkaway.store import Store
 
@@ -117,3 +119,12 @@ def test_a_name_full_of_pipes_is_not_taken_for_the_header(tmp_path: Path) -> Non
     table = read_table(path)
     assert table.headers == ["deal_id", "name", "amount", "created_at"]
     assert table.frame["__row"].to_list() == [2]
+
+
+@given(st.lists(st.sampled_from([b"a", b"\n", b"bc", b"\r\n", b"", b'"x\n"']), max_size=60))
+def test_the_first_lines_are_a_splits(parts: list[bytes]) -> None:
+    """The lines a title is looked for in are the first lines a split gives, the rest of
+    the file not copied."""
+    body = b"".join(parts)
+    for count in (1, 2, _TITLE_SCAN):
+        assert _first_lines(body, count) == body.split(b"\n", count)[:count]

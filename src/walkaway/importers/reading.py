@@ -184,7 +184,7 @@ def read_csv_bytes(data: bytes, label: str) -> RawTable:
         raise InputError(f"{label}: the file is empty (expected a header row and data rows)")
     # whole lines, however long: a title is judged against complete rows, never the
     # cut end of one that runs past the sniffer's characters
-    first_lines = body.split(b"\n", _TITLE_SCAN)[:_TITLE_SCAN]
+    first_lines = _first_lines(body, _TITLE_SCAN)
     titles = _title_lines(b"\n".join(first_lines).decode("utf-8", errors="ignore"))
     if titles:
         for _line in range(titles):
@@ -212,6 +212,17 @@ def read_csv_bytes(data: bytes, label: str) -> RawTable:
     # memchr over the bytes: a hundredth of the time of looking in every cell
     nul_free = b"\x00" not in body
     return RawTable(label, _tidy(frame, first_row=2 + titles), delimiter, encoding, None, nul_free)
+
+
+def _first_lines(body: bytes, count: int) -> list[bytes]:
+    """The first ``count`` lines of ``body`` (all of them when it has fewer), without
+    copying the rest as a split would (0.02 s of 75 MB)."""
+    end = -1
+    for _ in range(count):
+        end = body.find(b"\n", end + 1)
+        if end < 0:
+            break
+    return (body if end < 0 else body[:end]).split(b"\n")[:count]
 
 
 # Rows looked at, from the top, for the header under a report's title.

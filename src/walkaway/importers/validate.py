@@ -94,7 +94,7 @@ class _Checker:
     def col(self, name: str) -> pl.Series:
         if name in self.text.columns:
             return self.text[name]
-        return pl.Series(name, [None] * self.text.height, dtype=pl.String)
+        return parsing.nulls(name, self.text.height, pl.String)
 
     def report(self, mask: pl.Series, column: str, expected: str) -> None:
         mask = mask.fill_null(False)
@@ -129,7 +129,7 @@ class _Checker:
         if whole:
             outside = outside | (values != values.round(0)).fill_null(False)
         self.report(outside, name, expected)
-        return values.zip_with(~outside, pl.Series(name, [None] * len(values), pl.Float64))
+        return values.zip_with(~outside, parsing.nulls(name, len(values), pl.Float64))
 
     def parsed_number(self, name: str) -> pl.Series:
         """The column read as numbers; one the cells cannot decide is refused, naming
@@ -181,7 +181,7 @@ class _Checker:
         day = values.cast(pl.Datetime("us"))
         outside = ((day < EARLIEST) | (day >= BEFORE)).fill_null(False)
         self.report(outside, name, expected)
-        return values.zip_with(~outside, pl.Series(name, [None] * len(values), values.dtype))
+        return values.zip_with(~outside, parsing.nulls(name, len(values), values.dtype))
 
     def short_text(self, *names: str) -> None:
         """Ids and names the store keeps in columns of :data:`SHORT_TEXT` characters."""
