@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from walkaway.models import DEAL_SCHEMA
 from walkaway.store import Store, schema
 from walkaway.store.frames import load_deals
-from walkaway.store.writing import start_run, write_deals
+from walkaway.store.writing import in_index_order, start_run, write_deals
 
 
 def _deals() -> pl.DataFrame:
@@ -70,3 +72,25 @@ def test_the_deals_an_update_wrote_are_read_back_alike(store: Store) -> None:
         back = load_deals(conn, schema.deals.c.import_run_id == run)
     assert (written.new, written.updated) == (0, back.height)
     assert _cells(written.stored) == _cells(back)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "b", "É", "A1"]),
+            st.sampled_from([datetime(2026, 1, 1), datetime(2026, 1, 2), datetime(2025, 12, 31)]),
+            st.integers(0, 9),
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_activities_go_in_index_order_as_a_stable_sort_puts_them(
+    rows: list[tuple[str, datetime, int]], presorted: bool
+) -> None:
+    """Rows already in (deal_id, at) order are kept unsorted; any others sorted: either
+    way the order a stable sort gives, rows at the same moment in their file's order."""
+    frame = pl.DataFrame(rows, schema=["deal_id", "at", "n"], orient="row")
+    if presorted:
+        frame = frame.sort("deal_id", "at", maintain_order=True)
+    assert in_index_order(frame).equals(frame.sort("deal_id", "at", maintain_order=True))
