@@ -210,10 +210,23 @@ class _Checker:
         self.report(missing, name, expected)
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> pl.Series:
-        normal = _choice_words(self.col(name)).rename(name)
-        bad = (normal.is_not_null() & ~normal.is_in(list(allowed))).fill_null(False)
+        """The column's cells as words (:func:`_choice_words`), each one of ``allowed``
+        (any other reported, and null) or null; ``default`` for a null. A column of few
+        distinct values (a million activities of a dozen kinds) is judged on those values
+        and laid back by their codes: a third of the work."""
+        values = self.col(name)
+        coded = _coded(values)
+        if coded is None:
+            words = _choice_words(values).rename(name)
+            bad = (words.is_not_null() & ~words.is_in(list(allowed))).fill_null(False)
+            kept = words.zip_with(~bad, parsing.nulls(name, len(words), pl.String))
+        else:
+            distinct, codes = coded
+            words = _choice_words(distinct).rename(name)
+            fits = words.is_in(list(allowed))
+            bad = (~fits).gather(codes).fill_null(False)
+            kept = words.zip_with(fits, parsing.nulls(name, len(words), pl.String)).gather(codes)
         self.report(bad, name, "one of " + ", ".join(allowed))
-        kept = pl.select(pl.when(~bad).then(normal).alias(name)).to_series()
         return kept.fill_null(default) if default is not None else kept
 
     def problems(self) -> pl.DataFrame:
@@ -224,15 +237,20 @@ class _Checker:
 
 def _choice_words(values: pl.Series) -> pl.Series:
     """``values`` lower-cased, each run of spaces and hyphens one underscore ("Stage
-    Change" → ``stage_change``). A column of few distinct values (a million activities
-    of a dozen kinds) is worked out on those values and laid back: a third of the time."""
-    sample = values.head(1024)
-    if sample.n_unique() * 4 < len(sample):
-        distinct = values.drop_nulls().unique()
-        if len(distinct) * 4 < len(values):
-            codes = values.cast(pl.Enum(distinct)).to_physical()
-            return _choice_words(distinct).gather(codes)
+    Change" → ``stage_change``)."""
     return values.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+
+
+def _coded(values: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+    """A text column of few distinct values as those values and each row's code (null
+    for a null cell); None for a column of many (its first 1,024 cells tell)."""
+    sample = values.head(1024)
+    if sample.n_unique() * 4 >= len(sample):
+        return None
+    distinct = values.drop_nulls().unique()
+    if len(distinct) * 4 >= len(values):
+        return None
+    return distinct, values.cast(pl.Enum(distinct)).to_physical()
 
 
 def require_columns(mapped: Mapped, required: dict[str, str]) -> None:
