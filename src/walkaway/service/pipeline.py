@@ -162,7 +162,7 @@ def import_files(
                 added = new_activities(conn, prepared.activities, run_id, copy_folder(store))
                 # the INSERTs' columns made before the thread takes Polars' threads
                 insert = insert_activities(conn, added, run_id)
-                check_deals_stored(conn, added["deal_id"])
+                check_deals_stored(conn, added["deal_id"], prepared.deals["deal_id"])
                 staging = _stage_after_import(
                     conn, store, beside, run_id, written.stored, added, policy, warm
                 )
