@@ -208,8 +208,9 @@ def _datetime_candidates(text: pl.Series, day_first: bool | None = None) -> list
     """Every notation read, as expressions on column ``t``, in order of preference.
     ``day_first`` says how ``3/4/2026`` and ``3-4-2026`` read; None: day first when some
     cell has a day above 12 first, else month first."""
-    if day_first is None:
-        day_first = bool(text.str.contains(r"^(1[3-9]|2\d|3[01])/\d{1,2}/").any())
+    if day_first is None:  # (a column without a slash, ISO's, skips the pattern)
+        slashed = bool(text.str.contains("/", literal=True).any())
+        day_first = slashed and bool(text.str.contains(r"^(1[3-9]|2\d|3[01])/\d{1,2}/").any())
     two_digit_year = pl.col("t").str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(\s|$)")
     candidates: list[pl.Expr] = [
         pl.col("t")
