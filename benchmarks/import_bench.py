@@ -24,6 +24,7 @@ import cProfile
 import io
 import pstats
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -249,9 +250,9 @@ def bench_files(
 
 def paired_ratio(folder: Path, paths: tuple[Path, Path], acts: pl.DataFrame, pairs: int) -> None:
     """``pairs`` first imports, each into a fresh SQLite file and followed by the 99-row
-    floor; prints each pair and the ratio of the fastest floor to the fastest import,
-    wall and CPU. Alternating the two keeps a swing in the machine's load from falling
-    on one side only."""
+    floor; prints each pair, the ratio of the fastest floor to the fastest import (wall
+    and CPU) and the median of the pairs' own ratios. Alternating the two keeps a swing
+    in the machine's load from falling on one side only."""
     imports, floors = [], []
     for pair in range(pairs):
         store = open_store(f"sqlite:///{folder / f'pair-{pair}.db'}")
@@ -272,6 +273,13 @@ def paired_ratio(folder: Path, paths: tuple[Path, Path], acts: pl.DataFrame, pai
         f"fastest of {pairs} pairs: import {wall:.2f} s (cpu {cpu:.2f} s), floor "
         f"{floor_wall:.2f} s (cpu {floor_cpu:.2f} s): {floor_wall / wall:.2f}x wall, "
         f"{floor_cpu / cpu:.2f}x CPU (aim: 0.6x)"
+    )
+    # each pair's own ratio: its import and its floor ran one after the other, so a
+    # swing in the machine's speed falls on both
+    ratios = [f[0] / i[0] for i, f in zip(imports, floors, strict=True)]
+    print(
+        f"median of the {pairs} pairs' own ratios: {statistics.median(ratios):.2f}x wall "
+        f"(each: {', '.join(f'{r:.2f}' for r in ratios)})"
     )
 
 
