@@ -290,6 +290,20 @@ def test_an_activity_of_a_deal_gone_since_the_check_writes_nothing(
     assert {"runs": _count(store, import_runs)} == before
 
 
+def test_activities_of_deals_an_earlier_import_stored_are_looked_up_and_land(
+    store: Store, tmp_path: Path
+) -> None:
+    """Deals the deals file does not carry are looked up in the store (those it carries
+    were just written): a deal stored by an earlier import is found, and its activities
+    land beside those of the file's own deal."""
+    import_files(store, deals_csv(tmp_path, DEALS))
+    summary = import_files(
+        store, deals_csv(tmp_path, DEALS[:1]), activities_csv(tmp_path, ACTIVITIES)
+    )
+    assert summary.activities_new == len(ACTIVITIES)
+    assert _count(store, activities) == len(ACTIVITIES)
+
+
 def test_foreign_keys_are_on_again_after_an_import(sqlite_store: Store, tmp_path: Path) -> None:
     """The import turns SQLite's foreign keys off for its own transaction only: the
     connection it used goes back to the pool with them on, and they hold."""

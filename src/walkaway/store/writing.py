@@ -211,12 +211,14 @@ def check_deals_stored(conn: Connection, deal_ids: pl.Series, written: pl.Series
     if wanted.is_empty():
         return
     found = conn.execute(
-        sa.select(sa.func.count()).where(one_of(conn, schema.deals.c.deal_id, wanted.to_list()))
-    ).scalar_one()
-    if found == len(wanted):
-        return
-    stored = load_deals(conn, one_of(conn, schema.deals.c.deal_id, wanted.to_list()))["deal_id"]
+        sa.select(schema.deals.c.deal_id).where(
+            one_of(conn, schema.deals.c.deal_id, wanted.to_list())
+        )
+    ).scalars()
+    stored = pl.Series(list(found), dtype=pl.String)
     missing = wanted.filter(~wanted.is_in(stored.implode())).sort()
+    if missing.is_empty():
+        return
     raise InputError(
         f"activities refer to {len(missing):,} deal(s) the store does not hold (first: "
         f"{missing[0]!r}), removed since the files were checked; nothing was written"
